@@ -1,0 +1,198 @@
+//! Opening the parts a command needs: configuration, the data-directory lock, store, index, rules.
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::{Context, Result, bail};
+use duluan_config::Config;
+use duluan_index::{OpenState, SearchIndex};
+use duluan_rules::Engine;
+use duluan_store::{SqlStore, Store};
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::cli::Cli;
+
+/// The default rule pack and lexicons, compiled in so the binary works from any directory.
+pub(crate) const EMBEDDED_RULES: &[(&str, &str)] = &[
+    ("health.toml", include_str!("../../rules/health.toml")),
+    ("prices.toml", include_str!("../../rules/prices.toml")),
+    ("lexicons/README.md", include_str!("../../rules/lexicons/README.md")),
+    ("lexicons/vi.tsv", include_str!("../../rules/lexicons/vi.tsv")),
+    ("lexicons/en.tsv", include_str!("../../rules/lexicons/en.tsv")),
+    ("lexicons/modifiers.tsv", include_str!("../../rules/lexicons/modifiers.tsv")),
+    ("lexicons/emoji.tsv", include_str!("../../rules/lexicons/emoji.tsv")),
+];
+
+/// Configuration with the command line applied.
+pub(crate) fn load_config(cli: &Cli) -> Result<Config> {
+    let mut config = Config::load(cli.config.as_deref()).context("configuration")?;
+    if let Some(dir) = &cli.data_dir {
+        config.data_dir = dir.clone();
+    }
+    Ok(config)
+}
+
+/// Holds the exclusive lock on a data directory; released when dropped or when the process dies.
+#[derive(Debug)]
+pub(crate) struct DataLock {
+    _file: File,
+}
+
+/// Create the data directory if needed and take its lock, or explain who holds it.
+pub(crate) fn lock_data_dir(dir: &Path) -> Result<DataLock> {
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create the data directory {}", dir.display()))?;
+    let path = dir.join("duluan.lock");
+    let file = File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .with_context(|| format!("cannot open the lock file {}", path.display()))?;
+    match file.try_lock() {
+        Ok(()) => {
+            use std::io::Write;
+            let mut f = &file;
+            let _ = f.set_len(0);
+            let _ = writeln!(f, "{}", std::process::id());
+            Ok(DataLock { _file: file })
+        }
+        Err(std::fs::TryLockError::WouldBlock) => {
+            let holder = std::fs::read_to_string(&path).unwrap_or_default();
+            bail!(
+                "the data directory {} is in use by another duluan process (pid {}); stop it or use --data-dir",
+                dir.display(),
+                holder.trim()
+            )
+        }
+        Err(std::fs::TryLockError::Error(e)) => Err(e).with_context(|| format!("cannot lock {}", path.display())),
+    }
+}
+
+/// Connect to the store (creating the SQLite file when needed).
+pub(crate) async fn open_store(config: &Config) -> Result<Arc<dyn Store>> {
+    if config.store.url.is_empty() {
+        std::fs::create_dir_all(&config.data_dir)
+            .with_context(|| format!("cannot create the data directory {}", config.data_dir.display()))?;
+    }
+    let url = config.store_url();
+    let store = SqlStore::connect(&url, config.store.max_connections)
+        .await
+        .with_context(|| format!("cannot open the store at {}", redact(&url)))?;
+    Ok(Arc::new(store))
+}
+
+/// Hide a password in a database URL for messages.
+fn redact(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        _ => url.to_string(),
+    }
+}
+
+/// Open (or create, or reset) the index for writing.
+pub(crate) fn open_index(config: &Config) -> Result<(SearchIndex, OpenState)> {
+    let dir = config.index_dir();
+    let (index, state) =
+        SearchIndex::open(&dir).with_context(|| format!("cannot open the index at {}", dir.display()))?;
+    if let OpenState::Reset(reason) = &state {
+        tracing::warn!(%reason, "search index reset; it will be rebuilt from the store");
+    }
+    Ok((index, state))
+}
+
+/// The rules directory to use: the configured one, or the embedded default pack unpacked into
+/// the data directory when the configured one does not exist.
+pub(crate) fn rules_dir(config: &Config, explicit: Option<&Path>) -> Result<PathBuf> {
+    if let Some(dir) = explicit {
+        return Ok(dir.to_path_buf());
+    }
+    if config.rules.dir.exists() {
+        return Ok(config.rules.dir.clone());
+    }
+    let target = config.data_dir.join("rules-default");
+    for (name, text) in EMBEDDED_RULES {
+        let path = target.join(name);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
+        }
+        std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    tracing::warn!(configured = %config.rules.dir.display(), using = %target.display(), "rules directory not found; using the built-in default pack");
+    Ok(target)
+}
+
+/// Load and compile rules, with every problem in the error.
+pub(crate) fn load_engine(dir: &Path) -> Result<Engine> {
+    Engine::load(dir).map_err(|errors| {
+        let lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        anyhow::anyhow!("invalid rules:\n  {}", lines.join("\n  "))
+    })
+}
+
+/// A progress bar on stderr, hidden when stderr is not a terminal.
+pub(crate) fn progress(len: Option<u64>, what: &str) -> ProgressBar {
+    let bar = match len {
+        Some(n) => ProgressBar::new(n),
+        None => ProgressBar::new_spinner(),
+    };
+    let template = if len.is_some() {
+        "{spinner} {msg} [{bar:30}] {pos}/{len} ({per_sec}, {eta} left)"
+    } else {
+        "{spinner} {msg} {pos} ({per_sec})"
+    };
+    if let Ok(style) = ProgressStyle::with_template(template) {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar.set_message(what.to_string());
+    if !std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+    }
+    bar
+}
+
+/// Rule titles for the UI.
+pub(crate) fn rule_titles(engine: &Engine) -> std::collections::HashMap<String, (String, String)> {
+    engine.rules.rules().iter().map(|r| (r.id.clone(), (r.title.vi.clone(), r.title.en.clone()))).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_shipped_rule_file_is_embedded() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("rules");
+        let mut on_disk = Vec::new();
+        let mut stack = vec![root.clone()];
+        while let Some(dir) = stack.pop() {
+            for entry in std::fs::read_dir(&dir).expect("rules dir") {
+                let path = entry.expect("entry").path();
+                if path.is_dir() {
+                    stack.push(path);
+                } else {
+                    on_disk.push(path.strip_prefix(&root).expect("prefix").display().to_string());
+                }
+            }
+        }
+        on_disk.sort();
+        let mut embedded: Vec<String> = EMBEDDED_RULES.iter().map(|(n, _)| n.to_string()).collect();
+        embedded.sort();
+        let readme = "README.md".to_string();
+        on_disk.retain(|f| *f != readme);
+        assert_eq!(on_disk, embedded);
+    }
+
+    #[test]
+    fn the_lock_is_exclusive() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let first = lock_data_dir(dir.path()).expect("first lock");
+        let second = lock_data_dir(dir.path()).expect_err("second lock must fail");
+        assert!(second.to_string().contains("in use by another duluan process"), "{second}");
+        drop(first);
+        lock_data_dir(dir.path()).expect("lock again after release");
+    }
+}

@@ -1,0 +1,287 @@
+//! Command-line interface definition.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// duluan — public-opinion and social-media monitoring.
+///
+/// Crawls public news sites, feeds and public social pages; flags items that match
+/// misinformation and sentiment rules; hands alerts to collaborators for triage; lets analysts
+/// search everything collected. Start with `duluan demo` to see it work on a bundled local news
+/// site without internet access.
+#[derive(Debug, Parser)]
+#[command(name = "duluan", version, propagate_version = true, max_term_width = 100)]
+pub(crate) struct Cli {
+    /// Configuration file with the keys to change (the rest come from the built-in defaults,
+    /// listed in config/default.toml). Also read from DULUAN_CONFIG.
+    #[arg(long, global = true, value_name = "FILE", env = "DULUAN_CONFIG")]
+    pub(crate) config: Option<PathBuf>,
+
+    /// Data directory for the store, the index and the lock file (overrides `data_dir`).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub(crate) data_dir: Option<PathBuf>,
+
+    /// More log output on stderr (-v: debug, -vv: trace). RUST_LOG overrides.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub(crate) verbose: u8,
+
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Run everything: crawler workers, pipeline, scheduler and the web server.
+    ///
+    /// Sources come from config/sources.toml (or `[crawl] sources`); the web UI and API listen
+    /// on `[server] listen`. Stops cleanly on Ctrl-C, committing pending index work.
+    Serve(ServeArgs),
+
+    /// Crawl a bundled local news site through the whole pipeline and serve the UI.
+    ///
+    /// Starts the demo site "Tin Thành Phố" on 127.0.0.1 (robots.txt, RSS, sitemap, 46 articles),
+    /// crawls it with the real crawler, extracts, flags, stores, indexes and raises alerts, then
+    /// prints a summary. Without --once it then serves the UI on 127.0.0.1:PORT and prints a login.
+    Demo(DemoArgs),
+
+    /// Crawl the configured sources: one complete pass with --once, else continuously.
+    Crawl(CrawlArgs),
+
+    /// Ingest HTML files, directories or JSONL files into the store and index.
+    ///
+    /// JSONL lines are {"url","html"} (a page to extract) or {"url","title","text","published_at"}
+    /// (text as is). A bad file or line is reported on stderr with its name and line number and
+    /// the other inputs still go in.
+    Ingest(IngestArgs),
+
+    /// Extract the article (title, text, date, language) from one HTML file.
+    Extract(ExtractArgs),
+
+    /// Vietnamese text tools: one text per line on stdin, one result per line on stdout.
+    Text(TextArgs),
+
+    /// Check rule files and run their examples, or match items against rules.
+    Rules(RulesArgs),
+
+    /// Score sentiment: one text per line on stdin, one JSON object per line on stdout.
+    Sentiment,
+
+    /// Search the collected items.
+    Search(SearchArgs),
+
+    /// Show each source's crawl health.
+    Sources,
+
+    /// Manage accounts and API tokens.
+    User(UserArgs),
+
+    /// Rebuild the search index from the store.
+    Reindex,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ServeArgs {
+    /// Address to listen on (overrides `[server] listen`).
+    #[arg(long, value_name = "ADDR")]
+    pub(crate) listen: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum SummaryFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object.
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct DemoArgs {
+    /// Port of the web UI on 127.0.0.1 after the crawl (0 picks a free one and prints it).
+    #[arg(long, default_value_t = 8080)]
+    pub(crate) port: u16,
+    /// Run the pipeline once, print the summary and exit.
+    #[arg(long)]
+    pub(crate) once: bool,
+    /// Summary format; with json the summary is one JSON object on the last line of stdout.
+    #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
+    pub(crate) format: SummaryFormat,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct CrawlArgs {
+    /// One complete pass (every due source and the articles it lists), then exit.
+    #[arg(long)]
+    pub(crate) once: bool,
+    /// Only this source (polled even if not due).
+    #[arg(long, value_name = "ID")]
+    pub(crate) source: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct IngestArgs {
+    /// HTML files, directories of HTML/JSONL files, or JSONL files.
+    #[arg(required = true, value_name = "PATH")]
+    pub(crate) paths: Vec<PathBuf>,
+    /// Source id recorded on the items.
+    #[arg(long, default_value = "ingest")]
+    pub(crate) source: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ExtractFormat {
+    /// JSON object: url, title, text, published_at, lang, and more.
+    Json,
+    /// The title, a blank line, then the text.
+    Text,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ExtractArgs {
+    /// HTML file.
+    pub(crate) file: PathBuf,
+    /// The page's URL (resolves relative links and canonical URLs).
+    #[arg(long)]
+    pub(crate) url: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ExtractFormat::Json)]
+    pub(crate) format: ExtractFormat,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct TextArgs {
+    #[command(subcommand)]
+    pub(crate) op: TextOp,
+}
+
+#[derive(Debug, Clone, Copy, Subcommand)]
+pub(crate) enum TextOp {
+    /// NFC, canonical tone-mark placement, invisible characters removed, quotes and dashes unified.
+    Normalize,
+    /// Diacritics removed, đ → d.
+    Fold,
+    /// Language: `code<TAB>confidence` (ISO 639-1 code, or `und`).
+    Lang,
+    /// Date: RFC 3339 (empty line when no date is found).
+    Date,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct RulesArgs {
+    #[command(subcommand)]
+    pub(crate) op: RulesOp,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum RulesOp {
+    /// Validate every rule file and run every embedded example; exit 1 on any failure.
+    Check {
+        /// Rules directory (default: `[rules] dir`).
+        dir: Option<PathBuf>,
+    },
+    /// Match JSONL items {"id","title","text","lang"?} from stdin; one JSONL result per item.
+    Match {
+        /// Rules directory (default: `[rules] dir`).
+        #[arg(long)]
+        rules: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum SearchFormat {
+    /// Aligned columns.
+    Table,
+    /// {"total": N, "hits": [...]}.
+    Json,
+    /// CSV with a header row (UTF-8 with BOM, for spreadsheets).
+    Csv,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct SearchArgs {
+    /// Query: words, "phrases", AND/OR/NOT, -word; without diacritics it also matches folded text.
+    pub(crate) query: String,
+    /// From date (YYYY-MM-DD), inclusive.
+    #[arg(long)]
+    pub(crate) from: Option<String>,
+    /// To date (YYYY-MM-DD), inclusive.
+    #[arg(long)]
+    pub(crate) to: Option<String>,
+    /// Only this source (comma-separated for several).
+    #[arg(long)]
+    pub(crate) source: Option<String>,
+    /// Only this language.
+    #[arg(long)]
+    pub(crate) lang: Option<String>,
+    /// Only items flagged by this rule.
+    #[arg(long)]
+    pub(crate) rule: Option<String>,
+    /// Newest first instead of most relevant.
+    #[arg(long)]
+    pub(crate) newest: bool,
+    /// Number of hits.
+    #[arg(long, default_value_t = 20)]
+    pub(crate) limit: usize,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = SearchFormat::Table)]
+    pub(crate) format: SearchFormat,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct UserArgs {
+    #[command(subcommand)]
+    pub(crate) op: UserOp,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum RoleArg {
+    /// Configure sources, users and teams.
+    Admin,
+    /// Assign alerts, manage silences and rules.
+    Lead,
+    /// Triage alerts.
+    Collaborator,
+    /// Read and search only.
+    Viewer,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum UserOp {
+    /// Add an account. The password is the first line of stdin when stdin is not a terminal,
+    /// asked for on a terminal, or generated and printed with --generate-password.
+    Add {
+        /// Login name.
+        name: String,
+        /// Role.
+        #[arg(long, value_enum, default_value_t = RoleArg::Collaborator)]
+        role: RoleArg,
+        /// Team queue the user works (default: the default team).
+        #[arg(long)]
+        team: Option<String>,
+        /// Generate a random password and print it.
+        #[arg(long)]
+        generate_password: bool,
+    },
+    /// List accounts.
+    List,
+    /// Set a new password (read like `user add`).
+    Passwd {
+        /// Login name.
+        name: String,
+    },
+    /// Create an API token; the token is printed once, as the last line of stdout.
+    Token {
+        /// Login name.
+        name: String,
+        /// Label to recognise the token by.
+        #[arg(long, default_value = "cli")]
+        label: String,
+    },
+    /// Revoke an API token by its id (see `user tokens`).
+    Revoke {
+        /// Token id.
+        token_id: i64,
+    },
+    /// List API tokens (ids, labels, last use; never the secrets).
+    Tokens,
+}

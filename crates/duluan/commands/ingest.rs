@@ -1,0 +1,230 @@
+//! `duluan ingest PATH...`: HTML files, directories and JSONL into the store and index.
+
+use std::io::BufRead;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+use anyhow::Result;
+use duluan_config::Config;
+use duluan_pipeline::IngestRecord;
+use serde::Deserialize;
+
+use crate::app;
+use crate::cli::IngestArgs;
+use crate::run::Running;
+
+/// Per file, how many bad-line messages are printed before the rest are only counted.
+const MAX_LINE_ERRORS: usize = 20;
+
+#[derive(Deserialize)]
+struct JsonlRecord {
+    url: Option<String>,
+    html: Option<String>,
+    title: Option<String>,
+    text: Option<String>,
+    published_at: Option<String>,
+    lang: Option<String>,
+}
+
+pub(crate) async fn run(config: Config, args: &IngestArgs) -> Result<ExitCode> {
+    let started = Instant::now();
+    let input_errors = Arc::new(AtomicU64::new(0));
+    let files = expand(&args.paths, &input_errors);
+    let running = Running::start(config).await?;
+    let bar = app::progress(None, "ingesting");
+    let records = Records::new(files, input_errors.clone());
+    let parallelism = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+    let progress = bar.clone();
+    let summary = duluan_pipeline::ingest(
+        running.pipeline.clone(),
+        records,
+        &args.source,
+        parallelism * 2,
+        move |label, problem| {
+            progress.inc(1);
+            if let Some(problem) = problem {
+                progress.suspend(|| eprintln!("{label}: {problem}"));
+            }
+        },
+    )
+    .await?;
+    running.flush().await?;
+    bar.finish_and_clear();
+    let seconds = started.elapsed().as_secs_f64();
+    let bad_inputs = input_errors.load(Ordering::SeqCst);
+    println!(
+        "ingested {} records in {:.2}s ({:.0} docs/s): {} new, {} updated, {} unchanged, {} not articles, {} failed, {} unreadable inputs",
+        summary.records,
+        seconds,
+        summary.records as f64 / seconds.max(1e-9),
+        summary.stored,
+        summary.updated,
+        summary.unchanged,
+        summary.not_articles,
+        summary.failures.len(),
+        bad_inputs
+    );
+    running.shutdown().await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Files named on the command line, directories walked (HTML and JSONL files), sorted.
+fn expand(paths: &[PathBuf], errors: &AtomicU64) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for path in paths {
+        match std::fs::metadata(path) {
+            Ok(m) if m.is_dir() => walk(path, &mut out, errors),
+            Ok(_) => out.push(path.clone()),
+            Err(e) => {
+                errors.fetch_add(1, Ordering::SeqCst);
+                eprintln!("{}: cannot read: {e}", path.display());
+            }
+        }
+    }
+    out
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>, errors: &AtomicU64) {
+    let mut found = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let entries = match std::fs::read_dir(&d) {
+            Ok(e) => e,
+            Err(e) => {
+                errors.fetch_add(1, Ordering::SeqCst);
+                eprintln!("{}: cannot read directory: {e}", d.display());
+                continue;
+            }
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if matches!(path.extension().and_then(|e| e.to_str()), Some("html" | "htm" | "jsonl" | "ndjson")) {
+                found.push(path);
+            }
+        }
+    }
+    found.sort();
+    out.extend(found);
+}
+
+/// Lazily turns files into records, reporting unreadable files and bad lines on stderr.
+struct Records {
+    files: std::vec::IntoIter<PathBuf>,
+    lines: Option<(PathBuf, std::io::Lines<std::io::BufReader<std::fs::File>>, usize, usize)>,
+    errors: Arc<AtomicU64>,
+}
+
+impl Records {
+    fn new(files: Vec<PathBuf>, errors: Arc<AtomicU64>) -> Records {
+        Records { files: files.into_iter(), lines: None, errors }
+    }
+
+    fn bad(&self, label: &str, reason: &str, shown: &mut usize) {
+        self.errors.fetch_add(1, Ordering::SeqCst);
+        *shown += 1;
+        if *shown <= MAX_LINE_ERRORS {
+            eprintln!("{label}: {reason}");
+        } else if *shown == MAX_LINE_ERRORS + 1 {
+            eprintln!("{label}: more bad lines in this file are counted but not shown");
+        }
+    }
+
+    fn next_line(&mut self) -> Option<IngestRecord> {
+        loop {
+            let (path, lines, n, shown) = self.lines.as_mut()?;
+            let path = path.clone();
+            let line = match lines.next() {
+                None => {
+                    self.lines = None;
+                    return None;
+                }
+                Some(l) => l,
+            };
+            *n += 1;
+            let label = format!("{}:{}", path.display(), n);
+            let mut shown_now = *shown;
+            let result = match line {
+                Err(e) => Err(format!("unreadable line: {e}")),
+                Ok(l) if l.trim().is_empty() => continue,
+                Ok(l) => parse_line(&label, &l),
+            };
+            match result {
+                Ok(record) => return Some(record),
+                Err(reason) => {
+                    self.bad(&label, &reason, &mut shown_now);
+                    if let Some((_, _, _, shown)) = self.lines.as_mut() {
+                        *shown = shown_now;
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn parse_line(label: &str, line: &str) -> std::result::Result<IngestRecord, String> {
+    let r: JsonlRecord = serde_json::from_str(line).map_err(|e| format!("invalid JSON: {e}"))?;
+    let url = r.url.filter(|u| !u.trim().is_empty()).ok_or("missing \"url\"")?;
+    if let Some(html) = r.html {
+        return Ok(IngestRecord::Html { label: label.to_string(), url, html: html.into_bytes() });
+    }
+    if r.title.is_none() && r.text.is_none() {
+        return Err("needs \"html\", or \"title\"/\"text\"".into());
+    }
+    let published_at = match r.published_at.as_deref().filter(|p| !p.trim().is_empty()) {
+        Some(p) => Some(duluan_text::parse_date(p).ok_or_else(|| format!("cannot read published_at `{p}`"))?),
+        None => None,
+    };
+    Ok(IngestRecord::Text {
+        label: label.to_string(),
+        url,
+        title: r.title.unwrap_or_default(),
+        text: r.text.unwrap_or_default(),
+        published_at,
+        lang: r.lang,
+    })
+}
+
+impl Iterator for Records {
+    type Item = IngestRecord;
+
+    fn next(&mut self) -> Option<IngestRecord> {
+        loop {
+            if self.lines.is_some() {
+                if let Some(r) = self.next_line() {
+                    return Some(r);
+                }
+                continue;
+            }
+            let path = self.files.next()?;
+            let is_jsonl = matches!(path.extension().and_then(|e| e.to_str()), Some("jsonl" | "ndjson" | "json"));
+            if is_jsonl {
+                match std::fs::File::open(&path) {
+                    Ok(f) => self.lines = Some((path, std::io::BufReader::new(f).lines(), 0, 0)),
+                    Err(e) => {
+                        self.errors.fetch_add(1, Ordering::SeqCst);
+                        eprintln!("{}: cannot read: {e}", path.display());
+                    }
+                }
+                continue;
+            }
+            match std::fs::read(&path) {
+                Ok(html) => {
+                    let absolute = std::fs::canonicalize(&path).unwrap_or(path.clone());
+                    let url = url::Url::from_file_path(&absolute)
+                        .map(|u| u.to_string())
+                        .unwrap_or_else(|_| format!("file://{}", absolute.display()));
+                    return Some(IngestRecord::Html { label: path.display().to_string(), url, html });
+                }
+                Err(e) => {
+                    self.errors.fetch_add(1, Ordering::SeqCst);
+                    eprintln!("{}: cannot read: {e}", path.display());
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,141 @@
+//! Starting and stopping the pipeline shared by `serve`, `demo`, `crawl` and `ingest`.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use duluan_config::Config;
+use duluan_crawl::{FetchConfig, Fetcher};
+use duluan_pipeline::{CommitPolicy, Indexer, Pipeline};
+
+use crate::app;
+
+/// A running pipeline: the shared stages plus the indexer task.
+pub(crate) struct Running {
+    pub(crate) pipeline: Arc<Pipeline>,
+    pub(crate) indexer: Indexer,
+    pub(crate) rule_titles: std::collections::HashMap<String, (String, String)>,
+    _lock: app::DataLock,
+}
+
+impl Running {
+    /// Lock the data directory, open store, index and rules, catch the index up with the store
+    /// (rebuilding it with a progress bar if it was missing), and start the indexer.
+    pub(crate) async fn start(config: Config) -> Result<Running> {
+        duluan_web::metrics::install();
+        let lock = app::lock_data_dir(&config.data_dir)?;
+        let store = app::open_store(&config).await?;
+        let (index, state) = app::open_index(&config)?;
+        let rules = app::rules_dir(&config, None)?;
+        let engine = app::load_engine(&rules)?;
+        let rule_titles = app::rule_titles(&engine);
+        let bar = app::progress(None, "rebuilding the index");
+        let policy = CommitPolicy {
+            every_items: config.index.commit_every_items.max(1),
+            every: Duration::from_millis(config.index.commit_every_ms.max(10)),
+        };
+        let bar_for_rebuild = bar.clone();
+        let indexer = Indexer::start(
+            store.clone(),
+            index.clone(),
+            &state,
+            config.index.writer_memory_mb * 1024 * 1024,
+            policy,
+            move |done, total| {
+                bar_for_rebuild.set_length(total);
+                bar_for_rebuild.set_position(done);
+            },
+        )
+        .await
+        .context("cannot start the indexer")?;
+        bar.finish_and_clear();
+        if config.store.url.is_empty() {
+            // The embedded store is ours alone (we hold the data-directory lock): URLs leased by
+            // a crashed run on this host go straight back to the queue.
+            let requeued = store.requeue_abandoned(&duluan_pipeline::Crawler::worker_prefix()).await?;
+            if requeued > 0 {
+                tracing::info!(urls = requeued, "requeued URLs left in flight by a previous run");
+            }
+        }
+        let pipeline = Arc::new(Pipeline::new(Arc::new(config), store, index, engine, indexer.waker()));
+        Ok(Running { pipeline, indexer, rule_titles, _lock: lock })
+    }
+
+    /// A fetcher built from the configuration.
+    pub(crate) fn fetcher(&self) -> Result<Arc<Fetcher>> {
+        let fetcher = Fetcher::new(FetchConfig::from_config(&self.pipeline.config.crawl))
+            .context("cannot build the HTTP client")?;
+        Ok(Arc::new(fetcher))
+    }
+
+    /// Wait until everything committed to the store so far is committed to the index.
+    pub(crate) async fn flush(&self) -> Result<()> {
+        let head = self.pipeline.store.outbox_head().await?;
+        self.indexer.wait_for(head).await.context("indexing did not catch up")?;
+        Ok(())
+    }
+
+    /// Documents the indexer committed since start.
+    pub(crate) fn indexed(&self) -> u64 {
+        self.indexer.progress().indexed.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Commit pending index work and stop.
+    pub(crate) async fn shutdown(self) -> Result<()> {
+        self.indexer.shutdown().await.context("indexer shutdown")?;
+        Ok(())
+    }
+
+    /// The web application state for this pipeline.
+    pub(crate) fn web_state(&self, sources: Vec<duluan_model::Source>) -> duluan_web::AppState {
+        duluan_web::AppState {
+            store: self.pipeline.store.clone(),
+            index: self.pipeline.index.clone(),
+            config: self.pipeline.config.clone(),
+            sources: Arc::new(sources),
+            rule_titles: Arc::new(self.rule_titles.clone()),
+            throttle: Arc::new(duluan_web::auth::LoginThrottle::default()),
+            limiter: Arc::new(duluan_web::limits::RateLimiter::new(
+                self.pipeline.config.server.rate_limit_per_second,
+                self.pipeline.config.server.rate_limit_burst,
+            )),
+        }
+    }
+}
+
+/// Resolves when the process is asked to stop (Ctrl-C or SIGTERM).
+pub(crate) async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term => {}
+    }
+    tracing::info!("shutting down");
+}
+
+/// Return expired claims to the queue every 30 seconds.
+pub(crate) fn spawn_lease_sweeper(store: Arc<dyn duluan_store::Store>) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            match store.expire_leases(chrono::Utc::now()).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(alerts = n, "expired claims returned to the queue"),
+                Err(e) => tracing::warn!(error = %e, "lease sweep failed"),
+            }
+            tokio::time::sleep(Duration::from_secs(30)).await;
+        }
+    })
+}

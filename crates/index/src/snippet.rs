@@ -1,0 +1,182 @@
+//! Snippets with highlights, computed from the stored text with the same tokenisation the index
+//! uses, so a folded query (`khau trang`) highlights `khẩu trang` in the text. Fragments are plain
+//! text: the caller escapes them when rendering.
+
+use std::collections::HashSet;
+
+use duluan_text::{Analysis, View};
+use serde::Serialize;
+
+/// The words of a query, normalised for highlighting.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct QueryTerms {
+    words: HashSet<String>,
+    prefixes: Vec<String>,
+    view: Option<View>,
+}
+
+impl QueryTerms {
+    /// The positive words of a query: operators, field filters and excluded words are left out.
+    pub fn from_query(query: &str) -> QueryTerms {
+        let exact = query.chars().any(|c| c.is_alphabetic() && !c.is_ascii());
+        let view = if exact { View::Exact } else { View::Folded };
+        let mut words = HashSet::new();
+        let mut prefixes = Vec::new();
+        for raw in query.split(|c: char| c.is_whitespace() || c == '(' || c == ')' || c == '"') {
+            if raw.is_empty() || raw.starts_with('-') || raw.contains(':') {
+                continue;
+            }
+            if matches!(raw, "AND" | "OR" | "NOT" | "VÀ" | "HOẶC" | "KHÔNG") {
+                continue;
+            }
+            let prefix = raw.ends_with('*');
+            let a = Analysis::new(raw.trim_end_matches('*'));
+            for i in 0..a.len() {
+                let token = a.token(view, i).to_string();
+                if prefix && i + 1 == a.len() {
+                    prefixes.push(token);
+                } else {
+                    words.insert(token);
+                }
+            }
+        }
+        QueryTerms { words, prefixes, view: Some(view) }
+    }
+
+    fn matches(&self, token: &str) -> bool {
+        self.words.contains(token) || self.prefixes.iter().any(|p| token.starts_with(p.as_str()))
+    }
+
+    /// Whether there is nothing to highlight.
+    pub fn is_empty(&self) -> bool {
+        self.words.is_empty() && self.prefixes.is_empty()
+    }
+}
+
+/// A piece of a snippet.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct Fragment {
+    /// Text as written in the item.
+    pub text: String,
+    /// Whether it matched the query.
+    pub highlight: bool,
+}
+
+/// A window of about `max_chars` characters of `text` around the densest run of query words,
+/// cut into plain and highlighted fragments.
+pub fn snippet(text: &str, terms: &QueryTerms, max_chars: usize) -> Vec<Fragment> {
+    let a = Analysis::new(text);
+    let view = terms.view.unwrap_or(View::Folded);
+    let marked: Vec<usize> = (0..a.len()).filter(|&i| terms.matches(a.token(view, i))).collect();
+    let max_bytes = max_chars.max(20) * 3;
+    let (start, end) = match best_window(&a, &marked, max_bytes) {
+        Some((s, e)) => (s, e.min(text.len())),
+        None => (0, cut(text, 0, max_bytes)),
+    };
+    let mut out = Vec::new();
+    if start > 0 {
+        out.push(Fragment { text: "…".into(), highlight: false });
+    }
+    let mut pos = start;
+    for &i in &marked {
+        let (s, e) = a.spans[i];
+        if s < start || e > end {
+            continue;
+        }
+        if s > pos {
+            let gap = &text[pos..s];
+            // Join "khẩu" + " " + "trang" into one highlight.
+            let joins = gap.trim().is_empty() && out.last().is_some_and(|f: &Fragment| f.highlight);
+            push(&mut out, gap, joins);
+        }
+        push(&mut out, &text[s..e], true);
+        pos = e;
+    }
+    if end > pos {
+        push(&mut out, &text[pos..end], false);
+    }
+    if end < text.len() {
+        out.push(Fragment { text: "…".into(), highlight: false });
+    }
+    out
+}
+
+fn push(out: &mut Vec<Fragment>, piece: &str, highlight: bool) {
+    if let Some(last) = out.last_mut()
+        && last.highlight == highlight
+    {
+        last.text.push_str(piece);
+        return;
+    }
+    out.push(Fragment { text: piece.to_string(), highlight });
+}
+
+/// Byte window starting a little before the marked token with the most marks after it.
+fn best_window(a: &Analysis, marked: &[usize], max_bytes: usize) -> Option<(usize, usize)> {
+    if marked.is_empty() {
+        return None;
+    }
+    let mut best = (0usize, marked[0]);
+    for (k, &i) in marked.iter().enumerate() {
+        let start = a.spans[i].0;
+        let count = marked[k..].iter().take_while(|&&j| a.spans[j].1 <= start + max_bytes).count();
+        if count > best.0 {
+            best = (count, i);
+        }
+    }
+    let first = best.1;
+    // Begin up to six tokens earlier so the reader sees the context.
+    let lead = first.saturating_sub(6);
+    let start = a.spans[lead].0;
+    let start = if a.spans[first].0 - start > max_bytes / 3 { a.spans[first].0 } else { start };
+    let last = (first..a.len()).take_while(|&j| a.spans[j].1 <= start + max_bytes).last().unwrap_or(first);
+    // The window reaching the last word takes the closing punctuation with it.
+    let end = if last + 1 == a.len() { usize::MAX } else { a.spans[last].1 };
+    Some((start, end))
+}
+
+/// A char-boundary cut near `from + max_bytes`, at the end of a word when possible.
+fn cut(text: &str, from: usize, max_bytes: usize) -> usize {
+    if text.len() <= from + max_bytes {
+        return text.len();
+    }
+    let mut end = from + max_bytes;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    text[..end].rfind(' ').filter(|&s| s > from).unwrap_or(end)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn render(f: &[Fragment]) -> String {
+        f.iter().map(|x| if x.highlight { format!("[{}]", x.text) } else { x.text.clone() }).collect()
+    }
+
+    #[test]
+    fn folded_query_highlights_accented_text() {
+        let t = QueryTerms::from_query("khau trang source:x -gia");
+        let s = snippet("Người dân đổ xô mua khẩu trang, giá tăng.", &t, 200);
+        assert_eq!(render(&s), "Người dân đổ xô mua [khẩu trang], giá tăng.");
+    }
+
+    #[test]
+    fn exact_query_is_exact() {
+        let t = QueryTerms::from_query("\"sốt\"");
+        let s = snippet("Bé bị sốt, không sót thuốc.", &t, 200);
+        assert_eq!(render(&s), "Bé bị [sốt], không sót thuốc.");
+    }
+
+    #[test]
+    fn long_text_is_windowed() {
+        let text = format!("{} vắc xin {}", "chữ ".repeat(200), "đuôi ".repeat(200));
+        let s = snippet(&text, &QueryTerms::from_query("vắc xin"), 100);
+        let r = render(&s);
+        assert!(r.starts_with('…') && r.ends_with('…') && r.contains("[vắc xin]"), "{r}");
+        assert!(r.len() < 400);
+        let none = snippet(&text, &QueryTerms::from_query("không có"), 50);
+        assert!(!none.iter().any(|f| f.highlight));
+    }
+}

@@ -1,0 +1,95 @@
+//! The one writer of an index.
+
+use duluan_model::Item;
+use tantivy::{DateTime, IndexWriter, TantivyDocument, Term};
+
+use crate::schema::Fields;
+use crate::{Result, SearchIndex};
+
+/// Owns the index's single `IndexWriter`. Blocking: run it on a dedicated thread.
+pub struct IndexWriterHandle {
+    writer: IndexWriter,
+    fields: Fields,
+    index: SearchIndex,
+    pending: usize,
+}
+
+impl std::fmt::Debug for IndexWriterHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IndexWriterHandle").field("pending", &self.pending).finish()
+    }
+}
+
+fn date(t: chrono::DateTime<chrono::Utc>) -> DateTime {
+    DateTime::from_timestamp_millis(t.timestamp_millis())
+}
+
+impl IndexWriterHandle {
+    pub(crate) fn new(index: &SearchIndex, memory_bytes: usize) -> Result<IndexWriterHandle> {
+        let writer = index.index.writer_with_num_threads(1, memory_bytes.max(15_000_000))?;
+        Ok(IndexWriterHandle { writer, fields: index.fields, index: index.clone(), pending: 0 })
+    }
+
+    /// Add or replace an item's document (by item id).
+    pub fn upsert(&mut self, item: &Item) -> Result<()> {
+        let f = &self.fields;
+        self.writer.delete_term(Term::from_field_text(f.id, &item.id));
+        let mut doc = TantivyDocument::default();
+        doc.add_text(f.id, &item.id);
+        doc.add_text(f.url, &item.url);
+        doc.add_text(f.title_exact, &item.title);
+        doc.add_text(f.title_folded, &item.title);
+        doc.add_text(f.body_exact, &item.text);
+        doc.add_text(f.body_folded, &item.text);
+        doc.add_text(f.source, &item.source_id);
+        for tag in &item.source_tags {
+            doc.add_text(f.tags, tag);
+        }
+        if let Some(region) = &item.region {
+            doc.add_text(f.region, region);
+        }
+        doc.add_text(f.lang, &item.lang);
+        doc.add_date(f.published, date(item.effective_time()));
+        doc.add_date(f.fetched, date(item.fetched_at));
+        doc.add_text(f.sentiment, item.sentiment.label.as_str());
+        doc.add_f64(f.sentiment_score, f64::from(item.sentiment.score));
+        for flag in &item.flags {
+            doc.add_text(f.rules, &flag.rule);
+        }
+        if let Some(sev) = item.max_severity() {
+            doc.add_text(f.severity, sev.as_str());
+        }
+        doc.add_text(f.story, &item.story_id);
+        self.writer.add_document(doc)?;
+        self.pending += 1;
+        Ok(())
+    }
+
+    /// Documents added since the last commit.
+    pub fn pending(&self) -> usize {
+        self.pending
+    }
+
+    /// Commit everything added so far, recording the store outbox sequence it covers, and make it
+    /// visible to searches.
+    pub fn commit(&mut self, seq: i64) -> Result<()> {
+        let mut prepared = self.writer.prepare_commit()?;
+        prepared.set_payload(&seq.to_string());
+        prepared.commit()?;
+        self.pending = 0;
+        self.index.reload()?;
+        Ok(())
+    }
+
+    /// Remove every document (before a rebuild).
+    pub fn clear(&mut self) -> Result<()> {
+        self.writer.delete_all_documents()?;
+        Ok(())
+    }
+
+    /// Wait for merges and release the writer lock.
+    pub fn finish(self) -> Result<()> {
+        self.writer.wait_merging_threads()?;
+        Ok(())
+    }
+}

@@ -1,0 +1,517 @@
+//! Crawling: poll sources for links and posts, then lease frontier URLs and fetch them.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use duluan_crawl::{Discovery, Expect, FetchError, Fetcher, Response, Validators, adapter_for};
+use duluan_model::{Severity, Source};
+use duluan_store::{FetchOutcome, FrontierEntry, NewUrl, PollRecord, SourceState, SystemAlert};
+use tokio::sync::watch;
+use tracing::Instrument;
+use url::Url;
+
+use crate::process::{Hints, Origin, Processed, build_item, process_html};
+use crate::{Pipeline, Result, Stats};
+
+/// URLs a worker leases at once.
+const LEASE_BATCH: i64 = 4;
+/// Attempts before a URL that keeps failing with transient errors is given up.
+const MAX_ATTEMPTS: i64 = 4;
+/// Child documents (sitemaps of an index) read per poll.
+const MAX_CHILD_DOCUMENTS: usize = 50;
+/// Default link-following depth.
+const DEFAULT_MAX_DEPTH: u32 = 2;
+
+/// What a pass found.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct CrawlReport {
+    /// Sources polled.
+    pub sources_polled: usize,
+    /// Sources whose poll failed.
+    pub sources_failed: usize,
+    /// New article URLs queued.
+    pub urls_queued: usize,
+    /// Posts stored straight from social sources.
+    pub posts_stored: usize,
+}
+
+/// What one poll found.
+#[derive(Debug, Default)]
+struct PollResult {
+    queued: usize,
+    posts: usize,
+}
+
+/// Crawls the configured sources into the pipeline.
+#[derive(Debug, Clone)]
+pub struct Crawler {
+    pipeline: Arc<Pipeline>,
+    fetcher: Arc<Fetcher>,
+    sources: Arc<HashMap<String, Source>>,
+    order: Arc<Vec<String>>,
+    worker_name: String,
+}
+
+impl Crawler {
+    /// A crawler over `sources`.
+    pub fn new(pipeline: Arc<Pipeline>, fetcher: Arc<Fetcher>, sources: Vec<Source>) -> Crawler {
+        let order = sources.iter().map(|s| s.id.clone()).collect();
+        let sources = sources.into_iter().map(|s| (s.id.clone(), s)).collect();
+        let worker_name = format!("{}-{}", hostname(), std::process::id());
+        Crawler { pipeline, fetcher, sources: Arc::new(sources), order: Arc::new(order), worker_name }
+    }
+
+    /// The prefix of this host's worker names.
+    pub fn worker_prefix() -> String {
+        format!("{}-", hostname())
+    }
+
+    /// The configured sources in file order.
+    pub fn sources(&self) -> Vec<&Source> {
+        self.order.iter().filter_map(|id| self.sources.get(id)).collect()
+    }
+
+    /// Poll every enabled source that is due (all of them with `force`).
+    pub async fn poll_sources(&self, force: bool) -> Result<CrawlReport> {
+        let now = Utc::now();
+        let mut report = CrawlReport::default();
+        let mut polls = Vec::new();
+        for source in self.sources().into_iter().filter(|s| s.enabled) {
+            let state = self.pipeline.store.source_state(&source.id).await?;
+            if !force && state.next_due_at.is_some_and(|due| due > now) {
+                continue;
+            }
+            let this = self.clone();
+            let source = source.clone();
+            let span = tracing::info_span!("poll", source = %source.id);
+            polls.push(tokio::spawn(async move { this.poll(&source, state).await }.instrument(span)));
+        }
+        for poll in polls {
+            report.sources_polled += 1;
+            match poll.await {
+                Ok(Ok(Some(found))) => {
+                    report.urls_queued += found.queued;
+                    report.posts_stored += found.posts;
+                }
+                Ok(Ok(None)) => report.sources_failed += 1,
+                Ok(Err(e)) => {
+                    report.sources_failed += 1;
+                    tracing::error!(error = %e, "source poll failed");
+                }
+                Err(e) => {
+                    report.sources_failed += 1;
+                    tracing::error!(error = %e, "source poll task failed");
+                }
+            }
+        }
+        Ok(report)
+    }
+
+    /// Poll one source: fetch it, queue new links, store posts, record the poll, check health.
+    /// `None` when the source could not be read (the failure is recorded).
+    async fn poll(&self, source: &Source, state: SourceState) -> Result<Option<PollResult>> {
+        let now = Utc::now();
+        let validators = Validators { etag: state.etag.clone(), last_modified: state.last_modified.clone() };
+        let (discovery, fresh, error) = match self.discover(source, &validators).await {
+            Ok((d, v)) => (d, v, None),
+            Err(reason) => (Discovery::default(), Validators::default(), Some(reason)),
+        };
+        let limit = source.max_items.unwrap_or(self.pipeline.config.crawl.max_items_per_poll);
+        let posts = self.store_posts(source, &discovery, limit, now).await?;
+        let urls: Vec<NewUrl> = discovery
+            .links
+            .into_iter()
+            .take(limit)
+            .map(|l| NewUrl { url: l.url.to_string(), title: l.title, published: l.published, ..NewUrl::default() })
+            .collect();
+        let queued = self.pipeline.store.enqueue(&source.id, &urls, now).await?;
+        let found = queued + posts;
+        let interval = self.next_interval(source, &state, found, error.is_some());
+        let record = PollRecord {
+            at: now,
+            next_due_at: now + chrono::Duration::seconds(interval),
+            error: error.clone(),
+            new_items: found as i64,
+            etag: fresh.etag,
+            last_modified: fresh.last_modified,
+            interval_secs: interval,
+        };
+        self.pipeline.store.record_poll(&source.id, &record).await?;
+        match &error {
+            Some(e) => {
+                metrics::counter!("duluan_source_poll_errors_total", "source" => source.id.clone()).increment(1);
+                tracing::warn!(error = %e, interval_secs = interval, "source poll failed")
+            }
+            None => tracing::info!(links = urls.len(), queued, posts, interval_secs = interval, "source polled"),
+        }
+        self.check_health(source, &state, error.as_deref(), now).await?;
+        Ok(error.is_none().then_some(PollResult { queued, posts }))
+    }
+
+    /// Sources that publish often are polled more often: shorter after a poll with news, longer
+    /// after an empty one, slower again after a failure, within `[min, max]` minutes.
+    fn next_interval(&self, source: &Source, state: &SourceState, found: usize, failed: bool) -> i64 {
+        let c = &self.pipeline.config.crawl;
+        let (min, max) = (i64::from(c.min_interval_minutes) * 60, i64::from(c.max_interval_minutes) * 60);
+        let base = i64::from(source.schedule.unwrap_or(c.default_interval_minutes)) * 60;
+        let current = state.interval_secs.unwrap_or(base);
+        let next = if failed {
+            current * 2
+        } else if found > 0 {
+            current * 2 / 3
+        } else {
+            current * 3 / 2
+        };
+        next.clamp(min, max.max(min))
+    }
+
+    async fn discover(
+        &self,
+        source: &Source,
+        validators: &Validators,
+    ) -> std::result::Result<(Discovery, Validators), String> {
+        let url = Url::parse(&source.url).map_err(|e| format!("bad source url: {e}"))?;
+        let adapter = adapter_for(source);
+        let response = self.fetcher.fetch(&url, adapter.expect(), Some(validators)).await.map_err(|e| e.to_string())?;
+        if response.not_modified {
+            return Ok((Discovery::default(), response.validators));
+        }
+        let mut discovery = adapter.parse(&response.body, response.charset.as_deref(), &response.url)?;
+        // Child documents: a sitemap index's sitemaps, or robots.txt's sitemap index and its
+        // sitemaps. Two levels at most, each document once.
+        let mut seen: HashSet<Url> = HashSet::from([response.url.clone()]);
+        let mut pending = std::mem::take(&mut discovery.children);
+        for _level in 0..2 {
+            let mut next = Vec::new();
+            for child in pending.into_iter().filter(|c| seen.insert(c.clone())).take(MAX_CHILD_DOCUMENTS) {
+                match self.fetcher.fetch(&child, adapter.expect(), None).await {
+                    Ok(r) => match adapter.parse(&r.body, r.charset.as_deref(), &r.url) {
+                        Ok(d) => {
+                            discovery.links.extend(d.links);
+                            discovery.posts.extend(d.posts);
+                            next.extend(d.children);
+                        }
+                        Err(e) => tracing::warn!(document = %child, error = %e, "child document skipped"),
+                    },
+                    Err(e) => tracing::warn!(document = %child, error = %e, "child document skipped"),
+                }
+            }
+            pending = next;
+        }
+        Ok((discovery, response.validators))
+    }
+
+    /// Posts arrive with their content: build and store them now, and record their URLs as done
+    /// (after the store commit, so a crash in between only repeats work).
+    async fn store_posts(
+        &self,
+        source: &Source,
+        discovery: &Discovery,
+        limit: usize,
+        now: DateTime<Utc>,
+    ) -> Result<usize> {
+        if discovery.posts.is_empty() {
+            return Ok(0);
+        }
+        let engine = self.pipeline.engine();
+        let origin = Origin::of(source);
+        let posts = discovery.posts.iter().take(limit).cloned().collect::<Vec<_>>();
+        let items = tokio::task::spawn_blocking(move || {
+            posts
+                .iter()
+                .map(|p| {
+                    let canonical = p.url.to_string();
+                    build_item(
+                        &engine,
+                        &canonical,
+                        &canonical,
+                        &p.title,
+                        &p.text,
+                        p.lang.as_deref(),
+                        p.published,
+                        &origin,
+                        now,
+                    )
+                })
+                .collect::<Vec<_>>()
+        })
+        .await
+        .map_err(|e| crate::Error::Stopped(format!("processing task failed: {e}")))?;
+        let mut stored = 0;
+        for item in items {
+            let marker =
+                NewUrl { url: item.canonical_url.clone(), done_item: Some(item.id.clone()), ..NewUrl::default() };
+            let outcome = self.pipeline.store_item(item).await?;
+            if outcome.inserted {
+                stored += 1;
+            }
+            self.pipeline.store.enqueue(&source.id, &[marker], now).await?;
+        }
+        Ok(stored)
+    }
+
+    /// Raise a source-health alert when polls keep failing or the source went quiet.
+    async fn check_health(
+        &self,
+        source: &Source,
+        before: &SourceState,
+        error: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let c = &self.pipeline.config.crawl;
+        let problem = match error {
+            Some(e) if before.error_streak + 1 >= c.health_error_streak => Some(format!(
+                "{} lần quét lỗi liên tiếp / {} failed polls in a row: {e}",
+                before.error_streak + 1,
+                before.error_streak + 1
+            )),
+            Some(_) => None,
+            None => self.quiet_source(source, c.health_min_ratio, now).await?,
+        };
+        let Some(detail) = problem else { return Ok(()) };
+        let alert = SystemAlert {
+            kind: "source_health".into(),
+            key: format!("source:{}", source.id),
+            severity: Severity::Medium,
+            team: self.pipeline.config.alerts.default_team.clone(),
+            title: format!("Nguồn tin có vấn đề: {}", source.display_name()),
+            detail,
+        };
+        let (id, new) = self.pipeline.store.raise_system_alert(&alert, now).await?;
+        if new {
+            Stats::bump(&self.pipeline.stats.alerts_raised, "duluan_alerts_raised_total", 1);
+            tracing::warn!(alert = id, detail = %alert.detail, "source health alert raised");
+        }
+        Ok(())
+    }
+
+    /// Whether the source brought far fewer new URLs over the last two days than its usual rate
+    /// over the twelve days before. Needs a week of history and a usual rate worth watching.
+    async fn quiet_source(&self, source: &Source, min_ratio: f64, now: DateTime<Utc>) -> Result<Option<String>> {
+        let days = self.pipeline.store.discovery_days(now - chrono::Duration::days(14)).await?;
+        let mine: Vec<_> = days.iter().filter(|d| d.source_id == source.id).collect();
+        let Some(first) = mine.first() else { return Ok(None) };
+        if now - first.day < chrono::Duration::days(7) {
+            return Ok(None);
+        }
+        let split = now - chrono::Duration::days(2);
+        let recent: i64 = mine.iter().filter(|d| d.day >= split).map(|d| d.count).sum();
+        let older: i64 = mine.iter().filter(|d| d.day < split).map(|d| d.count).sum();
+        let older_days = ((split - first.day).num_days()).max(1) as f64;
+        let usual = older as f64 / older_days * 2.0;
+        if usual >= 4.0 && (recent as f64) < usual * min_ratio {
+            return Ok(Some(format!(
+                "{recent} bài mới trong 2 ngày, thường {usual:.0} / {recent} new articles in 2 days, usually {usual:.0}"
+            )));
+        }
+        Ok(None)
+    }
+
+    /// Work the frontier with `[crawl] workers` workers. With `until_idle`, return when nothing
+    /// is due and no worker is busy; otherwise run until `stop` turns true.
+    pub async fn work(&self, until_idle: bool, stop: watch::Receiver<bool>) -> Result<()> {
+        let busy = Arc::new(AtomicUsize::new(0));
+        let mut workers = Vec::new();
+        for n in 0..self.pipeline.config.crawl.workers {
+            let this = self.clone();
+            let busy = busy.clone();
+            let stop = stop.clone();
+            let name = format!("{}-w{n}", self.worker_name);
+            workers.push(tokio::spawn(async move { this.worker(name, busy, until_idle, stop).await }));
+        }
+        for w in workers {
+            match w.await {
+                Ok(r) => r?,
+                Err(e) => return Err(crate::Error::Stopped(format!("crawl worker failed: {e}"))),
+            }
+        }
+        Ok(())
+    }
+
+    async fn worker(
+        &self,
+        name: String,
+        busy: Arc<AtomicUsize>,
+        until_idle: bool,
+        stop: watch::Receiver<bool>,
+    ) -> Result<()> {
+        let lease = chrono::Duration::seconds(self.pipeline.config.crawl.lease_secs as i64);
+        loop {
+            if *stop.borrow() {
+                return Ok(());
+            }
+            busy.fetch_add(1, Ordering::SeqCst);
+            let now = Utc::now();
+            let entries = match self.pipeline.store.lease_urls(&name, now, now + lease, LEASE_BATCH).await {
+                Ok(e) => e,
+                Err(e) => {
+                    busy.fetch_sub(1, Ordering::SeqCst);
+                    return Err(e.into());
+                }
+            };
+            let got = !entries.is_empty();
+            for entry in entries {
+                let span = tracing::info_span!("fetch", source = %entry.source_id, url = %entry.url);
+                if let Err(e) = self.fetch_entry(&entry).instrument(span).await {
+                    busy.fetch_sub(1, Ordering::SeqCst);
+                    return Err(e);
+                }
+            }
+            let others_busy = busy.fetch_sub(1, Ordering::SeqCst) > 1;
+            if got {
+                continue;
+            }
+            if until_idle && !others_busy {
+                return Ok(());
+            }
+            let mut stop = stop.clone();
+            tokio::select! {
+                _ = tokio::time::sleep(Duration::from_millis(if until_idle { 100 } else { 1000 })) => {}
+                _ = stop.changed() => {}
+            }
+        }
+    }
+
+    /// Fetch, process and store one URL, and record its outcome.
+    async fn fetch_entry(&self, entry: &FrontierEntry) -> Result<()> {
+        let now = Utc::now();
+        let stats = &self.pipeline.stats;
+        let outcome = match Url::parse(&entry.url) {
+            Err(e) => FetchOutcome::Failed { reason: format!("invalid url: {e}"), status: None, retry_at: None },
+            Ok(url) => match self.fetcher.fetch(&url, Expect::Html, None).await {
+                Err(e) => {
+                    Stats::add(&stats.failed, 1);
+                    metrics::counter!("duluan_crawl_errors_total", "reason" => e.kind()).increment(1);
+                    tracing::warn!(error = %e, "fetch failed");
+                    failure(&e, entry.attempts, now)
+                }
+                Ok(response) => {
+                    Stats::bump(&stats.fetched, "duluan_items_fetched_total", 1);
+                    self.process_response(entry, response, now).await?
+                }
+            },
+        };
+        self.pipeline.store.finish_url(&entry.url, &outcome, Utc::now()).await?;
+        Ok(())
+    }
+
+    async fn process_response(
+        &self,
+        entry: &FrontierEntry,
+        response: Response,
+        now: DateTime<Utc>,
+    ) -> Result<FetchOutcome> {
+        let status = Some(i64::from(response.status));
+        let engine = self.pipeline.engine();
+        let options = self.pipeline.extract_options();
+        let source = self.sources.get(&entry.source_id);
+        let origin = source.map(Origin::of).unwrap_or_else(|| Origin::ingest(&entry.source_id));
+        let hints = Hints { title: entry.hint_title.clone(), published: entry.hint_published };
+        let page_url = response.url.clone();
+        let processed = tokio::task::spawn_blocking(move || {
+            process_html(
+                &engine,
+                &options,
+                &response.url,
+                &response.body,
+                response.charset.as_deref(),
+                &origin,
+                &hints,
+                now,
+            )
+        })
+        .await
+        .map_err(|e| crate::Error::Stopped(format!("processing task failed: {e}")))?;
+        let (outcome, links) = match processed {
+            Processed::Item(item, links) => {
+                let item_id = item.id.clone();
+                self.pipeline.store_item(*item).await?;
+                (FetchOutcome::Stored { item_id, status }, links)
+            }
+            Processed::NotArticle { reason, links } => {
+                Stats::add(&self.pipeline.stats.not_articles, 1);
+                (FetchOutcome::Skipped { reason, status }, links)
+            }
+        };
+        if let Some(source) = source {
+            self.follow(source, entry, &page_url, links, now).await?;
+        }
+        Ok(outcome)
+    }
+
+    /// Queue same-site links of a fetched page for sources that follow links, one level deeper.
+    async fn follow(
+        &self,
+        source: &Source,
+        entry: &FrontierEntry,
+        page: &Url,
+        links: Vec<String>,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let max_depth = i64::from(source.max_depth.unwrap_or(DEFAULT_MAX_DEPTH));
+        if !source.follow_links || entry.depth >= max_depth {
+            return Ok(());
+        }
+        let limit = source.max_items.unwrap_or(self.pipeline.config.crawl.max_items_per_poll);
+        let max_len = self.pipeline.config.crawl.max_url_length;
+        let urls: Vec<NewUrl> = links
+            .iter()
+            .filter_map(|l| Url::parse(l).ok())
+            .filter(|u| u.host_str() == page.host_str() && u.as_str().len() <= max_len)
+            .map(|u| duluan_crawl::canon::canonicalize(&u))
+            .filter(|u| !duluan_crawl::canon::looks_like_trap(u))
+            .take(limit)
+            .map(|u| NewUrl { url: u.to_string(), depth: entry.depth + 1, ..NewUrl::default() })
+            .collect();
+        self.pipeline.store.enqueue(&source.id, &urls, now).await?;
+        Ok(())
+    }
+
+    /// Poll all sources (or only due ones) and crawl until the frontier is idle.
+    pub async fn run_once(&self, force: bool) -> Result<CrawlReport> {
+        let report = self.poll_sources(force).await?;
+        let (_stop_tx, stop) = watch::channel(false);
+        self.work(true, stop).await?;
+        Ok(report)
+    }
+
+    /// Poll sources when due and crawl continuously until `stop` turns true.
+    pub async fn run(&self, stop: watch::Receiver<bool>) -> Result<()> {
+        let scheduler = {
+            let this = self.clone();
+            let mut stop = stop.clone();
+            tokio::spawn(async move {
+                loop {
+                    if let Err(e) = this.poll_sources(false).await {
+                        tracing::error!(error = %e, "polling sources failed");
+                    }
+                    tokio::select! {
+                        _ = tokio::time::sleep(Duration::from_secs(30)) => {}
+                        _ = stop.changed() => return,
+                    }
+                }
+            })
+        };
+        let result = self.work(false, stop).await;
+        scheduler.abort();
+        result
+    }
+}
+
+/// A failed fetch: retried later for transient errors (with growing delays), else final.
+fn failure(e: &FetchError, attempts: i64, now: DateTime<Utc>) -> FetchOutcome {
+    let retry_at =
+        (e.retryable() && attempts < MAX_ATTEMPTS).then(|| now + chrono::Duration::minutes(5 * attempts.max(1)));
+    FetchOutcome::Failed { reason: e.to_string(), status: e.status().map(i64::from), retry_at }
+}
+
+fn hostname() -> String {
+    std::fs::read_to_string("/etc/hostname")
+        .map(|h| h.trim().to_string())
+        .ok()
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "duluan".into())
+}

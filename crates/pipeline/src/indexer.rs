@@ -1,0 +1,233 @@
+//! The index follows the store: it tails the outbox, upserts documents and commits with the
+//! outbox sequence number it covers; only then are outbox entries pruned. A crash anywhere loses
+//! nothing: on restart the tail resumes from the last committed sequence, and upserts make
+//! replays harmless.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use duluan_index::{IndexWriterHandle, OpenState, SearchIndex};
+use duluan_store::Store;
+use tokio::sync::{Notify, watch};
+
+use crate::{Error, Result};
+
+/// Items read from the outbox per step.
+const BATCH: i64 = 500;
+
+/// Shared progress of the indexer.
+#[derive(Debug, Default)]
+pub struct IndexerProgress {
+    /// Outbox sequence number of the last index commit.
+    pub committed_seq: AtomicI64,
+    /// Documents committed since start.
+    pub indexed: AtomicU64,
+}
+
+/// A running indexer.
+#[derive(Debug)]
+pub struct Indexer {
+    wake: Arc<Notify>,
+    progress: Arc<IndexerProgress>,
+    committed: watch::Receiver<i64>,
+    stop: watch::Sender<bool>,
+    task: tokio::task::JoinHandle<Result<()>>,
+}
+
+/// Commit policy.
+#[derive(Debug, Clone, Copy)]
+pub struct CommitPolicy {
+    /// Commit after this many documents...
+    pub every_items: usize,
+    /// ...or after this long.
+    pub every: Duration,
+}
+
+impl Indexer {
+    /// Rebuild the index from the store if it is new or was reset, then start tailing.
+    pub async fn start(
+        store: Arc<dyn Store>,
+        index: SearchIndex,
+        state: &OpenState,
+        memory_bytes: usize,
+        policy: CommitPolicy,
+        progress_bar: impl Fn(u64, u64) + Send + 'static,
+    ) -> Result<Indexer> {
+        let mut writer = index.writer(memory_bytes)?;
+        if !matches!(state, OpenState::Existing) {
+            writer = rebuild(store.as_ref(), writer, progress_bar).await?;
+        }
+        let start_seq = index.committed_seq()?;
+        let progress = Arc::new(IndexerProgress::default());
+        progress.committed_seq.store(start_seq, Ordering::SeqCst);
+        let wake = Arc::new(Notify::new());
+        let (committed_tx, committed) = watch::channel(start_seq);
+        let (stop, stop_rx) = watch::channel(false);
+        let task =
+            tokio::spawn(tail(store, writer, policy, wake.clone(), progress.clone(), committed_tx, stop_rx, start_seq));
+        Ok(Indexer { wake, progress, committed, stop, task })
+    }
+
+    /// Tell the indexer new items were committed to the store.
+    pub fn wake(&self) {
+        self.wake.notify_one();
+    }
+
+    /// A handle the store stage uses to wake the indexer.
+    pub fn waker(&self) -> Arc<Notify> {
+        self.wake.clone()
+    }
+
+    /// Progress counters.
+    pub fn progress(&self) -> Arc<IndexerProgress> {
+        self.progress.clone()
+    }
+
+    /// Wait until the index has committed everything up to outbox sequence `seq`.
+    pub async fn wait_for(&self, seq: i64) -> Result<()> {
+        let mut rx = self.committed.clone();
+        self.wake.notify_one();
+        while *rx.borrow_and_update() < seq {
+            if self.task.is_finished() {
+                return Err(Error::Stopped("indexer stopped before catching up".into()));
+            }
+            if tokio::time::timeout(Duration::from_millis(200), rx.changed()).await.is_ok_and(|r| r.is_err()) {
+                return Err(Error::Stopped("indexer stopped before catching up".into()));
+            }
+            self.wake.notify_one();
+        }
+        Ok(())
+    }
+
+    /// Commit what is pending and stop.
+    pub async fn shutdown(self) -> Result<()> {
+        let _ = self.stop.send(true);
+        self.wake.notify_one();
+        match self.task.await {
+            Ok(r) => r,
+            Err(e) => Err(Error::Stopped(format!("indexer task failed: {e}"))),
+        }
+    }
+}
+
+async fn rebuild(
+    store: &dyn Store,
+    writer: IndexWriterHandle,
+    progress_bar: impl Fn(u64, u64),
+) -> Result<IndexWriterHandle> {
+    let total = store.counts().await?.items.max(0) as u64;
+    // The head is read before the scan: items committed during it are replayed by the tail.
+    let head = store.outbox_head().await?;
+    if total == 0 {
+        let mut writer = writer;
+        writer = blocking(move || {
+            writer.commit(head)?;
+            Ok(writer)
+        })
+        .await?;
+        return Ok(writer);
+    }
+    tracing::info!(items = total, "rebuilding the search index from the store");
+    let mut writer = blocking(move || {
+        let mut w = writer;
+        w.clear()?;
+        Ok(w)
+    })
+    .await?;
+    let mut after = String::new();
+    let mut done = 0u64;
+    loop {
+        let page = store.items_page(&after, 1000).await?;
+        let Some(last) = page.last() else { break };
+        after = last.id.clone();
+        done += page.len() as u64;
+        writer = blocking(move || {
+            for item in &page {
+                writer.upsert(item)?;
+            }
+            Ok(writer)
+        })
+        .await?;
+        progress_bar(done, total);
+    }
+    let writer = blocking(move || {
+        let mut w = writer;
+        w.commit(head)?;
+        Ok(w)
+    })
+    .await?;
+    store.outbox_prune(head).await?;
+    tracing::info!(items = done, "search index rebuilt");
+    Ok(writer)
+}
+
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
+    tokio::task::spawn_blocking(f).await.map_err(|e| Error::Stopped(format!("index task panicked: {e}")))?
+}
+
+/// Read the outbox, upsert, and commit at most once per `policy.every` (or per
+/// `policy.every_items` documents) so bursts are batched and a quiet pipeline is searchable within
+/// `policy.every`.
+#[allow(clippy::too_many_arguments)]
+async fn tail(
+    store: Arc<dyn Store>,
+    mut writer: IndexWriterHandle,
+    policy: CommitPolicy,
+    wake: Arc<Notify>,
+    progress: Arc<IndexerProgress>,
+    committed: watch::Sender<i64>,
+    mut stop: watch::Receiver<bool>,
+    mut seq: i64,
+) -> Result<()> {
+    let mut committed_seq = seq;
+    let mut pending = 0u64;
+    let mut last_commit = Instant::now() - policy.every;
+    let mut handle_gone = false;
+    loop {
+        let stopping = *stop.borrow() || handle_gone;
+        let batch = store.outbox_after(seq, BATCH).await?;
+        let drained = (batch.len() as i64) < BATCH;
+        if let Some((last, _)) = batch.last() {
+            seq = *last;
+            pending += batch.len() as u64;
+            writer = blocking(move || {
+                for (_, item) in &batch {
+                    writer.upsert(item)?;
+                }
+                Ok(writer)
+            })
+            .await?;
+        }
+        let due = pending as usize >= policy.every_items || last_commit.elapsed() >= policy.every || stopping;
+        if seq > committed_seq && due {
+            let target = seq;
+            writer = blocking(move || {
+                writer.commit(target)?;
+                Ok(writer)
+            })
+            .await?;
+            store.outbox_prune(target).await?;
+            committed_seq = target;
+            progress.committed_seq.store(target, Ordering::SeqCst);
+            progress.indexed.fetch_add(pending, Ordering::SeqCst);
+            metrics::counter!("duluan_items_indexed_total").increment(pending);
+            let _ = committed.send(target);
+            tracing::debug!(seq = target, documents = pending, "index committed");
+            pending = 0;
+            last_commit = Instant::now();
+        }
+        if stopping && drained {
+            return blocking(move || writer.finish().map_err(Error::from)).await;
+        }
+        if !drained {
+            continue;
+        }
+        let wait = if seq > committed_seq { policy.every.saturating_sub(last_commit.elapsed()) } else { policy.every };
+        tokio::select! {
+            _ = wake.notified(), if seq == committed_seq => {}
+            _ = tokio::time::sleep(wait.max(Duration::from_millis(5))) => {}
+            changed = stop.changed() => handle_gone = changed.is_err(),
+        }
+    }
+}

@@ -1,0 +1,556 @@
+//! The rule expression language: syntax tree and parser.
+//!
+//! ```text
+//! expr     := or
+//! or       := and ("OR" and)*
+//! and      := unary (["AND"] unary)*          adjacent terms are ANDed
+//! unary    := "NOT" unary | "-" unary | near
+//! near     := primary (("NEAR/n" | "ONEAR/n") primary)*
+//! primary  := "(" expr ")" | scope ":" primary | "@"list | phrase | word["*"]
+//!           | "at least" N "of" ("@"list | "(" expr ("," expr)* ")")
+//! scope    := "title" | "text" | "exact" | "folded"
+//! ```
+//! Operators are upper case (`AND`, `OR`, `NOT`, `NEAR/3`); lower-case `and`, `or`, `not` are
+//! ordinary words. Every error carries the byte offset where it was found.
+
+use std::fmt;
+
+/// A term: one or more syllables matched as a phrase; the last may be a prefix (`vắc*`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Term {
+    /// The term as written (used in explanations).
+    pub text: String,
+    /// Whether the last syllable is a prefix wildcard.
+    pub prefix: bool,
+    /// Text mode override (`exact:` / `folded:`), else the rule's mode.
+    pub mode: Option<Mode>,
+}
+
+/// How a term is compared with the text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// After normalisation (NFC, tone marks, case): `sốt` ≠ `sót`.
+    Exact,
+    /// Diacritics removed: `khau trang` finds `khẩu trang`.
+    Folded,
+}
+
+/// Which field a sub-expression looks at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Scope {
+    /// Title and text.
+    Any,
+    /// Title only.
+    Title,
+    /// Text only.
+    Text,
+}
+
+/// The syntax tree.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Expr {
+    /// A word or phrase.
+    Term(Term),
+    /// Any term of a named list.
+    List(String),
+    /// All must hold.
+    And(Vec<Expr>),
+    /// Any must hold.
+    Or(Vec<Expr>),
+    /// Must not hold.
+    Not(Box<Expr>),
+    /// Both sides within `distance` syllables of each other (`ordered`: left before right).
+    Near {
+        /// Left operand.
+        left: Box<Expr>,
+        /// Right operand.
+        right: Box<Expr>,
+        /// Most syllables between the two.
+        distance: usize,
+        /// Left must come first.
+        ordered: bool,
+    },
+    /// Restricted to one field.
+    Scoped(Scope, Box<Expr>),
+    /// Mode override for every term below.
+    Moded(Mode, Box<Expr>),
+    /// At least `min` of the alternatives hold (distinct list terms for a list).
+    AtLeast {
+        /// How many.
+        min: usize,
+        /// The alternatives (a list reference expands at compile time).
+        of: Vec<Expr>,
+    },
+}
+
+/// A parse error with its byte offset in the expression.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseError {
+    /// Byte offset.
+    pub offset: usize,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl fmt::Display for ParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "at offset {}: {}", self.offset, self.message)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Tok {
+    Word(String, bool),
+    Phrase(String),
+    ListRef(String),
+    LParen,
+    RParen,
+    Comma,
+    Colon,
+    Minus,
+    And,
+    Or,
+    Not,
+    Near(usize, bool),
+}
+
+/// Longest expression accepted, in bytes.
+pub const MAX_EXPR_BYTES: usize = 64 * 1024;
+/// Deepest nesting accepted.
+const MAX_DEPTH: usize = 64;
+
+fn lex(src: &str) -> Result<Vec<(usize, Tok)>, ParseError> {
+    let mut out = Vec::new();
+    let mut chars = src.char_indices().peekable();
+    while let Some(&(i, c)) = chars.peek() {
+        match c {
+            c if c.is_whitespace() => {
+                chars.next();
+            }
+            '(' => {
+                chars.next();
+                out.push((i, Tok::LParen));
+            }
+            ')' => {
+                chars.next();
+                out.push((i, Tok::RParen));
+            }
+            ',' => {
+                chars.next();
+                out.push((i, Tok::Comma));
+            }
+            ':' => {
+                chars.next();
+                out.push((i, Tok::Colon));
+            }
+            '-' => {
+                chars.next();
+                out.push((i, Tok::Minus));
+            }
+            '"' | '“' | '”' => {
+                chars.next();
+                let mut phrase = String::new();
+                let mut closed = false;
+                for (_, c) in chars.by_ref() {
+                    if c == '"' || c == '”' || c == '“' {
+                        closed = true;
+                        break;
+                    }
+                    phrase.push(c);
+                }
+                if !closed {
+                    return Err(ParseError { offset: i, message: "unclosed quote".into() });
+                }
+                out.push((i, Tok::Phrase(phrase)));
+            }
+            '@' => {
+                chars.next();
+                let mut name = String::new();
+                while let Some(&(_, c)) = chars.peek() {
+                    if c.is_alphanumeric() || c == '_' || c == '.' || c == '-' {
+                        name.push(c);
+                        chars.next();
+                    } else {
+                        break;
+                    }
+                }
+                if name.is_empty() {
+                    return Err(ParseError { offset: i, message: "`@` must be followed by a list name".into() });
+                }
+                out.push((i, Tok::ListRef(name)));
+            }
+            _ => {
+                let mut word = String::new();
+                while let Some(&(_, c)) = chars.peek() {
+                    if c.is_whitespace() || "()\",:@“”".contains(c) {
+                        break;
+                    }
+                    word.push(c);
+                    chars.next();
+                }
+                let tok = match word.as_str() {
+                    "AND" => Tok::And,
+                    "OR" => Tok::Or,
+                    "NOT" => Tok::Not,
+                    w if w.starts_with("NEAR/") || w.starts_with("ONEAR/") => {
+                        let ordered = w.starts_with('O');
+                        let n = w.split('/').nth(1).and_then(|n| n.parse::<usize>().ok());
+                        match n {
+                            Some(n) if n <= 1000 => Tok::Near(n, ordered),
+                            _ => {
+                                return Err(ParseError {
+                                    offset: i,
+                                    message: format!("`{w}`: NEAR needs a distance from 0 to 1000, e.g. NEAR/5"),
+                                });
+                            }
+                        }
+                    }
+                    w => {
+                        let prefix = w.ends_with('*');
+                        let w = w.trim_end_matches('*');
+                        if w.is_empty() || w.contains('*') {
+                            return Err(ParseError {
+                                offset: i,
+                                message: "a wildcard `*` may only end a word with at least one letter".into(),
+                            });
+                        }
+                        Tok::Word(w.to_string(), prefix)
+                    }
+                };
+                out.push((i, tok));
+            }
+        }
+    }
+    Ok(out)
+}
+
+struct Parser {
+    toks: Vec<(usize, Tok)>,
+    pos: usize,
+    len: usize,
+    depth: usize,
+}
+
+/// Parse an expression.
+pub fn parse(src: &str) -> Result<Expr, ParseError> {
+    if src.len() > MAX_EXPR_BYTES {
+        return Err(ParseError { offset: 0, message: format!("expression longer than {MAX_EXPR_BYTES} bytes") });
+    }
+    let toks = lex(src)?;
+    if toks.is_empty() {
+        return Err(ParseError { offset: 0, message: "empty expression".into() });
+    }
+    let mut p = Parser { toks, pos: 0, len: src.len(), depth: 0 };
+    let expr = p.or()?;
+    if let Some((offset, tok)) = p.toks.get(p.pos) {
+        let message = match tok {
+            Tok::RParen => "unbalanced `)`".to_string(),
+            other => format!("unexpected {}", describe(other)),
+        };
+        return Err(ParseError { offset: *offset, message });
+    }
+    Ok(expr)
+}
+
+fn describe(tok: &Tok) -> String {
+    match tok {
+        Tok::Word(w, _) => format!("word `{w}`"),
+        Tok::Phrase(p) => format!("phrase \"{p}\""),
+        Tok::ListRef(l) => format!("list `@{l}`"),
+        Tok::LParen => "`(`".into(),
+        Tok::RParen => "`)`".into(),
+        Tok::Comma => "`,`".into(),
+        Tok::Colon => "`:`".into(),
+        Tok::Minus => "`-`".into(),
+        Tok::And => "AND".into(),
+        Tok::Or => "OR".into(),
+        Tok::Not => "NOT".into(),
+        Tok::Near(n, o) => format!("{}NEAR/{n}", if *o { "O" } else { "" }),
+    }
+}
+
+impl Parser {
+    fn peek(&self) -> Option<&Tok> {
+        self.toks.get(self.pos).map(|(_, t)| t)
+    }
+
+    fn offset(&self) -> usize {
+        self.toks.get(self.pos).map_or(self.len, |(o, _)| *o)
+    }
+
+    fn error<T>(&self, message: impl Into<String>) -> Result<T, ParseError> {
+        Err(ParseError { offset: self.offset(), message: message.into() })
+    }
+
+    fn enter(&mut self) -> Result<(), ParseError> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return self.error("expression nested too deeply");
+        }
+        Ok(())
+    }
+
+    fn or(&mut self) -> Result<Expr, ParseError> {
+        self.enter()?;
+        let mut parts = vec![self.and()?];
+        while self.peek() == Some(&Tok::Or) {
+            self.pos += 1;
+            parts.push(self.and()?);
+        }
+        self.depth -= 1;
+        Ok(if parts.len() == 1 { parts.remove(0) } else { Expr::Or(parts) })
+    }
+
+    fn and(&mut self) -> Result<Expr, ParseError> {
+        let mut parts = vec![self.unary()?];
+        loop {
+            match self.peek() {
+                Some(Tok::And) => {
+                    self.pos += 1;
+                    parts.push(self.unary()?);
+                }
+                Some(Tok::Or | Tok::RParen | Tok::Comma) | None => break,
+                Some(_) => parts.push(self.unary()?),
+            }
+        }
+        Ok(if parts.len() == 1 { parts.remove(0) } else { Expr::And(parts) })
+    }
+
+    fn unary(&mut self) -> Result<Expr, ParseError> {
+        match self.peek() {
+            Some(Tok::Not | Tok::Minus) => {
+                self.pos += 1;
+                self.enter()?;
+                let inner = self.unary()?;
+                self.depth -= 1;
+                Ok(Expr::Not(Box::new(inner)))
+            }
+            _ => self.near(),
+        }
+    }
+
+    fn near(&mut self) -> Result<Expr, ParseError> {
+        let mut left = self.primary()?;
+        while let Some(Tok::Near(distance, ordered)) = self.peek().cloned() {
+            self.pos += 1;
+            let right = self.primary()?;
+            left = Expr::Near { left: Box::new(left), right: Box::new(right), distance, ordered };
+        }
+        Ok(left)
+    }
+
+    fn primary(&mut self) -> Result<Expr, ParseError> {
+        let Some(tok) = self.peek().cloned() else {
+            return self.error("expression ends where a term was expected");
+        };
+        match tok {
+            Tok::LParen => {
+                self.pos += 1;
+                let inner = self.or()?;
+                if self.peek() != Some(&Tok::RParen) {
+                    return self.error("missing `)`");
+                }
+                self.pos += 1;
+                Ok(inner)
+            }
+            Tok::ListRef(name) => {
+                self.pos += 1;
+                Ok(Expr::List(name))
+            }
+            Tok::Phrase(text) => {
+                self.pos += 1;
+                if text.trim().is_empty() {
+                    return self.error("empty phrase");
+                }
+                Ok(Expr::Term(Term { text: text.trim().to_string(), prefix: false, mode: None }))
+            }
+            Tok::Word(word, prefix) => {
+                if self.toks.get(self.pos + 1).map(|(_, t)| t) == Some(&Tok::Colon) {
+                    return self.scoped(&word);
+                }
+                if word.eq_ignore_ascii_case("at")
+                    && let Some(expr) = self.at_least()?
+                {
+                    return Ok(expr);
+                }
+                self.pos += 1;
+                Ok(Expr::Term(Term { text: word, prefix, mode: None }))
+            }
+            other => self.error(format!("expected a term, found {}", describe(&other))),
+        }
+    }
+
+    fn scoped(&mut self, name: &str) -> Result<Expr, ParseError> {
+        let wrap = match name.to_ascii_lowercase().as_str() {
+            "title" => |e| Expr::Scoped(Scope::Title, Box::new(e)),
+            "text" | "body" => |e| Expr::Scoped(Scope::Text, Box::new(e)),
+            "exact" => |e| Expr::Moded(Mode::Exact, Box::new(e)),
+            "folded" => |e| Expr::Moded(Mode::Folded, Box::new(e)),
+            _ => {
+                return self.error(format!("unknown scope `{name}:` (use title:, text:, exact: or folded:)"));
+            }
+        };
+        self.pos += 2;
+        self.enter()?;
+        let inner = self.primary()?;
+        self.depth -= 1;
+        Ok(wrap(inner))
+    }
+
+    /// `at least N of @list` / `at least N of (a, b, c)`; `None` when "at" is just a word.
+    fn at_least(&mut self) -> Result<Option<Expr>, ParseError> {
+        let word_at = |p: &Parser, i: usize, w: &str| matches!(p.toks.get(p.pos + i), Some((_, Tok::Word(x, false))) if x.eq_ignore_ascii_case(w));
+        if !word_at(self, 1, "least") || !word_at(self, 3, "of") {
+            return Ok(None);
+        }
+        let min = match self.toks.get(self.pos + 2) {
+            Some((_, Tok::Word(n, false))) => match n.parse::<usize>() {
+                Ok(n) if n >= 1 => n,
+                _ => return Ok(None),
+            },
+            _ => return Ok(None),
+        };
+        self.pos += 4;
+        match self.peek().cloned() {
+            Some(Tok::ListRef(name)) => {
+                self.pos += 1;
+                Ok(Some(Expr::AtLeast { min, of: vec![Expr::List(name)] }))
+            }
+            Some(Tok::LParen) => {
+                self.pos += 1;
+                let mut of = vec![self.or()?];
+                while self.peek() == Some(&Tok::Comma) {
+                    self.pos += 1;
+                    of.push(self.or()?);
+                }
+                if self.peek() != Some(&Tok::RParen) {
+                    return self.error("missing `)` after the alternatives of `at least`");
+                }
+                self.pos += 1;
+                Ok(Some(Expr::AtLeast { min, of }))
+            }
+            _ => self.error("`at least N of` must be followed by @list or (a, b, ...)"),
+        }
+    }
+}
+
+impl fmt::Display for Expr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let join = |f: &mut fmt::Formatter<'_>, parts: &[Expr], op: &str| -> fmt::Result {
+            write!(f, "(")?;
+            for (i, p) in parts.iter().enumerate() {
+                if i > 0 {
+                    write!(f, " {op} ")?;
+                }
+                write!(f, "{p}")?;
+            }
+            write!(f, ")")
+        };
+        match self {
+            Expr::Term(t) => {
+                if let Some(mode) = t.mode {
+                    write!(f, "{}:", if mode == Mode::Exact { "exact" } else { "folded" })?;
+                }
+                if t.prefix { write!(f, "{}*", t.text) } else { write!(f, "\"{}\"", t.text) }
+            }
+            Expr::List(l) => write!(f, "@{l}"),
+            Expr::And(p) => join(f, p, "AND"),
+            Expr::Or(p) => join(f, p, "OR"),
+            Expr::Not(e) => write!(f, "NOT {e}"),
+            Expr::Near { left, right, distance, ordered } => {
+                write!(f, "({left} {}NEAR/{distance} {right})", if *ordered { "O" } else { "" })
+            }
+            Expr::Scoped(s, e) => write!(f, "{}:({e})", if *s == Scope::Title { "title" } else { "text" }),
+            Expr::Moded(m, e) => write!(f, "{}:({e})", if *m == Mode::Exact { "exact" } else { "folded" }),
+            Expr::AtLeast { min, of } => {
+                write!(f, "at least {min} of ")?;
+                if let [Expr::List(l)] = of.as_slice() { write!(f, "@{l}") } else { join(f, of, ",").map(|_| ()) }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn term(s: &str) -> Expr {
+        Expr::Term(Term { text: s.into(), prefix: false, mode: None })
+    }
+
+    #[test]
+    fn precedence_and_implicit_and() {
+        let e = parse("a b OR c AND NOT d").expect("parses");
+        assert_eq!(
+            e,
+            Expr::Or(vec![
+                Expr::And(vec![term("a"), term("b")]),
+                Expr::And(vec![term("c"), Expr::Not(Box::new(term("d")))])
+            ])
+        );
+    }
+
+    #[test]
+    fn phrases_lists_scopes_near() {
+        let e = parse(r#"title:"vắc xin" NEAR/5 @death_terms"#).expect("parses");
+        assert_eq!(
+            e,
+            Expr::Near {
+                left: Box::new(Expr::Scoped(Scope::Title, Box::new(term("vắc xin")))),
+                right: Box::new(Expr::List("death_terms".into())),
+                distance: 5,
+                ordered: false
+            }
+        );
+        let e = parse("folded:(khau trang) vắc*").expect("parses");
+        assert!(matches!(e, Expr::And(ref v) if v.len() == 2));
+        let e = parse("at least 2 of @list").expect("parses");
+        assert_eq!(e, Expr::AtLeast { min: 2, of: vec![Expr::List("list".into())] });
+        let e = parse("at least 2 of (a, b, \"c d\")").expect("parses");
+        assert!(matches!(e, Expr::AtLeast { min: 2, ref of } if of.len() == 3));
+        // "at" alone is a word.
+        assert_eq!(parse("at home").expect("parses"), Expr::And(vec![term("at"), term("home")]));
+    }
+
+    #[test]
+    fn errors_have_positions() {
+        let cases = [
+            ("(a OR b", 7, "missing `)`"),
+            ("a OR b)", 6, "unbalanced"),
+            ("\"vắc xin", 0, "unclosed quote"),
+            ("a AND", 5, "ends where a term"),
+            ("foo:bar", 0, "unknown scope"),
+            ("a NEAR/x b", 2, "NEAR needs"),
+            ("@", 0, "list name"),
+            ("*", 0, "wildcard"),
+        ];
+        for (src, offset, msg) in cases {
+            let err = parse(src).expect_err(src);
+            assert_eq!(err.offset, offset, "{src}: {err}");
+            assert!(err.message.contains(msg), "{src}: {err}");
+        }
+    }
+
+    #[test]
+    fn display_round_trips() {
+        for src in [
+            r#"title:"vắc xin" NEAR/5 @death_terms"#,
+            "a b OR c AND NOT d",
+            "at least 2 of @list",
+            "folded:(khau trang) OR vắc*",
+            "(a ONEAR/3 b) -c",
+            "title:(NOT a) b",
+        ] {
+            let e = parse(src).expect("parses");
+            let again = parse(&e.to_string()).expect("display parses");
+            assert_eq!(e, again, "{src} → {e}");
+        }
+    }
+
+    #[test]
+    fn deep_nesting_is_refused() {
+        let src = "(".repeat(200) + "a" + &")".repeat(200);
+        assert!(parse(&src).is_err());
+    }
+}

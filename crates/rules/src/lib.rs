@@ -1,0 +1,125 @@
+//! Rules: what to flag, and why.
+//!
+//! Takes rule packs (`rules/*.toml`: named term lists and boolean rules with metadata and embedded
+//! examples) and lexicons (`rules/lexicons/`), compiles every rule into one matcher
+//! ([`RuleSet`]), and produces for each item the [`Flag`](duluan_model::Flag)s that fired — rule
+//! id, severity and the exact byte spans of the words that made it fire — plus an explainable
+//! lexicon sentiment score ([`Sentiment`](duluan_model::Sentiment)). Invalid files are rejected
+//! with file, line and column; the matcher never panics on any text.
+
+mod check;
+mod engine;
+pub mod expr;
+mod pack;
+mod sentiment;
+
+use std::path::{Path, PathBuf};
+
+pub use check::{ExampleFailure, check_examples};
+pub use engine::{Doc, MAX_PATTERNS, RuleSet};
+pub use pack::{Action, Examples, Filters, ListSpec, Packs, RuleSpec, Titles, read_dir, read_pack};
+pub use sentiment::{Lexicon, SentimentAnalyzer};
+
+/// Errors from reading or compiling rules.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A file could not be read.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// File.
+        path: PathBuf,
+        /// Cause.
+        source: std::io::Error,
+    },
+    /// A problem at a place in a file.
+    #[error("{}{}: {message}", path.display(), position.map(|(l, c)| format!(":{l}:{c}")).unwrap_or_default())]
+    At {
+        /// File.
+        path: PathBuf,
+        /// Line and column, when known.
+        position: Option<(usize, usize)>,
+        /// What is wrong.
+        message: String,
+    },
+    /// A problem with a rule as a whole.
+    #[error("{origin}: {message}")]
+    Rule {
+        /// File and line of the rule.
+        origin: String,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+impl Error {
+    pub(crate) fn at(path: &Path, position: Option<(usize, usize)>, message: String) -> Error {
+        Error::At { path: path.to_path_buf(), position, message }
+    }
+}
+
+/// Rules and sentiment loaded from one directory, as the pipeline uses them.
+#[derive(Debug)]
+pub struct Engine {
+    /// Compiled rules.
+    pub rules: RuleSet,
+    /// Sentiment analyzer.
+    pub sentiment: SentimentAnalyzer,
+}
+
+impl Engine {
+    /// Load and compile everything under `dir`; all problems are returned together.
+    pub fn load(dir: &Path) -> Result<Engine, Vec<Error>> {
+        let packs = read_dir(dir)?;
+        let rules = RuleSet::compile(packs).map_err(|e| vec![e])?;
+        let sentiment = SentimentAnalyzer::new(Lexicon::load_dir(&dir.join("lexicons")).map_err(|e| vec![e])?);
+        Ok(Engine { rules, sentiment })
+    }
+
+    /// Number of weighted sentiment terms loaded.
+    pub fn sentiment_terms(&self) -> usize {
+        self.sentiment.lexicon_len()
+    }
+
+    /// Flags and sentiment for one document, sharing one text analysis.
+    pub fn analyze(&self, doc: &Doc<'_>) -> (Vec<duluan_model::Flag>, duluan_model::Sentiment) {
+        let title = duluan_text::Analysis::new(doc.title);
+        let text = duluan_text::Analysis::new(doc.text);
+        let flags = self.rules.matches_analyzed(doc, &title, &text);
+        let sentiment = self.sentiment.score_analyzed(&[(doc.title, &title), (doc.text, &text)]);
+        (flags, sentiment)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shipped_packs_load_and_pass_their_examples() {
+        let dir = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../rules"));
+        let engine = Engine::load(dir).unwrap_or_else(|errors| panic!("{errors:?}"));
+        let (run, failures) = check_examples(&engine.rules);
+        assert!(run >= 10, "only {run} examples");
+        let messages: Vec<String> = failures.iter().map(ToString::to_string).collect();
+        assert!(messages.is_empty(), "{}", messages.join("\n"));
+        assert!(engine.sentiment.score("Dịch vụ rất tệ, tôi rất thất vọng").score < -0.3);
+        assert!(engine.sentiment.score("Cán bộ phường rất nhiệt tình, chu đáo").score > 0.3);
+    }
+
+    #[test]
+    fn broken_files_are_reported_with_positions() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("bad.toml");
+        std::fs::write(&file, "[[rule]]\nid = \"x\"\nseverity = \"high\"\nquery = \"(vắc xin OR\"\n").expect("write");
+        let errors = Engine::load(dir.path()).expect_err("must fail");
+        let text = errors[0].to_string();
+        assert!(text.contains("bad.toml:4:"), "{text}");
+        std::fs::write(&file, "[[rule]]\nid = \"x\"\nseverity = \"urgent\"\nquery = \"a\"\n").expect("write");
+        let errors = Engine::load(dir.path()).expect_err("must fail");
+        assert!(errors[0].to_string().contains("bad.toml:3:"), "{}", errors[0]);
+        std::fs::write(&file, "[[rule]]\nid = \"x\"\nseverity = \"high\"\nquery = \"@nope\"\n").expect("write");
+        let errors = Engine::load(dir.path()).expect_err("must fail");
+        assert!(errors[0].to_string().contains("unknown list `@nope`"), "{}", errors[0]);
+    }
+}

@@ -1,0 +1,391 @@
+//! Rule packs on disk: `*.toml` files with `[[list]]` and `[[rule]]` tables.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use duluan_model::Severity;
+use serde::Deserialize;
+
+use crate::Error;
+use crate::expr::{Expr, Mode, parse};
+
+/// Most terms one list may hold (files included).
+pub(crate) const MAX_LIST_TERMS: usize = 200_000;
+/// Largest rule or list file read, in bytes.
+pub(crate) const MAX_FILE_BYTES: usize = 16 * 1024 * 1024;
+/// Longest single term, in bytes.
+const MAX_TERM_BYTES: usize = 200;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PackFile {
+    #[serde(default)]
+    pack: Option<PackMeta>,
+    #[serde(default)]
+    list: Vec<ListDef>,
+    #[serde(default)]
+    rule: Vec<RuleDef>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PackMeta {
+    #[allow(dead_code)]
+    id: Option<String>,
+    #[allow(dead_code)]
+    description: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ListDef {
+    id: String,
+    #[serde(default)]
+    terms: Vec<String>,
+    #[serde(default)]
+    file: Option<String>,
+    #[serde(default)]
+    mode: Option<Mode>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RuleDef {
+    id: String,
+    #[serde(default)]
+    title: Titles,
+    #[serde(default)]
+    description: String,
+    severity: Severity,
+    #[serde(default)]
+    tags: Vec<String>,
+    #[serde(default)]
+    mode: Option<Mode>,
+    query: toml::Spanned<String>,
+    #[serde(default)]
+    action: Action,
+    #[serde(default)]
+    route: Option<String>,
+    #[serde(default)]
+    owner: Option<String>,
+    #[serde(default = "yes")]
+    enabled: bool,
+    #[serde(default)]
+    sources: Vec<String>,
+    #[serde(default)]
+    source_tags: Vec<String>,
+    #[serde(default)]
+    langs: Vec<String>,
+    #[serde(default)]
+    regions: Vec<String>,
+    #[serde(default)]
+    examples: Examples,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// Rule titles in both languages.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Titles {
+    /// Vietnamese title.
+    #[serde(default)]
+    pub vi: String,
+    /// English title.
+    #[serde(default)]
+    pub en: String,
+}
+
+/// What a rule's hit does.
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Action {
+    /// Raise an alert in a team queue.
+    #[default]
+    Alert,
+    /// Only tag the item (searchable, no alert).
+    Tag,
+}
+
+/// Example texts embedded in a rule, checked by `duluan rules check`.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Examples {
+    /// Texts the rule must match.
+    #[serde(default, rename = "match")]
+    pub must_match: Vec<String>,
+    /// Texts the rule must not match.
+    #[serde(default)]
+    pub no_match: Vec<String>,
+}
+
+/// Item filters of a rule: a rule only looks at items that pass all non-empty filters.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Filters {
+    /// Source ids.
+    pub sources: Vec<String>,
+    /// Source tags (any of).
+    pub source_tags: Vec<String>,
+    /// Language codes.
+    pub langs: Vec<String>,
+    /// Regions.
+    pub regions: Vec<String>,
+}
+
+/// A parsed rule with its metadata.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RuleSpec {
+    /// Unique id.
+    pub id: String,
+    /// Titles.
+    pub title: Titles,
+    /// Description.
+    pub description: String,
+    /// Severity.
+    pub severity: Severity,
+    /// Tags.
+    pub tags: Vec<String>,
+    /// Default text mode of its terms.
+    pub mode: Mode,
+    /// The expression.
+    pub expr: Expr,
+    /// The expression as written.
+    pub query: String,
+    /// Alert or tag only.
+    pub action: Action,
+    /// Team queue.
+    pub route: Option<String>,
+    /// Who maintains it.
+    pub owner: Option<String>,
+    /// Disabled rules are loaded and checked but never match.
+    pub enabled: bool,
+    /// Item filters.
+    pub filters: Filters,
+    /// Embedded examples.
+    pub examples: Examples,
+    /// File and line where it is defined.
+    pub origin: String,
+}
+
+/// A named term list.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ListSpec {
+    /// Unique id.
+    pub id: String,
+    /// Terms (weights from list files are kept for sentiment-style use).
+    pub terms: Vec<String>,
+    /// Mode override for all its terms.
+    pub mode: Option<Mode>,
+}
+
+/// Everything read from a rules directory.
+#[derive(Debug, Clone, Default)]
+pub struct Packs {
+    /// Rules in file order.
+    pub rules: Vec<RuleSpec>,
+    /// Lists by id.
+    pub lists: BTreeMap<String, ListSpec>,
+}
+
+/// All `*.toml` packs under `dir` (recursively, skipping `lexicons/` and `lists/`), sorted by path.
+pub(crate) fn pack_files(dir: &Path) -> Result<Vec<PathBuf>, Error> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let entries = std::fs::read_dir(&d).map_err(|e| Error::Io { path: d.clone(), source: e })?;
+        for entry in entries {
+            let entry = entry.map_err(|e| Error::Io { path: d.clone(), source: e })?;
+            let path = entry.path();
+            let name = entry.file_name().to_string_lossy().to_string();
+            if path.is_dir() {
+                if name != "lexicons" && name != "lists" && !name.starts_with('.') {
+                    stack.push(path);
+                }
+            } else if name.ends_with(".toml") {
+                out.push(path);
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// Read every pack in `dir`. Collects every error instead of stopping at the first.
+pub fn read_dir(dir: &Path) -> Result<Packs, Vec<Error>> {
+    let files = pack_files(dir).map_err(|e| vec![e])?;
+    let mut packs = Packs::default();
+    let mut errors = Vec::new();
+    for file in files {
+        match std::fs::metadata(&file) {
+            Ok(m) if m.len() > MAX_FILE_BYTES as u64 => {
+                errors.push(Error::at(&file, None, format!("file larger than {MAX_FILE_BYTES} bytes")));
+                continue;
+            }
+            Err(e) => {
+                errors.push(Error::Io { path: file.clone(), source: e });
+                continue;
+            }
+            Ok(_) => {}
+        }
+        match std::fs::read_to_string(&file) {
+            Ok(text) => read_pack(&file, &text, &mut packs, &mut errors),
+            Err(e) => errors.push(Error::Io { path: file.clone(), source: e }),
+        }
+    }
+    check_references(&packs, &mut errors);
+    if errors.is_empty() { Ok(packs) } else { Err(errors) }
+}
+
+/// Parse one pack's text into `packs`, appending problems to `errors`.
+pub fn read_pack(file: &Path, text: &str, packs: &mut Packs, errors: &mut Vec<Error>) {
+    let parsed: PackFile = match toml::from_str(text) {
+        Ok(p) => p,
+        Err(e) => {
+            let pos = e.span().map(|s| duluan_text::line_column(text, s.start));
+            errors.push(Error::at(file, pos, e.message().to_string()));
+            return;
+        }
+    };
+    let _ = parsed.pack;
+    for list in parsed.list {
+        match load_list(file, list) {
+            Ok(spec) => {
+                if packs.lists.contains_key(&spec.id) {
+                    errors.push(Error::at(file, None, format!("list `{}` is defined twice", spec.id)));
+                } else {
+                    packs.lists.insert(spec.id.clone(), spec);
+                }
+            }
+            Err(e) => errors.push(e),
+        }
+    }
+    for rule in parsed.rule {
+        let span = rule.query.span();
+        let query_start = span.start + quote_len(text, span.start);
+        let origin_pos = duluan_text::line_column(text, span.start);
+        let expr = match parse(rule.query.get_ref()) {
+            Ok(e) => e,
+            Err(e) => {
+                let pos = duluan_text::line_column(text, query_start + e.offset);
+                errors.push(Error::at(file, Some(pos), format!("rule `{}`: {}", rule.id, e.message)));
+                continue;
+            }
+        };
+        if rule.id.trim().is_empty() {
+            errors.push(Error::at(file, Some(origin_pos), "rule with an empty id".to_string()));
+            continue;
+        }
+        if packs.rules.iter().any(|r| r.id == rule.id) {
+            errors.push(Error::at(file, Some(origin_pos), format!("rule `{}` is defined twice", rule.id)));
+            continue;
+        }
+        packs.rules.push(RuleSpec {
+            id: rule.id,
+            title: rule.title,
+            description: rule.description,
+            severity: rule.severity,
+            tags: rule.tags,
+            mode: rule.mode.unwrap_or(Mode::Exact),
+            expr,
+            query: rule.query.into_inner(),
+            action: rule.action,
+            route: rule.route,
+            owner: rule.owner,
+            enabled: rule.enabled,
+            filters: Filters {
+                sources: rule.sources,
+                source_tags: rule.source_tags,
+                langs: rule.langs,
+                regions: rule.regions,
+            },
+            examples: rule.examples,
+            origin: format!("{}:{}", file.display(), origin_pos.0),
+        });
+    }
+}
+
+/// Length of the opening quote of the TOML string starting at `offset` (`'''`, `"""`, `'`, `"`).
+fn quote_len(text: &str, offset: usize) -> usize {
+    let rest = text.get(offset..).unwrap_or("");
+    let mut n = if rest.starts_with("'''") || rest.starts_with("\"\"\"") { 3 } else { 1 };
+    // A newline right after a multi-line opening quote is trimmed by TOML.
+    if n == 3 && rest[3..].starts_with('\n') {
+        n += 1;
+    }
+    n
+}
+
+fn load_list(file: &Path, def: ListDef) -> Result<ListSpec, Error> {
+    let mut terms: Vec<String> = def.terms;
+    if let Some(rel) = &def.file {
+        let path = file.parent().unwrap_or(Path::new(".")).join(rel);
+        let meta = std::fs::metadata(&path).map_err(|e| Error::Io { path: path.clone(), source: e })?;
+        if meta.len() > MAX_FILE_BYTES as u64 {
+            return Err(Error::at(&path, None, format!("list file larger than {MAX_FILE_BYTES} bytes")));
+        }
+        let text = std::fs::read_to_string(&path).map_err(|e| Error::Io { path: path.clone(), source: e })?;
+        for line in text.lines() {
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            // "term<TAB>weight": the weight is for lexicon-style lists; matching uses the term.
+            let term = line.split('\t').next().unwrap_or(line).trim();
+            terms.push(term.to_string());
+            if terms.len() > MAX_LIST_TERMS {
+                break;
+            }
+        }
+    }
+    if terms.len() > MAX_LIST_TERMS {
+        return Err(Error::at(file, None, format!("list `{}` has more than {MAX_LIST_TERMS} terms", def.id)));
+    }
+    if let Some(t) = terms.iter().find(|t| t.len() > MAX_TERM_BYTES) {
+        let short: String = t.chars().take(30).collect();
+        return Err(Error::at(
+            file,
+            None,
+            format!("list `{}`: term `{short}…` is longer than {MAX_TERM_BYTES} bytes", def.id),
+        ));
+    }
+    terms.retain(|t| duluan_text::tokens(t).next().is_some());
+    if terms.is_empty() {
+        return Err(Error::at(file, None, format!("list `{}` has no terms", def.id)));
+    }
+    Ok(ListSpec { id: def.id, terms, mode: def.mode })
+}
+
+fn check_references(packs: &Packs, errors: &mut Vec<Error>) {
+    for rule in &packs.rules {
+        let mut missing = Vec::new();
+        collect_lists(&rule.expr, &mut |name| {
+            if !packs.lists.contains_key(name) {
+                missing.push(name.to_string());
+            }
+        });
+        for name in missing {
+            errors.push(Error::Rule {
+                origin: rule.origin.clone(),
+                message: format!("rule `{}` uses unknown list `@{name}`", rule.id),
+            });
+        }
+    }
+}
+
+/// Call `f` with every list name an expression references.
+pub(crate) fn collect_lists(expr: &Expr, f: &mut impl FnMut(&str)) {
+    match expr {
+        Expr::List(name) => f(name),
+        Expr::Term(_) => {}
+        Expr::And(parts) | Expr::Or(parts) | Expr::AtLeast { of: parts, .. } => {
+            parts.iter().for_each(|p| collect_lists(p, f))
+        }
+        Expr::Not(e) | Expr::Scoped(_, e) | Expr::Moded(_, e) => collect_lists(e, f),
+        Expr::Near { left, right, .. } => {
+            collect_lists(left, f);
+            collect_lists(right, f);
+        }
+    }
+}

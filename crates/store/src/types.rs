@@ -1,0 +1,426 @@
+use chrono::{DateTime, Utc};
+use duluan_model::{AlertLabels, AlertState, Severity, SilenceMatchers};
+use serde_json::Value;
+
+/// The alert an alerting flag raises or joins.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AlertRequest {
+    /// Rule id.
+    pub rule: String,
+    /// Severity.
+    pub severity: Severity,
+    /// Team queue (from routing).
+    pub team: String,
+    /// Items join an open alert of the same (rule, story) whose last item is at most this old.
+    pub group_window_hours: i64,
+    /// Rule tags, source, receivers: stored with the alert for silences and notifications.
+    pub labels: AlertLabels,
+    /// An alert that gains items is notified again when its last notification is this old.
+    pub renotify_hours: i64,
+}
+
+/// What storing an item did.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StoreOutcome {
+    /// The item was not in the store before.
+    pub inserted: bool,
+    /// The item existed and its content or flags changed.
+    pub updated: bool,
+    /// Alerts created by this item.
+    pub alerts_raised: Vec<i64>,
+    /// Existing alerts this item joined.
+    pub alerts_joined: Vec<i64>,
+}
+
+impl StoreOutcome {
+    /// Whether anything was written.
+    pub fn changed(&self) -> bool {
+        self.inserted || self.updated
+    }
+}
+
+/// Totals across the store.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct Counts {
+    /// Items stored.
+    pub items: i64,
+    /// Items with at least one flag.
+    pub flagged_items: i64,
+    /// Alerts.
+    pub alerts: i64,
+    /// Stories.
+    pub stories: i64,
+}
+
+/// Crawl state of one source.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, utoipa::ToSchema)]
+pub struct SourceState {
+    /// Source id.
+    pub source_id: String,
+    /// When the next poll is due.
+    pub next_due_at: Option<DateTime<Utc>>,
+    /// Last poll attempt.
+    pub last_polled_at: Option<DateTime<Utc>>,
+    /// Last successful poll.
+    pub last_success_at: Option<DateTime<Utc>>,
+    /// Last error, if the last poll failed.
+    pub last_error: Option<String>,
+    /// Consecutive failed polls.
+    pub error_streak: i64,
+    /// New article URLs found over all polls.
+    pub items_found: i64,
+    /// Polls made.
+    pub polls: i64,
+    /// `ETag` of the last successful response (conditional GET).
+    pub etag: Option<String>,
+    /// `Last-Modified` of the last successful response.
+    pub last_modified: Option<String>,
+    /// Current (adaptive) poll interval, in seconds, once one has been chosen.
+    pub interval_secs: Option<i64>,
+}
+
+/// The result of polling a source.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PollRecord {
+    /// When.
+    pub at: DateTime<Utc>,
+    /// When the source is due again.
+    pub next_due_at: DateTime<Utc>,
+    /// `None` on success, else the reason.
+    pub error: Option<String>,
+    /// New URLs found.
+    pub new_items: i64,
+    /// Validators to send next time (kept when `None`).
+    pub etag: Option<String>,
+    /// Validators to send next time.
+    pub last_modified: Option<String>,
+    /// The poll interval chosen for the next polls, in seconds.
+    pub interval_secs: i64,
+}
+
+/// A URL to queue, with what its source said about it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct NewUrl {
+    /// Canonical URL.
+    pub url: String,
+    /// Link-following depth (0: listed by the source itself).
+    pub depth: i64,
+    /// Title as the source gave it.
+    pub title: Option<String>,
+    /// Publication time as the source gave it.
+    pub published: Option<DateTime<Utc>>,
+    /// Already stored as this item (posts that arrive with their content): recorded as done,
+    /// never fetched.
+    pub done_item: Option<String>,
+}
+
+impl NewUrl {
+    /// A URL listed by a source, without hints.
+    pub fn listed(url: impl Into<String>) -> NewUrl {
+        NewUrl { url: url.into(), ..NewUrl::default() }
+    }
+}
+
+/// State of a URL in the frontier.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum UrlState {
+    /// Waiting to be fetched.
+    Queued,
+    /// Taken by a worker.
+    Leased,
+    /// Fetched and stored (or deliberately skipped as a non-article).
+    Done,
+    /// Gave up; the reason is recorded.
+    Failed,
+}
+
+impl UrlState {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            UrlState::Queued => "queued",
+            UrlState::Leased => "leased",
+            UrlState::Done => "done",
+            UrlState::Failed => "failed",
+        }
+    }
+
+    pub(crate) fn parse(s: &str) -> Option<UrlState> {
+        Some(match s {
+            "queued" => UrlState::Queued,
+            "leased" => UrlState::Leased,
+            "done" => UrlState::Done,
+            "failed" => UrlState::Failed,
+            _ => return None,
+        })
+    }
+}
+
+/// One frontier URL.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct FrontierEntry {
+    /// URL.
+    pub url: String,
+    /// Source that found it.
+    pub source_id: String,
+    /// State.
+    pub state: UrlState,
+    /// Fetch attempts so far.
+    pub attempts: i64,
+    /// HTTP status of the last attempt.
+    pub http_status: Option<i64>,
+    /// Reason of the last failure (or skip).
+    pub error: Option<String>,
+    /// Item stored from it.
+    pub item_id: Option<String>,
+    /// When it was finished.
+    pub finished_at: Option<DateTime<Utc>>,
+    /// Link-following depth.
+    pub depth: i64,
+    /// Title the source gave.
+    pub hint_title: Option<String>,
+    /// Publication time the source gave.
+    pub hint_published: Option<DateTime<Utc>>,
+}
+
+/// How fetching a URL ended.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FetchOutcome {
+    /// Stored as an item.
+    Stored {
+        /// The item.
+        item_id: String,
+        /// HTTP status.
+        status: Option<i64>,
+    },
+    /// Fetched but deliberately not stored (not an article, duplicate URL, ...); reason recorded.
+    Skipped {
+        /// Why.
+        reason: String,
+        /// HTTP status.
+        status: Option<i64>,
+    },
+    /// Failed; retried at `retry_at` if given, else final.
+    Failed {
+        /// Why.
+        reason: String,
+        /// HTTP status.
+        status: Option<i64>,
+        /// When to try again (`None`: give up).
+        retry_at: Option<DateTime<Utc>>,
+    },
+}
+
+/// Frontier totals.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct FrontierCounts {
+    /// Waiting.
+    pub queued: i64,
+    /// Being fetched.
+    pub leased: i64,
+    /// Finished.
+    pub done: i64,
+    /// Failed.
+    pub failed: i64,
+}
+
+/// URLs a source brought to light per day (its publishing rate, for health checks).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct DiscoveryDay {
+    /// Source id.
+    pub source_id: String,
+    /// Day (UTC midnight).
+    pub day: DateTime<Utc>,
+    /// New URLs discovered that day.
+    pub count: i64,
+}
+
+/// An alert not raised by a rule on an item (source health, spikes), grouped by `key`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SystemAlert {
+    /// Kind, used as the rule id (e.g. `source_health`).
+    pub kind: String,
+    /// Grouping key, used as the story id (e.g. `source:vnexpress`).
+    pub key: String,
+    /// Severity.
+    pub severity: Severity,
+    /// Team queue.
+    pub team: String,
+    /// What happened, shown as the title.
+    pub title: String,
+    /// Explanation recorded in the audit trail.
+    pub detail: String,
+}
+
+/// Whether a listing shows alerts muted by a live silence.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Muted {
+    /// Hide them (the queue).
+    #[default]
+    Hide,
+    /// Only them.
+    Only,
+    /// Show everything.
+    Include,
+}
+
+/// A silence to create.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewSilence {
+    /// What it mutes.
+    pub matchers: SilenceMatchers,
+    /// From when.
+    pub starts_at: DateTime<Utc>,
+    /// Until when.
+    pub ends_at: DateTime<Utc>,
+    /// Also ends once a muted story has been quiet this long and speaks again.
+    pub quiet_hours: Option<i64>,
+    /// Who.
+    pub creator: String,
+    /// Why.
+    pub reason: String,
+}
+
+/// How a delivery attempt went.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DeliveryOutcome {
+    /// Delivered.
+    Sent,
+    /// Failed; try again at this time.
+    Retry {
+        /// When.
+        at: DateTime<Utc>,
+        /// Why it failed.
+        error: String,
+    },
+    /// Failed for good.
+    GaveUp {
+        /// Why.
+        error: String,
+    },
+    /// Not sent, on purpose (silenced or decided meanwhile).
+    Skipped {
+        /// Why.
+        reason: String,
+    },
+}
+
+/// Delivery figures of one receiver.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, utoipa::ToSchema)]
+pub struct ReceiverStats {
+    /// Receiver name.
+    pub receiver: String,
+    /// Waiting for delivery.
+    pub pending: i64,
+    /// Delivered.
+    pub sent: i64,
+    /// Given up.
+    pub failed: i64,
+    /// Not sent on purpose (silenced or decided meanwhile).
+    pub skipped: i64,
+    /// Last delivery.
+    pub last_sent_at: Option<DateTime<Utc>>,
+    /// Last error seen.
+    pub last_error: Option<String>,
+}
+
+/// How a rule's alerts were judged: its precision as collaborators see it.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, utoipa::ToSchema)]
+pub struct RuleStats {
+    /// Rule id.
+    pub rule: String,
+    /// Alerts raised.
+    pub alerts: i64,
+    /// Items grouped into them.
+    pub items: i64,
+    /// Confirmed.
+    pub confirmed: i64,
+    /// Escalated.
+    pub escalated: i64,
+    /// Dismissed.
+    pub dismissed: i64,
+    /// Still open.
+    pub open: i64,
+    /// Confirmed and escalated over all decided, when any were decided.
+    pub precision: Option<f64>,
+    /// Latest alert activity.
+    pub last_hit: Option<DateTime<Utc>>,
+}
+
+/// Which alerts to list.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AlertFilter {
+    /// Only these states (empty: all).
+    pub states: Vec<AlertState>,
+    /// Only this team's queue.
+    pub team: Option<String>,
+    /// Only alerts held by this user.
+    pub claimed_by: Option<String>,
+    /// Only this rule.
+    pub rule: Option<String>,
+    /// Page size.
+    pub limit: i64,
+    /// Only ids below this (cursor).
+    pub before_id: Option<i64>,
+    /// Muted alerts: hidden by default.
+    pub muted: Muted,
+    /// Only these ids (bulk actions).
+    pub ids: Vec<i64>,
+    /// The time silences are judged at (default: the clock).
+    pub now: Option<DateTime<Utc>>,
+}
+
+/// What a token is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum TokenKind {
+    /// API access (Bearer).
+    Api,
+    /// Read-only queue feed (in a URL).
+    Feed,
+}
+
+impl TokenKind {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            TokenKind::Api => "api",
+            TokenKind::Feed => "feed",
+        }
+    }
+}
+
+/// A token as listed (never the secret itself).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
+pub struct TokenInfo {
+    /// Id (for revoking).
+    pub id: i64,
+    /// Owner.
+    pub user_id: i64,
+    /// Label.
+    pub name: String,
+    /// Kind.
+    pub kind: TokenKind,
+    /// Created.
+    pub created_at: DateTime<Utc>,
+    /// Last used.
+    pub last_used_at: Option<DateTime<Utc>>,
+    /// Revoked.
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+pub(crate) fn millis(t: DateTime<Utc>) -> i64 {
+    t.timestamp_millis()
+}
+
+pub(crate) fn from_millis(ms: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp_millis(ms).unwrap_or(DateTime::UNIX_EPOCH)
+}
+
+pub(crate) fn json_or_default<T: serde::de::DeserializeOwned + Default>(s: &str) -> T {
+    serde_json::from_str(s).unwrap_or_default()
+}
+
+#[allow(dead_code)]
+pub(crate) fn json_value(s: &str) -> Value {
+    serde_json::from_str(s).unwrap_or(Value::Null)
+}

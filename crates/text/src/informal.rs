@@ -1,0 +1,164 @@
+//! Teencode and informal spelling, for the informal matching view of social text.
+//!
+//! Social posts write `ko` for `không`, `dc` for `được`, `j` for `gì`, and stretch words
+//! (`quáaaa`). [`teencode`] maps one normalised token to its standard form; the informal views of
+//! [`crate::Analysis`] (`View::Informal`, `View::InformalFolded`) apply it to every token, so rules
+//! and sentiment can match `không biết` in `ko bit`. The stored text is never rewritten.
+//!
+//! The table was written for this project from common Vietnamese chat usage. It keeps only forms
+//! whose standard reading is the usual one in social text; ambiguous ones are documented where
+//! they were decided (`k` alone is `không`, while `50k` is one token and is left alone; `bt`
+//! follows the common `biết` rather than `bình thường`). Standard words (`a`, `e`, `tr`) are never
+//! in the table, because they are also real words or too ambiguous.
+
+/// Informal token (lower case, canonical tone) and its standard form (one or more syllables).
+pub const TEENCODE: &[(&str, &str)] = &[
+    // không
+    ("ko", "không"),
+    ("k", "không"),
+    ("kg", "không"),
+    ("kh", "không"),
+    ("khg", "không"),
+    ("kô", "không"),
+    ("k0", "không"),
+    ("hok", "không"),
+    ("hông", "không"),
+    ("khum", "không"),
+    ("hem", "không"),
+    ("hum", "không"),
+    // được
+    ("dc", "được"),
+    ("đc", "được"),
+    ("đươc", "được"),
+    // gì
+    ("j", "gì"),
+    ("ji", "gì"),
+    // với
+    ("vs", "với"),
+    ("vz", "với"),
+    // biết
+    ("bt", "biết"),
+    ("bik", "biết"),
+    ("bit", "biết"),
+    ("bjk", "biết"),
+    ("bít", "biết"),
+    // mọi người, người, người ta, người yêu
+    ("mn", "mọi người"),
+    ("mng", "mọi người"),
+    ("ng", "người"),
+    ("ngta", "người ta"),
+    ("ny", "người yêu"),
+    // cũng
+    ("cx", "cũng"),
+    ("cg", "cũng"),
+    ("cug", "cũng"),
+    // vậy
+    ("z", "vậy"),
+    ("v", "vậy"),
+    ("zậy", "vậy"),
+    ("dzậy", "vậy"),
+    // trước, rồi, thôi, luôn
+    ("trc", "trước"),
+    ("r", "rồi"),
+    ("rùi", "rồi"),
+    ("gòi", "rồi"),
+    ("thui", "thôi"),
+    ("lun", "luôn"),
+    // như thế nào, bây giờ, giờ
+    ("ntn", "như thế nào"),
+    ("bh", "bây giờ"),
+    ("bjo", "bây giờ"),
+    ("h", "giờ"),
+    // yêu, thích, nhiều, vui, quá, qua
+    ("iu", "yêu"),
+    ("iêu", "yêu"),
+    ("thik", "thích"),
+    ("thix", "thích"),
+    ("nhìu", "nhiều"),
+    ("zui", "vui"),
+    ("dzui", "vui"),
+    ("wá", "quá"),
+    ("wa", "qua"),
+    // mình, bạn, làm, mới, đang, nữa, chồng, vợ
+    ("mik", "mình"),
+    ("mk", "mình"),
+    ("mh", "mình"),
+    ("bn", "bạn"),
+    ("lm", "làm"),
+    ("ms", "mới"),
+    ("đag", "đang"),
+    ("dag", "đang"),
+    ("nx", "nữa"),
+    ("ck", "chồng"),
+    ("vk", "vợ"),
+    // số điện thoại, điện thoại, nhắn tin, cảm ơn
+    ("sđt", "số điện thoại"),
+    ("đt", "điện thoại"),
+    ("nt", "nhắn tin"),
+    ("tks", "cảm ơn"),
+    ("thanks", "cảm ơn"),
+];
+
+/// The standard form of an informal token given in its exact view (lower case, canonical tone),
+/// or `None` when it is not teencode. Letters stretched for emphasis are squeezed first
+/// (`quáaaa` → `quá`, `kkkk` → `k` → `không`).
+pub fn teencode(token: &str) -> Option<&'static str> {
+    lookup(token).or_else(|| lookup(&squeeze(token)?))
+}
+
+fn lookup(token: &str) -> Option<&'static str> {
+    TEENCODE.iter().find(|(informal, _)| *informal == token).map(|(_, standard)| *standard)
+}
+
+/// The informal-view form of one exact token, appended to `out`: the teencode expansion, else the
+/// squeezed word, else the token itself.
+pub(crate) fn informal_form(token: &str, out: &mut String) {
+    if let Some(standard) = lookup(token) {
+        out.push_str(standard);
+        return;
+    }
+    match squeeze(token) {
+        Some(squeezed) => out.push_str(lookup(&squeezed).unwrap_or(&squeezed)),
+        None => out.push_str(token),
+    }
+}
+
+/// `token` with runs of three or more of the same letter (tone ignored) cut to the first, or
+/// `None` when nothing was stretched. Two in a row are real spelling (`xoong`, `quốc`).
+fn squeeze(token: &str) -> Option<String> {
+    let mut out = String::with_capacity(token.len());
+    let mut last: Option<char> = None;
+    let mut run = 0;
+    let mut changed = false;
+    let chars: Vec<char> = token.chars().collect();
+    for (i, &c) in chars.iter().enumerate() {
+        let base = crate::fold::fold_char(c);
+        if Some(base) == last {
+            run += 1;
+        } else {
+            last = Some(base);
+            run = 1;
+        }
+        // Look ahead: a run of three or more keeps only its first letter.
+        let run_len = run + chars[i + 1..].iter().take_while(|&&d| crate::fold::fold_char(d) == base).count();
+        if run > 1 && run_len >= 3 {
+            changed = true;
+            continue;
+        }
+        out.push(c);
+    }
+    changed.then_some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn squeezing() {
+        assert_eq!(squeeze("quáaaa").as_deref(), Some("quá"));
+        assert_eq!(squeeze("đẹpppp").as_deref(), Some("đẹp"));
+        assert_eq!(squeeze("xoong"), None);
+        assert_eq!(squeeze("kkkk").as_deref(), Some("k"));
+    }
+}

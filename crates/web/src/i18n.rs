@@ -1,0 +1,483 @@
+//! Interface text in Vietnamese (default) and English.
+
+/// Every string the UI shows, in one language.
+#[derive(Debug)]
+#[allow(missing_docs)]
+pub struct Tr {
+    pub code: &'static str,
+    pub other_code: &'static str,
+    pub other_name: &'static str,
+    pub tagline: &'static str,
+    pub nav_alerts: &'static str,
+    pub nav_search: &'static str,
+    pub nav_sources: &'static str,
+    pub logout: &'static str,
+    pub login: &'static str,
+    pub login_title: &'static str,
+    pub username: &'static str,
+    pub password: &'static str,
+    pub login_failed: &'static str,
+    pub too_many_attempts: &'static str,
+    pub queue: &'static str,
+    pub state_all: &'static str,
+    pub state_new: &'static str,
+    pub state_claimed: &'static str,
+    pub state_mine: &'static str,
+    pub state_decided: &'static str,
+    pub col_id: &'static str,
+    pub col_severity: &'static str,
+    pub col_rule: &'static str,
+    pub col_title: &'static str,
+    pub col_items: &'static str,
+    pub col_team: &'static str,
+    pub col_state: &'static str,
+    pub col_created: &'static str,
+    pub col_claimed_by: &'static str,
+    pub no_alerts: &'static str,
+    pub older: &'static str,
+    pub alert: &'static str,
+    pub claim: &'static str,
+    pub release: &'static str,
+    pub reopen: &'static str,
+    pub verdict: &'static str,
+    pub reason: &'static str,
+    pub note: &'static str,
+    pub submit: &'static str,
+    pub lease_until: &'static str,
+    pub held_by: &'static str,
+    pub items: &'static str,
+    pub audit: &'static str,
+    pub audit_who: &'static str,
+    pub audit_when: &'static str,
+    pub audit_action: &'static str,
+    pub audit_detail: &'static str,
+    pub matched: &'static str,
+    pub search_placeholder: &'static str,
+    pub search_button: &'static str,
+    pub search_help: &'static str,
+    pub results: &'static str,
+    pub no_results: &'static str,
+    pub sort_relevance: &'static str,
+    pub sort_date: &'static str,
+    pub facet_source: &'static str,
+    pub facet_lang: &'static str,
+    pub facet_sentiment: &'static str,
+    pub facet_rule: &'static str,
+    pub facet_tag: &'static str,
+    pub per_day: &'static str,
+    pub clear_filters: &'static str,
+    pub source: &'static str,
+    pub published: &'static str,
+    pub fetched: &'static str,
+    pub language: &'static str,
+    pub sentiment: &'static str,
+    pub sentiment_terms: &'static str,
+    pub story: &'static str,
+    pub original: &'static str,
+    pub flags: &'static str,
+    pub no_flags: &'static str,
+    pub sources_title: &'static str,
+    pub last_poll: &'static str,
+    pub last_success: &'static str,
+    pub last_error: &'static str,
+    pub error_streak: &'static str,
+    pub found: &'static str,
+    pub status_ok: &'static str,
+    pub never: &'static str,
+    pub paused: &'static str,
+    pub error_title: &'static str,
+    pub back: &'static str,
+    pub escaped_note: &'static str,
+}
+
+/// Vietnamese.
+pub static VI: Tr = Tr {
+    code: "vi",
+    other_code: "en",
+    other_name: "English",
+    tagline: "Theo dõi dư luận",
+    nav_alerts: "Cảnh báo",
+    nav_search: "Tìm kiếm",
+    nav_sources: "Nguồn tin",
+    logout: "Đăng xuất",
+    login: "Đăng nhập",
+    login_title: "Đăng nhập duluan",
+    username: "Tên đăng nhập",
+    password: "Mật khẩu",
+    login_failed: "Sai tên đăng nhập hoặc mật khẩu.",
+    too_many_attempts: "Quá nhiều lần thử. Vui lòng thử lại sau.",
+    queue: "Hàng đợi cảnh báo",
+    state_all: "Tất cả",
+    state_new: "Mới",
+    state_claimed: "Đang xử lý",
+    state_mine: "Của tôi",
+    state_decided: "Đã kết luận",
+    col_id: "Mã",
+    col_severity: "Mức độ",
+    col_rule: "Quy tắc",
+    col_title: "Tiêu đề",
+    col_items: "Số tin",
+    col_team: "Nhóm",
+    col_state: "Trạng thái",
+    col_created: "Thời điểm",
+    col_claimed_by: "Người nhận",
+    no_alerts: "Không có cảnh báo nào.",
+    older: "Cũ hơn →",
+    alert: "Cảnh báo",
+    claim: "Nhận xử lý",
+    release: "Trả lại hàng đợi",
+    reopen: "Mở lại",
+    verdict: "Kết luận",
+    reason: "Lý do",
+    note: "Ghi chú",
+    submit: "Gửi kết luận",
+    lease_until: "giữ đến",
+    held_by: "Người đang xử lý",
+    items: "Các tin trong cảnh báo",
+    audit: "Nhật ký xử lý",
+    audit_who: "Ai",
+    audit_when: "Khi nào",
+    audit_action: "Hành động",
+    audit_detail: "Chi tiết",
+    matched: "Từ khớp",
+    search_placeholder: "Từ khóa, \"cụm từ\", source:…, lang:vi, rule:…",
+    search_button: "Tìm",
+    search_help: "Viết không dấu để tìm cả văn bản có dấu và không dấu; viết có dấu để tìm chính xác. Dùng \"…\" cho cụm từ, AND/OR/NOT, -từ để loại trừ.",
+    results: "kết quả",
+    no_results: "Không tìm thấy tin nào.",
+    sort_relevance: "Liên quan nhất",
+    sort_date: "Mới nhất",
+    facet_source: "Nguồn",
+    facet_lang: "Ngôn ngữ",
+    facet_sentiment: "Sắc thái",
+    facet_rule: "Quy tắc",
+    facet_tag: "Thẻ nguồn",
+    per_day: "Số tin theo ngày",
+    clear_filters: "Bỏ lọc",
+    source: "Nguồn",
+    published: "Xuất bản",
+    fetched: "Thu thập",
+    language: "Ngôn ngữ",
+    sentiment: "Sắc thái",
+    sentiment_terms: "Từ quyết định sắc thái",
+    story: "Câu chuyện",
+    original: "Mở bài gốc",
+    flags: "Quy tắc đã khớp",
+    no_flags: "Không khớp quy tắc nào.",
+    sources_title: "Tình trạng nguồn tin",
+    last_poll: "Lần quét gần nhất",
+    last_success: "Thành công gần nhất",
+    last_error: "Lỗi gần nhất",
+    error_streak: "Lỗi liên tiếp",
+    found: "Bài mới tìm thấy",
+    status_ok: "Bình thường",
+    never: "chưa bao giờ",
+    paused: "Tạm dừng",
+    error_title: "Có lỗi",
+    back: "Quay lại",
+    escaped_note: "Nội dung thu thập được hiển thị dưới dạng văn bản thuần.",
+};
+
+/// English.
+pub static EN: Tr = Tr {
+    code: "en",
+    other_code: "vi",
+    other_name: "Tiếng Việt",
+    tagline: "Public-opinion monitoring",
+    nav_alerts: "Alerts",
+    nav_search: "Search",
+    nav_sources: "Sources",
+    logout: "Log out",
+    login: "Log in",
+    login_title: "Log in to duluan",
+    username: "User name",
+    password: "Password",
+    login_failed: "Wrong user name or password.",
+    too_many_attempts: "Too many attempts. Please try again later.",
+    queue: "Alert queue",
+    state_all: "All",
+    state_new: "New",
+    state_claimed: "In progress",
+    state_mine: "Mine",
+    state_decided: "Decided",
+    col_id: "ID",
+    col_severity: "Severity",
+    col_rule: "Rule",
+    col_title: "Title",
+    col_items: "Items",
+    col_team: "Team",
+    col_state: "State",
+    col_created: "Raised",
+    col_claimed_by: "Claimed by",
+    no_alerts: "No alerts.",
+    older: "Older →",
+    alert: "Alert",
+    claim: "Claim",
+    release: "Release to queue",
+    reopen: "Reopen",
+    verdict: "Verdict",
+    reason: "Reason",
+    note: "Note",
+    submit: "Submit verdict",
+    lease_until: "lease until",
+    held_by: "Held by",
+    items: "Items in this alert",
+    audit: "Audit trail",
+    audit_who: "Who",
+    audit_when: "When",
+    audit_action: "Action",
+    audit_detail: "Detail",
+    matched: "Matched words",
+    search_placeholder: "Words, \"phrases\", source:…, lang:en, rule:…",
+    search_button: "Search",
+    search_help: "Type without diacritics to match text with or without them; type with diacritics to match exactly. Use \"…\" for phrases, AND/OR/NOT, -word to exclude.",
+    results: "results",
+    no_results: "Nothing found.",
+    sort_relevance: "Most relevant",
+    sort_date: "Newest",
+    facet_source: "Source",
+    facet_lang: "Language",
+    facet_sentiment: "Sentiment",
+    facet_rule: "Rule",
+    facet_tag: "Source tag",
+    per_day: "Items per day",
+    clear_filters: "Clear filters",
+    source: "Source",
+    published: "Published",
+    fetched: "Fetched",
+    language: "Language",
+    sentiment: "Sentiment",
+    sentiment_terms: "Terms behind the sentiment",
+    story: "Story",
+    original: "Open the original",
+    flags: "Matched rules",
+    no_flags: "No rule matched.",
+    sources_title: "Source health",
+    last_poll: "Last poll",
+    last_success: "Last success",
+    last_error: "Last error",
+    error_streak: "Errors in a row",
+    found: "New articles found",
+    status_ok: "OK",
+    never: "never",
+    paused: "Paused",
+    error_title: "Something went wrong",
+    back: "Back",
+    escaped_note: "Collected content is shown as plain text.",
+};
+
+/// The strings for a language code; Vietnamese unless English is asked for.
+pub fn tr(code: &str) -> &'static Tr {
+    if code.eq_ignore_ascii_case("en") { &EN } else { &VI }
+}
+
+/// Display names of states, severities, verdicts and reasons.
+pub fn label(tr: &Tr, key: &str) -> &'static str {
+    let vi = tr.code == "vi";
+    match key {
+        "new" => {
+            if vi {
+                "Mới"
+            } else {
+                "New"
+            }
+        }
+        "claimed" => {
+            if vi {
+                "Đang xử lý"
+            } else {
+                "Claimed"
+            }
+        }
+        "confirmed" => {
+            if vi {
+                "Xác nhận"
+            } else {
+                "Confirmed"
+            }
+        }
+        "dismissed" => {
+            if vi {
+                "Bỏ qua"
+            } else {
+                "Dismissed"
+            }
+        }
+        "escalated" => {
+            if vi {
+                "Chuyển lãnh đạo"
+            } else {
+                "Escalated"
+            }
+        }
+        "closed" => {
+            if vi {
+                "Đã đóng"
+            } else {
+                "Closed"
+            }
+        }
+        "info" => {
+            if vi {
+                "Thông tin"
+            } else {
+                "Info"
+            }
+        }
+        "low" => {
+            if vi {
+                "Thấp"
+            } else {
+                "Low"
+            }
+        }
+        "medium" => {
+            if vi {
+                "Trung bình"
+            } else {
+                "Medium"
+            }
+        }
+        "high" => {
+            if vi {
+                "Cao"
+            } else {
+                "High"
+            }
+        }
+        "critical" => {
+            if vi {
+                "Khẩn cấp"
+            } else {
+                "Critical"
+            }
+        }
+        "misinformation" => {
+            if vi {
+                "Thông tin sai lệch"
+            } else {
+                "Misinformation"
+            }
+        }
+        "negative_opinion" => {
+            if vi {
+                "Dư luận tiêu cực"
+            } else {
+                "Negative opinion"
+            }
+        }
+        "needs_response" => {
+            if vi {
+                "Cần phản hồi"
+            } else {
+                "Needs response"
+            }
+        }
+        "false_positive" => {
+            if vi {
+                "Nhận diện nhầm"
+            } else {
+                "False positive"
+            }
+        }
+        "duplicate" => {
+            if vi {
+                "Trùng lặp"
+            } else {
+                "Duplicate"
+            }
+        }
+        "out_of_scope" => {
+            if vi {
+                "Ngoài phạm vi"
+            } else {
+                "Out of scope"
+            }
+        }
+        "negative" => {
+            if vi {
+                "Tiêu cực"
+            } else {
+                "Negative"
+            }
+        }
+        "neutral" => {
+            if vi {
+                "Trung tính"
+            } else {
+                "Neutral"
+            }
+        }
+        "positive" => {
+            if vi {
+                "Tích cực"
+            } else {
+                "Positive"
+            }
+        }
+        "raised" => {
+            if vi {
+                "Tạo cảnh báo"
+            } else {
+                "Raised"
+            }
+        }
+        "grouped" => {
+            if vi {
+                "Gộp thêm tin"
+            } else {
+                "Item grouped"
+            }
+        }
+        "claim" => {
+            if vi {
+                "Nhận xử lý"
+            } else {
+                "Claimed"
+            }
+        }
+        "renew" => {
+            if vi {
+                "Gia hạn"
+            } else {
+                "Renewed"
+            }
+        }
+        "release" => {
+            if vi {
+                "Trả lại"
+            } else {
+                "Released"
+            }
+        }
+        "handoff" => {
+            if vi {
+                "Chuyển giao"
+            } else {
+                "Handed off"
+            }
+        }
+        "verdict" => {
+            if vi {
+                "Kết luận"
+            } else {
+                "Verdict"
+            }
+        }
+        "reopen" => {
+            if vi {
+                "Mở lại"
+            } else {
+                "Reopened"
+            }
+        }
+        "lease_expired" => {
+            if vi {
+                "Hết hạn giữ"
+            } else {
+                "Lease expired"
+            }
+        }
+        _ => "",
+    }
+}

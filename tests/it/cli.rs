@@ -1,0 +1,180 @@
+//! The command line: help, usage errors, extract, ingest, text, rules, sentiment.
+
+use crate::support::{Duluan, fixture, stderr, stdout};
+
+const COMMANDS: &[&str] = &[
+    "serve",
+    "demo",
+    "crawl",
+    "ingest",
+    "extract",
+    "text",
+    "rules",
+    "sentiment",
+    "search",
+    "sources",
+    "user",
+    "reindex",
+];
+
+#[test]
+fn help_is_complete_and_usage_errors_exit_2() {
+    let d = Duluan::new();
+    let top = d.run(&["--help"], None);
+    assert!(top.status.success());
+    let text = stdout(&top);
+    for c in COMMANDS {
+        assert!(text.contains(c), "`duluan --help` lacks {c}:\n{text}");
+    }
+    assert!(text.contains("--config") && text.contains("--data-dir"));
+    for c in COMMANDS {
+        let o = d.run(&[c, "--help"], None);
+        assert!(o.status.success(), "{c} --help failed");
+        let help = stdout(&o);
+        assert!(help.contains("Usage:") && help.len() > 200, "{c} --help too thin:\n{help}");
+    }
+    for sub in [["text", "normalize"], ["rules", "check"], ["user", "add"]] {
+        assert!(d.run(&[sub[0], sub[1], "--help"], None).status.success());
+    }
+    let bad = d.run(&["--bogus"], None);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(stderr(&bad).contains("Usage"));
+    let bad = d.run(&["search", "--nope", "x"], None);
+    assert_eq!(bad.status.code(), Some(2));
+    assert_eq!(d.run(&["frobnicate"], None).status.code(), Some(2));
+}
+
+#[test]
+fn extract_prints_json_and_text_and_names_bad_files() {
+    let d = Duluan::new();
+    let page = fixture("pages/vi-article.html");
+    let o = d.run(&["extract", page.to_str().unwrap(), "--url", "https://phoco.example/kinh-te/x.html"], None);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let json: serde_json::Value = serde_json::from_str(stdout(&o).trim()).unwrap();
+    assert_eq!(json["title"], "Tiểu thương găm hàng, giá trứng gà tăng giá sau tin đồn cúm");
+    assert_eq!(json["lang"], "vi");
+    assert_eq!(json["published_at"], "2026-11-11T23:15:00Z");
+    assert_eq!(json["url"], "https://phoco.example/kinh-te/x.html");
+    let text = json["text"].as_str().unwrap();
+    assert!(text.contains("65.000 đồng một chục"));
+    assert!(!text.contains("vo sinh") && !text.contains("QUẢNG CÁO") && !text.contains("Tin liên quan"), "{text}");
+    let o = d.run(&["extract", page.to_str().unwrap(), "--format", "text"], None);
+    assert!(stdout(&o).starts_with("Tiểu thương găm hàng"));
+    let legacy = d.run(&["extract", fixture("pages/windows-1258.html").to_str().unwrap()], None);
+    let json: serde_json::Value = serde_json::from_str(stdout(&legacy).trim()).unwrap();
+    assert_eq!(json["encoding"], "windows-1258");
+    assert!(json["text"].as_str().unwrap().starts_with("Cơn mưa lớn kéo dài"));
+    let missing = d.run(&["extract", "no-such-file.html"], None);
+    assert_eq!(missing.status.code(), Some(1));
+    let err = stderr(&missing);
+    assert!(err.contains("no-such-file.html") && err.lines().count() == 1, "{err}");
+    let junk = d.dir.path().join("junk.html");
+    std::fs::write(&junk, (0..20_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect::<Vec<u8>>())
+        .unwrap();
+    let o = d.run(&["extract", junk.to_str().unwrap()], None);
+    assert!(o.status.success());
+    assert!(stderr(&o).contains("not an article"));
+}
+
+#[test]
+fn ingest_keeps_good_inputs_and_names_bad_ones() {
+    let d = Duluan::new();
+    let junk = d.dir.path().join("junk.html");
+    std::fs::write(&junk, [0u8, 159, 146, 150, 0, 0, 0, 1, 2, 3].repeat(500)).unwrap();
+    let args = [
+        "ingest".to_string(),
+        fixture("ingest/good.jsonl").display().to_string(),
+        fixture("ingest/mixed.jsonl").display().to_string(),
+        fixture("pages/vi-article.html").display().to_string(),
+        "missing-file.html".to_string(),
+        junk.display().to_string(),
+    ];
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let o = d.run(&args, None);
+    let err = stderr(&o);
+    assert!(o.status.success(), "{err}");
+    for expected in [
+        "missing-file.html",
+        "mixed.jsonl:2: invalid JSON",
+        "mixed.jsonl:3: missing \"url\"",
+        "mixed.jsonl:4: cannot read published_at",
+        "junk.html",
+    ] {
+        assert!(err.contains(expected), "stderr lacks `{expected}`:\n{err}");
+    }
+    let out = stdout(&o);
+    assert!(out.contains("docs/s") && out.contains("6 new"), "{out}");
+    let found = d.run(&["search", "\"hang rong\"", "--format", "json"], None);
+    let json: serde_json::Value =
+        serde_json::from_str(stdout(&found).trim()).unwrap_or_else(|e| panic!("{e}: {}", stderr(&found)));
+    assert_eq!(json["total"], 1);
+    assert_eq!(json["hits"][0]["url"], "https://phoco.example/xa-hoi/hang-rong-lan-chiem-via-he.html");
+    let flagged = d.run(&["search", "trứng gà", "--format", "json"], None);
+    let json: serde_json::Value = serde_json::from_str(stdout(&flagged).trim()).unwrap();
+    assert_eq!(json["hits"][0]["rules"][0], "prices.hoarding_gouging");
+    let again = d.run(&["ingest", fixture("ingest/good.jsonl").to_str().unwrap()], None);
+    assert!(stdout(&again).contains("0 new") && stdout(&again).contains("3 unchanged"), "{}", stdout(&again));
+}
+
+#[test]
+fn text_tools_read_lines_and_write_lines() {
+    let d = Duluan::new();
+    let o = d.run(&["text", "normalize"], Some("Hoà bình\nTHUỶ LỢI\n"));
+    assert_eq!(stdout(&o), "Hòa bình\nTHỦY LỢI\n");
+    let o = d.run(&["text", "fold"], Some("Nguyễn Văn Đức\n"));
+    assert_eq!(stdout(&o), "Nguyen Van Duc\n");
+    let o = d.run(&["text", "lang"], Some("Người dân đổ xô đi mua khẩu trang ở khắp các hiệu thuốc\nThe council approved the new budget for public transport\n"));
+    let out = stdout(&o);
+    let lines: Vec<&str> = out.lines().map(|l| l.split('\t').next().unwrap()).collect();
+    assert_eq!(lines, ["vi", "en"]);
+    let o = d.run(&["text", "date"], Some("Thứ sáu, 24/12/2021, 10:30 (GMT+7)\nkhông có ngày\n"));
+    assert_eq!(stdout(&o), "2021-12-24T10:30:00+07:00\n\n");
+    let o = d.run(&["text", "fold"], None);
+    assert!(o.status.success() && stdout(&o).is_empty());
+}
+
+#[test]
+fn rules_check_match_and_sentiment() {
+    let d = Duluan::new();
+    let ok = d.run(&["rules", "check", "rules"], None);
+    assert!(ok.status.success(), "{}{}", stdout(&ok), stderr(&ok));
+    assert!(stdout(&ok).starts_with("ok:"));
+    let broken = d.dir.path().join("broken");
+    std::fs::create_dir_all(&broken).unwrap();
+    std::fs::write(broken.join("bad.toml"), "[[rule]]\nid = \"x\"\nseverity = \"high\"\nquery = '(vắc xin'\n").unwrap();
+    let o = d.run(&["rules", "check", broken.to_str().unwrap()], None);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("bad.toml:4:"), "{}", stderr(&o));
+    std::fs::write(
+        broken.join("bad.toml"),
+        "[[rule]]\nid = \"fever\"\nseverity = \"low\"\nquery = 'sốt'\nexamples.match = ['bé bị sót']\n",
+    )
+    .unwrap();
+    let o = d.run(&["rules", "check", broken.to_str().unwrap()], None);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("rule `fever` does not match: \"bé bị sót\""), "{}", stderr(&o));
+
+    let text = "Tin đồn: tiêm vắc xin gây vô sinh";
+    let input = format!("{}\n", serde_json::json!({"id": 7, "title": "", "text": text}));
+    let o = d.run(&["rules", "match"], Some(&input));
+    let line: serde_json::Value = serde_json::from_str(stdout(&o).trim()).unwrap();
+    assert_eq!(line["id"], 7);
+    let flag = &line["flags"][0];
+    assert_eq!(flag["rule"], "health.vaccine_harm_rumor");
+    let words: Vec<&str> = flag["spans"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| &text[s["start"].as_u64().unwrap() as usize..s["end"].as_u64().unwrap() as usize])
+        .collect();
+    assert_eq!(words, ["vắc xin", "vô sinh"]);
+    let o = d.run(
+        &["sentiment"],
+        Some("Cán bộ rất nhiệt tình, tôi rất hài lòng\nDịch vụ quá tệ, thất vọng\nHôm nay là thứ hai\n"),
+    );
+    let labels: Vec<String> = stdout(&o)
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["label"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(labels, ["positive", "negative", "neutral"]);
+}
