@@ -192,7 +192,10 @@ impl AlertsConfig {
         self.receiver.iter().find(|r| r.name == name)
     }
 
-    pub(crate) fn resolve_secrets(&mut self, lookup: &impl Fn(&str) -> Option<String>) -> std::result::Result<(), String> {
+    pub(crate) fn resolve_secrets(
+        &mut self,
+        lookup: &impl Fn(&str) -> Option<String>,
+    ) -> std::result::Result<(), String> {
         for r in &mut self.receiver {
             if let Some(secret) = &mut r.secret {
                 secret.resolve(lookup).map_err(|e| format!("alerts.receiver `{}`: {e}", r.name))?;
@@ -287,7 +290,8 @@ mod tests {
 
     #[test]
     fn secrets_come_from_the_environment_when_asked() {
-        let text = "[[alerts.receiver]]\nname = \"t\"\nkind = \"telegram\"\nchat_id = \"1\"\nsecret = \"env:TG_TOKEN\"\n";
+        let text =
+            "[[alerts.receiver]]\nname = \"t\"\nkind = \"telegram\"\nchat_id = \"1\"\nsecret = \"env:TG_TOKEN\"\n";
         let env = vec![("TG_TOKEN".to_string(), "123:abc".to_string())];
         let c = Config::from_layers(Some(("t.toml".into(), text.into())), env.into_iter()).expect("valid");
         assert_eq!(c.alerts.receiver[0].secret.as_ref().map(|s| s.expose()), Some("123:abc"));
@@ -299,6 +303,8 @@ mod tests {
     fn sla_targets_cover_every_severity() {
         let c = Config::defaults();
         assert_eq!(c.alerts.sla.targets().len(), 5);
-        assert!(c.alerts.sla.minutes(duluan_model::Severity::Critical) < c.alerts.sla.minutes(duluan_model::Severity::Low));
+        assert!(
+            c.alerts.sla.minutes(duluan_model::Severity::Critical) < c.alerts.sla.minutes(duluan_model::Severity::Low)
+        );
     }
 }

@@ -182,9 +182,8 @@ impl Config {
                 apply_env(&mut merged, path, value)?;
             }
         }
-        let mut config: Config = toml::Value::Table(merged).try_into().map_err(|e: toml::de::Error| Error::Invalid {
-            origin: "configuration".into(),
-            message: e.message().to_string(),
+        let mut config: Config = toml::Value::Table(merged).try_into().map_err(|e: toml::de::Error| {
+            Error::Invalid { origin: "configuration".into(), message: e.message().to_string() }
         })?;
         let lookup = |name: &str| env.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
         config

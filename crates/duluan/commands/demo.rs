@@ -109,9 +109,13 @@ pub(crate) async fn run(mut config: Config, args: &DemoArgs) -> Result<ExitCode>
         SummaryFormat::Json => eprintln!("{banner}"),
     }
     let sweeper = run::spawn_lease_sweeper(running.pipeline.store.clone());
+    let (stop_tx, stop) = tokio::sync::watch::channel(false);
+    let notifier = run::spawn_notifier(&running, stop)?;
     let state = running.web_state(sources);
     duluan_web::serve(state, listener, run::shutdown_signal()).await.context("web server failed")?;
     sweeper.abort();
+    let _ = stop_tx.send(true);
+    let _ = notifier.await;
     site_task.abort();
     running.shutdown().await?;
     Ok(ExitCode::SUCCESS)

@@ -209,7 +209,11 @@ pub struct SilenceMatchers {
 impl SilenceMatchers {
     /// Whether at least one matcher is set (an empty silence would mute everything).
     pub fn is_empty(&self) -> bool {
-        self.rule.is_none() && self.tag.is_none() && self.source.is_none() && self.story.is_none() && self.team.is_none()
+        self.rule.is_none()
+            && self.tag.is_none()
+            && self.source.is_none()
+            && self.story.is_none()
+            && self.team.is_none()
     }
 
     /// Whether these matchers mute an alert with this rule, story, team and labels.

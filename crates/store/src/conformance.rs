@@ -7,7 +7,10 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use duluan_model::{AlertLabels, AlertState, Field, Flag, Item, Label, NotificationState, Priority, ReasonCode, Role, Sentiment, Severity, SilenceMatchers, Span, Verdict};
+use duluan_model::{
+    AlertLabels, AlertState, Field, Flag, Item, Label, NotificationState, Priority, ReasonCode, Role, Sentiment,
+    Severity, SilenceMatchers, Span, Verdict,
+};
 
 use crate::{
     AlertFilter, AlertRequest, DeliveryOutcome, Error, FetchOutcome, Muted, NewSilence, NewUrl, PollRecord, Store,
@@ -451,7 +454,10 @@ pub async fn silence_ends_when_a_quiet_story_speaks(store: &dyn Store) {
     let quiet = silence(SilenceMatchers { story: Some("loud".into()), ..Default::default() }, 24 * 7, Some(6));
     let s = store.create_silence(&quiet, t0()).await.expect("silence");
     store.store_item(&sample_item("q1", "loud", "x"), &[request("r1")], t0()).await.expect("store");
-    store.store_item(&sample_item("q2", "loud", "x"), &[request("r1")], t0() + Duration::hours(1)).await.expect("store");
+    store
+        .store_item(&sample_item("q2", "loud", "x"), &[request("r1")], t0() + Duration::hours(1))
+        .await
+        .expect("store");
     let id = store.alerts(&listing(Muted::Only, t0() + Duration::hours(1))).await.expect("muted")[0].id;
     assert!(store.notifications(None, 100, None).await.expect("notifications").is_empty());
     let back = t0() + Duration::hours(8);
@@ -475,12 +481,20 @@ pub async fn notifications_outbox(store: &dyn Store) {
     assert_eq!(leased.len(), 1);
     assert!(store.lease_notifications(t0(), t0() + Duration::minutes(1), 10).await.expect("lease").is_empty());
     // A crashed notifier: the lease runs out and the notification is due again.
-    let n = store.lease_notifications(t0() + Duration::minutes(2), t0() + Duration::minutes(3), 10).await.expect("lease");
+    let n =
+        store.lease_notifications(t0() + Duration::minutes(2), t0() + Duration::minutes(3), 10).await.expect("lease");
     assert_eq!(n.len(), 1);
     let retry = DeliveryOutcome::Retry { at: t0() + Duration::minutes(5), error: "HTTP 500".into() };
     store.finish_notification(n[0].id, &retry, t0() + Duration::minutes(2)).await.expect("retry");
-    assert!(store.lease_notifications(t0() + Duration::minutes(4), t0() + Duration::minutes(5), 10).await.expect("lease").is_empty());
-    let n = store.lease_notifications(t0() + Duration::minutes(5), t0() + Duration::minutes(6), 10).await.expect("lease");
+    assert!(
+        store
+            .lease_notifications(t0() + Duration::minutes(4), t0() + Duration::minutes(5), 10)
+            .await
+            .expect("lease")
+            .is_empty()
+    );
+    let n =
+        store.lease_notifications(t0() + Duration::minutes(5), t0() + Duration::minutes(6), 10).await.expect("lease");
     assert_eq!((n.len(), n[0].attempts, n[0].last_error.as_deref()), (1, 1, Some("HTTP 500")));
     let gave_up = DeliveryOutcome::GaveUp { error: "HTTP 500 after 2 attempts".into() };
     store.finish_notification(n[0].id, &gave_up, t0() + Duration::minutes(5)).await.expect("give up");
@@ -515,7 +529,8 @@ pub async fn notifications_outbox(store: &dyn Store) {
 pub async fn overdue_alerts_are_notified_once(store: &dyn Store) {
     store.store_item(&sample_item("o1", "so1", "x"), &[request("r1")], t0()).await.expect("store");
     store.store_item(&sample_item("o2", "so2", "x"), &[request("r1")], t0()).await.expect("store");
-    let ids: Vec<i64> = store.alerts(&listing(Muted::Include, t0())).await.expect("list").iter().map(|a| a.id).collect();
+    let ids: Vec<i64> =
+        store.alerts(&listing(Muted::Include, t0())).await.expect("list").iter().map(|a| a.id).collect();
     store.claim(ids[1], "lan", t0(), t0() + Duration::hours(2)).await.expect("claim");
     let targets = [(Severity::High, 30), (Severity::Low, 0)];
     assert!(store.notify_overdue(t0() + Duration::minutes(10), &targets).await.expect("sweep").is_empty());
@@ -523,7 +538,8 @@ pub async fn overdue_alerts_are_notified_once(store: &dyn Store) {
     assert_eq!(store.notify_overdue(late, &targets).await.expect("sweep"), [ids[0]]);
     assert!(store.notify_overdue(late, &targets).await.expect("sweep").is_empty());
     assert!(store.notify_overdue(late, &[(Severity::Medium, 1)]).await.expect("sweep").is_empty());
-    let events: Vec<String> = store.notifications(None, 10, None).await.expect("list").into_iter().map(|n| n.event).collect();
+    let events: Vec<String> =
+        store.notifications(None, 10, None).await.expect("list").into_iter().map(|n| n.event).collect();
     assert_eq!(events, ["overdue", "raised", "raised"]);
     assert_eq!(actions(store, ids[0]).await, ["raised", "overdue"]);
 }
@@ -532,14 +548,16 @@ pub async fn overdue_alerts_are_notified_once(store: &dyn Store) {
 pub async fn assign_close_priority_and_rule_stats(store: &dyn Store) {
     store.store_item(&sample_item("p1", "sp1", "x"), &[request("r1")], t0()).await.expect("store");
     store.store_item(&sample_item("p2", "sp2", "x"), &[request("r1")], t0()).await.expect("store");
-    let ids: Vec<i64> = store.alerts(&listing(Muted::Include, t0())).await.expect("list").iter().map(|a| a.id).collect();
+    let ids: Vec<i64> =
+        store.alerts(&listing(Muted::Include, t0())).await.expect("list").iter().map(|a| a.id).collect();
     let at = t0() + Duration::minutes(7);
     let a = store.assign(ids[0], "lead", "lan", at, at + Duration::minutes(30)).await.expect("assign");
     assert_eq!((a.state, a.claimed_by.as_deref(), a.first_claimed_at), (AlertState::Claimed, Some("lan"), Some(at)));
     let a = store.set_priority(ids[0], "lead", Priority::Urgent, at).await.expect("priority");
     assert_eq!(a.priority, Priority::Urgent);
     assert!(matches!(store.close(ids[0], "lead", at).await, Err(Error::Conflict(_))));
-    let d = store.verdict(ids[0], "lan", Verdict::Confirmed, ReasonCode::Misinformation, None, at).await.expect("verdict");
+    let d =
+        store.verdict(ids[0], "lan", Verdict::Confirmed, ReasonCode::Misinformation, None, at).await.expect("verdict");
     assert_eq!(d.decided_at, Some(at));
     let c = store.close(ids[0], "lead", at).await.expect("close");
     assert_eq!(c.state, AlertState::Closed);

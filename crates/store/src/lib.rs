@@ -18,7 +18,10 @@ pub use types::*;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use duluan_model::{Alert, AlertState, AuditEvent, Item, Notification, NotificationState, Priority, ReasonCode, Role, Silence, User, Verdict};
+use duluan_model::{
+    Alert, AlertState, AuditEvent, Item, Notification, NotificationState, Priority, ReasonCode, Role, Silence, User,
+    Verdict,
+};
 
 /// Errors from the store.
 #[derive(Debug, thiserror::Error)]
@@ -174,7 +177,14 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     async fn reopen(&self, id: i64, user: &str, now: DateTime<Utc>) -> Result<Alert>;
 
     /// A lead gives an open alert to a collaborator, who holds it under a fresh lease.
-    async fn assign(&self, id: i64, by: &str, to: &str, now: DateTime<Utc>, lease_until: DateTime<Utc>) -> Result<Alert>;
+    async fn assign(
+        &self,
+        id: i64,
+        by: &str,
+        to: &str,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+    ) -> Result<Alert>;
 
     /// Close a decided alert.
     async fn close(&self, id: i64, user: &str, now: DateTime<Utc>) -> Result<Alert>;
@@ -200,13 +210,23 @@ pub trait Store: Send + Sync + std::fmt::Debug {
 
     /// Lease due notifications for delivery (a crashed notifier's lease runs out and they are
     /// tried again).
-    async fn lease_notifications(&self, now: DateTime<Utc>, lease_until: DateTime<Utc>, limit: i64) -> Result<Vec<Notification>>;
+    async fn lease_notifications(
+        &self,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<Vec<Notification>>;
 
     /// Record a delivery attempt.
     async fn finish_notification(&self, id: i64, outcome: &DeliveryOutcome, now: DateTime<Utc>) -> Result<()>;
 
     /// Notifications, newest first, optionally in one state, paged by id.
-    async fn notifications(&self, state: Option<NotificationState>, limit: i64, before_id: Option<i64>) -> Result<Vec<Notification>>;
+    async fn notifications(
+        &self,
+        state: Option<NotificationState>,
+        limit: i64,
+        before_id: Option<i64>,
+    ) -> Result<Vec<Notification>>;
 
     /// Delivery figures per receiver.
     async fn receiver_stats(&self) -> Result<Vec<ReceiverStats>>;

@@ -6,8 +6,8 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
 use duluan_model::{
-    Alert, AlertState, AuditEvent, Item, Notification, NotificationState, Priority, ReasonCode, Role, Sentiment, Severity,
-    Silence, User, Verdict,
+    Alert, AlertState, AuditEvent, Item, Notification, NotificationState, Priority, ReasonCode, Role, Sentiment,
+    Severity, Silence, User, Verdict,
 };
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, AssertSqlSafe, Row};
@@ -15,9 +15,9 @@ use tokio::sync::Mutex;
 
 use crate::types::{from_millis, json_or_default, millis};
 use crate::{
-    AlertFilter, AlertRequest, Counts, DeliveryOutcome, DiscoveryDay, Error, FetchOutcome, FrontierCounts, FrontierEntry,
-    Muted, NewSilence, NewUrl, PollRecord, ReceiverStats, Result, RuleStats, SourceState, Store, StoreOutcome,
-    SystemAlert, TokenInfo, TokenKind, UrlState,
+    AlertFilter, AlertRequest, Counts, DeliveryOutcome, DiscoveryDay, Error, FetchOutcome, FrontierCounts,
+    FrontierEntry, Muted, NewSilence, NewUrl, PollRecord, ReceiverStats, Result, RuleStats, SourceState, Store,
+    StoreOutcome, SystemAlert, TokenInfo, TokenKind, UrlState,
 };
 
 const ITEM_COLS: &str = "id, url, canonical_url, source_id, source_tags, region, title, text, lang, published_at, \
@@ -25,7 +25,8 @@ const ITEM_COLS: &str = "id, url, canonical_url, source_id, source_tags, region,
 const ALERT_COLS: &str = "id, rule_id, story_id, team, severity, state, title, item_count, created_at, last_seen_at, \
      claimed_by, lease_expires_at, verdict, reason, note, version, priority, labels, silence_id, first_claimed_at, decided_at";
 const SILENCE_COLS: &str = "id, matchers, starts_at, ends_at, quiet_hours, creator, reason, created_at, expired_at";
-const NOTIFICATION_COLS: &str = "id, alert_id, receiver, event, state, attempts, next_attempt_at, last_error, created_at, sent_at";
+const NOTIFICATION_COLS: &str =
+    "id, alert_id, receiver, event, state, attempts, next_attempt_at, last_error, created_at, sent_at";
 const FRONTIER_COLS: &str =
     "url, source_id, state, attempts, http_status, error, item_id, finished_at, depth, hint_title, hint_published";
 
@@ -335,7 +336,13 @@ impl SqlStore {
         rows.iter().map(|r| silence_from_row(r, now)).collect()
     }
 
-    async fn queue_notifications(tx: &mut Tx<'_>, alert_id: i64, receivers: &[String], event: &str, now: DateTime<Utc>) -> Result<()> {
+    async fn queue_notifications(
+        tx: &mut Tx<'_>,
+        alert_id: i64,
+        receivers: &[String],
+        event: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
         for receiver in receivers {
             sqlx::query(
                 "INSERT INTO notifications (alert_id, receiver, event, state, next_attempt_at, created_at) VALUES ($1, $2, $3, 'pending', $4, $4)",
@@ -348,13 +355,23 @@ impl SqlStore {
             .await?;
         }
         if !receivers.is_empty() {
-            sqlx::query("UPDATE alerts SET notified_at = $2 WHERE id = $1").bind(alert_id).bind(millis(now)).execute(&mut **tx).await?;
+            sqlx::query("UPDATE alerts SET notified_at = $2 WHERE id = $1")
+                .bind(alert_id)
+                .bind(millis(now))
+                .execute(&mut **tx)
+                .await?;
         }
         Ok(())
     }
 
     /// Raise an alert for (rule, story) or join the item to the existing one. Returns (id, raised).
-    async fn group_alert(&self, tx: &mut Tx<'_>, item: &Item, req: &AlertRequest, now: DateTime<Utc>) -> Result<Option<(i64, bool)>> {
+    async fn group_alert(
+        &self,
+        tx: &mut Tx<'_>,
+        item: &Item,
+        req: &AlertRequest,
+        now: DateTime<Utc>,
+    ) -> Result<Option<(i64, bool)>> {
         let latest = sqlx::query(
             "SELECT id, state, last_seen_at, silence_id, notified_at FROM alerts WHERE rule_id = $1 AND story_id = $2 ORDER BY id DESC LIMIT 1",
         )
@@ -391,10 +408,23 @@ impl SqlStore {
                     // Only this alert is heard again; a silence made for this one story ends.
                     if s.quiet_hours.is_some_and(|h| now - last_seen >= Duration::hours(h)) {
                         if s.matchers.story.as_deref() == Some(item.story_id.as_str()) {
-                            sqlx::query("UPDATE silences SET expired_at = $2 WHERE id = $1").bind(s.id).bind(millis(now)).execute(&mut **tx).await?;
+                            sqlx::query("UPDATE silences SET expired_at = $2 WHERE id = $1")
+                                .bind(s.id)
+                                .bind(millis(now))
+                                .execute(&mut **tx)
+                                .await?;
                         }
-                        let why = format!("silence {}: the story spoke again after {} quiet hours", s.id, s.quiet_hours.unwrap_or(0));
-                        audit_in(tx, Some(id), &event("system", now, "unsilenced", Some(state), Some(state), Some(why))).await?;
+                        let why = format!(
+                            "silence {}: the story spoke again after {} quiet hours",
+                            s.id,
+                            s.quiet_hours.unwrap_or(0)
+                        );
+                        audit_in(
+                            tx,
+                            Some(id),
+                            &event("system", now, "unsilenced", Some(state), Some(state), Some(why)),
+                        )
+                        .await?;
                         silence_id = None;
                     }
                 } else {
@@ -406,7 +436,12 @@ impl SqlStore {
                     .bind(silence_id)
                     .execute(&mut **tx)
                     .await?;
-                audit_in(tx, Some(id), &event("system", now, "grouped", Some(state), Some(state), Some(format!("item {}", item.id)))).await?;
+                audit_in(
+                    tx,
+                    Some(id),
+                    &event("system", now, "grouped", Some(state), Some(state), Some(format!("item {}", item.id))),
+                )
+                .await?;
                 let notified_at = row.try_get::<Option<i64>, _>("notified_at")?.map(from_millis);
                 let stale = notified_at.is_none_or(|t| now - t >= Duration::hours(req.renotify_hours.max(1)));
                 if silence_id.is_none() && state.is_open() && stale {
@@ -437,10 +472,34 @@ impl SqlStore {
             .bind(millis(now))
             .execute(&mut **tx)
             .await?;
-        audit_in(tx, Some(id), &event("system", now, "raised", None, Some(AlertState::New), Some(format!("item {}, team {}", item.id, req.team)))).await?;
+        audit_in(
+            tx,
+            Some(id),
+            &event(
+                "system",
+                now,
+                "raised",
+                None,
+                Some(AlertState::New),
+                Some(format!("item {}, team {}", item.id, req.team)),
+            ),
+        )
+        .await?;
         match silence {
             Some(s) => {
-                audit_in(tx, Some(id), &event("system", now, "silenced", None, None, Some(format!("silence {} by {}: {}", s.id, s.creator, s.reason)))).await?;
+                audit_in(
+                    tx,
+                    Some(id),
+                    &event(
+                        "system",
+                        now,
+                        "silenced",
+                        None,
+                        None,
+                        Some(format!("silence {} by {}: {}", s.id, s.creator, s.reason)),
+                    ),
+                )
+                .await?;
             }
             None => SqlStore::queue_notifications(tx, id, &req.labels.receivers, "raised", now).await?,
         }
@@ -1062,7 +1121,14 @@ impl Store for SqlStore {
         Ok(expired)
     }
 
-    async fn assign(&self, id: i64, by: &str, to: &str, now: DateTime<Utc>, lease_until: DateTime<Utc>) -> Result<Alert> {
+    async fn assign(
+        &self,
+        id: i64,
+        by: &str,
+        to: &str,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+    ) -> Result<Alert> {
         let sql = format!(
             "UPDATE alerts SET state = 'claimed', claimed_by = $2, lease_expires_at = $3, version = version + 1, \
              first_claimed_at = COALESCE(first_claimed_at, $4) WHERE id = $1 AND state IN ('new', 'claimed') RETURNING {ALERT_COLS}"
@@ -1085,17 +1151,34 @@ impl Store for SqlStore {
              WHERE id = $1 AND state IN ('confirmed', 'dismissed', 'escalated') AND $2 IS NOT NULL RETURNING {ALERT_COLS}"
         );
         let who = user.to_string();
-        self.triage_update(id, &sql, vec![text(user)], move |b, a| event(&who, now, "close", Some(b.state), Some(a.state), None), "close it").await
+        self.triage_update(
+            id,
+            &sql,
+            vec![text(user)],
+            move |b, a| event(&who, now, "close", Some(b.state), Some(a.state), None),
+            "close it",
+        )
+        .await
     }
 
     async fn set_priority(&self, id: i64, user: &str, priority: Priority, now: DateTime<Utc>) -> Result<Alert> {
-        let sql = format!("UPDATE alerts SET priority = $2, version = version + 1 WHERE id = $1 RETURNING {ALERT_COLS}");
+        let sql =
+            format!("UPDATE alerts SET priority = $2, version = version + 1 WHERE id = $1 RETURNING {ALERT_COLS}");
         let who = user.to_string();
         self.triage_update(
             id,
             &sql,
             vec![Bind::Int(priority.rank())],
-            move |b, a| event(&who, now, "priority", Some(b.state), Some(a.state), Some(format!("{} → {}", b.priority, a.priority))),
+            move |b, a| {
+                event(
+                    &who,
+                    now,
+                    "priority",
+                    Some(b.state),
+                    Some(a.state),
+                    Some(format!("{} → {}", b.priority, a.priority)),
+                )
+            },
             "change its priority",
         )
         .await
@@ -1129,20 +1212,33 @@ impl Store for SqlStore {
             .await?;
         let silence = silence_from_row(&row, now)?;
         if silence.active {
-            let open = sqlx::query("SELECT id, rule_id, story_id, team, state, labels FROM alerts WHERE state IN ('new', 'claimed')")
-                .fetch_all(&mut *tx)
-                .await?;
+            let open = sqlx::query(
+                "SELECT id, rule_id, story_id, team, state, labels FROM alerts WHERE state IN ('new', 'claimed')",
+            )
+            .fetch_all(&mut *tx)
+            .await?;
             for a in open {
                 let labels: duluan_model::AlertLabels = json_or_default(&a.try_get::<String, _>("labels")?);
-                let (rule, story, team): (String, String, String) = (a.try_get("rule_id")?, a.try_get("story_id")?, a.try_get("team")?);
+                let (rule, story, team): (String, String, String) =
+                    (a.try_get("rule_id")?, a.try_get("story_id")?, a.try_get("team")?);
                 if !silence.matchers.matches(&rule, &story, &team, &labels) {
                     continue;
                 }
                 let id: i64 = a.try_get("id")?;
-                let state = AlertState::from_str(&a.try_get::<String, _>("state")?).map_err(|e| corrupt("alert state", e))?;
-                sqlx::query("UPDATE alerts SET silence_id = $2, version = version + 1 WHERE id = $1").bind(id).bind(silence.id).execute(&mut *tx).await?;
+                let state =
+                    AlertState::from_str(&a.try_get::<String, _>("state")?).map_err(|e| corrupt("alert state", e))?;
+                sqlx::query("UPDATE alerts SET silence_id = $2, version = version + 1 WHERE id = $1")
+                    .bind(id)
+                    .bind(silence.id)
+                    .execute(&mut *tx)
+                    .await?;
                 let detail = format!("silence {} by {}: {}", silence.id, silence.creator, silence.reason);
-                audit_in(&mut tx, Some(id), &event(&silence.creator, now, "silenced", Some(state), Some(state), Some(detail))).await?;
+                audit_in(
+                    &mut tx,
+                    Some(id),
+                    &event(&silence.creator, now, "silenced", Some(state), Some(state), Some(detail)),
+                )
+                .await?;
             }
         }
         tx.commit().await?;
@@ -1150,7 +1246,11 @@ impl Store for SqlStore {
     }
 
     async fn silences(&self, include_ended: bool, now: DateTime<Utc>) -> Result<Vec<Silence>> {
-        let filter = if include_ended { String::new() } else { format!(" WHERE expired_at IS NULL AND ends_at > {}", millis(now)) };
+        let filter = if include_ended {
+            String::new()
+        } else {
+            format!(" WHERE expired_at IS NULL AND ends_at > {}", millis(now))
+        };
         let sql = format!("SELECT {SILENCE_COLS} FROM silences{filter} ORDER BY id DESC LIMIT 1000");
         let rows = sqlx::query(AssertSqlSafe(sql)).fetch_all(&self.pool).await?;
         rows.iter().map(|r| silence_from_row(r, now)).collect()
@@ -1165,7 +1265,8 @@ impl Store for SqlStore {
         let row = sqlx::query(AssertSqlSafe(sql)).bind(id).bind(millis(now)).fetch_optional(&mut *tx).await?;
         let Some(row) = row else {
             tx.rollback().await?;
-            let exists = sqlx::query("SELECT id FROM silences WHERE id = $1").bind(id).fetch_optional(&self.pool).await?;
+            let exists =
+                sqlx::query("SELECT id FROM silences WHERE id = $1").bind(id).fetch_optional(&self.pool).await?;
             return Err(match exists {
                 Some(_) => Error::Conflict(format!("silence {id} has already ended")),
                 None => Error::NotFound(format!("silence {id}")),
@@ -1177,14 +1278,32 @@ impl Store for SqlStore {
             .await?;
         for a in muted {
             let alert_id: i64 = a.try_get("id")?;
-            let state = AlertState::from_str(&a.try_get::<String, _>("state")?).map_err(|e| corrupt("alert state", e))?;
-            audit_in(&mut tx, Some(alert_id), &event(user, now, "unsilenced", Some(state), Some(state), Some(format!("silence {id} ended by {user}")))).await?;
+            let state =
+                AlertState::from_str(&a.try_get::<String, _>("state")?).map_err(|e| corrupt("alert state", e))?;
+            audit_in(
+                &mut tx,
+                Some(alert_id),
+                &event(
+                    user,
+                    now,
+                    "unsilenced",
+                    Some(state),
+                    Some(state),
+                    Some(format!("silence {id} ended by {user}")),
+                ),
+            )
+            .await?;
         }
         tx.commit().await?;
         silence_from_row(&row, now)
     }
 
-    async fn lease_notifications(&self, now: DateTime<Utc>, lease_until: DateTime<Utc>, limit: i64) -> Result<Vec<Notification>> {
+    async fn lease_notifications(
+        &self,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<Vec<Notification>> {
         let _guard = self.write_guard().await;
         let skip_locked = if self.postgres { " FOR UPDATE SKIP LOCKED" } else { "" };
         let sql = format!(
@@ -1192,7 +1311,12 @@ impl Store for SqlStore {
              WHERE state = 'pending' AND next_attempt_at <= $1 ORDER BY next_attempt_at, id LIMIT $3{skip_locked}) \
              RETURNING {NOTIFICATION_COLS}"
         );
-        let rows = sqlx::query(AssertSqlSafe(sql)).bind(millis(now)).bind(millis(lease_until)).bind(limit).fetch_all(&self.pool).await?;
+        let rows = sqlx::query(AssertSqlSafe(sql))
+            .bind(millis(now))
+            .bind(millis(lease_until))
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
         let mut out: Vec<Notification> = rows.iter().map(notification_from_row).collect::<Result<_>>()?;
         out.sort_by_key(|n| n.id);
         Ok(out)
@@ -1227,7 +1351,12 @@ impl Store for SqlStore {
         Ok(())
     }
 
-    async fn notifications(&self, state: Option<NotificationState>, limit: i64, before_id: Option<i64>) -> Result<Vec<Notification>> {
+    async fn notifications(
+        &self,
+        state: Option<NotificationState>,
+        limit: i64,
+        before_id: Option<i64>,
+    ) -> Result<Vec<Notification>> {
         let mut clauses = Vec::new();
         if let Some(s) = state {
             clauses.push(format!("state = '{}'", s.as_str()));
@@ -1236,7 +1365,10 @@ impl Store for SqlStore {
             clauses.push(format!("id < {b}"));
         }
         let filter = if clauses.is_empty() { String::new() } else { format!(" WHERE {}", clauses.join(" AND ")) };
-        let sql = format!("SELECT {NOTIFICATION_COLS} FROM notifications{filter} ORDER BY id DESC LIMIT {}", limit.clamp(1, 1000));
+        let sql = format!(
+            "SELECT {NOTIFICATION_COLS} FROM notifications{filter} ORDER BY id DESC LIMIT {}",
+            limit.clamp(1, 1000)
+        );
         let rows = sqlx::query(AssertSqlSafe(sql)).fetch_all(&self.pool).await?;
         rows.iter().map(notification_from_row).collect()
     }
@@ -1286,13 +1418,26 @@ impl Store for SqlStore {
                  AND NOT ({})",
                 muted_condition_or_null(now)
             );
-            let rows = sqlx::query(AssertSqlSafe(sql)).bind(severity.as_str()).bind(deadline).fetch_all(&mut *tx).await?;
+            let rows =
+                sqlx::query(AssertSqlSafe(sql)).bind(severity.as_str()).bind(deadline).fetch_all(&mut *tx).await?;
             for row in rows {
                 let id: i64 = row.try_get("id")?;
                 let labels: duluan_model::AlertLabels = json_or_default(&row.try_get::<String, _>("labels")?);
                 sqlx::query("UPDATE alerts SET overdue_notified = 1 WHERE id = $1").bind(id).execute(&mut *tx).await?;
                 SqlStore::queue_notifications(&mut tx, id, &labels.receivers, "overdue", now).await?;
-                audit_in(&mut tx, Some(id), &event("system", now, "overdue", Some(AlertState::New), Some(AlertState::New), Some(format!("unclaimed after {minutes} minutes")))).await?;
+                audit_in(
+                    &mut tx,
+                    Some(id),
+                    &event(
+                        "system",
+                        now,
+                        "overdue",
+                        Some(AlertState::New),
+                        Some(AlertState::New),
+                        Some(format!("unclaimed after {minutes} minutes")),
+                    ),
+                )
+                .await?;
                 concerned.push(id);
             }
         }
@@ -1314,7 +1459,8 @@ impl Store for SqlStore {
         .await?;
         rows.iter()
             .map(|r| {
-                let (confirmed, escalated, dismissed): (i64, i64, i64) = (r.try_get("confirmed")?, r.try_get("escalated")?, r.try_get("dismissed")?);
+                let (confirmed, escalated, dismissed): (i64, i64, i64) =
+                    (r.try_get("confirmed")?, r.try_get("escalated")?, r.try_get("dismissed")?);
                 let decided = confirmed + escalated + dismissed;
                 Ok(RuleStats {
                     rule: r.try_get("rule_id")?,

@@ -46,7 +46,9 @@ fn relay(url: &str) -> Result<Relay, Failure> {
         ("smtp", None | Some("required")) => Security::StartTls,
         ("smtp", Some("opportunistic")) => Security::Opportunistic,
         ("smtp", Some("none")) => Security::None,
-        (_, Some(other)) => return Err(Failure::Permanent(format!("unknown tls={other}: use required, opportunistic or none"))),
+        (_, Some(other)) => {
+            return Err(Failure::Permanent(format!("unknown tls={other}: use required, opportunistic or none")));
+        }
         (scheme, None) => return Err(Failure::Permanent(format!("scheme {scheme} is not smtp or smtps"))),
     };
     let default_port = match security {
@@ -64,7 +66,9 @@ async fn checked_address(relay: &Relay, allow_private: bool) -> Result<SocketAdd
     let mut refused = None;
     for addr in addrs {
         match duluan_net::refuse_ip(addr.ip(), false) {
-            Some(reason) if !allow_private => refused = Some(format!("{} resolves to a {reason} ({})", relay.host, addr.ip())),
+            Some(reason) if !allow_private => {
+                refused = Some(format!("{} resolves to a {reason} ({})", relay.host, addr.ip()))
+            }
             _ => return Ok(addr),
         }
     }
@@ -121,9 +125,18 @@ mod tests {
     #[test]
     fn relay_urls() {
         let r = |u: &str| relay(u).map_err(|e| format!("{e:?}"));
-        assert_eq!(r("smtp://relay.example"), Ok(Relay { host: "relay.example".into(), port: 587, security: Security::StartTls }));
-        assert_eq!(r("smtps://relay.example"), Ok(Relay { host: "relay.example".into(), port: 465, security: Security::Wrapper }));
-        assert_eq!(r("smtp://127.0.0.1:2525?tls=none"), Ok(Relay { host: "127.0.0.1".into(), port: 2525, security: Security::None }));
+        assert_eq!(
+            r("smtp://relay.example"),
+            Ok(Relay { host: "relay.example".into(), port: 587, security: Security::StartTls })
+        );
+        assert_eq!(
+            r("smtps://relay.example"),
+            Ok(Relay { host: "relay.example".into(), port: 465, security: Security::Wrapper })
+        );
+        assert_eq!(
+            r("smtp://127.0.0.1:2525?tls=none"),
+            Ok(Relay { host: "127.0.0.1".into(), port: 2525, security: Security::None })
+        );
         assert!(r("smtp://relay.example?tls=maybe").is_err());
         assert!(r("http://relay.example").is_err());
     }

@@ -66,7 +66,12 @@ pub fn sign(secret: &[u8], timestamp: i64, body: &[u8]) -> String {
 }
 
 /// Deliver over HTTP according to the receiver's kind.
-pub(crate) async fn deliver(clients: &Clients, receiver: &Receiver, message: &Message, now: DateTime<Utc>) -> Result<(), Failure> {
+pub(crate) async fn deliver(
+    clients: &Clients,
+    receiver: &Receiver,
+    message: &Message,
+    now: DateTime<Utc>,
+) -> Result<(), Failure> {
     let (url, body, headers) = match receiver.kind {
         ReceiverKind::Webhook => webhook_request(receiver, message, now)?,
         ReceiverKind::Slack => {
@@ -93,7 +98,11 @@ fn parse(url: &str) -> Result<Url, Failure> {
     Url::parse(url).map_err(|e| Failure::Permanent(format!("bad receiver url: {e}")))
 }
 
-fn webhook_request(receiver: &Receiver, message: &Message, now: DateTime<Utc>) -> Result<(Url, Vec<u8>, HeaderMap), Failure> {
+fn webhook_request(
+    receiver: &Receiver,
+    message: &Message,
+    now: DateTime<Utc>,
+) -> Result<(Url, Vec<u8>, HeaderMap), Failure> {
     let body = serde_json::to_vec(&message.payload(now)).map_err(|e| Failure::Permanent(e.to_string()))?;
     let mut headers = HeaderMap::new();
     headers.insert("x-duluan-event", header_value(&message.notification.event)?);
@@ -158,7 +167,11 @@ async fn judge(kind: ReceiverKind, response: reqwest::Response) -> Result<(), Fa
         return Ok(());
     }
     let telegram_wait = (kind == ReceiverKind::Telegram).then(|| telegram_retry_after(&body)).flatten();
-    let error = format!("HTTP {}{}", status.as_u16(), if body.trim().is_empty() { String::new() } else { format!(": {}", body.trim()) });
+    let error = format!(
+        "HTTP {}{}",
+        status.as_u16(),
+        if body.trim().is_empty() { String::new() } else { format!(": {}", body.trim()) }
+    );
     if retryable(status) {
         Err(Failure::Retry { error, after: retry_after.or(telegram_wait) })
     } else if status.is_redirection() {
@@ -212,7 +225,10 @@ mod tests {
         assert!(retryable(StatusCode::TOO_MANY_REQUESTS));
         assert!(!retryable(StatusCode::NOT_FOUND));
         assert!(!retryable(StatusCode::UNAUTHORIZED));
-        assert_eq!(telegram_retry_after(r#"{"ok":false,"parameters":{"retry_after":7}}"#), Some(Duration::from_secs(7)));
+        assert_eq!(
+            telegram_retry_after(r#"{"ok":false,"parameters":{"retry_after":7}}"#),
+            Some(Duration::from_secs(7))
+        );
         assert!(telegram_ok(r#"{"ok":true,"result":{}}"#).is_ok());
         assert!(telegram_ok(r#"{"ok":false,"description":"chat not found"}"#).is_err());
     }

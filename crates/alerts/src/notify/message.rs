@@ -136,7 +136,13 @@ impl Message {
 
     /// E-mail subject.
     pub fn subject(&self) -> String {
-        format!("[duluan] {} {} #{}: {}", self.severity_tag(), self.headline(), self.alert.id, one_line(&self.alert.title, 120))
+        format!(
+            "[duluan] {} {} #{}: {}",
+            self.severity_tag(),
+            self.headline(),
+            self.alert.id,
+            one_line(&self.alert.title, 120)
+        )
     }
 
     /// Slack mrkdwn text (`&`, `<`, `>` escaped as Slack requires).

@@ -110,7 +110,8 @@ impl Notifier {
         let silences = if due.is_empty() { Vec::new() } else { self.store.silences(false, now).await? };
         let outcomes: Vec<Result<DeliveryOutcome, Error>> = futures::stream::iter(due)
             .map(|n| {
-                let span = tracing::info_span!("notify", notification = n.id, alert = n.alert_id, receiver = %n.receiver);
+                let span =
+                    tracing::info_span!("notify", notification = n.id, alert = n.alert_id, receiver = %n.receiver);
                 self.handle(n, now, &silences).instrument(span)
             })
             .buffer_unordered(CONCURRENCY)
@@ -128,7 +129,12 @@ impl Notifier {
         Ok(pass)
     }
 
-    async fn handle(&self, n: Notification, now: DateTime<Utc>, silences: &[Silence]) -> Result<DeliveryOutcome, Error> {
+    async fn handle(
+        &self,
+        n: Notification,
+        now: DateTime<Utc>,
+        silences: &[Silence],
+    ) -> Result<DeliveryOutcome, Error> {
         let outcome = match self.prepare(&n, now, silences).await? {
             Err(outcome) => outcome,
             Ok((receiver, message)) => match self.send(receiver, &message, now).await {
@@ -148,7 +154,8 @@ impl Notifier {
             }
             DeliveryOutcome::Skipped { .. } => "skipped",
         };
-        metrics::counter!("duluan_notifications_total", "receiver" => n.receiver.clone(), "outcome" => label).increment(1);
+        metrics::counter!("duluan_notifications_total", "receiver" => n.receiver.clone(), "outcome" => label)
+            .increment(1);
         self.store.finish_notification(n.id, &outcome, Utc::now()).await?;
         Ok(outcome)
     }
@@ -168,7 +175,9 @@ impl Notifier {
             return Ok(Err(DeliveryOutcome::GaveUp { error: format!("alert {} no longer exists", n.alert_id) }));
         };
         if let Some(s) = alert.silence_id.and_then(|id| silences.iter().find(|s| s.id == id && s.active)) {
-            return Ok(Err(DeliveryOutcome::Skipped { reason: format!("silenced by silence {} before delivery", s.id) }));
+            return Ok(Err(DeliveryOutcome::Skipped {
+                reason: format!("silenced by silence {} before delivery", s.id),
+            }));
         }
         if n.event != "raised" && !alert.state.is_open() {
             return Ok(Err(DeliveryOutcome::Skipped { reason: format!("alert already {}", alert.state) }));
