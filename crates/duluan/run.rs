@@ -141,7 +141,10 @@ pub(crate) fn spawn_lease_sweeper(store: Arc<dyn duluan_store::Store>) -> tokio:
 }
 
 /// Deliver queued alert notifications until `stop` turns true.
-pub(crate) fn spawn_notifier(running: &Running, stop: tokio::sync::watch::Receiver<bool>) -> Result<tokio::task::JoinHandle<()>> {
+pub(crate) fn spawn_notifier(
+    running: &Running,
+    stop: tokio::sync::watch::Receiver<bool>,
+) -> Result<tokio::task::JoinHandle<()>> {
     let notifier = duluan_alerts::Notifier::new(running.pipeline.store.clone(), &running.pipeline.config)
         .context("cannot start the alert notifier")?;
     Ok(tokio::spawn(notifier.run(stop)))

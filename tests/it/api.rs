@@ -12,14 +12,14 @@ use serde_json::{Value, json};
 
 use crate::support::Harness;
 
-struct Api {
-    base: String,
-    harness: Harness,
-    http: reqwest::Client,
+pub(crate) struct Api {
+    pub(crate) base: String,
+    pub(crate) harness: Harness,
+    pub(crate) http: reqwest::Client,
 }
 
 /// A harness with a few alerts, served by the real router on 127.0.0.1.
-async fn api(tweak: impl FnOnce(&mut duluan_config::Config)) -> Api {
+pub(crate) async fn api(tweak: impl FnOnce(&mut duluan_config::Config)) -> Api {
     let harness = Harness::new(tweak).await;
     let records = (0..3).map(|n| IngestRecord::Text {
         label: format!("r{n}"),
@@ -57,10 +57,15 @@ async fn api(tweak: impl FnOnce(&mut duluan_config::Config)) -> Api {
 
 impl Api {
     /// A user with a role and an API token.
-    async fn user(&self, name: &str, role: Role) -> String {
+    pub(crate) async fn user(&self, name: &str, role: Role) -> String {
+        self.user_in(name, role, None).await
+    }
+
+    /// A user of a team queue with a role and an API token.
+    pub(crate) async fn user_in(&self, name: &str, role: Role, team: Option<&str>) -> String {
         let store = &self.harness.pipeline.store;
         let hash = duluan_web::auth::hash_password("mat-khau-dai-du").expect("hash");
-        let user = store.create_user(name, &hash, role, None, Utc::now()).await.expect("user");
+        let user = store.create_user(name, &hash, role, team, Utc::now()).await.expect("user");
         let token = duluan_web::auth::new_secret("dl_");
         store
             .create_token(user.id, "test", TokenKind::Api, &duluan_web::auth::secret_hash(&token), Utc::now())
@@ -69,11 +74,11 @@ impl Api {
         token
     }
 
-    fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
 
-    async fn first_alert(&self, token: &str) -> i64 {
+    pub(crate) async fn first_alert(&self, token: &str) -> i64 {
         let list: Value = self
             .http
             .get(self.url("/api/alerts?state=new"))

@@ -11,3 +11,4 @@ mod durability;
 mod fetch;
 mod hostile;
 mod support;
+mod triage;

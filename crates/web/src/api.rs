@@ -9,8 +9,8 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use chrono::{DateTime, NaiveDate, Utc};
 use duluan_index::{Query, Sort};
-use duluan_model::{Alert, AlertState, AuditEvent, Item, Label, ReasonCode, Role, Source, Verdict};
-use duluan_store::{AlertFilter, SourceState, TokenInfo, TokenKind};
+use duluan_model::{Alert, AlertState, AuditEvent, Item, Label, Priority, ReasonCode, Role, Source, Verdict};
+use duluan_store::{AlertFilter, Muted, SourceState, TokenInfo, TokenKind};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -18,6 +18,12 @@ use crate::AppState;
 use crate::auth::{CSRF_HEADER, Caller, new_secret, secret_hash};
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
+
+mod silences;
+mod triage;
+
+pub use silences::*;
+pub use triage::*;
 
 /// Longest accepted query text, in bytes.
 pub const MAX_QUERY_BYTES: usize = 2000;
@@ -258,11 +264,37 @@ pub struct AlertParams {
     pub mine: Option<bool>,
     /// Only this rule.
     pub rule: Option<String>,
+    /// Alerts muted by a live silence: `hide` (default), `only` or `include`.
+    #[param(inline)]
+    pub muted: Option<MutedParam>,
     /// Page size.
     #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
     /// The `next` value of the previous page.
     pub cursor: Option<String>,
+}
+
+/// Whether a listing shows alerts muted by a silence.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum MutedParam {
+    /// Hide them (the working queue).
+    #[default]
+    Hide,
+    /// Only them.
+    Only,
+    /// Everything.
+    Include,
+}
+
+impl From<MutedParam> for Muted {
+    fn from(m: MutedParam) -> Muted {
+        match m {
+            MutedParam::Hide => Muted::Hide,
+            MutedParam::Only => Muted::Only,
+            MutedParam::Include => Muted::Include,
+        }
+    }
 }
 
 /// `GET /api/alerts` response.
@@ -303,6 +335,7 @@ pub fn alert_filter(state: &AppState, caller: &Caller, p: &AlertParams) -> Resul
         rule: p.rule.clone(),
         limit: bounded("limit", p.limit, 50, 1, 200)?,
         before_id,
+        muted: p.muted.unwrap_or_default().into(),
         ..AlertFilter::default()
     })
 }
@@ -390,6 +423,22 @@ pub enum Action {
     Handoff(String),
     /// Decide.
     Verdict(Verdict, ReasonCode, Option<String>),
+    /// A lead gives it to a collaborator.
+    Assign(String),
+    /// Close a decided alert.
+    Close,
+    /// Set its priority.
+    Priority(Priority),
+}
+
+impl Action {
+    /// The least role that may perform it.
+    pub fn needs(&self) -> Role {
+        match self {
+            Action::Reopen | Action::Assign(_) | Action::Close | Action::Priority(_) => Role::Lead,
+            _ => Role::Collaborator,
+        }
+    }
 }
 
 /// Most characters kept of a verdict note.
@@ -405,10 +454,7 @@ pub async fn triage(
 ) -> Result<Alert, ApiError> {
     caller.check_csrf(csrf)?;
     let alert = visible_alert(state, caller, id).await?;
-    let needed = match action {
-        Action::Reopen => Role::Lead,
-        _ => Role::Collaborator,
-    };
+    let needed = action.needs();
     if let Err(e) = caller.require(needed) {
         let event = AuditEvent {
             who: caller.user.name.clone(),
@@ -429,11 +475,15 @@ pub async fn triage(
         Action::Release => state.store.release(id, user, now).await,
         Action::Reopen => state.store.reopen(id, user, now).await,
         Action::Handoff(to) => {
-            if state.store.user_by_name(&to).await?.is_none() {
-                return Err(ApiError::bad_request(format!("no user named `{to}`")));
-            }
+            check_assignee(state, &alert, &to).await?;
             state.store.handoff(id, user, &to, now, lease_until).await
         }
+        Action::Assign(to) => {
+            check_assignee(state, &alert, &to).await?;
+            state.store.assign(id, user, &to, now, lease_until).await
+        }
+        Action::Close => state.store.close(id, user, now).await,
+        Action::Priority(p) => state.store.set_priority(id, user, p, now).await,
         Action::Verdict(verdict, reason, note) => {
             let note: Option<String> = note.map(|n| n.chars().take(MAX_NOTE).collect());
             state.store.verdict(id, user, verdict, reason, note.as_deref(), now).await
@@ -442,7 +492,22 @@ pub async fn triage(
     Ok(result?)
 }
 
-fn csrf_header(headers: &HeaderMap) -> Option<&str> {
+/// Someone who can take over an alert: an existing collaborator (or higher) who may see its queue.
+async fn check_assignee(state: &AppState, alert: &Alert, to: &str) -> Result<(), ApiError> {
+    let Some((user, _)) = state.store.user_by_name(to).await? else {
+        return Err(ApiError::bad_request(format!("no user named `{to}`")));
+    };
+    if !user.role.at_least(Role::Collaborator) {
+        return Err(ApiError::bad_request(format!("`{to}` is a {} and cannot triage", user.role)));
+    }
+    let their_team = user.team.clone().unwrap_or_else(|| state.config.alerts.default_team.clone());
+    if !user.role.at_least(Role::Lead) && their_team != alert.team {
+        return Err(ApiError::bad_request(format!("`{to}` works the `{their_team}` queue, not `{}`", alert.team)));
+    }
+    Ok(())
+}
+
+pub(crate) fn csrf_header(headers: &HeaderMap) -> Option<&str> {
     headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok())
 }
 
@@ -608,8 +673,7 @@ pub struct TokenList {
     responses((status = 200, description = "Your tokens", body = TokenList)),
     security(("bearer" = []), ("session" = [])))]
 pub async fn tokens(State(state): State<AppState>, caller: Caller) -> Result<Json<TokenList>, ApiError> {
-    let tokens =
-        state.store.tokens(Some(caller.user.id)).await?.into_iter().filter(|t| t.kind == TokenKind::Api).collect();
+    let tokens = state.store.tokens(Some(caller.user.id)).await?;
     Ok(Json(TokenList { tokens, next: None }))
 }
 
@@ -620,6 +684,10 @@ pub struct NewToken {
     /// A label to recognise the token by.
     #[schema(min_length = 1, max_length = 100)]
     pub name: String,
+    /// `api` (default): a Bearer token for the API; `feed`: read-only, for the Atom feed of
+    /// your queue (`/feeds/{team}?token=…`).
+    #[serde(default)]
+    pub kind: Option<TokenKind>,
 }
 
 /// A token just created: the secret is shown this once.
@@ -629,7 +697,9 @@ pub struct CreatedToken {
     pub id: i64,
     /// Label.
     pub name: String,
-    /// The secret: send it as `Authorization: Bearer …`.
+    /// What it is for.
+    pub kind: TokenKind,
+    /// The secret: send it as `Authorization: Bearer …` (or `?token=` for a feed token).
     pub token: String,
 }
 
@@ -649,9 +719,10 @@ pub async fn create_token(
     if name.is_empty() || name.chars().count() > 100 {
         return Err(ApiError::bad_request("`name` must be 1 to 100 characters"));
     }
-    let token = new_secret("dl_");
-    let id = state.store.create_token(caller.user.id, name, TokenKind::Api, &secret_hash(&token), Utc::now()).await?;
-    Ok((StatusCode::CREATED, Json(CreatedToken { id, name: name.to_string(), token })))
+    let kind = body.kind.unwrap_or(TokenKind::Api);
+    let token = new_secret(if kind == TokenKind::Feed { "dlf_" } else { "dl_" });
+    let id = state.store.create_token(caller.user.id, name, kind, &secret_hash(&token), Utc::now()).await?;
+    Ok((StatusCode::CREATED, Json(CreatedToken { id, name: name.to_string(), kind, token })))
 }
 
 /// Revoke one of your API tokens.

@@ -11,6 +11,7 @@ pub mod api;
 pub mod auth;
 pub mod error;
 pub mod extract;
+mod feed;
 pub mod i18n;
 pub mod limits;
 pub mod metrics;
@@ -105,6 +106,7 @@ pub fn router(state: AppState) -> Router {
     let page_doc = doc;
     api.route("/api/openapi.json", get(move || async move { axum::Json(json_doc.as_ref().clone()) }))
         .route("/api/docs", get(move || async move { openapi::docs_page(&page_doc) }))
+        .route("/feeds/{team}", get(feed::team_feed))
         .merge(ui::routes())
         .fallback(ui::not_found)
         .layer(axum::middleware::from_fn(metrics::track))

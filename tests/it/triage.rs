@@ -1,0 +1,395 @@
+//! The alert queue through the HTTP API: grouping, routing, silences, inhibition, leases,
+//! handoff, assignment, bulk actions, the audit trail, the Atom feed; and notifications
+//! delivered to local receivers (signed webhook, Slack, Telegram) with retries and give-ups.
+
+use std::sync::{Arc, Mutex};
+
+use axum::http::HeaderMap;
+use chrono::Utc;
+use duluan_model::Role;
+use duluan_pipeline::IngestRecord;
+use serde_json::{Value, json};
+
+use crate::api::{Api, api};
+
+/// Ingest texts as items of the `test` source.
+async fn ingest(a: &Api, items: &[(&str, &str, &str)]) {
+    let records: Vec<IngestRecord> = items
+        .iter()
+        .map(|(url, title, text)| IngestRecord::Text {
+            label: (*url).to_string(),
+            url: (*url).to_string(),
+            title: (*title).to_string(),
+            text: (*text).to_string(),
+            published_at: None,
+            lang: None,
+        })
+        .collect();
+    duluan_pipeline::ingest(a.harness.pipeline.clone(), records.into_iter(), "test", 2, |_, _| {}).await.unwrap();
+    a.harness.flush().await;
+}
+
+const VACCINE: &str = "Tin nhắn lan truyền: tiêm vắc xin mũi nhắc lại gây vô sinh ở trẻ em, phụ huynh hoang mang.";
+const HOARDING: &str = "Một số đại lý găm hàng, giá gas tăng giá mạnh sau bão khiến người dân bức xúc.";
+
+fn routes(toml_text: &str) -> Vec<duluan_config::Route> {
+    #[derive(serde::Deserialize)]
+    struct W {
+        route: Vec<duluan_config::Route>,
+    }
+    toml::from_str::<W>(toml_text).unwrap().route
+}
+
+fn receivers(toml_text: &str) -> Vec<duluan_config::Receiver> {
+    #[derive(serde::Deserialize)]
+    struct W {
+        receiver: Vec<duluan_config::Receiver>,
+    }
+    toml::from_str::<W>(toml_text).unwrap().receiver
+}
+
+impl Api {
+    async fn get(&self, token: &str, path: &str) -> (u16, Value) {
+        let r = self.http.get(self.url(path)).bearer_auth(token).send().await.unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+
+    async fn post(&self, token: &str, path: &str, body: Value) -> (u16, Value) {
+        let r = self.http.post(self.url(path)).bearer_auth(token).json(&body).send().await.unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+
+    async fn alerts(&self, token: &str, query: &str) -> Vec<Value> {
+        let (status, body) = self.get(token, &format!("/api/alerts?{query}")).await;
+        assert_eq!(status, 200, "{body}");
+        body["alerts"].as_array().unwrap().clone()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn thirty_syndicated_copies_make_one_alert_routed_to_its_team() {
+    let a = api(|c| {
+        c.alerts.route = routes(
+            "[[route]]\nteam = \"y-te\"\nrule_tags = [\"health\"]\n\n[[route]]\nteam = \"thi-truong\"\nrule_tags = [\"prices\"]\n",
+        )
+    })
+    .await;
+    let lead = a.user("truong-nhom", Role::Lead).await;
+    let health = a.user_in("ctv-y-te", Role::Collaborator, Some("y-te")).await;
+    let market = a.user_in("ctv-thi-truong", Role::Collaborator, Some("thi-truong")).await;
+    let copies: Vec<(String, &str, &str)> = (0..30)
+        .map(|n| (format!("https://bao{n}.example/vac-xin-vo-sinh.html"), "Vắc xin gây vô sinh?", VACCINE))
+        .collect();
+    let copies: Vec<(&str, &str, &str)> = copies.iter().map(|(u, t, x)| (u.as_str(), *t, *x)).collect();
+    ingest(&a, &copies).await;
+    ingest(&a, &[("https://cho.example/gas.html", "Găm hàng gas", HOARDING)]).await;
+
+    // The harness raised three alerts of its own; the thirty copies add exactly one.
+    let vaccine = a.alerts(&lead, "rule=health.vaccine_harm_rumor").await;
+    assert_eq!(vaccine.len(), 4, "{vaccine:?}");
+    let vaccine: Vec<Value> = vaccine.into_iter().filter(|x| x["title"] == "Vắc xin gây vô sinh?").collect();
+    assert_eq!(vaccine.len(), 1);
+    assert_eq!(vaccine[0]["item_count"], 30);
+    assert_eq!(vaccine[0]["team"], "y-te");
+    let (_, detail) = a.get(&lead, &format!("/api/alerts/{}", vaccine[0]["id"])).await;
+    assert_eq!(detail["items"].as_array().unwrap().len(), 30);
+
+    // Each collaborator sees only their team's queue.
+    let seen_by_health = a.alerts(&health, "").await;
+    assert!(!seen_by_health.is_empty() && seen_by_health.iter().all(|x| x["team"] == "y-te"), "{seen_by_health:?}");
+    let seen_by_market = a.alerts(&market, "").await;
+    assert!(!seen_by_market.is_empty() && seen_by_market.iter().all(|x| x["team"] == "thi-truong"));
+    let (status, _) = a.get(&market, "/api/alerts?team=y-te").await;
+    assert_eq!(status, 403);
+    let (status, _) = a.get(&market, &format!("/api/alerts/{}", vaccine[0]["id"])).await;
+    assert_eq!(status, 404, "another team's alert is invisible");
+    a.harness.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn silences_need_a_reason_and_confirmed_stories_do_not_page_again() {
+    let a = api(|_| {}).await;
+    let lead = a.user("lead", Role::Lead).await;
+    let ctv = a.user("ctv", Role::Collaborator).await;
+    ingest(&a, &[("https://a.example/gas-1.html", "Găm hàng gas", HOARDING)]).await;
+    let hoarding = a.alerts(&lead, "rule=prices.hoarding_gouging").await;
+    let story = hoarding[0]["story"].as_str().unwrap().to_string();
+
+    // A reason is mandatory, collaborators cannot silence, an empty matcher is refused.
+    let no_reason = json!({"matchers": {"rule": "prices.hoarding_gouging"}, "reason": "  "});
+    assert_eq!(a.post(&lead, "/api/silences", no_reason).await.0, 400);
+    let everything = json!({"matchers": {}, "reason": "tắt hết"});
+    assert_eq!(a.post(&lead, "/api/silences", everything).await.0, 400);
+    let body = json!({"matchers": {"rule": "prices.hoarding_gouging"}, "reason": "Đã có thông cáo của Sở Công Thương", "hours": 4});
+    assert_eq!(a.post(&ctv, "/api/silences", body.clone()).await.0, 403);
+    let (status, silence) = a.post(&lead, "/api/silences", body).await;
+    assert_eq!(status, 201, "{silence}");
+    assert_eq!((silence["creator"].as_str(), silence["active"].as_bool()), (Some("lead"), Some(true)));
+    let (_, list) = a.get(&ctv, "/api/silences").await;
+    assert_eq!(list["silences"][0]["reason"], "Đã có thông cáo của Sở Công Thương");
+
+    // The open alert is muted: still recorded, out of the working queue.
+    assert!(a.alerts(&lead, "rule=prices.hoarding_gouging").await.is_empty());
+    let muted = a.alerts(&lead, "rule=prices.hoarding_gouging&muted=only").await;
+    assert_eq!(muted.len(), 1);
+    ingest(&a, &[("https://b.example/gas-2.html", "Găm hàng gas", HOARDING)]).await;
+    let muted = a.alerts(&lead, "rule=prices.hoarding_gouging&muted=only").await;
+    assert_eq!(muted[0]["item_count"], 2, "new copies are still recorded");
+
+    // Ending the silence brings it back.
+    let id = silence["id"].as_i64().unwrap();
+    let r = a.http.delete(a.url(&format!("/api/silences/{id}"))).bearer_auth(&lead).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(a.alerts(&lead, "rule=prices.hoarding_gouging").await.len(), 1);
+
+    // Inhibition: once confirmed, new copies of the story join the confirmed alert.
+    let alert = hoarding[0]["id"].as_i64().unwrap();
+    assert_eq!(a.post(&ctv, &format!("/api/alerts/{alert}/claim"), json!({})).await.0, 200);
+    let verdict = json!({"verdict": "confirmed", "reason": "needs_response", "note": "Đã báo Sở"});
+    assert_eq!(a.post(&ctv, &format!("/api/alerts/{alert}/verdict"), verdict).await.0, 200);
+    ingest(&a, &[("https://c.example/gas-3.html", "Găm hàng gas", HOARDING)]).await;
+    let all = a.alerts(&lead, "rule=prices.hoarding_gouging&muted=include").await;
+    assert_eq!(all.len(), 1, "no new alert for a confirmed story: {all:?}");
+    assert_eq!((all[0]["state"].as_str(), all[0]["item_count"].as_i64()), (Some("confirmed"), Some(3)));
+    assert_eq!(all[0]["story"], story.as_str());
+    a.harness.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn leases_expire_handoffs_and_assignments_move_the_holder_and_all_is_audited() {
+    let a = api(|_| {}).await;
+    let lead = a.user("lead", Role::Lead).await;
+    let lan = a.user("lan", Role::Collaborator).await;
+    let minh = a.user("minh", Role::Collaborator).await;
+    let _viewer = a.user("xem", Role::Viewer).await;
+    let id = a.first_alert(&lead).await;
+    let path = |action: &str| format!("/api/alerts/{id}/{action}");
+
+    assert_eq!(a.post(&lan, &path("claim"), json!({})).await.0, 200);
+    assert_eq!(a.post(&minh, &path("claim"), json!({})).await.0, 409, "held by lan");
+    assert_eq!(a.post(&lan, &path("handoff"), json!({"to": "xem"})).await.0, 400, "a viewer cannot triage");
+    let (status, handed) = a.post(&lan, &path("handoff"), json!({"to": "minh"})).await;
+    assert_eq!((status, handed["claimed_by"].as_str()), (200, Some("minh")));
+
+    // The lease runs out: back in the queue.
+    let later = Utc::now() + chrono::Duration::hours(3);
+    assert_eq!(a.harness.pipeline.store.expire_leases(later).await.unwrap(), 1);
+    let (_, back) = a.get(&lead, &format!("/api/alerts/{id}")).await;
+    assert_eq!((back["state"].as_str(), back["claimed_by"].as_str()), (Some("new"), None));
+
+    // Only leads assign, set priority and close.
+    assert_eq!(a.post(&lan, &path("assign"), json!({"to": "lan"})).await.0, 403);
+    let (status, assigned) = a.post(&lead, &path("assign"), json!({"to": "lan"})).await;
+    assert_eq!((status, assigned["claimed_by"].as_str()), (200, Some("lan")));
+    assert_eq!(a.post(&lan, &path("priority"), json!({"priority": "urgent"})).await.0, 403);
+    let (_, urgent) = a.post(&lead, &path("priority"), json!({"priority": "urgent"})).await;
+    assert_eq!(urgent["priority"], "urgent");
+    assert_eq!(a.post(&lead, &path("close"), json!({})).await.0, 409, "not decided yet");
+    let verdict = json!({"verdict": "dismissed", "reason": "false_positive"});
+    assert_eq!(a.post(&lan, &path("verdict"), verdict).await.0, 200);
+    let (status, closed) = a.post(&lead, &path("close"), json!({})).await;
+    assert_eq!((status, closed["state"].as_str()), (200, Some("closed")));
+
+    let (_, detail) = a.get(&lead, &format!("/api/alerts/{id}")).await;
+    let audit: Vec<(String, String)> = detail["audit"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["who"].as_str().unwrap().to_string(), e["action"].as_str().unwrap().to_string()))
+        .collect();
+    for (who, action) in [
+        ("lan", "claim"),
+        ("lan", "handoff"),
+        ("system", "lease_expired"),
+        ("lead", "assign"),
+        ("lan", "denied"),
+        ("lead", "priority"),
+        ("lan", "verdict"),
+        ("lead", "close"),
+    ] {
+        assert!(audit.iter().any(|(w, a)| w == who && a == action), "no {who}/{action} in {audit:?}");
+    }
+    assert!(detail["audit"].as_array().unwrap().iter().all(|e| e["at"].is_string()));
+    a.harness.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bulk_actions_apply_to_ids_or_a_filter_and_report_each_alert() {
+    let a = api(|_| {}).await;
+    let lead = a.user("lead", Role::Lead).await;
+    let ctv = a.user("ctv", Role::Collaborator).await;
+    ingest(&a, &[("https://a.example/gas.html", "Găm hàng gas", HOARDING)]).await;
+    let ids: Vec<i64> = a.alerts(&lead, "state=new").await.iter().map(|x| x["id"].as_i64().unwrap()).collect();
+    assert!(ids.len() >= 4, "{ids:?}");
+
+    let (status, claimed) = a.post(&ctv, "/api/alerts/bulk", json!({"action": "claim", "ids": &ids[..2]})).await;
+    assert_eq!((status, claimed["done"].as_u64()), (200, Some(2)), "{claimed}");
+    // Someone else's claims fail one by one without stopping the rest.
+    let (_, mixed) = a.post(&lead, "/api/alerts/bulk", json!({"action": "claim", "ids": &ids[..3]})).await;
+    assert_eq!((mixed["done"].as_u64(), mixed["failed"].as_u64()), (Some(1), Some(2)), "{mixed}");
+    assert!(mixed["results"][0]["error"].as_str().unwrap().contains("ctv"));
+
+    let (_, dismissed) = a
+        .post(&ctv, "/api/alerts/bulk", json!({"action": "dismiss", "filter": {"mine": true}, "reason": "duplicate"}))
+        .await;
+    assert_eq!(dismissed["done"], 2, "{dismissed}");
+    assert!(dismissed["results"].as_array().unwrap().iter().all(|r| r["alert"]["reason"] == "duplicate"));
+
+    assert_eq!(
+        a.post(&ctv, "/api/alerts/bulk", json!({"action": "assign", "ids": [ids[3]], "to": "ctv"})).await.0,
+        403
+    );
+    let (_, assigned) =
+        a.post(&lead, "/api/alerts/bulk", json!({"action": "assign", "ids": [ids[3]], "to": "ctv"})).await;
+    assert_eq!(assigned["results"][0]["alert"]["claimed_by"], "ctv");
+
+    let silence = json!({"action": "silence", "ids": &ids[3..], "hours": 2});
+    assert_eq!(a.post(&lead, "/api/alerts/bulk", silence).await.0, 400, "a silence needs a reason");
+    let silence = json!({"action": "silence", "ids": &ids[3..], "hours": 2, "note": "Đang xử lý ở cấp phường"});
+    let (status, silenced) = a.post(&lead, "/api/alerts/bulk", silence).await;
+    assert_eq!(status, 200, "{silenced}");
+    assert_eq!(silenced["silences"].as_array().unwrap().len(), ids.len() - 3);
+    assert_eq!(a.alerts(&lead, "state=new").await.len(), 0, "the rest are muted");
+
+    let neither = a.post(&lead, "/api/alerts/bulk", json!({"action": "claim"})).await;
+    assert_eq!(neither.0, 400);
+    let too_many = a.post(&lead, "/api/alerts/bulk", json!({"action": "claim", "ids": vec![1; 501]})).await;
+    assert_eq!(too_many.0, 400);
+    a.harness.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_feed_token_reads_the_team_queue_as_atom_until_revoked() {
+    let a = api(|_| {}).await;
+    let ctv = a.user("ctv", Role::Collaborator).await;
+    let (status, created) = a.post(&ctv, "/api/tokens", json!({"name": "Feedly", "kind": "feed"})).await;
+    assert_eq!(status, 201);
+    let feed_token = created["token"].as_str().unwrap().to_string();
+    let team = "chung";
+    let feed = a.http.get(a.url(&format!("/feeds/{team}?token={feed_token}"))).send().await.unwrap();
+    assert_eq!(feed.status(), 200);
+    assert!(feed.headers()["content-type"].to_str().unwrap().starts_with("application/atom+xml"));
+    let xml = feed.text().await.unwrap();
+    assert!(xml.starts_with("<?xml") && xml.contains("<entry>") && xml.contains("Tin đồn số"), "{xml}");
+    // The API token is not a feed token, and a feed token is not an API token.
+    assert_eq!(a.http.get(a.url(&format!("/feeds/{team}?token={ctv}"))).send().await.unwrap().status(), 401);
+    assert_eq!(a.get(&feed_token, "/api/alerts").await.0, 401);
+    let other = a.http.get(a.url(&format!("/feeds/khac?token={feed_token}"))).send().await.unwrap();
+    assert_eq!(other.status(), 403, "a collaborator reads only their own queue");
+    let id = created["id"].as_i64().unwrap();
+    let r = a.http.delete(a.url(&format!("/api/tokens/{id}"))).bearer_auth(&ctv).send().await.unwrap();
+    assert_eq!(r.status(), 204);
+    assert_eq!(a.http.get(a.url(&format!("/feeds/{team}?token={feed_token}"))).send().await.unwrap().status(), 401);
+    a.harness.close().await;
+}
+
+/// What local receivers got: (path, headers, body).
+type Received = Arc<Mutex<Vec<(String, HeaderMap, String)>>>;
+
+/// A receiver server: `/hook` answers with the statuses in `script` in turn (200 once it runs
+/// out), `/down` always 500; everything is recorded.
+async fn receiver_server(script: Vec<u16>) -> (String, Received) {
+    let received: Received = Default::default();
+    let script = Arc::new(Mutex::new(script.into_iter()));
+    let log = received.clone();
+    let app = axum::Router::new().fallback(move |req: axum::extract::Request| {
+        let log = log.clone();
+        let script = script.clone();
+        async move {
+            let path = req.uri().path().to_string();
+            let headers = req.headers().clone();
+            let body = axum::body::to_bytes(req.into_body(), 1 << 20).await.unwrap();
+            log.lock().unwrap().push((path.clone(), headers, String::from_utf8_lossy(&body).into_owned()));
+            let status = if path == "/down" {
+                500
+            } else if path.contains("/sendMessage") {
+                return (axum::http::StatusCode::OK, r#"{"ok":true,"result":{}}"#.to_string());
+            } else if path == "/hook" {
+                script.lock().unwrap().next().unwrap_or(200)
+            } else {
+                200
+            };
+            (axum::http::StatusCode::from_u16(status).unwrap(), String::new())
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (format!("http://{addr}"), received)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn notifications_reach_local_receivers_signed_retried_and_given_up_visibly() {
+    let (base, received) = receiver_server(vec![500, 500]).await;
+    let config_receivers = receivers(&format!(
+        "[[receiver]]\nname = \"hook\"\nkind = \"webhook\"\nurl = \"{base}/hook\"\nsecret = \"bi-mat\"\nallow_private = true\n\n\
+         [[receiver]]\nname = \"chat\"\nkind = \"slack\"\nurl = \"{base}/slack\"\nallow_private = true\n\n\
+         [[receiver]]\nname = \"tele\"\nkind = \"telegram\"\nurl = \"{base}\"\nsecret = \"123:abc\"\nchat_id = \"-100\"\nallow_private = true\n\n\
+         [[receiver]]\nname = \"hong\"\nkind = \"webhook\"\nurl = \"{base}/down\"\nallow_private = true\n\n\
+         [[receiver]]\nname = \"cam\"\nkind = \"webhook\"\nurl = \"http://127.0.0.1:9/blocked\"\n"
+    ));
+    let a = api(move |c| {
+        c.alerts.receiver = config_receivers;
+        c.alerts.receivers = ["hook", "chat", "tele", "hong", "cam"].map(String::from).to_vec();
+        c.alerts.notify.max_attempts = 3;
+        c.alerts.notify.retry_base_secs = 1;
+        c.alerts.notify.retry_max_secs = 2;
+        c.server.public_url = "https://duluan.example".into();
+    })
+    .await;
+    let lead = a.user("lead", Role::Lead).await;
+    let notifier = duluan_alerts::Notifier::new(a.harness.pipeline.store.clone(), &a.harness.pipeline.config).unwrap();
+    let mut now = Utc::now();
+    let first = notifier.pass(now).await.unwrap();
+    // 3 alerts × 5 receivers: slack and telegram delivered, the hook once (it answers 500 to
+    // the first two requests: retried); `hong` retries; `cam` is loopback without
+    // allow_private: refused for good.
+    assert_eq!((first.sent, first.retried, first.failed), (7, 5, 3), "{first:?}");
+    for _ in 0..4 {
+        now += chrono::Duration::seconds(10);
+        notifier.pass(now).await.unwrap();
+    }
+
+    let got = received.lock().unwrap().clone();
+    let hooks: Vec<&(String, HeaderMap, String)> = got.iter().filter(|(p, _, _)| p == "/hook").collect();
+    let (_, log) = a.get(&lead, "/api/notifications?limit=200").await;
+    assert_eq!(hooks.len(), 5, "two 500s, then three deliveries: {log}");
+    for (_, headers, body) in &hooks {
+        let ts = headers["x-duluan-timestamp"].to_str().unwrap();
+        let sig = headers["x-duluan-signature"].to_str().unwrap();
+        let expected = duluan_alerts::notify::sign(b"bi-mat", ts.parse().unwrap(), body.as_bytes());
+        assert_eq!(sig, format!("sha256={expected}"), "bad HMAC");
+        let payload: Value = serde_json::from_str(body).unwrap();
+        assert_eq!(payload["version"], 1);
+        assert_eq!(payload["event"], "raised");
+        assert!(payload["alert"]["url"].as_str().unwrap().starts_with("https://duluan.example/alerts/"));
+        assert!(payload["alert"]["title"].as_str().unwrap().starts_with("Tin đồn số"));
+        assert!(headers.contains_key("idempotency-key"));
+    }
+    let slack = got.iter().find(|(p, _, _)| p == "/slack").unwrap();
+    let slack: Value = serde_json::from_str(&slack.2).unwrap();
+    assert!(slack["text"].as_str().unwrap().contains("Cảnh báo mới"));
+    let tele = got.iter().find(|(p, _, _)| p == "/bot123:abc/sendMessage").unwrap();
+    let tele: Value = serde_json::from_str(&tele.2).unwrap();
+    assert_eq!((tele["chat_id"].as_str(), tele["parse_mode"].as_str()), (Some("-100"), Some("HTML")));
+    assert_eq!(got.iter().filter(|(p, _, _)| p == "/down").count(), 9, "3 attempts each, then given up");
+    assert!(!got.iter().any(|(p, _, _)| p == "/blocked"));
+
+    let (status, list) = a.get(&lead, "/api/receivers").await;
+    assert_eq!(status, 200);
+    let by_name = |n: &str| list["receivers"].as_array().unwrap().iter().find(|r| r["name"] == n).unwrap().clone();
+    assert_eq!((by_name("hook")["stats"]["sent"].as_i64(), by_name("hook")["signed"].as_bool()), (Some(3), Some(true)));
+    assert_eq!(by_name("hong")["stats"]["failed"], 3);
+    assert!(by_name("hong")["stats"]["last_error"].as_str().unwrap().contains("500"));
+    assert!(by_name("cam")["stats"]["last_error"].as_str().unwrap().contains("loopback"));
+    let tele = by_name("tele");
+    assert_eq!(tele["target"].as_str().unwrap(), "http://127.0.0.1", "no bot token in the target");
+    assert!(!list.to_string().contains("123:abc") && !list.to_string().contains("bi-mat"), "secrets leaked: {list}");
+    let (_, failed) = a.get(&lead, "/api/notifications?state=failed").await;
+    assert_eq!(failed["notifications"].as_array().unwrap().len(), 6);
+    let ctv = a.user("ctv", Role::Collaborator).await;
+    assert_eq!(a.get(&ctv, "/api/receivers").await.0, 403);
+    a.harness.close().await;
+}
