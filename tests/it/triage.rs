@@ -393,3 +393,122 @@ async fn notifications_reach_local_receivers_signed_retried_and_given_up_visibly
     assert_eq!(a.get(&ctv, "/api/receivers").await.0, 403);
     a.harness.close().await;
 }
+
+/// Log in through the form; returns the session cookie.
+async fn login(a: &Api, name: &str) -> String {
+    let r =
+        a.http.post(a.url("/login")).form(&[("username", name), ("password", "mat-khau-dai-du")]).send().await.unwrap();
+    assert_eq!(r.status(), 303);
+    r.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_string()
+}
+
+async fn page(a: &Api, cookie: &str, path: &str) -> (u16, String) {
+    let r = a.http.get(a.url(path)).header("cookie", cookie).send().await.unwrap();
+    (r.status().as_u16(), r.text().await.unwrap())
+}
+
+fn csrf_of(html: &str) -> String {
+    html.split("name=\"csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn queue_alert_silences_and_receivers_pages_work_in_both_languages() {
+    let a = api(|c| {
+        c.alerts.receiver = receivers(
+            "[[receiver]]\nname = \"nhom-y-te\"\nkind = \"slack\"\nurl = \"https://hooks.example/T0/B0/sekret\"\n",
+        );
+    })
+    .await;
+    a.user("lead", Role::Lead).await;
+    a.user("lan", Role::Collaborator).await;
+    ingest(&a, &[("https://a.example/gas.html", "Găm <b>hàng</b> gas", HOARDING)]).await;
+    let lead = login(&a, "lead").await;
+
+    let (status, queue) = page(&a, &lead, "/alerts").await;
+    assert_eq!(status, 200);
+    assert!(
+        queue.contains("Hàng đợi cảnh báo") && queue.contains("Ưu tiên") && queue.contains("action=\"/alerts/bulk\"")
+    );
+    assert!(queue.contains("Găm &#60;b&#62;hàng&#60;/b&#62; gas"), "crawled titles are escaped: {queue}");
+    assert!(!queue.contains("<b>hàng"));
+    assert!(queue.contains("<option value=\"lan\">lan</option>"), "colleagues to assign to");
+    let (_, queue_en) = page(&a, &lead, "/alerts?lang=en").await;
+    assert!(queue_en.contains("Alert queue") && queue_en.contains("Priority") && queue_en.contains("With selected"));
+
+    // Bulk from the queue form: set two alerts urgent.
+    let ids: Vec<String> =
+        queue.split("name=\"ids\" value=\"").skip(1).map(|s| s.split('"').next().unwrap().to_string()).collect();
+    assert!(ids.len() >= 2);
+    let csrf = csrf_of(&queue);
+    let body = format!("csrf={csrf}&action=priority&priority=urgent&ids={}&ids={}&back=%2Falerts", ids[0], ids[1]);
+    let r = a
+        .http
+        .post(a.url("/alerts/bulk"))
+        .header("cookie", &lead)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(body.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let (_, after) = page(&a, &lead, "/alerts").await;
+    assert_eq!(after.matches("prio-urgent").count(), 2, "two urgent rows");
+    let forged = body.replace(&csrf, "forged");
+    let r = a
+        .http
+        .post(a.url("/alerts/bulk"))
+        .header("cookie", &lead)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(forged)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+
+    // The alert page: highlighted spans, lead forms, the story section, the audit trail.
+    let (_, alert) = page(&a, &lead, &format!("/alerts/{}", ids[0])).await;
+    assert!(alert.contains("<mark>") && alert.contains("/assign") && alert.contains("Tạm tắt câu chuyện này"));
+    assert!(alert.contains("Tin khác cùng câu chuyện") && alert.contains("Nhật ký xử lý"));
+
+    // Silence a story from the silences page form; it is listed with creator and reason.
+    let (_, silences) = page(&a, &lead, "/silences").await;
+    let form = format!(
+        "csrf={}&rule=prices.hoarding_gouging&hours=6&reason=%C4%90%C3%A3+c%C3%B3+th%C3%B4ng+c%C3%A1o",
+        csrf_of(&silences)
+    );
+    let r = a
+        .http
+        .post(a.url("/silences"))
+        .header("cookie", &lead)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let (_, silences) = page(&a, &lead, "/silences").await;
+    assert!(
+        silences.contains("rule=prices.hoarding_gouging")
+            && silences.contains("Đã có thông cáo")
+            && silences.contains("<td>lead</td>")
+    );
+    let (_, silences_en) = page(&a, &lead, "/silences?lang=en").await;
+    assert!(silences_en.contains("End now") && silences_en.contains("Created by"));
+
+    // Receivers: leads only, no secret URL parts.
+    let (status, receivers_page) = page(&a, &lead, "/receivers").await;
+    assert_eq!(status, 200);
+    assert!(receivers_page.contains("nhom-y-te") && receivers_page.contains("https://hooks.example"));
+    assert!(!receivers_page.contains("sekret"));
+    let lan = login(&a, "lan").await;
+    assert_eq!(page(&a, &lan, "/receivers").await.0, 403);
+    let (_, lan_silences) = page(&a, &lan, "/silences").await;
+    assert!(!lan_silences.contains("action=\"/silences\""), "collaborators cannot create silences");
+
+    // The shortcut script is ours and the CSP allows nothing else.
+    let js = a.http.get(a.url("/static/app.js")).send().await.unwrap();
+    let csp = js.headers()["content-security-policy"].to_str().unwrap().to_string();
+    assert!(csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"));
+    assert!(js.text().await.unwrap().contains("keydown"));
+    a.harness.close().await;
+}

@@ -21,16 +21,23 @@ use crate::error::ApiError;
 use crate::i18n::{Tr, label, tr};
 use crate::views::{Segment, local_time, paragraphs, safe_href, segments, spans_of};
 
+mod manage;
+
 pub(crate) fn routes() -> axum::Router<AppState> {
     axum::Router::new()
         .route("/", get(|| async { Redirect::to("/alerts") }))
         .route("/static/app.css", get(stylesheet))
+        .route("/static/app.js", get(script))
         .route("/login", get(login_page).post(login))
         .route("/logout", post(logout))
         .route("/lang/{code}", get(set_lang))
         .route("/alerts", get(alerts_page))
         .route("/alerts/{id}", get(alert_page))
+        .route("/alerts/bulk", post(manage::bulk_action))
         .route("/alerts/{id}/{action}", post(alert_action))
+        .route("/silences", get(manage::silences_page).post(manage::create_silence))
+        .route("/silences/{id}/expire", post(manage::expire_silence))
+        .route("/receivers", get(manage::receivers_page))
         .route("/search", get(search_page))
         .route("/items/{id}", get(item_page))
         .route("/sources", get(sources_page))
@@ -44,12 +51,34 @@ async fn stylesheet() -> Response {
         .into_response()
 }
 
+/// Keyboard shortcuts for the queue and alert pages (served from our origin: the CSP allows
+/// scripts from 'self' only, never inline).
+async fn script() -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
+        include_str!("../static/app.js"),
+    )
+        .into_response()
+}
+
 /// What every page's layout needs.
 pub(crate) struct PageBase {
     tr: &'static Tr,
     user: Option<User>,
     csrf: String,
     nav: &'static str,
+}
+
+impl PageBase {
+    /// Interface text added with triage management.
+    fn t(&self, key: &str) -> &'static str {
+        crate::i18n::text(self.tr, key)
+    }
+
+    /// Whether the visitor is a lead or admin.
+    fn is_lead(&self) -> bool {
+        self.user.as_ref().is_some_and(|u| u.role.at_least(Role::Lead))
+    }
 }
 
 /// The language of a request: `?lang=` wins, then the `lang` cookie, then Vietnamese.
@@ -275,6 +304,9 @@ struct AlertRow {
     state_label: &'static str,
     claimed_by: String,
     created: String,
+    priority: String,
+    priority_label: &'static str,
+    overdue: bool,
 }
 
 #[derive(Template)]
@@ -286,6 +318,7 @@ struct AlertsPage {
     team: Option<String>,
     rows: Vec<AlertRow>,
     next: Option<String>,
+    colleagues: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -301,12 +334,14 @@ async fn alerts_page(State(state): State<AppState>, visitor: Visitor, Query(q): 
         "claimed" => ("claimed", false),
         "mine" => ("claimed", true),
         "decided" => ("confirmed,dismissed,escalated,closed", false),
-        "all" => ("", false),
+        "all" | "muted" => ("", false),
         _ => ("new", false),
     };
+    let muted = if view == "muted" { api::MutedParam::Only } else { api::MutedParam::Hide };
     let params = AlertParams {
         state: (!states.is_empty()).then(|| states.to_string()),
         mine: Some(mine),
+        muted: Some(muted),
         cursor: q.cursor,
         limit: Some(50),
         ..AlertParams::default()
@@ -324,9 +359,16 @@ async fn alerts_page(State(state): State<AppState>, visitor: Visitor, Query(q): 
         alerts.truncate(filter.limit as usize);
         alerts.last().map(|a| a.id.to_string()).unwrap_or_default()
     });
+    let now = Utc::now();
+    let sla = &state.config.alerts.sla;
     let rows = alerts
         .into_iter()
         .map(|a| AlertRow {
+            overdue: a.state == AlertState::New
+                && sla.minutes(a.severity) > 0
+                && now - a.created_at > chrono::Duration::minutes(sla.minutes(a.severity)),
+            priority: a.priority.to_string(),
+            priority_label: label(tr, a.priority.as_str()),
             id: a.id,
             severity: a.severity.to_string(),
             severity_label: label(tr, a.severity.as_str()),
@@ -345,9 +387,11 @@ async fn alerts_page(State(state): State<AppState>, visitor: Visitor, Query(q): 
         ("claimed", tr.state_claimed),
         ("mine", tr.state_mine),
         ("decided", tr.state_decided),
+        ("muted", crate::i18n::text(tr, "state_muted")),
         ("all", tr.state_all),
     ];
-    render(AlertsPage { page: visitor.page("alerts"), tabs, view, team: filter.team, rows, next })
+    let colleagues = manage::colleagues(&state, &visitor.caller, filter.team.as_deref()).await;
+    render(AlertsPage { page: visitor.page("alerts"), tabs, view, team: filter.team, rows, next, colleagues })
 }
 
 struct ItemBlock {
@@ -379,6 +423,11 @@ struct AlertPage {
     reasons: Vec<(&'static str, &'static str)>,
     items: Vec<ItemBlock>,
     audit: Vec<(String, String, &'static str, String)>,
+    priority_label: &'static str,
+    priorities: Vec<(&'static str, &'static str)>,
+    can_close: bool,
+    colleagues: Vec<String>,
+    story_items: Vec<(String, String, String, String)>,
 }
 
 async fn alert_page(State(state): State<AppState>, visitor: Visitor, Path(id): Path<i64>) -> Response {
@@ -449,7 +498,27 @@ async fn alert_page(State(state): State<AppState>, visitor: Visitor, Path(id): P
         .collect();
     let verdicts = Verdict::ALL.iter().map(|v| (v.as_str(), label(tr, v.as_str()))).collect();
     let reasons = ReasonCode::ALL.iter().map(|r| (r.as_str(), label(tr, r.as_str()))).collect();
+    let priorities = duluan_model::Priority::ALL.iter().map(|p| (p.as_str(), label(tr, p.as_str()))).collect();
+    let in_alert: std::collections::HashSet<&str> = detail.items.iter().map(|i| i.id.as_str()).collect();
+    let story_items = state
+        .store
+        .story_items(&alert.story, 50)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|i| !in_alert.contains(i.id.as_str()))
+        .map(|i| (i.id.clone(), i.title.clone(), i.source_id.clone(), local_time(i.effective_time())))
+        .collect();
+    let colleagues = manage::colleagues(&state, &visitor.caller, Some(&alert.team)).await;
     render(AlertPage {
+        priority_label: label(tr, alert.priority.as_str()),
+        priorities,
+        can_close: me.role.at_least(Role::Lead)
+            && alert.decided_at.is_some()
+            && !alert.state.is_open()
+            && alert.state != AlertState::Closed,
+        colleagues,
+        story_items,
         page: visitor.page("alerts"),
         severity_label: label(tr, alert.severity.as_str()),
         state_label: label(tr, alert.state.as_str()),
@@ -474,6 +543,7 @@ struct ActionForm {
     reason: Option<String>,
     note: Option<String>,
     to: Option<String>,
+    priority: Option<String>,
 }
 
 async fn alert_action(
@@ -487,6 +557,19 @@ async fn alert_action(
         "claim" => Ok(Action::Claim),
         "release" => Ok(Action::Release),
         "reopen" => Ok(Action::Reopen),
+        "close" => Ok(Action::Close),
+        "assign" => form
+            .to
+            .clone()
+            .filter(|t| !t.is_empty())
+            .map(Action::Assign)
+            .ok_or_else(|| ApiError::bad_request("choose a colleague")),
+        "priority" => form
+            .priority
+            .as_deref()
+            .and_then(|p| duluan_model::Priority::from_str(p).ok())
+            .map(Action::Priority)
+            .ok_or_else(|| ApiError::bad_request("choose a priority")),
         "handoff" => form
             .to
             .clone()

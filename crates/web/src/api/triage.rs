@@ -201,15 +201,25 @@ pub async fn bulk(
     headers: HeaderMap,
     ApiJson(body): ApiJson<BulkBody>,
 ) -> Result<Json<BulkResult>, ApiError> {
-    caller.check_csrf(csrf_header(&headers))?;
+    Ok(Json(run_bulk(&state, &caller, &body, csrf_header(&headers)).await?))
+}
+
+/// A bulk request as the API and the queue page's form both make it.
+pub async fn run_bulk(
+    state: &AppState,
+    caller: &Caller,
+    body: &BulkBody,
+    csrf: Option<&str>,
+) -> Result<BulkResult, ApiError> {
+    caller.check_csrf(csrf)?;
     caller.require(bulk_role(body.action))?;
-    let ids = selection(&state, &caller, &body).await?;
+    let ids = selection(state, caller, body).await?;
     let mut result = BulkResult { done: 0, failed: 0, silences: Vec::new(), results: Vec::with_capacity(ids.len()) };
     if body.action == BulkAction::Silence {
-        bulk_silence(&state, &caller, &body, &ids, &mut result).await?;
+        bulk_silence(state, caller, body, &ids, &mut result).await?;
     } else {
         for id in ids {
-            let outcome = match apply(&state, &caller, &body, id, csrf_header(&headers)).await {
+            let outcome = match apply(state, caller, body, id, csrf).await {
                 Ok(alert) => BulkOutcome { id, ok: true, alert: Some(alert), error: None },
                 Err(e) => BulkOutcome { id, ok: false, alert: None, error: Some(e.message.clone()) },
             };
@@ -218,7 +228,7 @@ pub async fn bulk(
     }
     result.done = result.results.iter().filter(|r| r.ok).count();
     result.failed = result.results.len() - result.done;
-    Ok(Json(result))
+    Ok(result)
 }
 
 fn bulk_role(action: BulkAction) -> Role {
