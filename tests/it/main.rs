@@ -12,3 +12,4 @@ mod fetch;
 mod hostile;
 mod support;
 mod triage;
+mod triage_crash;
