@@ -512,3 +512,74 @@ async fn queue_alert_silences_and_receivers_pages_work_in_both_languages() {
     assert!(js.text().await.unwrap().contains("keydown"));
     a.harness.close().await;
 }
+
+/// A minimal SMTP server on 127.0.0.1 that accepts every message and keeps the DATA parts.
+async fn smtp_server() -> (u16, Arc<Mutex<Vec<String>>>) {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    let mails: Arc<Mutex<Vec<String>>> = Default::default();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let store = mails.clone();
+    tokio::spawn(async move {
+        while let Ok((socket, _)) = listener.accept().await {
+            let store = store.clone();
+            tokio::spawn(async move {
+                let (read, mut write) = socket.into_split();
+                let mut lines = BufReader::new(read).lines();
+                write.write_all(b"220 localhost ESMTP test\r\n").await.unwrap();
+                let mut data: Option<String> = None;
+                while let Ok(Some(line)) = lines.next_line().await {
+                    if let Some(body) = data.as_mut() {
+                        if line == "." {
+                            store.lock().unwrap().push(std::mem::take(body));
+                            data = None;
+                            write.write_all(b"250 queued\r\n").await.unwrap();
+                        } else {
+                            body.push_str(&line);
+                            body.push('\n');
+                        }
+                        continue;
+                    }
+                    let verb = line.split_whitespace().next().unwrap_or("").to_ascii_uppercase();
+                    let reply: &[u8] = match verb.as_str() {
+                        "EHLO" | "HELO" => b"250-localhost\r\n250 8BITMIME\r\n",
+                        "DATA" => {
+                            data = Some(String::new());
+                            b"354 go ahead\r\n"
+                        }
+                        "QUIT" => {
+                            let _ = write.write_all(b"221 bye\r\n").await;
+                            break;
+                        }
+                        _ => b"250 ok\r\n",
+                    };
+                    write.write_all(reply).await.unwrap();
+                }
+            });
+        }
+    });
+    (port, mails)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn email_notifications_go_through_an_smtp_relay() {
+    let (port, mails) = smtp_server().await;
+    let config_receivers = receivers(&format!(
+        "[[receiver]]\nname = \"thu\"\nkind = \"email\"\nurl = \"smtp://127.0.0.1:{port}?tls=none\"\n\
+         from = \"duluan <canh-bao@duluan.example>\"\nto = [\"ban-du-luan@thanhpho.example\"]\nallow_private = true\n"
+    ));
+    let a = api(move |c| {
+        c.alerts.receiver = config_receivers;
+        c.alerts.receivers = vec!["thu".into()];
+    })
+    .await;
+    let notifier = duluan_alerts::Notifier::new(a.harness.pipeline.store.clone(), &a.harness.pipeline.config).unwrap();
+    let pass = notifier.pass(Utc::now()).await.unwrap();
+    assert_eq!((pass.sent, pass.failed, pass.retried), (3, 0, 0), "{pass:?}");
+    let mails = mails.lock().unwrap().clone();
+    assert_eq!(mails.len(), 3);
+    let mail = &mails[0];
+    assert!(mail.contains("To: ban-du-luan@thanhpho.example"), "{mail}");
+    assert!(mail.to_ascii_lowercase().contains("subject:"), "{mail}");
+    a.harness.close().await;
+}
