@@ -583,3 +583,59 @@ async fn email_notifications_go_through_an_smtp_relay() {
     assert!(mail.to_ascii_lowercase().contains("subject:"), "{mail}");
     a.harness.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_role_can_do_exactly_what_it_should() {
+    let a = api(|_| {}).await;
+    ingest(&a, &[("https://a.example/gas.html", "Găm hàng gas", HOARDING)]).await;
+    let roles = [("xem", Role::Viewer), ("ctv", Role::Collaborator), ("lead", Role::Lead), ("admin", Role::Admin)];
+    let mut tokens = Vec::new();
+    for (name, role) in roles {
+        tokens.push(a.user(name, role).await);
+    }
+    let ids: Vec<i64> = a.alerts(&tokens[3], "state=new").await.iter().map(|x| x["id"].as_i64().unwrap()).collect();
+    assert!(ids.len() >= 4);
+    // Rank: 0 viewer, 1 collaborator, 2 lead, 3 admin. Each row: what it takes and what it answers.
+    for (rank, token) in tokens.iter().enumerate() {
+        let id = ids[rank];
+        let at_least = |needed: usize, ok: u16| if rank >= needed { ok } else { 403 };
+        let checks: Vec<(&str, u16, u16)> = vec![
+            ("GET /api/alerts", a.get(token, "/api/alerts").await.0, 200),
+            ("GET /api/search", a.get(token, "/api/search?q=gas").await.0, 200),
+            ("GET /api/rules/stats", a.get(token, "/api/rules/stats").await.0, 200),
+            ("GET /api/silences", a.get(token, "/api/silences").await.0, 200),
+            ("POST claim", a.post(token, &format!("/api/alerts/{id}/claim"), json!({})).await.0, at_least(1, 200)),
+            (
+                "POST bulk claim",
+                a.post(token, "/api/alerts/bulk", json!({"action": "release", "ids": [id]})).await.0,
+                at_least(1, 200),
+            ),
+            (
+                "POST assign",
+                a.post(token, &format!("/api/alerts/{id}/assign"), json!({"to": "ctv"})).await.0,
+                at_least(2, 200),
+            ),
+            (
+                "POST priority",
+                a.post(token, &format!("/api/alerts/{id}/priority"), json!({"priority": "high"})).await.0,
+                at_least(2, 200),
+            ),
+            (
+                "POST bulk assign",
+                a.post(token, "/api/alerts/bulk", json!({"action": "assign", "ids": [id], "to": "ctv"})).await.0,
+                at_least(2, 200),
+            ),
+            (
+                "POST silence",
+                a.post(token, "/api/silences", json!({"matchers": {"story": "x"}, "reason": "thử"})).await.0,
+                at_least(2, 201),
+            ),
+            ("GET /api/receivers", a.get(token, "/api/receivers").await.0, at_least(2, 200)),
+            ("GET /api/notifications", a.get(token, "/api/notifications").await.0, at_least(2, 200)),
+        ];
+        for (what, got, want) in checks {
+            assert_eq!(got, want, "{} → {what}", roles[rank].0);
+        }
+    }
+    a.harness.close().await;
+}
