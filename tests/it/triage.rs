@@ -179,6 +179,18 @@ async fn leases_expire_handoffs_and_assignments_move_the_holder_and_all_is_audit
     let (_, back) = a.get(&lead, &format!("/api/alerts/{id}")).await;
     assert_eq!((back["state"].as_str(), back["claimed_by"].as_str()), (Some("new"), None));
 
+    // A late verdict from the old holder, after someone else took the expired lease, is refused.
+    assert_eq!(a.post(&lan, &path("claim"), json!({})).await.0, 200);
+    let later = Utc::now() + chrono::Duration::hours(6);
+    assert_eq!(a.harness.pipeline.store.expire_leases(later).await.unwrap(), 1);
+    assert_eq!(a.post(&minh, &path("claim"), json!({})).await.0, 200);
+    let late = json!({"verdict": "confirmed", "reason": "misinformation"});
+    assert_eq!(a.post(&lan, &path("verdict"), late).await.0, 409);
+    assert_eq!(a.post(&lan, &path("release"), json!({})).await.0, 409);
+    let (_, held) = a.get(&lead, &format!("/api/alerts/{id}")).await;
+    assert_eq!((held["state"].as_str(), held["claimed_by"].as_str()), (Some("claimed"), Some("minh")));
+    assert_eq!(a.post(&minh, &path("release"), json!({})).await.0, 200);
+
     // Only leads assign, set priority and close.
     assert_eq!(a.post(&lan, &path("assign"), json!({"to": "lan"})).await.0, 403);
     let (status, assigned) = a.post(&lead, &path("assign"), json!({"to": "lan"})).await;

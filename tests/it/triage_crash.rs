@@ -230,6 +230,15 @@ async fn kill_9_during_triage_loses_no_alert_and_no_acknowledged_verdict() {
         assert_eq!(a.verdict.map(|v| v.to_string()).as_deref(), Some(verdict.as_str()), "alert {id}");
         assert_eq!(a.state.to_string(), *verdict, "alert {id}");
     }
+    // Leases held by the killed runs run out and return their alerts to the queue.
+    store.expire_leases(chrono::Utc::now() + chrono::Duration::hours(24)).await.unwrap();
+    let claimed = AlertFilter {
+        states: vec![duluan_model::AlertState::Claimed],
+        limit: 100_000,
+        muted: Muted::Include,
+        ..AlertFilter::default()
+    };
+    assert!(store.alerts(&claimed).await.unwrap().is_empty(), "no alert stays held by a dead session");
     eprintln!(
         "kill -9 ×4 during triage: {} alerts, {flagged} flagged items, {} acknowledged verdicts kept",
         alerts.len(),
