@@ -324,10 +324,7 @@ pub fn alert_filter(state: &AppState, caller: &Caller, p: &AlertParams) -> Resul
         .iter()
         .map(|s| AlertState::from_str(s).map_err(|e| ApiError::bad_request(e.to_string())))
         .collect::<Result<Vec<_>, _>>()?;
-    let before_id = match &p.cursor {
-        Some(c) => Some(c.parse::<i64>().ok().filter(|c| *c > 0).ok_or_else(|| ApiError::bad_request("bad cursor"))?),
-        None => None,
-    };
+    let before_id = cursor(&p.cursor)?;
     Ok(AlertFilter {
         states,
         team: visible_team(state, caller, p.team.clone())?,
@@ -351,14 +348,31 @@ pub async fn alerts(
     ApiQuery(params): ApiQuery<AlertParams>,
 ) -> Result<Json<AlertList>, ApiError> {
     let filter = alert_filter(&state, &caller, &params)?;
-    let mut page = state.store.alerts(&AlertFilter { limit: filter.limit + 1, ..filter.clone() }).await?;
-    let next = if page.len() as i64 > filter.limit {
-        page.truncate(filter.limit as usize);
-        page.last().map(|a| a.id.to_string())
-    } else {
-        None
-    };
-    Ok(Json(AlertList { alerts: page, next }))
+    let page = state.store.alerts(&AlertFilter { limit: filter.limit + 1, ..filter.clone() }).await?;
+    let (alerts, next) = next_page(page, filter.limit, |a| a.id);
+    Ok(Json(AlertList { alerts, next }))
+}
+
+/// The id a `cursor` parameter names (the `next` of the previous page).
+pub(crate) fn cursor(c: &Option<String>) -> Result<Option<i64>, ApiError> {
+    match c {
+        Some(c) => {
+            Ok(Some(c.parse::<i64>().ok().filter(|c| *c > 0).ok_or_else(|| ApiError::bad_request("bad cursor"))?))
+        }
+        None => Ok(None),
+    }
+}
+
+/// Cut a listing fetched with `limit + 1` rows down to `limit`, and the cursor of the next page
+/// when there was one more row.
+pub(crate) fn next_page<T>(mut rows: Vec<T>, limit: i64, id: impl Fn(&T) -> i64) -> (Vec<T>, Option<String>) {
+    let limit = usize::try_from(limit).unwrap_or(0);
+    if rows.len() <= limit {
+        return (rows, None);
+    }
+    rows.truncate(limit);
+    let next = rows.last().map(|r| id(r).to_string());
+    (rows, next)
 }
 
 /// An alert the caller may see, or 404.

@@ -350,15 +350,12 @@ async fn alerts_page(State(state): State<AppState>, visitor: Visitor, Query(q): 
         Ok(f) => f,
         Err(e) => return error_page(tr, Some(&visitor.caller), e),
     };
-    let mut alerts =
+    let fetched =
         match state.store.alerts(&duluan_store::AlertFilter { limit: filter.limit + 1, ..filter.clone() }).await {
             Ok(a) => a,
             Err(e) => return error_page(tr, Some(&visitor.caller), e.into()),
         };
-    let next = (alerts.len() as i64 > filter.limit).then(|| {
-        alerts.truncate(filter.limit as usize);
-        alerts.last().map(|a| a.id.to_string()).unwrap_or_default()
-    });
+    let (alerts, next) = api::next_page(fetched, filter.limit, |a| a.id);
     let now = Utc::now();
     let sla = &state.config.alerts.sla;
     let rows = alerts

@@ -135,7 +135,7 @@ impl Notifier {
         now: DateTime<Utc>,
         silences: &[Silence],
     ) -> Result<DeliveryOutcome, Error> {
-        let outcome = match self.prepare(&n, now, silences).await? {
+        let outcome = match self.prepare(&n, silences).await? {
             Err(outcome) => outcome,
             Ok((receiver, message)) => match self.send(receiver, &message, now).await {
                 Ok(()) => DeliveryOutcome::Sent,
@@ -164,7 +164,6 @@ impl Notifier {
     async fn prepare(
         &self,
         n: &Notification,
-        now: DateTime<Utc>,
         silences: &[Silence],
     ) -> Result<Result<(&Receiver, Message), DeliveryOutcome>, Error> {
         let Some(receiver) = self.config.receiver(&n.receiver) else {
@@ -182,7 +181,6 @@ impl Notifier {
         if n.event != "raised" && !alert.state.is_open() {
             return Ok(Err(DeliveryOutcome::Skipped { reason: format!("alert already {}", alert.state) }));
         }
-        let _ = now;
         let link = format!("{}/alerts/{}", self.public_url, alert.id);
         Ok(Ok((receiver, Message { notification: n.clone(), alert, link })))
     }

@@ -9,7 +9,7 @@ use duluan_store::{NewSilence, ReceiverStats, RuleStats};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{bounded, csrf_header};
+use super::{bounded, csrf_header, cursor, next_page};
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::{ApiError, ErrorBody};
@@ -276,18 +276,9 @@ pub async fn notifications(
 ) -> Result<Json<NotificationList>, ApiError> {
     caller.require(Role::Lead)?;
     let limit = bounded("limit", params.limit, 50, 1, 200)?;
-    let before_id = match &params.cursor {
-        Some(c) => Some(c.parse::<i64>().ok().filter(|c| *c > 0).ok_or_else(|| ApiError::bad_request("bad cursor"))?),
-        None => None,
-    };
-    let mut page = state.store.notifications(params.state, limit + 1, before_id).await?;
-    let next = if page.len() as i64 > limit {
-        page.truncate(limit as usize);
-        page.last().map(|n| n.id.to_string())
-    } else {
-        None
-    };
-    Ok(Json(NotificationList { notifications: page, next }))
+    let page = state.store.notifications(params.state, limit + 1, cursor(&params.cursor)?).await?;
+    let (notifications, next) = next_page(page, limit, |n| n.id);
+    Ok(Json(NotificationList { notifications, next }))
 }
 
 /// `GET /api/rules/stats` response.

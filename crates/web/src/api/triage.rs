@@ -312,7 +312,7 @@ async fn bulk_silence(
         )));
     }
     let now = Utc::now();
-    let mut done: Vec<(String, String, i64)> = Vec::new();
+    let mut silenced: BTreeSet<(String, String)> = BTreeSet::new();
     for &id in ids {
         let alert = match super::visible_alert(state, caller, id).await {
             Ok(a) => a,
@@ -322,7 +322,7 @@ async fn bulk_silence(
             }
         };
         let key = (alert.rule.clone(), alert.story.to_string());
-        if !done.iter().any(|(r, s, _)| (r, s) == (&key.0, &key.1)) {
+        if !silenced.contains(&key) {
             let silence = NewSilence {
                 matchers: SilenceMatchers {
                     rule: Some(key.0.clone()),
@@ -337,7 +337,7 @@ async fn bulk_silence(
             };
             let created = state.store.create_silence(&silence, now).await?;
             result.silences.push(created.id);
-            done.push((key.0, key.1, created.id));
+            silenced.insert(key);
         }
         let alert = state.store.alert(id).await?;
         result.results.push(BulkOutcome { id, ok: true, alert, error: None });
