@@ -1,0 +1,268 @@
+//! The triage UI in headless Chromium, in Vietnamese and English: log in, the queue with its
+//! keyboard shortcuts, the alert page (highlighted spans, the story's other items, the audit
+//! trail, claiming), the silences and receivers pages; and crawled markup never runs.
+//!
+//! Chromium is driven through ChromeDriver's W3C WebDriver HTTP API with a few calls of our own
+//! (no client crate needed). `scripts/test` provides ChromeDriver in `DULUAN_TEST_CHROMEDRIVER`;
+//! without it the test says so and passes.
+
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use duluan_model::Role;
+use duluan_pipeline::IngestRecord;
+use serde_json::{Value, json};
+
+use crate::api::api;
+
+/// W3C WebDriver's key for element references.
+const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
+
+struct Driver {
+    process: Child,
+    base: String,
+    http: reqwest::Client,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.process.kill();
+        let _ = self.process.wait();
+    }
+}
+
+struct Browser {
+    url: String,
+    http: reqwest::Client,
+}
+
+impl Driver {
+    async fn start(path: &str) -> Driver {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let process = Command::new(path)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start chromedriver");
+        let base = format!("http://127.0.0.1:{port}");
+        let http = reqwest::Client::new();
+        for _ in 0..100 {
+            if let Ok(r) = http.get(format!("{base}/status")).send().await
+                && r.status().is_success()
+            {
+                return Driver { process, base, http };
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("chromedriver did not start");
+    }
+
+    async fn browser(&self) -> Browser {
+        let chromium = std::env::var("DULUAN_TEST_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+        let caps = json!({"capabilities": {"alwaysMatch": {"browserName": "chrome", "goog:chromeOptions": {
+            "binary": chromium,
+            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1280,900"]
+        }}}});
+        let r: Value =
+            self.http.post(format!("{}/session", self.base)).json(&caps).send().await.unwrap().json().await.unwrap();
+        let id = r["value"]["sessionId"].as_str().unwrap_or_else(|| panic!("no session: {r}"));
+        Browser { url: format!("{}/session/{id}", self.base), http: self.http.clone() }
+    }
+}
+
+impl Browser {
+    async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
+        let mut req = self.http.request(method, format!("{}{path}", self.url));
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let v: Value = req.send().await.unwrap().json().await.unwrap();
+        assert!(v["value"]["error"].is_null(), "WebDriver {path}: {v}");
+        v["value"].clone()
+    }
+
+    async fn goto(&self, url: &str) {
+        self.call(reqwest::Method::POST, "/url", Some(json!({"url": url}))).await;
+    }
+
+    async fn current_url(&self) -> String {
+        self.call(reqwest::Method::GET, "/url", None).await.as_str().unwrap().to_string()
+    }
+
+    async fn find(&self, css: &str) -> String {
+        let v =
+            self.call(reqwest::Method::POST, "/element", Some(json!({"using": "css selector", "value": css}))).await;
+        v[ELEMENT].as_str().unwrap().to_string()
+    }
+
+    async fn count(&self, css: &str) -> usize {
+        let v =
+            self.call(reqwest::Method::POST, "/elements", Some(json!({"using": "css selector", "value": css}))).await;
+        v.as_array().map(Vec::len).unwrap_or(0)
+    }
+
+    async fn text(&self, css: &str) -> String {
+        let e = self.find(css).await;
+        self.call(reqwest::Method::GET, &format!("/element/{e}/text"), None).await.as_str().unwrap().to_string()
+    }
+
+    async fn type_into(&self, css: &str, text: &str) {
+        let e = self.find(css).await;
+        self.call(reqwest::Method::POST, &format!("/element/{e}/value"), Some(json!({"text": text}))).await;
+    }
+
+    async fn click(&self, css: &str) {
+        let e = self.find(css).await;
+        self.call(reqwest::Method::POST, &format!("/element/{e}/click"), Some(json!({}))).await;
+    }
+
+    /// Press keys on the page, as a person at the keyboard would.
+    async fn keys(&self, keys: &str) {
+        let actions: Vec<Value> = keys
+            .chars()
+            .flat_map(|k| [json!({"type": "keyDown", "value": k}), json!({"type": "keyUp", "value": k})])
+            .collect();
+        let body = json!({"actions": [{"type": "key", "id": "keyboard", "actions": actions}]});
+        self.call(reqwest::Method::POST, "/actions", Some(body)).await;
+    }
+
+    async fn script(&self, js: &str) -> Value {
+        self.call(reqwest::Method::POST, "/execute/sync", Some(json!({"script": js, "args": []}))).await
+    }
+
+    async fn wait_for_url(&self, part: &str) -> String {
+        for _ in 0..50 {
+            let url = self.current_url().await;
+            if url.contains(part) {
+                return url;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("never reached a URL with {part}; at {}", self.current_url().await);
+    }
+
+    async fn quit(&self) {
+        let _ = self.http.delete(&self.url).send().await;
+    }
+}
+
+/// What each language shows.
+struct Words {
+    lang: &'static str,
+    queue: &'static str,
+    claimed: &'static str,
+    story: &'static str,
+    audit: &'static str,
+    silences: &'static str,
+    receivers: &'static str,
+}
+
+const VI: Words = Words {
+    lang: "vi",
+    queue: "Hàng đợi cảnh báo",
+    claimed: "Đang xử lý",
+    story: "Tin khác cùng câu chuyện",
+    audit: "Nhật ký xử lý",
+    silences: "Tạm tắt cảnh báo",
+    receivers: "Kênh nhận thông báo",
+};
+const EN: Words = Words {
+    lang: "en",
+    queue: "Alert queue",
+    claimed: "Claimed",
+    story: "Other items of this story",
+    audit: "Audit trail",
+    silences: "Silences",
+    receivers: "Notification receivers",
+};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_triage_ui_works_in_headless_chromium_in_both_languages() {
+    let Ok(path) = std::env::var("DULUAN_TEST_CHROMEDRIVER") else {
+        eprintln!("DULUAN_TEST_CHROMEDRIVER not set (scripts/test sets it): browser test skipped");
+        return;
+    };
+    let a = api(|c| {
+        #[derive(serde::Deserialize)]
+        struct W {
+            receiver: Vec<duluan_config::Receiver>,
+        }
+        let t = "[[receiver]]\nname = \"nhom-y-te\"\nkind = \"webhook\"\nurl = \"https://hooks.example/duluan\"\n";
+        c.alerts.receiver = toml::from_str::<W>(t).unwrap().receiver;
+    })
+    .await;
+    a.user("lead", Role::Lead).await;
+    // Hostile markup in a crawled title and body: it must show as text and never run.
+    let hostile = IngestRecord::Text {
+        label: "xss".into(),
+        url: "https://bao.example/xss.html".into(),
+        title: "Tin đồn <img src=x onerror=\"window.__xss=1\"><script>window.__xss=2</script>".into(),
+        text: "Nghe nói tiêm vắc xin gây vô sinh <svg onload=\"window.__xss=3\"></svg> <a href=\"javascript:window.__xss=4\">xem</a> ở trẻ em.".into(),
+        published_at: None,
+        lang: None,
+    };
+    duluan_pipeline::ingest(a.harness.pipeline.clone(), std::iter::once(hostile), "test", 1, |_, _| {}).await.unwrap();
+    a.harness.flush().await;
+
+    let driver = Driver::start(&path).await;
+    for words in [VI, EN] {
+        let b = driver.browser().await;
+        b.goto(&a.url(&format!("/login?lang={}", words.lang))).await;
+        b.type_into("input[name=username]", "lead").await;
+        b.type_into("input[name=password]", "mat-khau-dai-du").await;
+        b.click("form button[type=submit]").await;
+        b.wait_for_url("/alerts").await;
+        b.goto(&a.url(&format!("/lang/{}", words.lang))).await;
+        b.goto(&a.url("/alerts")).await;
+        assert!(b.text("h1").await.starts_with(words.queue), "{}", words.lang);
+        assert!(b.count("#queue tbody tr").await >= 3);
+        assert_eq!(b.script("return window.__xss === undefined").await, json!(true), "crawled markup ran");
+
+        // Keyboard: j selects the first row (the shortcut script runs under the CSP), Enter opens it.
+        b.keys("j").await;
+        assert_eq!(b.count("#queue tbody tr.current").await, 1, "j selects a row");
+        b.keys("\u{E007}").await;
+        let alert_url = b.wait_for_url("/alerts/").await;
+        assert!(b.count("section.item mark").await > 0, "matched spans are highlighted");
+        let page = b.text("article.alert-detail").await;
+        assert!(page.contains(words.story) && page.contains(words.audit), "{page}");
+        // c claims.
+        b.keys("c").await;
+        for _ in 0..50 {
+            if b.text("p.meta").await.contains(words.claimed) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert!(b.text("p.meta").await.contains(words.claimed), "c claims the alert");
+        assert!(b.count("table.audit tbody tr").await >= 2, "claim is in the audit trail");
+        assert!(b.current_url().await.starts_with(&alert_url));
+
+        // The hostile item's page: shown as text, nothing ran.
+        b.goto(&a.url("/alerts?view=all")).await;
+        assert_eq!(b.script("return window.__xss === undefined").await, json!(true));
+        let hostile_row = b
+            .script("return Array.from(document.querySelectorAll('#queue a')).filter(a => a.textContent.includes('<script>')).length")
+            .await;
+        assert_eq!(hostile_row, json!(1), "the title shows its markup as text");
+
+        // Silences: create one with a reason; it is listed.
+        b.goto(&a.url("/silences")).await;
+        assert_eq!(b.text("h1").await, words.silences);
+        let reason = format!("Đã có thông cáo ({})", words.lang);
+        b.type_into("form.new-silence input[name=rule]", "prices.hoarding_gouging").await;
+        b.type_into("form.new-silence input[name=reason]", &reason).await;
+        b.click("form.new-silence button[type=submit]").await;
+        b.wait_for_url("/silences").await;
+        let table = b.text("table.silences").await;
+        assert!(table.contains(&reason) && table.contains("lead"), "{table}");
+
+        // Receivers.
+        b.goto(&a.url("/receivers")).await;
+        assert_eq!(b.text("h1").await, words.receivers);
+        assert!(b.text("table.receivers").await.contains("nhom-y-te"));
+        b.quit().await;
+    }
+    a.harness.close().await;
+}
