@@ -6,6 +6,7 @@
 //! (no client crate needed). `scripts/test` provides ChromeDriver in `DULUAN_TEST_CHROMEDRIVER`;
 //! without it the test says so and passes.
 
+use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
@@ -26,6 +27,10 @@ struct Driver {
 
 impl Drop for Driver {
     fn drop(&mut self) {
+        // ChromeDriver runs in its own process group with the browsers it started: end them
+        // all, so a failed test leaves no Chromium behind.
+        let group = format!("-{}", self.process.id());
+        let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
         let _ = self.process.kill();
         let _ = self.process.wait();
     }
@@ -41,17 +46,19 @@ impl Driver {
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let process = Command::new(path)
             .arg(format!("--port={port}"))
+            .process_group(0)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .expect("start chromedriver");
         let base = format!("http://127.0.0.1:{port}");
-        let http = reqwest::Client::new();
+        // Owned by the driver at once: dropping it (also on a failed start) kills and reaps it.
+        let driver = Driver { process, base, http: reqwest::Client::new() };
         for _ in 0..100 {
-            if let Ok(r) = http.get(format!("{base}/status")).send().await
+            if let Ok(r) = driver.http.get(format!("{}/status", driver.base)).send().await
                 && r.status().is_success()
             {
-                return Driver { process, base, http };
+                return driver;
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
@@ -73,12 +80,18 @@ impl Driver {
 
 impl Browser {
     async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
+        let v = self.try_call(method, path, body).await;
+        assert!(v["error"].is_null(), "WebDriver {path}: {v}");
+        v
+    }
+
+    /// The call's `value`, which holds `error` when WebDriver refused.
+    async fn try_call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
         let mut req = self.http.request(method, format!("{}{path}", self.url));
         if let Some(b) = body {
             req = req.json(&b);
         }
         let v: Value = req.send().await.unwrap().json().await.unwrap();
-        assert!(v["value"]["error"].is_null(), "WebDriver {path}: {v}");
         v["value"].clone()
     }
 
@@ -102,9 +115,21 @@ impl Browser {
         v.as_array().map(Vec::len).unwrap_or(0)
     }
 
+    /// Text of the first element matching `css`; a page that is still loading is waited for.
     async fn text(&self, css: &str) -> String {
-        let e = self.find(css).await;
-        self.call(reqwest::Method::GET, &format!("/element/{e}/text"), None).await.as_str().unwrap().to_string()
+        for _ in 0..50 {
+            let found = self
+                .try_call(reqwest::Method::POST, "/element", Some(json!({"using": "css selector", "value": css})))
+                .await;
+            if let Some(e) = found[ELEMENT].as_str() {
+                let text = self.try_call(reqwest::Method::GET, &format!("/element/{e}/text"), None).await;
+                if let Some(t) = text.as_str() {
+                    return t.to_string();
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("no stable element {css} at {}", self.current_url().await);
     }
 
     async fn type_into(&self, css: &str, text: &str) {
