@@ -84,3 +84,33 @@ async fn kill_9_mid_crawl_loses_nothing_and_duplicates_nothing() {
     eprintln!("kill -9 ×3: {killed_at} pages fetched before the last kill, {fetched} fetches in all for {PAGES} pages");
     assert!(fetched <= PAGES + 3 * 8 * 4, "{fetched} page fetches for {PAGES} pages");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_corrupt_or_missing_index_is_rebuilt_from_the_store_at_start() {
+    use crate::support::Harness;
+    let h = Harness::new(|_| {}).await;
+    let records = (0..20).map(|n| duluan_pipeline::IngestRecord::Text {
+        label: format!("r{n}"),
+        url: format!("https://bao.example/ban-tin-{n}.html"),
+        title: format!("Bản tin phường số {n}"),
+        text: format!("Đường dây nóng của phường tiếp nhận {n} phản ánh về chiếu sáng công cộng và rác thải."),
+        published_at: None,
+        lang: None,
+    });
+    duluan_pipeline::ingest(h.pipeline.clone(), records, "test", 2, |_, _| {}).await.unwrap();
+    h.flush().await;
+    let index_dir = h.pipeline.config.index_dir();
+    let dir = h.close().await;
+
+    // Garbage where tantivy's metadata was, then no index directory at all.
+    std::fs::write(index_dir.join("meta.json"), b"{ not json").unwrap();
+    let h = Harness::open(dir, |_| {}).await;
+    h.flush().await;
+    assert_eq!(h.pipeline.index.num_docs(), 20, "rebuilt after corruption");
+    let dir = h.close().await;
+    std::fs::remove_dir_all(&index_dir).unwrap();
+    let h = Harness::open(dir, |_| {}).await;
+    h.flush().await;
+    assert_eq!(h.pipeline.index.num_docs(), 20, "rebuilt after deletion");
+    h.close().await;
+}

@@ -99,6 +99,8 @@ impl SearchIndex {
                 Ok(index) => return Ok((index, state)),
                 Err(e) => {
                     tracing::warn!(error = %e, dir = %dir.display(), "index unreadable, rebuilding");
+                    // The unreadable files must go first: tantivy refuses to create over them.
+                    std::fs::remove_dir_all(dir).map_err(io)?;
                     return SearchIndex::create(dir, OpenState::Reset(format!("unreadable: {e}")));
                 }
             }
