@@ -114,3 +114,38 @@ async fn a_corrupt_or_missing_index_is_rebuilt_from_the_store_at_start() {
     assert_eq!(h.pipeline.index.num_docs(), 20, "rebuilt after deletion");
     h.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn items_committed_to_the_store_but_not_the_index_are_indexed_after_restart() {
+    use crate::support::Harness;
+    let records = |from: usize, to: usize| {
+        (from..to).map(|n| duluan_pipeline::IngestRecord::Text {
+            label: format!("r{n}"),
+            url: format!("https://bao.example/tin-{n}.html"),
+            title: format!("Tin nhanh số {n}"),
+            text: format!("Ủy ban phường thông báo lịch cắt điện số {n} để bảo trì lưới điện khu dân cư."),
+            published_at: None,
+            lang: None,
+        })
+    };
+    let mut h = Harness::new(|_| {}).await;
+    duluan_pipeline::ingest(h.pipeline.clone(), records(0, 10), "test", 2, |_, _| {}).await.unwrap();
+    h.flush().await;
+    // Stop the indexer: what is stored now reaches the store and never the index, as if the
+    // process died between the two commits.
+    h.indexer.take().unwrap().shutdown().await.unwrap();
+    duluan_pipeline::ingest(h.pipeline.clone(), records(10, 25), "test", 2, |_, _| {}).await.unwrap();
+    assert_eq!(h.pipeline.store.counts().await.unwrap().items, 25);
+    assert_eq!(h.pipeline.index.num_docs(), 10);
+    let dir = h.close().await;
+
+    let h = Harness::open(dir, |_| {}).await;
+    h.flush().await;
+    assert_eq!(h.pipeline.index.num_docs(), 25, "the index caught up with the store");
+    // Storing the same records again changes nothing: no new items, no new documents.
+    duluan_pipeline::ingest(h.pipeline.clone(), records(0, 25), "test", 2, |_, _| {}).await.unwrap();
+    h.flush().await;
+    assert_eq!(h.pipeline.store.counts().await.unwrap().items, 25);
+    assert_eq!(h.pipeline.index.num_docs(), 25);
+    h.close().await;
+}
