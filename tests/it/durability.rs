@@ -149,3 +149,90 @@ async fn items_committed_to_the_store_but_not_the_index_are_indexed_after_restar
     assert_eq!(h.pipeline.index.num_docs(), 25);
     h.close().await;
 }
+
+/// 1,500 distinct news records as JSONL.
+fn ingest_file(dir: &std::path::Path) -> std::path::PathBuf {
+    const PLACES: [&str; 10] = [
+        "Bến Nghé",
+        "Tân Định",
+        "Đa Kao",
+        "Cầu Kho",
+        "Nguyễn Cư Trinh",
+        "Phạm Ngũ Lão",
+        "Bến Thành",
+        "Cô Giang",
+        "Cầu Ông Lãnh",
+        "Nguyễn Thái Bình",
+    ];
+    const TOPICS: [&str; 10] = [
+        "sửa chữa đường ống nước",
+        "lắp đèn chiếu sáng",
+        "dọn rác kênh rạch",
+        "cắt tỉa cây xanh",
+        "chỉnh trang vỉa hè",
+        "kiểm tra an toàn thực phẩm",
+        "tiêm chủng mở rộng",
+        "phòng chống sốt xuất huyết",
+        "hỗ trợ hộ nghèo",
+        "cấp giấy phép xây dựng",
+    ];
+    let lines: String = (0..1500)
+        .map(|n| {
+            let (place, topic) = (PLACES[n % 10], TOPICS[(n / 10) % 10]);
+            let record = serde_json::json!({
+                "url": format!("https://phuong.example/tin/{n}.html"),
+                "title": format!("Phường {place}: {topic}, đợt {n}"),
+                "text": format!("Ủy ban nhân dân phường {place} cho biết đợt {n} của chương trình {topic} bắt đầu từ sáng nay. \
+                                 Người dân được đề nghị phối hợp, phản ánh qua đường dây nóng số {n} nếu có vướng mắc."),
+            });
+            format!("{record}\n")
+        })
+        .collect();
+    let path = dir.join("tin.jsonl");
+    std::fs::write(&path, lines).unwrap();
+    path
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kill_9_during_ingest_a_hundred_times_loses_and_duplicates_nothing() {
+    let d = Duluan::new();
+    let file = ingest_file(d.dir.path());
+    let url = format!("sqlite://{}?mode=rwc", d.data_dir().join("duluan.db").display());
+    // A fixed pseudo-random sequence of kill delays (30–400 ms), so a failure can be replayed.
+    let mut seed: u64 = 0x5eed_d01a;
+    let mut stored_before = 0;
+    for round in 0..100 {
+        seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        let wait_ms = 30 + (seed >> 33) % 370;
+        let mut child = d
+            .cmd()
+            .args(["ingest", "--source", "phuong"])
+            .arg(&file)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        tokio::time::sleep(Duration::from_millis(wait_ms)).await;
+        child.kill().unwrap();
+        child.wait().unwrap();
+        if round % 10 == 9 {
+            // What was committed stays committed, once, and the index never runs ahead of it.
+            let store = duluan_store::SqlStore::connect(&url, 1).await.unwrap();
+            let stored = store.counts().await.unwrap().items;
+            assert!(stored >= stored_before && stored <= 1500, "round {round}: {stored} items after {stored_before}");
+            stored_before = stored;
+            if let Ok(index) = duluan_index::SearchIndex::open_read_only(&d.data_dir().join("index")) {
+                assert!(index.num_docs() <= stored as u64, "round {round}: index ahead of the store");
+            }
+        }
+    }
+    assert!(stored_before < 1500, "the kills must land mid-ingest ({stored_before} stored)");
+
+    let done = d.run(&["ingest", "--source", "phuong", &file.display().to_string()], None);
+    assert!(done.status.success(), "{}", stderr(&done));
+    let store = duluan_store::SqlStore::connect(&url, 1).await.unwrap();
+    assert_eq!(store.counts().await.unwrap().items, 1500, "every record stored exactly once");
+    let index = duluan_index::SearchIndex::open_read_only(&d.data_dir().join("index")).unwrap();
+    assert_eq!(index.num_docs(), 1500, "the index caught up with the store");
+    eprintln!("kill -9 ×100 during ingest: {stored_before} items stored before the last check, 1500 after");
+}
