@@ -236,3 +236,77 @@ async fn kill_9_during_ingest_a_hundred_times_loses_and_duplicates_nothing() {
     assert_eq!(index.num_docs(), 1500, "the index caught up with the store");
     eprintln!("kill -9 ×100 during ingest: {stored_before} items stored before the last check, 1500 after");
 }
+
+/// Unmounts a test's tmpfs when dropped.
+struct Mounted(std::path::PathBuf);
+
+impl Drop for Mounted {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount").arg("-l").arg(&self.0).status();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_disk_pauses_indexing_and_it_resumes_when_space_returns() {
+    use std::io::Write;
+
+    use crate::support::Harness;
+    let dir = tempfile::tempdir().unwrap();
+    let index_dir = dir.path().join("data").join("index");
+    std::fs::create_dir_all(&index_dir).unwrap();
+    // The index gets a small disk of its own; the store stays on the normal one.
+    let mounted = std::process::Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=16m", "tmpfs"])
+        .arg(&index_dir)
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !mounted {
+        eprintln!("cannot mount a tmpfs here (needs root): full-disk test skipped");
+        return;
+    }
+    let _unmount = Mounted(index_dir.clone());
+    let records = |from: usize, to: usize| {
+        (from..to).map(|n| duluan_pipeline::IngestRecord::Text {
+            label: format!("r{n}"),
+            url: format!("https://bao.example/dia-day-{n}.html"),
+            title: format!("Bản tin số {n}"),
+            text: format!("Bản tin số {n}: ").repeat(20)
+                + "Ủy ban phường thông báo kế hoạch chỉnh trang vỉa hè và chiếu sáng công cộng trong quý tới.",
+            published_at: None,
+            lang: None,
+        })
+    };
+    let h = Harness::open(dir, |_| {}).await;
+    duluan_pipeline::ingest(h.pipeline.clone(), records(0, 20), "test", 2, |_, _| {}).await.unwrap();
+    h.flush().await;
+    assert_eq!(h.pipeline.index.num_docs(), 20);
+
+    // Fill the index's disk to the last byte.
+    let filler_path = index_dir.join("filler");
+    let mut filler = std::fs::File::create(&filler_path).unwrap();
+    let chunk = vec![0u8; 64 * 1024];
+    while filler.write_all(&chunk).is_ok() {}
+    while filler.write_all(&chunk[..512]).is_ok() {}
+    drop(filler);
+
+    // Items keep being stored (acknowledged); indexing fails, pauses and says so.
+    duluan_pipeline::ingest(h.pipeline.clone(), records(20, 220), "test", 2, |_, _| {}).await.unwrap();
+    assert_eq!(h.pipeline.store.counts().await.unwrap().items, 220);
+    let progress = h.indexer.as_ref().unwrap().progress();
+    for _ in 0..100 {
+        if progress.failing.load(std::sync::atomic::Ordering::SeqCst) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(progress.failing.load(std::sync::atomic::Ordering::SeqCst), "the failure is surfaced");
+    assert_eq!(h.pipeline.index.num_docs(), 20, "nothing half-committed is visible");
+
+    // Space returns: the same indexer catches up without a restart.
+    std::fs::remove_file(&filler_path).unwrap();
+    tokio::time::timeout(Duration::from_secs(60), h.flush()).await.expect("indexing resumed");
+    assert_eq!(h.pipeline.index.num_docs(), 220);
+    assert!(!progress.failing.load(std::sync::atomic::Ordering::SeqCst));
+    h.close().await;
+}

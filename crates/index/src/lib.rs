@@ -85,8 +85,10 @@ impl SearchIndex {
     pub fn open(dir: &Path) -> Result<(SearchIndex, OpenState)> {
         let io = |source| Error::Io { path: dir.to_path_buf(), source };
         let version_path = dir.join(VERSION_FILE);
+        let empty = std::fs::read_dir(dir).map(|mut d| d.next().is_none()).unwrap_or(true);
         let state = if !dir.join("meta.json").exists() {
-            if dir.exists() { OpenState::Reset("index files missing".into()) } else { OpenState::Created }
+            // An empty directory (made by hand, or a mount point) is a new index, not a broken one.
+            if empty { OpenState::Created } else { OpenState::Reset("index files missing".into()) }
         } else {
             match std::fs::read_to_string(&version_path) {
                 Ok(v) if v.trim() == schema::version_json() => OpenState::Existing,

@@ -81,6 +81,14 @@ impl IndexWriterHandle {
         Ok(())
     }
 
+    /// Drop everything added since the last commit (after a failed commit, so the same items
+    /// can be added again once the cause, such as a full disk, is gone).
+    pub fn rollback(&mut self) -> Result<()> {
+        self.writer.rollback()?;
+        self.pending = 0;
+        Ok(())
+    }
+
     /// Remove every document (before a rebuild).
     pub fn clear(&mut self) -> Result<()> {
         self.writer.delete_all_documents()?;

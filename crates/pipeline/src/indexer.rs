@@ -4,7 +4,7 @@
 //! replays harmless.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use duluan_index::{IndexWriterHandle, OpenState, SearchIndex};
@@ -23,7 +23,12 @@ pub struct IndexerProgress {
     pub committed_seq: AtomicI64,
     /// Documents committed since start.
     pub indexed: AtomicU64,
+    /// Whether indexing is paused by an error (a full disk, say) and being retried.
+    pub failing: AtomicBool,
 }
+
+/// Longest wait between attempts while indexing fails.
+const MAX_RETRY_WAIT: Duration = Duration::from_secs(30);
 
 /// A running indexer.
 #[derive(Debug)]
@@ -184,39 +189,53 @@ async fn tail(
     let mut pending = 0u64;
     let mut last_commit = Instant::now() - policy.every;
     let mut handle_gone = false;
+    let mut retry_wait = Duration::from_millis(250);
     loop {
         let stopping = *stop.borrow() || handle_gone;
-        let batch = store.outbox_after(seq, BATCH).await?;
-        let drained = (batch.len() as i64) < BATCH;
-        if let Some((last, _)) = batch.last() {
-            seq = *last;
-            pending += batch.len() as u64;
-            writer = blocking(move || {
-                for (_, item) in &batch {
-                    writer.upsert(item)?;
+        let step = step(&store, writer, &mut seq, &mut pending, committed_seq, stopping, &policy, last_commit).await;
+        let drained = match step {
+            Ok(Stepped { writer: w, drained, committed: commit }) => {
+                writer = w;
+                // Healthy again once a commit went through (or nothing waits for one); said before
+                // the commit is announced, so whoever waits on it sees indexing healthy.
+                let healthy = commit.is_some() || seq == committed_seq;
+                if healthy && progress.failing.swap(false, Ordering::SeqCst) {
+                    tracing::info!(seq = committed_seq, "indexing resumed");
                 }
-                Ok(writer)
-            })
-            .await?;
-        }
-        let due = pending as usize >= policy.every_items || last_commit.elapsed() >= policy.every || stopping;
-        if seq > committed_seq && due {
-            let target = seq;
-            writer = blocking(move || {
-                writer.commit(target)?;
-                Ok(writer)
-            })
-            .await?;
-            store.outbox_prune(target).await?;
-            committed_seq = target;
-            progress.committed_seq.store(target, Ordering::SeqCst);
-            progress.indexed.fetch_add(pending, Ordering::SeqCst);
-            metrics::counter!("duluan_items_indexed_total").increment(pending);
-            let _ = committed.send(target);
-            tracing::debug!(seq = target, documents = pending, "index committed");
-            pending = 0;
-            last_commit = Instant::now();
-        }
+                if let Some(target) = commit {
+                    committed_seq = target;
+                    progress.committed_seq.store(target, Ordering::SeqCst);
+                    progress.indexed.fetch_add(pending, Ordering::SeqCst);
+                    metrics::counter!("duluan_items_indexed_total").increment(pending);
+                    let _ = committed.send(target);
+                    tracing::debug!(seq = target, documents = pending, "index committed");
+                    pending = 0;
+                    last_commit = Instant::now();
+                }
+                retry_wait = Duration::from_millis(250);
+                drained
+            }
+            Err(StepError::Fatal(e)) => return Err(e),
+            Err(StepError::Retry(w, e)) => {
+                // Pause, not stop: the store still holds every item, so after the cause (a full
+                // disk, say) goes away the same items are indexed again from the last commit.
+                writer = *w;
+                progress.failing.store(true, Ordering::SeqCst);
+                metrics::counter!("duluan_index_errors_total").increment(1);
+                tracing::error!(error = %e, retry_in = ?retry_wait, "indexing failed; paused, will retry");
+                seq = committed_seq;
+                pending = 0;
+                if stopping {
+                    return Err(e);
+                }
+                tokio::select! {
+                    _ = tokio::time::sleep(retry_wait) => {}
+                    changed = stop.changed() => handle_gone = changed.is_err(),
+                }
+                retry_wait = (retry_wait * 2).min(MAX_RETRY_WAIT);
+                continue;
+            }
+        };
         if stopping && drained {
             return blocking(move || writer.finish().map_err(Error::from)).await;
         }
@@ -230,4 +249,68 @@ async fn tail(
             changed = stop.changed() => handle_gone = changed.is_err(),
         }
     }
+}
+
+/// What one step of the tail did.
+struct Stepped {
+    writer: IndexWriterHandle,
+    drained: bool,
+    committed: Option<i64>,
+}
+
+/// Why a step failed: most failures leave the writer usable (rolled back to its last commit);
+/// a panic in the blocking task loses it.
+enum StepError {
+    Retry(Box<IndexWriterHandle>, Error),
+    Fatal(Error),
+}
+
+/// One step of the tail: read the next outbox batch, upsert it, and commit when due.
+#[allow(clippy::too_many_arguments)]
+async fn step(
+    store: &Arc<dyn Store>,
+    writer: IndexWriterHandle,
+    seq: &mut i64,
+    pending: &mut u64,
+    committed_seq: i64,
+    stopping: bool,
+    policy: &CommitPolicy,
+    last_commit: Instant,
+) -> std::result::Result<Stepped, StepError> {
+    let batch = match store.outbox_after(*seq, BATCH).await {
+        Ok(b) => b,
+        Err(e) => return Err(StepError::Retry(Box::new(writer), e.into())),
+    };
+    let drained = (batch.len() as i64) < BATCH;
+    if let Some((last, _)) = batch.last() {
+        *seq = *last;
+        *pending += batch.len() as u64;
+    }
+    let due = *pending as usize >= policy.every_items || last_commit.elapsed() >= policy.every || stopping;
+    let target = (*seq > committed_seq && due).then_some(*seq);
+    let joined = tokio::task::spawn_blocking(move || {
+        let mut writer = writer;
+        let result = batch.iter().try_for_each(|(_, item)| writer.upsert(item)).and_then(|()| match target {
+            Some(t) => writer.commit(t),
+            None => Ok(()),
+        });
+        if result.is_err() {
+            // Back to the last commit; a failed rollback shows up again on the next try.
+            let _ = writer.rollback();
+        }
+        (writer, result)
+    })
+    .await;
+    let writer = match joined {
+        Ok((writer, Ok(()))) => writer,
+        Ok((writer, Err(e))) => return Err(StepError::Retry(Box::new(writer), e.into())),
+        Err(e) => return Err(StepError::Fatal(Error::Stopped(format!("index task panicked: {e}")))),
+    };
+    if let Some(t) = target
+        && let Err(e) = store.outbox_prune(t).await
+    {
+        // The commit stands; pruning is cleanup, done again with the next commit.
+        tracing::warn!(error = %e, "outbox prune failed");
+    }
+    Ok(Stepped { writer, drained, committed: target })
 }
