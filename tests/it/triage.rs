@@ -651,3 +651,31 @@ async fn each_role_can_do_exactly_what_it_should() {
     }
     a.harness.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn notes_reasons_and_queries_with_markup_are_escaped_on_every_page() {
+    let a = api(|_| {}).await;
+    let lead_token = a.user("lead", Role::Lead).await;
+    let id = a.first_alert(&lead_token).await;
+    let evil = "<script>window.__x=1</script><img src=x onerror=alert(1)>";
+    assert_eq!(a.post(&lead_token, &format!("/api/alerts/{id}/claim"), json!({})).await.0, 200);
+    let verdict = json!({"verdict": "escalated", "reason": "needs_response", "note": evil});
+    assert_eq!(a.post(&lead_token, &format!("/api/alerts/{id}/verdict"), verdict).await.0, 200);
+    let silence = json!({"matchers": {"rule": evil, "story": evil}, "reason": evil});
+    assert_eq!(a.post(&lead_token, "/api/silences", silence).await.0, 201);
+
+    let lead = login(&a, "lead").await;
+    let query = url::form_urlencoded::byte_serialize(evil.as_bytes()).collect::<String>();
+    for path in
+        [format!("/alerts/{id}"), "/silences".to_string(), format!("/search?q={query}"), "/alerts?view=all".into()]
+    {
+        let (status, html) = page(&a, &lead, &path).await;
+        assert!(status == 200 || status == 400, "{path}: {status}");
+        assert!(!html.contains("<script>window") && !html.contains("<img src=x"), "{path} shows raw markup");
+    }
+    let (_, alert) = page(&a, &lead, &format!("/alerts/{id}")).await;
+    assert!(alert.contains("&#60;script&#62;window.__x=1"), "the note is shown, escaped");
+    let (_, silences) = page(&a, &lead, "/silences").await;
+    assert!(silences.contains("&#60;img src=x onerror=alert(1)&#62;"), "the reason is shown, escaped");
+    a.harness.close().await;
+}
