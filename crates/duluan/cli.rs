@@ -70,6 +70,19 @@ pub(crate) enum Command {
     /// Search the collected items.
     Search(SearchArgs),
 
+    /// Write an opinion-trend report for a period.
+    ///
+    /// Volume and share of coverage per day, sentiment, rising terms against the previous
+    /// period, top sources and stories, spikes and alert triage — for all items and for each
+    /// topic in `[[reports.topic]]`. Every number links to the search that reproduces it.
+    Report(ReportArgs),
+
+    /// Check every topic for a spike now (as `serve` does every `[reports] spike_check_minutes`).
+    ///
+    /// Prints one JSON object per spike found (topic, window, observed, expected, ratio, z, top
+    /// terms, sources, stories, tone shift); with --raise also puts each in the alert queue.
+    Spikes(SpikesArgs),
+
     /// Show each source's crawl health.
     Sources,
 
@@ -225,6 +238,54 @@ pub(crate) struct SearchArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = SearchFormat::Table)]
     pub(crate) format: SearchFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ReportFormat {
+    /// Self-contained page with SVG charts (prints to PDF).
+    Html,
+    /// Markdown.
+    Md,
+    /// Every number, as JSON.
+    Json,
+    /// PDF, printed by headless Chromium (`[reports] chromium`); needs --out.
+    Pdf,
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("span").required(true).args(["period", "from"])))]
+pub(crate) struct ReportArgs {
+    /// Calendar period in the report time zone: YYYY-MM, YYYY-Qn, YYYY-Www or YYYY.
+    #[arg(long)]
+    pub(crate) period: Option<String>,
+    /// First day (YYYY-MM-DD), with --to.
+    #[arg(long, requires = "to")]
+    pub(crate) from: Option<String>,
+    /// Last day (YYYY-MM-DD), inclusive.
+    #[arg(long, requires = "from")]
+    pub(crate) to: Option<String>,
+    /// Only these configured topics (comma-separated ids); default: all of them.
+    #[arg(long)]
+    pub(crate) topics: Option<String>,
+    /// Output format (default: from the --out extension, else json).
+    #[arg(long, value_enum)]
+    pub(crate) format: Option<ReportFormat>,
+    /// Write to this file instead of stdout.
+    #[arg(long)]
+    pub(crate) out: Option<PathBuf>,
+    /// Language of the report text: vi or en (default: `[reports] language`).
+    #[arg(long)]
+    pub(crate) lang: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct SpikesArgs {
+    /// Check as of this time (RFC 3339) instead of now, e.g. to replay a past day.
+    #[arg(long)]
+    pub(crate) at: Option<String>,
+    /// Raise a queue alert for each spike (one per topic, window and day).
+    #[arg(long)]
+    pub(crate) raise: bool,
 }
 
 #[derive(Debug, Args)]

@@ -149,3 +149,47 @@ pub(crate) fn spawn_notifier(
         .context("cannot start the alert notifier")?;
     Ok(tokio::spawn(notifier.run(stop)))
 }
+
+/// Check every topic for spikes every `[reports] spike_check_minutes` until `stop`, raising a
+/// queue alert for each; `None` when the check is turned off.
+pub(crate) fn spawn_spike_monitor(
+    running: &Running,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) -> Result<Option<tokio::task::JoinHandle<()>>> {
+    let config = running.pipeline.config.clone();
+    if config.reports.spike_check_minutes == 0 {
+        return Ok(None);
+    }
+    let settings = duluan_reports::Settings::from_config(&config.reports, &config.server.public_url)
+        .context("invalid [reports] settings")?;
+    let (index, store) = (running.pipeline.index.clone(), running.pipeline.store.clone());
+    let every = Duration::from_secs(config.reports.spike_check_minutes * 60);
+    Ok(Some(tokio::spawn(async move {
+        let windows = duluan_reports::monitor::windows(&config.reports);
+        loop {
+            let now = chrono::Utc::now();
+            let (index, settings_c, topics, windows_c) =
+                (index.clone(), settings.clone(), config.reports.topic.clone(), windows.clone());
+            let found = tokio::task::spawn_blocking(move || {
+                duluan_reports::monitor::detect(&index, &settings_c, &topics, &windows_c, now)
+            })
+            .await;
+            match found {
+                Ok(Ok(findings)) => {
+                    let team = &config.alerts.default_team;
+                    if let Err(e) =
+                        duluan_reports::monitor::raise(store.as_ref(), &settings, &findings, team, now).await
+                    {
+                        tracing::warn!(error = %e, "cannot raise spike alerts");
+                    }
+                }
+                Ok(Err(e)) => tracing::warn!(error = %e, "spike check failed"),
+                Err(e) => tracing::warn!(error = %e, "spike check task failed"),
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(every) => {}
+                _ = stop.changed() => return,
+            }
+        }
+    })))
+}

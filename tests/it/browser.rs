@@ -19,7 +19,7 @@ use crate::api::api;
 /// W3C WebDriver's key for element references.
 const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
 
-struct Driver {
+pub(crate) struct Driver {
     process: Child,
     base: String,
     http: reqwest::Client,
@@ -36,13 +36,13 @@ impl Drop for Driver {
     }
 }
 
-struct Browser {
+pub(crate) struct Browser {
     url: String,
     http: reqwest::Client,
 }
 
 impl Driver {
-    async fn start(path: &str) -> Driver {
+    pub(crate) async fn start(path: &str) -> Driver {
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let process = Command::new(path)
             .arg(format!("--port={port}"))
@@ -65,7 +65,7 @@ impl Driver {
         panic!("chromedriver did not start");
     }
 
-    async fn browser(&self) -> Browser {
+    pub(crate) async fn browser(&self) -> Browser {
         let chromium = std::env::var("DULUAN_TEST_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
         let caps = json!({"capabilities": {"alwaysMatch": {"browserName": "chrome", "goog:chromeOptions": {
             "binary": chromium,
@@ -95,7 +95,7 @@ impl Browser {
         v["value"].clone()
     }
 
-    async fn goto(&self, url: &str) {
+    pub(crate) async fn goto(&self, url: &str) {
         self.call(reqwest::Method::POST, "/url", Some(json!({"url": url}))).await;
     }
 
@@ -109,7 +109,7 @@ impl Browser {
         v[ELEMENT].as_str().unwrap().to_string()
     }
 
-    async fn count(&self, css: &str) -> usize {
+    pub(crate) async fn count(&self, css: &str) -> usize {
         let v =
             self.call(reqwest::Method::POST, "/elements", Some(json!({"using": "css selector", "value": css}))).await;
         v.as_array().map(Vec::len).unwrap_or(0)
@@ -152,7 +152,7 @@ impl Browser {
         self.call(reqwest::Method::POST, "/actions", Some(body)).await;
     }
 
-    async fn script(&self, js: &str) -> Value {
+    pub(crate) async fn script(&self, js: &str) -> Value {
         self.call(reqwest::Method::POST, "/execute/sync", Some(json!({"script": js, "args": []}))).await
     }
 
@@ -167,9 +167,34 @@ impl Browser {
         panic!("never reached a URL with {part}; at {}", self.current_url().await);
     }
 
-    async fn quit(&self) {
+    /// A PNG of the window.
+    pub(crate) async fn screenshot(&self) -> Vec<u8> {
+        let v = self.call(reqwest::Method::GET, "/screenshot", None).await;
+        base64_decode(v.as_str().expect("base64 screenshot"))
+    }
+
+    pub(crate) async fn quit(&self) {
         let _ = self.http.delete(&self.url).send().await;
     }
+}
+
+/// Standard base64 (as WebDriver sends screenshots) to bytes; a test helper, so no crate.
+fn base64_decode(text: &str) -> Vec<u8> {
+    let value = |c: u8| match c {
+        b'A'..=b'Z' => c - b'A',
+        b'a'..=b'z' => c - b'a' + 26,
+        b'0'..=b'9' => c - b'0' + 52,
+        b'+' => 62,
+        b'/' => 63,
+        _ => panic!("not base64: {c}"),
+    };
+    let digits: Vec<u8> = text.bytes().filter(|c| !c.is_ascii_whitespace() && *c != b'=').map(value).collect();
+    let mut out = Vec::with_capacity(digits.len() * 3 / 4);
+    for chunk in digits.chunks(4) {
+        let n = chunk.iter().enumerate().fold(0u32, |acc, (i, d)| acc | (u32::from(*d) << (18 - 6 * i)));
+        out.extend_from_slice(&n.to_be_bytes()[1..chunk.len()]);
+    }
+    out
 }
 
 /// What each language shows.

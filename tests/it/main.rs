@@ -11,6 +11,7 @@ mod demo;
 mod durability;
 mod fetch;
 mod hostile;
+mod reports;
 mod support;
 mod triage;
 mod triage_crash;

@@ -12,7 +12,9 @@ use duluan_model::Source;
 use serde::Deserialize;
 
 mod alerts;
+mod reports;
 pub use alerts::{AlertsConfig, NotifyConfig, Receiver, ReceiverKind, Route, Secret, SlaConfig};
+pub use reports::{ReportsConfig, Topic};
 
 /// The built-in defaults: the text of `config/default.toml`.
 pub const DEFAULT_TOML: &str = include_str!("../../../config/default.toml");
@@ -54,6 +56,7 @@ pub struct Config {
     pub extract: ExtractConfig,
     pub rules: RulesConfig,
     pub alerts: AlertsConfig,
+    pub reports: ReportsConfig,
     pub server: ServerConfig,
     pub log: LogConfig,
 }
@@ -208,6 +211,7 @@ impl Config {
             ));
         }
         self.alerts.validate().map_err(|m| invalid(&m))?;
+        self.reports.validate().map_err(|m| invalid(&m))?;
         if !self.server.public_url.is_empty() && !self.server.public_url.starts_with("http") {
             return Err(invalid("server.public_url must be empty or an http(s) URL"));
         }

@@ -4,6 +4,7 @@ mod crawl;
 mod demo;
 mod extract;
 mod ingest;
+mod report;
 mod rules;
 mod search;
 mod serve;
@@ -30,6 +31,8 @@ pub(crate) async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Crawl(args) => crawl::run(app::load_config(&cli)?, args).await,
         Command::Ingest(args) => ingest::run(app::load_config(&cli)?, args).await,
         Command::Search(args) => search::run(&app::load_config(&cli)?, args).await,
+        Command::Report(args) => report::run(&app::load_config(&cli)?, args).await,
+        Command::Spikes(args) => report::spikes(&app::load_config(&cli)?, args).await,
         Command::Sources => sources::run(&app::load_config(&cli)?).await,
         Command::User(args) => user::run(&app::load_config(&cli)?, &args.op).await,
         Command::Reindex => crawl::reindex(app::load_config(&cli)?).await,

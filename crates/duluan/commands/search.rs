@@ -36,6 +36,8 @@ pub(crate) async fn run(config: &Config, args: &SearchArgs) -> Result<ExitCode> 
         sources: split(&args.source),
         langs: split(&args.lang),
         rules: split(&args.rule),
+        tags: Vec::new(),
+        regions: Vec::new(),
         sentiment: None,
         from: bound(&args.from, false)?,
         to: bound(&args.to, true)?,

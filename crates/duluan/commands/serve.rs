@@ -24,6 +24,7 @@ pub(crate) async fn run(config: Config, args: &ServeArgs) -> Result<ExitCode> {
     let (stop_tx, stop) = watch::channel(false);
     let crawler = Crawler::new(running.pipeline.clone(), running.fetcher()?, sources.clone());
     let notifier = run::spawn_notifier(&running, stop.clone())?;
+    let spikes = run::spawn_spike_monitor(&running, stop.clone())?;
     let crawl_task = tokio::spawn(async move { crawler.run(stop).await });
     let sweeper = run::spawn_lease_sweeper(running.pipeline.store.clone());
     let state = running.web_state(sources);
@@ -31,6 +32,9 @@ pub(crate) async fn run(config: Config, args: &ServeArgs) -> Result<ExitCode> {
 
     let _ = stop_tx.send(true);
     sweeper.abort();
+    if let Some(spikes) = spikes {
+        spikes.abort();
+    }
     if let Err(e) = notifier.await {
         tracing::error!(error = %e, "notifier task failed");
     }

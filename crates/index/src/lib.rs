@@ -10,11 +10,13 @@
 mod schema;
 mod search;
 mod snippet;
+mod stats;
 mod writer;
 
 pub use schema::SCHEMA_VERSION;
 pub use search::{Facet, Hit, Query, SearchResults, Sort};
 pub use snippet::{Fragment, QueryTerms, snippet};
+pub use stats::{Aggregate, DayCounts, Sample, SampleText, StoryCount};
 pub use writer::IndexWriterHandle;
 
 use std::path::{Path, PathBuf};
@@ -254,5 +256,41 @@ mod tests {
         let (index, state) = SearchIndex::open(&path).expect("reopen");
         assert!(matches!(state, OpenState::Reset(_)), "{state:?}");
         assert_eq!(index.num_docs(), 0);
+    }
+    #[test]
+    fn aggregate_counts_days_sources_stories_and_sentiment() {
+        let index = SearchIndex::in_memory().expect("index");
+        let mut w = index.writer(20_000_000).expect("writer");
+        let mut a = item("a", "Giá xăng tăng", "Giá xăng tăng mạnh.", "vnexpress", 1);
+        a.story_id = "s1".into();
+        let mut b = item("b", "Giá xăng lại tăng", "Xăng tăng giá lần hai.", "tuoitre", 2);
+        b.story_id = "s1".into();
+        b.sentiment = Sentiment { score: 0.5, label: Label::Positive, terms: vec![] };
+        let mut c = item("c", "Mưa lớn", "Mưa lớn kéo dài.", "vnexpress", 2);
+        c.lang = "en".into();
+        for it in [&a, &b, &c] {
+            w.upsert(it).expect("add");
+        }
+        w.commit(1).expect("commit");
+        let all = index.aggregate(&Query::default(), 0).expect("aggregate");
+        assert_eq!(all.total, 3);
+        assert_eq!(all.sources.get("vnexpress"), Some(&2));
+        assert_eq!(all.langs.get("en"), Some(&1));
+        let s1 = all.stories.get("s1").expect("story");
+        assert_eq!(s1.items, 2);
+        assert!(s1.first_ms < s1.last_ms);
+        let days: Vec<(i64, u64, u64, u64)> =
+            all.days.iter().map(|(d, c)| (*d, c.items, c.negative, c.positive)).collect();
+        assert_eq!(days.len(), 2, "{days:?}");
+        assert_eq!(all.days.values().map(|c| c.items).sum::<u64>(), 3);
+        assert_eq!(all.days.values().map(|c| c.positive).sum::<u64>(), 1);
+        let mean: f64 = all.days.values().map(|c| c.score_sum).sum::<f64>() / 3.0;
+        assert!((mean - (-0.4 - 0.4 + 0.5) / 3.0).abs() < 1e-6, "{mean}");
+        let xang = index.aggregate(&Query { text: "xang".into(), ..Query::default() }, 7 * 3600).expect("aggregate");
+        assert_eq!(xang.total, 2);
+        let sample = index.sample(&Query { text: "xang".into(), ..Query::default() }, 1).expect("sample");
+        assert_eq!(sample.matched, 2);
+        assert_eq!(sample.texts.len(), 1);
+        assert!(sample.texts[0].lead.contains("ăng"), "{:?}", sample.texts[0]);
     }
 }

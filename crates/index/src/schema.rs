@@ -8,7 +8,7 @@ use tantivy::schema::{
 };
 
 /// Version of fields and analyzers.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 pub(crate) fn version_json() -> String {
     format!("{{\"schema_version\":{SCHEMA_VERSION}}}")
@@ -34,6 +34,7 @@ pub(crate) struct Fields {
     pub(crate) rules: Field,
     pub(crate) severity: Field,
     pub(crate) story: Field,
+    pub(crate) lead: Field,
 }
 
 fn text(tokenizer: &str) -> TextOptions {
@@ -64,6 +65,8 @@ pub(crate) fn build() -> (Schema, Fields) {
         rules: b.add_text_field("rule", STRING | FAST | STORED),
         severity: b.add_text_field("severity", STRING | FAST),
         story: b.add_text_field("story", STRING | FAST | STORED),
+        // The opening of the text, stored (not indexed) for trend statistics over samples.
+        lead: b.add_text_field("lead", STORED),
     };
     (b.build(), fields)
 }
@@ -89,6 +92,7 @@ impl Fields {
             rules: f("rule")?,
             severity: f("severity")?,
             story: f("story")?,
+            lead: f("lead")?,
         })
     }
 }

@@ -36,6 +36,10 @@ pub struct Query {
     pub langs: Vec<String>,
     /// Only items flagged by these rules.
     pub rules: Vec<String>,
+    /// Only items from sources with one of these tags.
+    pub tags: Vec<String>,
+    /// Only items from sources in one of these regions.
+    pub regions: Vec<String>,
     /// Only this sentiment label.
     pub sentiment: Option<String>,
     /// Published at or after.
@@ -108,12 +112,7 @@ const MAX_QUERY_BYTES: usize = 2000;
 impl SearchIndex {
     /// Run a search.
     pub fn search(&self, q: &Query) -> Result<SearchResults> {
-        if q.text.len() > MAX_QUERY_BYTES {
-            return Err(Error::Query {
-                offset: Some(MAX_QUERY_BYTES),
-                message: format!("query longer than {MAX_QUERY_BYTES} bytes"),
-            });
-        }
+        check_length(q)?;
         let searcher = self.reader.searcher();
         let terms = QueryTerms::from_query(&q.text);
         let query = self.build_query(q)?;
@@ -136,7 +135,7 @@ impl SearchIndex {
         Ok(SearchResults { total, hits, facets, histogram, terms })
     }
 
-    fn build_query(&self, q: &Query) -> Result<Box<dyn tantivy::query::Query>> {
+    pub(crate) fn build_query(&self, q: &Query) -> Result<Box<dyn tantivy::query::Query>> {
         let f = &self.fields;
         let mut clauses: Vec<(Occur, Box<dyn tantivy::query::Query>)> = Vec::new();
         let text = q.text.trim();
@@ -168,8 +167,15 @@ impl SearchIndex {
                 .collect();
             Some(Box::new(BooleanQuery::new(terms)))
         };
-        for filter in
-            [any_of(f.source, &q.sources), any_of(f.lang, &q.langs), any_of(f.rules, &q.rules)].into_iter().flatten()
+        for filter in [
+            any_of(f.source, &q.sources),
+            any_of(f.lang, &q.langs),
+            any_of(f.rules, &q.rules),
+            any_of(f.tags, &q.tags),
+            any_of(f.region, &q.regions),
+        ]
+        .into_iter()
+        .flatten()
         {
             clauses.push((Occur::Must, filter));
         }
@@ -261,6 +267,16 @@ impl SearchIndex {
             .collect();
         Ok((facets, histogram))
     }
+}
+
+pub(crate) fn check_length(q: &Query) -> Result<()> {
+    if q.text.len() > MAX_QUERY_BYTES {
+        return Err(Error::Query {
+            offset: Some(MAX_QUERY_BYTES),
+            message: format!("query longer than {MAX_QUERY_BYTES} bytes"),
+        });
+    }
+    Ok(())
 }
 
 fn has_diacritics(text: &str) -> bool {

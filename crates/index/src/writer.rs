@@ -20,6 +20,16 @@ impl std::fmt::Debug for IndexWriterHandle {
     }
 }
 
+/// Characters of the text kept as the stored lead.
+const LEAD_CHARS: usize = 400;
+
+fn lead(text: &str) -> &str {
+    match text.char_indices().nth(LEAD_CHARS) {
+        Some((end, _)) => &text[..end],
+        None => text,
+    }
+}
+
 fn date(t: chrono::DateTime<chrono::Utc>) -> DateTime {
     DateTime::from_timestamp_millis(t.timestamp_millis())
 }
@@ -60,6 +70,7 @@ impl IndexWriterHandle {
             doc.add_text(f.severity, sev.as_str());
         }
         doc.add_text(f.story, &item.story_id);
+        doc.add_text(f.lead, lead(&item.text));
         self.writer.add_document(doc)?;
         self.pending += 1;
         Ok(())

@@ -571,4 +571,11 @@ pub async fn assign_close_priority_and_rule_stats(store: &dyn Store) {
     let r1 = &stats[0];
     assert_eq!((r1.rule.as_str(), r1.alerts, r1.items, r1.confirmed, r1.dismissed, r1.open), ("r1", 2, 2, 1, 1, 0));
     assert_eq!(r1.precision, Some(0.5));
+    let timings = store.alert_timings(t0(), t0() + Duration::days(1)).await.expect("timings");
+    assert_eq!(timings.len(), 2);
+    let mut verdicts: Vec<_> =
+        timings.iter().map(|t| (t.verdict.as_deref(), t.first_claimed_at, t.decided_at)).collect();
+    verdicts.sort();
+    assert_eq!(verdicts, [(Some("confirmed"), Some(at), Some(at)), (Some("dismissed"), Some(at), Some(at))]);
+    assert!(store.alert_timings(t0() + Duration::days(1), t0() + Duration::days(2)).await.expect("t").is_empty());
 }

@@ -238,6 +238,9 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// How each rule's alerts were judged.
     async fn rule_stats(&self) -> Result<Vec<RuleStats>>;
 
+    /// Raise, claim and verdict times of the alerts raised in `[from, to)`, oldest first.
+    async fn alert_timings(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<AlertTiming>>;
+
     /// Number of alerts per state.
     async fn alert_counts(&self) -> Result<Vec<(AlertState, i64)>>;
 

@@ -15,7 +15,7 @@ use tokio::sync::Mutex;
 
 use crate::types::{from_millis, json_or_default, millis};
 use crate::{
-    AlertFilter, AlertRequest, Counts, DeliveryOutcome, DiscoveryDay, Error, FetchOutcome, FrontierCounts,
+    AlertFilter, AlertRequest, AlertTiming, Counts, DeliveryOutcome, DiscoveryDay, Error, FetchOutcome, FrontierCounts,
     FrontierEntry, Muted, NewSilence, NewUrl, PollRecord, ReceiverStats, Result, RuleStats, SourceState, Store,
     StoreOutcome, SystemAlert, TokenInfo, TokenKind, UrlState,
 };
@@ -1472,6 +1472,30 @@ impl Store for SqlStore {
                     open: r.try_get("open")?,
                     precision: (decided > 0).then(|| (confirmed + escalated) as f64 / decided as f64),
                     last_hit: r.try_get::<Option<i64>, _>("last_hit")?.map(from_millis),
+                })
+            })
+            .collect()
+    }
+
+    async fn alert_timings(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<AlertTiming>> {
+        let rows = sqlx::query(
+            "SELECT rule_id, team, state, verdict, created_at, first_claimed_at, decided_at FROM alerts \
+             WHERE created_at >= $1 AND created_at < $2 ORDER BY created_at, id",
+        )
+        .bind(millis(from))
+        .bind(millis(to))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(AlertTiming {
+                    rule: r.try_get("rule_id")?,
+                    team: r.try_get("team")?,
+                    state: r.try_get("state")?,
+                    verdict: r.try_get("verdict")?,
+                    created_at: from_millis(r.try_get("created_at")?),
+                    first_claimed_at: r.try_get::<Option<i64>, _>("first_claimed_at")?.map(from_millis),
+                    decided_at: r.try_get::<Option<i64>, _>("decided_at")?.map(from_millis),
                 })
             })
             .collect()

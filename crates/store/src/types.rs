@@ -347,6 +347,26 @@ pub struct RuleStats {
     pub last_hit: Option<DateTime<Utc>>,
 }
 
+/// When an alert was raised, first claimed and decided: the raw figures behind triage
+/// statistics.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct AlertTiming {
+    /// Rule id (or system alert kind).
+    pub rule: String,
+    /// Team queue.
+    pub team: String,
+    /// State now.
+    pub state: String,
+    /// Verdict, once given.
+    pub verdict: Option<String>,
+    /// Raised.
+    pub created_at: DateTime<Utc>,
+    /// First claimed.
+    pub first_claimed_at: Option<DateTime<Utc>>,
+    /// Verdict given.
+    pub decided_at: Option<DateTime<Utc>>,
+}
+
 /// Which alerts to list.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AlertFilter {

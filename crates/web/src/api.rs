@@ -47,6 +47,10 @@ pub struct SearchParams {
     pub lang: Option<String>,
     /// Rule id(s), comma-separated.
     pub rule: Option<String>,
+    /// Source tag(s), comma-separated.
+    pub tag: Option<String>,
+    /// Region(s) of the sources, comma-separated.
+    pub region: Option<String>,
     /// Only this sentiment.
     #[param(inline)]
     pub sentiment: Option<Label>,
@@ -104,6 +108,8 @@ impl SearchParams {
             sources: list(&self.source),
             langs: list(&self.lang),
             rules: list(&self.rule),
+            tags: list(&self.tag),
+            regions: list(&self.region),
             sentiment: self.sentiment.map(|l| l.as_str().to_string()),
             from: self.from.as_deref().map(|f| date_bound(f, false)).transpose()?,
             to: self.to.as_deref().map(|t| date_bound(t, true)).transpose()?,

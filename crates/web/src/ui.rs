@@ -643,28 +643,43 @@ struct SearchForm {
     lang: Option<String>,
     rule: Option<String>,
     sentiment: Option<String>,
+    tag: Option<String>,
+    region: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
     offset: Option<usize>,
 }
 
 async fn search_page(State(state): State<AppState>, visitor: Visitor, Query(form): Query<SearchForm>) -> Response {
     let tr = visitor.tr;
     let sort = if form.sort.as_deref() == Some("date") { "date" } else { "relevance" };
-    let filters: Vec<(&'static str, String)> =
-        [("source", &form.source), ("lang", &form.lang), ("rule", &form.rule), ("sentiment", &form.sentiment)]
-            .into_iter()
-            .filter_map(|(k, v)| v.clone().filter(|v| !v.is_empty()).map(|v| (k, v)))
-            .collect();
+    let filters: Vec<(&'static str, String)> = [
+        ("source", &form.source),
+        ("lang", &form.lang),
+        ("rule", &form.rule),
+        ("sentiment", &form.sentiment),
+        ("tag", &form.tag),
+        ("region", &form.region),
+        ("from", &form.from),
+        ("to", &form.to),
+    ]
+    .into_iter()
+    .filter_map(|(k, v)| v.clone().filter(|v| !v.is_empty()).map(|v| (k, v)))
+    .collect();
     let params = SearchParams {
         q: Some(form.q.clone()),
         source: form.source.clone(),
         lang: form.lang.clone(),
         rule: form.rule.clone(),
+        tag: form.tag.clone(),
+        region: form.region.clone(),
+        from: form.from.clone().filter(|v| !v.is_empty()),
+        to: form.to.clone().filter(|v| !v.is_empty()),
         sentiment: form.sentiment.as_deref().and_then(|s| duluan_model::Label::from_str(s).ok()),
         sort: Some(if sort == "date" { duluan_index::Sort::Date } else { duluan_index::Sort::Relevance }),
         limit: Some(20),
         offset: form.offset.map(|o| o.min(10_000) as i64),
         facets: Some(true),
-        ..SearchParams::default()
     };
     let base_query = |extra: &[(&str, String)]| {
         let mut pairs: Vec<(String, String)> = vec![("q".into(), form.q.clone()), ("sort".into(), sort.into())];

@@ -1,0 +1,325 @@
+//! Aggregates for trend reports: one pass over the fast fields of every matching item gives the
+//! daily volume and sentiment, the sources, languages and stories; a second, sampled pass reads
+//! the stored title and lead for term statistics.
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde::Serialize;
+use tantivy::collector::{Collector, DocSetCollector, SegmentCollector};
+use tantivy::columnar::{Column, StrColumn};
+use tantivy::schema::Value;
+use tantivy::{DocAddress, DocId, Score, SegmentOrdinal, SegmentReader, TantivyDocument};
+
+use crate::search::check_length;
+use crate::{Query, Result, SearchIndex};
+
+const MILLIS_PER_DAY: i64 = 86_400_000;
+
+/// Items of one local day.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct DayCounts {
+    /// Items published that day.
+    pub items: u64,
+    /// Of them, labelled negative.
+    pub negative: u64,
+    /// Labelled neutral.
+    pub neutral: u64,
+    /// Labelled positive.
+    pub positive: u64,
+    /// Sum of sentiment scores (for the mean).
+    pub score_sum: f64,
+}
+
+impl DayCounts {
+    fn add(&mut self, other: &DayCounts) {
+        self.items += other.items;
+        self.negative += other.negative;
+        self.neutral += other.neutral;
+        self.positive += other.positive;
+        self.score_sum += other.score_sum;
+    }
+}
+
+/// A story's items within the scanned range.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct StoryCount {
+    /// Items.
+    pub items: u64,
+    /// Earliest publication (Unix milliseconds).
+    pub first_ms: i64,
+    /// Latest publication (Unix milliseconds).
+    pub last_ms: i64,
+}
+
+impl StoryCount {
+    fn merge(&mut self, other: &StoryCount) {
+        self.items += other.items;
+        self.first_ms = self.first_ms.min(other.first_ms);
+        self.last_ms = self.last_ms.max(other.last_ms);
+    }
+}
+
+/// Counts over every item a query matches.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Aggregate {
+    /// Matching items.
+    pub total: u64,
+    /// Local day (days since 1970-01-01 in the requested UTC offset) → counts.
+    pub days: BTreeMap<i64, DayCounts>,
+    /// Source id → items.
+    pub sources: HashMap<String, u64>,
+    /// Language → items.
+    pub langs: HashMap<String, u64>,
+    /// Story id → items and time span.
+    pub stories: HashMap<String, StoryCount>,
+}
+
+/// The stored opening of one matching item.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SampleText {
+    /// Title.
+    pub title: String,
+    /// First few hundred characters of the text.
+    pub lead: String,
+    /// Language.
+    pub lang: String,
+    /// Published (Unix milliseconds).
+    pub published_ms: i64,
+}
+
+/// Texts of a sample of the matching items, and how many matched in all.
+#[derive(Debug, Clone, Default)]
+pub struct Sample {
+    /// Items matching the query.
+    pub matched: usize,
+    /// The sampled items' texts (all of them when `matched` ≤ the requested size).
+    pub texts: Vec<SampleText>,
+}
+
+impl SearchIndex {
+    /// Aggregate every item `q` matches (its text and filters; paging, sort and facets are
+    /// ignored). Days are counted in the time zone `utc_offset_secs` east of UTC.
+    pub fn aggregate(&self, q: &Query, utc_offset_secs: i32) -> Result<Aggregate> {
+        check_length(q)?;
+        let query = self.build_query(q)?;
+        let collector = AggregateCollector { offset_ms: i64::from(utc_offset_secs) * 1000 };
+        Ok(self.reader.searcher().search(&query, &collector)?)
+    }
+
+    /// Up to `max` items `q` matches, spread evenly over the matches (in index order, which
+    /// follows ingestion), with their stored title and lead.
+    pub fn sample(&self, q: &Query, max: usize) -> Result<Sample> {
+        check_length(q)?;
+        let query = self.build_query(q)?;
+        let searcher = self.reader.searcher();
+        let mut addresses: Vec<DocAddress> = searcher.search(&query, &DocSetCollector)?.into_iter().collect();
+        addresses.sort_unstable();
+        let matched = addresses.len();
+        let picked = spread(&addresses, max);
+        let f = &self.fields;
+        let mut texts = Vec::with_capacity(picked.len());
+        for address in picked {
+            let doc: TantivyDocument = searcher.doc(address)?;
+            let text = |field| doc.get_first(field).and_then(|v| v.as_str()).unwrap_or_default().to_string();
+            texts.push(SampleText {
+                title: text(f.title_exact),
+                lead: text(f.lead),
+                lang: text(f.lang),
+                published_ms: doc
+                    .get_first(f.published)
+                    .and_then(|v| v.as_datetime())
+                    .map(|d| d.into_timestamp_millis())
+                    .unwrap_or_default(),
+            });
+        }
+        Ok(Sample { matched, texts })
+    }
+}
+
+impl SearchIndex {
+    /// The title of the earliest indexed item of a story.
+    pub fn story_title(&self, story: &str) -> Result<Option<String>> {
+        let searcher = self.reader.searcher();
+        let query = tantivy::query::TermQuery::new(
+            tantivy::Term::from_field_text(self.fields.story, story),
+            tantivy::schema::IndexRecordOption::Basic,
+        );
+        let top = tantivy::collector::TopDocs::with_limit(1)
+            .order_by_fast_field::<tantivy::DateTime>("published", tantivy::Order::Asc);
+        let Some((_, address)) = searcher.search(&query, &top)?.into_iter().next() else { return Ok(None) };
+        let doc: TantivyDocument = searcher.doc(address)?;
+        Ok(doc.get_first(self.fields.title_exact).and_then(|v| v.as_str()).map(str::to_string))
+    }
+}
+
+/// `max` elements taken at even steps through `all` (all of them when there are few enough).
+fn spread<T: Copy>(all: &[T], max: usize) -> Vec<T> {
+    if all.len() <= max {
+        return all.to_vec();
+    }
+    (0..max).map(|i| all[i * all.len() / max]).collect()
+}
+
+struct AggregateCollector {
+    offset_ms: i64,
+}
+
+/// What a segment counted, by the segment's own term ordinals.
+struct SegmentAggregate {
+    total: u64,
+    days: BTreeMap<i64, DayCounts>,
+    sources: HashMap<String, u64>,
+    langs: HashMap<String, u64>,
+    stories: HashMap<String, StoryCount>,
+}
+
+struct AggregateSegment {
+    offset_ms: i64,
+    published: Column<tantivy::DateTime>,
+    score: Column<f64>,
+    /// Sentiment ordinal → 0 negative, 1 neutral, 2 positive.
+    labels: Vec<u8>,
+    sentiment: Option<StrColumn>,
+    source: Option<StrColumn>,
+    lang: Option<StrColumn>,
+    story: Option<StrColumn>,
+    total: u64,
+    days: BTreeMap<i64, DayCounts>,
+    source_counts: HashMap<u64, u64>,
+    lang_counts: HashMap<u64, u64>,
+    story_counts: HashMap<u64, StoryCount>,
+}
+
+impl Collector for AggregateCollector {
+    type Fruit = Aggregate;
+    type Child = AggregateSegment;
+
+    fn for_segment(&self, _: SegmentOrdinal, segment: &SegmentReader) -> tantivy::Result<AggregateSegment> {
+        let fast = segment.fast_fields();
+        let sentiment = fast.str("sentiment")?;
+        let labels = match &sentiment {
+            Some(column) => (0..column.num_terms() as u64).map(|ord| label_code(&term(column, ord))).collect(),
+            None => Vec::new(),
+        };
+        Ok(AggregateSegment {
+            offset_ms: self.offset_ms,
+            published: fast.date("published")?,
+            score: fast.f64("sentiment_score")?,
+            labels,
+            sentiment,
+            source: fast.str("source")?,
+            lang: fast.str("lang")?,
+            story: fast.str("story")?,
+            total: 0,
+            days: BTreeMap::new(),
+            source_counts: HashMap::new(),
+            lang_counts: HashMap::new(),
+            story_counts: HashMap::new(),
+        })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        false
+    }
+
+    fn merge_fruits(&self, segments: Vec<SegmentAggregate>) -> tantivy::Result<Aggregate> {
+        let mut all = Aggregate::default();
+        for segment in segments {
+            all.total += segment.total;
+            for (day, counts) in segment.days {
+                all.days.entry(day).or_default().add(&counts);
+            }
+            for (source, n) in segment.sources {
+                *all.sources.entry(source).or_default() += n;
+            }
+            for (lang, n) in segment.langs {
+                *all.langs.entry(lang).or_default() += n;
+            }
+            for (story, count) in segment.stories {
+                all.stories.entry(story).and_modify(|c| c.merge(&count)).or_insert(count);
+            }
+        }
+        Ok(all)
+    }
+}
+
+fn term(column: &StrColumn, ord: u64) -> String {
+    let mut out = String::new();
+    // A dictionary that cannot be read yields an empty name rather than failing the report.
+    let _ = column.ord_to_str(ord, &mut out);
+    out
+}
+
+fn label_code(label: &str) -> u8 {
+    match label {
+        "negative" => 0,
+        "positive" => 2,
+        _ => 1,
+    }
+}
+
+fn first_ord(column: &Option<StrColumn>, doc: DocId) -> Option<u64> {
+    column.as_ref().and_then(|c| c.ords().first(doc))
+}
+
+impl SegmentCollector for AggregateSegment {
+    type Fruit = SegmentAggregate;
+
+    fn collect(&mut self, doc: DocId, _: Score) {
+        self.total += 1;
+        let ms = self.published.first(doc).map(|d| d.into_timestamp_millis()).unwrap_or_default();
+        let day = (ms + self.offset_ms).div_euclid(MILLIS_PER_DAY);
+        let counts = self.days.entry(day).or_default();
+        counts.items += 1;
+        counts.score_sum += self.score.first(doc).unwrap_or_default();
+        let label = first_ord(&self.sentiment, doc).and_then(|o| self.labels.get(o as usize).copied()).unwrap_or(1);
+        match label {
+            0 => counts.negative += 1,
+            2 => counts.positive += 1,
+            _ => counts.neutral += 1,
+        }
+        if let Some(ord) = first_ord(&self.source, doc) {
+            *self.source_counts.entry(ord).or_default() += 1;
+        }
+        if let Some(ord) = first_ord(&self.lang, doc) {
+            *self.lang_counts.entry(ord).or_default() += 1;
+        }
+        if let Some(ord) = first_ord(&self.story, doc) {
+            let one = StoryCount { items: 1, first_ms: ms, last_ms: ms };
+            self.story_counts.entry(ord).and_modify(|c| c.merge(&one)).or_insert(one);
+        }
+    }
+
+    fn harvest(self) -> SegmentAggregate {
+        let named = |column: &Option<StrColumn>, counts: HashMap<u64, u64>| -> HashMap<String, u64> {
+            match column {
+                Some(c) => counts.into_iter().map(|(ord, n)| (term(c, ord), n)).collect(),
+                None => HashMap::new(),
+            }
+        };
+        let stories = match &self.story {
+            Some(c) => self.story_counts.into_iter().map(|(ord, s)| (term(c, ord), s)).collect(),
+            None => HashMap::new(),
+        };
+        SegmentAggregate {
+            total: self.total,
+            days: self.days,
+            sources: named(&self.source, self.source_counts),
+            langs: named(&self.lang, self.lang_counts),
+            stories,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spread_takes_even_steps() {
+        let all: Vec<u32> = (0..10).collect();
+        assert_eq!(spread(&all, 20), all);
+        assert_eq!(spread(&all, 5), vec![0, 2, 4, 6, 8]);
+        assert_eq!(spread(&all, 0), Vec::<u32>::new());
+    }
+}

@@ -1,0 +1,31 @@
+//! Writing a report: JSON (every number), Markdown, and a self-contained HTML page with SVG
+//! charts and a print stylesheet (for PDF).
+
+mod html;
+mod markdown;
+mod svg;
+mod words;
+
+pub use html::html;
+pub use markdown::markdown;
+
+use crate::Report;
+
+/// The report as pretty-printed JSON.
+pub fn json(report: &Report) -> String {
+    // Every field is a plain number, string or date: serialisation cannot fail.
+    serde_json::to_string_pretty(report).unwrap_or_default()
+}
+
+/// `0.1234` → `12.3 %`.
+pub(crate) fn percent(share: f64) -> String {
+    format!("{:.1} %", share * 100.0)
+}
+
+/// `0.25` → `+25.0 %`, `None` → `—`.
+pub(crate) fn signed_percent(change: Option<f64>) -> String {
+    match change {
+        Some(c) => format!("{:+.1} %", c * 100.0),
+        None => "—".to_string(),
+    }
+}
