@@ -193,3 +193,48 @@ pub(crate) fn spawn_spike_monitor(
         }
     })))
 }
+
+/// Make scheduled reports when due (checked every minute, and at once on start, which catches
+/// up a run missed while the server was down) until `stop`.
+pub(crate) async fn spawn_report_scheduler(
+    running: &Running,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) -> Result<Option<tokio::task::JoinHandle<()>>> {
+    let config = running.pipeline.config.clone();
+    if config.reports.schedule.is_empty() {
+        return Ok(None);
+    }
+    let settings = duluan_reports::Settings::from_config(&config.reports, &config.server.public_url)
+        .context("invalid [reports] settings")?;
+    let (index, store) = (running.pipeline.index.clone(), running.pipeline.store.clone());
+    let cleared = store.clear_interrupted_report_runs().await?;
+    if cleared > 0 {
+        tracing::info!(runs = cleared, "report runs interrupted by a previous stop will run again");
+    }
+    Ok(Some(tokio::spawn(async move {
+        loop {
+            let (index, store, settings, config) = (index.clone(), store.clone(), settings.clone(), config.clone());
+            // Reports read the whole period from the index: off the async workers.
+            let ran = tokio::task::spawn_blocking(move || {
+                tokio::runtime::Handle::current().block_on(duluan_reports::schedule::run_due(
+                    &index,
+                    store.as_ref(),
+                    &settings,
+                    &config.reports.topic,
+                    &config.reports.schedule,
+                    chrono::Utc::now(),
+                ))
+            })
+            .await;
+            match ran {
+                Ok(Ok(_)) => {}
+                Ok(Err(e)) => tracing::warn!(error = %e, "report scheduler failed"),
+                Err(e) => tracing::warn!(error = %e, "report scheduler task failed"),
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(Duration::from_secs(60)) => {}
+                _ = stop.changed() => return,
+            }
+        }
+    })))
+}

@@ -260,3 +260,72 @@ async fn charts_show_in_chromium(page: &std::path::Path) {
     assert!(png.starts_with(b"\x89PNG"), "not a PNG");
     b.quit().await;
 }
+
+/// Scheduled runs are listed, paged and downloadable through the API; the HTML download may
+/// style itself but never run script.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scheduled_reports_are_listed_and_downloaded_through_the_api() {
+    let a = crate::api::api(|c| {
+        c.reports.schedule.push(duluan_config::Schedule {
+            id: "weekly".into(),
+            cron: "0 7 * * 1".into(),
+            period: duluan_config::SchedulePeriod::PreviousWeek,
+            topics: vec![],
+            language: Some("en".into()),
+            formats: vec!["html".into(), "json".into()],
+        });
+    })
+    .await;
+    let token = a.user("analyst", duluan_model::Role::Viewer).await;
+    let p = &a.harness.pipeline;
+    let settings = duluan_reports::Settings::from_config(&p.config.reports, "").unwrap();
+    let now = chrono::Utc::now();
+    let mut ran = Vec::new();
+    for weeks_ago in [2, 1, 0] {
+        let at = now - Duration::weeks(weeks_ago);
+        let ids = duluan_reports::schedule::run_due(
+            &p.index,
+            p.store.as_ref(),
+            &settings,
+            &[],
+            &p.config.reports.schedule,
+            at,
+        )
+        .await
+        .unwrap();
+        ran.extend(ids);
+    }
+    assert_eq!(ran.len(), 3, "one run per week");
+
+    let get = |path: String| {
+        let req = a.http.get(a.url(&path)).bearer_auth(&token);
+        async move { req.send().await.unwrap() }
+    };
+    let page: Value = get("/api/reports?limit=2".into()).await.json().await.unwrap();
+    let ids: Vec<i64> = page["reports"].as_array().unwrap().iter().map(|r| r["id"].as_i64().unwrap()).collect();
+    assert_eq!(ids, [ran[2], ran[1]], "newest first");
+    let next = page["next"].as_str().expect("a next page");
+    let rest: Value = get(format!("/api/reports?limit=2&cursor={next}")).await.json().await.unwrap();
+    assert_eq!(rest["reports"][0]["id"], ran[0]);
+    assert!(rest["next"].is_null());
+
+    let one: Value = get(format!("/api/reports/{}", ran[2])).await.json().await.unwrap();
+    assert_eq!(one["status"], "done");
+    assert_eq!(one["schedule_id"], "weekly");
+    assert_eq!(one["downloads"][0]["url"], format!("/api/reports/{}/html", ran[2]));
+
+    let html = get(format!("/api/reports/{}/html", ran[2])).await;
+    assert_eq!(html.status(), 200);
+    assert_eq!(html.headers()["content-type"], "text/html; charset=utf-8");
+    let csp = html.headers()["content-security-policy"].to_str().unwrap().to_string();
+    assert!(csp.contains("default-src 'none'") && !csp.contains("script-src"), "{csp}");
+    assert!(html.text().await.unwrap().contains("Opinion trends"));
+    let json: Value = get(format!("/api/reports/{}/json", ran[2])).await.json().await.unwrap();
+    assert_eq!(json["lang"], "en");
+    assert!(json["volume"]["total"].is_u64());
+
+    assert_eq!(get(format!("/api/reports/{}/md", ran[2])).await.status(), 404, "not a stored format");
+    assert_eq!(get(format!("/api/reports/{}/pdf", ran[2])).await.status(), 400, "not a format at all");
+    assert_eq!(get("/api/reports/999999".into()).await.status(), 404);
+    assert_eq!(a.http.get(a.url("/api/reports")).send().await.unwrap().status(), 401);
+}

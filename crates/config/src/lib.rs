@@ -14,7 +14,7 @@ use serde::Deserialize;
 mod alerts;
 mod reports;
 pub use alerts::{AlertsConfig, NotifyConfig, Receiver, ReceiverKind, Route, Secret, SlaConfig};
-pub use reports::{ReportsConfig, Topic};
+pub use reports::{ReportsConfig, Schedule, SchedulePeriod, Topic};
 
 /// The built-in defaults: the text of `config/default.toml`.
 pub const DEFAULT_TOML: &str = include_str!("../../../config/default.toml");

@@ -22,6 +22,44 @@ pub struct ReportsConfig {
     pub chromium: String,
     #[serde(default)]
     pub topic: Vec<Topic>,
+    #[serde(default)]
+    pub schedule: Vec<Schedule>,
+}
+
+/// `[[reports.schedule]]`: a report made on a calendar and kept for download.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+#[allow(missing_docs)]
+pub struct Schedule {
+    pub id: String,
+    pub cron: String,
+    pub period: SchedulePeriod,
+    #[serde(default)]
+    pub topics: Vec<String>,
+    #[serde(default)]
+    pub language: Option<String>,
+    #[serde(default = "default_formats")]
+    pub formats: Vec<String>,
+}
+
+fn default_formats() -> Vec<String> {
+    vec!["html".into(), "json".into(), "md".into()]
+}
+
+/// What a scheduled report covers, counted back from the day it runs.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum SchedulePeriod {
+    /// The ISO week before.
+    PreviousWeek,
+    /// The calendar month before.
+    PreviousMonth,
+    /// The quarter before.
+    PreviousQuarter,
+    /// The year before.
+    PreviousYear,
+    /// From the previous scheduled day to the day before this one (the 25th to the 24th).
+    SincePrevious,
 }
 
 /// `[[reports.topic]]`: a named theme the reports follow.
@@ -70,6 +108,31 @@ impl ReportsConfig {
                 && topic.regions.is_empty()
             {
                 return Err(format!("reports.topic `{}` needs a query, rules, sources, tags or regions", topic.id));
+            }
+        }
+        self.validate_schedules()
+    }
+
+    fn validate_schedules(&self) -> Result<(), String> {
+        let mut seen = std::collections::BTreeSet::new();
+        for s in &self.schedule {
+            if s.id.is_empty() || !s.id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+                return Err(format!("reports.schedule id `{}`: use letters, digits, - and _", s.id));
+            }
+            if !seen.insert(s.id.as_str()) {
+                return Err(format!("reports.schedule id `{}` is defined twice", s.id));
+            }
+            if let Err(e) = s.cron.parse::<croner::Cron>() {
+                return Err(format!("reports.schedule `{}`: cron `{}`: {e}", s.id, s.cron));
+            }
+            if let Some(t) = s.topics.iter().find(|t| !self.topic.iter().any(|topic| &topic.id == *t)) {
+                return Err(format!("reports.schedule `{}`: unknown topic `{t}`", s.id));
+            }
+            if s.language.as_deref().is_some_and(|l| !matches!(l, "vi" | "en")) {
+                return Err(format!("reports.schedule `{}`: language must be \"vi\" or \"en\"", s.id));
+            }
+            if s.formats.is_empty() || s.formats.iter().any(|f| !matches!(f.as_str(), "html" | "json" | "md")) {
+                return Err(format!("reports.schedule `{}`: formats are \"html\", \"json\" and \"md\"", s.id));
             }
         }
         Ok(())

@@ -25,6 +25,7 @@ pub(crate) async fn run(config: Config, args: &ServeArgs) -> Result<ExitCode> {
     let crawler = Crawler::new(running.pipeline.clone(), running.fetcher()?, sources.clone());
     let notifier = run::spawn_notifier(&running, stop.clone())?;
     let spikes = run::spawn_spike_monitor(&running, stop.clone())?;
+    let reports = run::spawn_report_scheduler(&running, stop.clone()).await?;
     let crawl_task = tokio::spawn(async move { crawler.run(stop).await });
     let sweeper = run::spawn_lease_sweeper(running.pipeline.store.clone());
     let state = running.web_state(sources);
@@ -32,8 +33,8 @@ pub(crate) async fn run(config: Config, args: &ServeArgs) -> Result<ExitCode> {
 
     let _ = stop_tx.send(true);
     sweeper.abort();
-    if let Some(spikes) = spikes {
-        spikes.abort();
+    for task in [spikes, reports].into_iter().flatten() {
+        task.abort();
     }
     if let Err(e) = notifier.await {
         tracing::error!(error = %e, "notifier task failed");

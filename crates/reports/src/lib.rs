@@ -13,6 +13,7 @@ pub mod monitor;
 mod period;
 pub mod render;
 mod report;
+pub mod schedule;
 pub mod stats;
 pub mod terms;
 

@@ -84,6 +84,7 @@ pub async fn run_all(new_store: impl AsyncFn() -> Arc<dyn Store>) {
     notifications_outbox(new_store().await.as_ref()).await;
     overdue_alerts_are_notified_once(new_store().await.as_ref()).await;
     assign_close_priority_and_rule_stats(new_store().await.as_ref()).await;
+    report_runs_once_per_due_time(new_store().await.as_ref()).await;
 }
 
 /// Items come back exactly as stored; storing an unchanged item is a no-op.
@@ -578,4 +579,38 @@ pub async fn assign_close_priority_and_rule_stats(store: &dyn Store) {
     verdicts.sort();
     assert_eq!(verdicts, [(Some("confirmed"), Some(at), Some(at)), (Some("dismissed"), Some(at), Some(at))]);
     assert!(store.alert_timings(t0() + Duration::days(1), t0() + Duration::days(2)).await.expect("t").is_empty());
+}
+
+/// A scheduled report runs once per due time; outputs and failures are kept; interrupted runs
+/// are cleared so catch-up runs them again.
+pub async fn report_runs_once_per_due_time(store: &dyn Store) {
+    let run = |due: DateTime<Utc>| crate::NewReportRun {
+        schedule_id: "monthly".into(),
+        due_at: due,
+        label: "2026-10".into(),
+        period_from: "2026-10-01".into(),
+        period_to: "2026-10-31".into(),
+    };
+    let id = store.start_report_run(&run(t0()), t0()).await.expect("start").expect("new run");
+    assert_eq!(store.start_report_run(&run(t0()), t0()).await.expect("again"), None, "ran twice");
+    let files = vec![("html".to_string(), "<h1>Báo cáo</h1>".to_string()), ("json".to_string(), "{}".to_string())];
+    store.finish_report_run(id, Ok((42, &files)), t0() + Duration::minutes(1)).await.expect("finish");
+    let done = store.report_run(id).await.expect("get").expect("run");
+    assert_eq!(
+        (done.status.as_str(), done.items, done.formats.clone()),
+        ("done", Some(42), vec!["html".into(), "json".into()])
+    );
+    assert_eq!(store.report_file(id, "html").await.expect("file").as_deref(), Some("<h1>Báo cáo</h1>"));
+    assert_eq!(store.report_file(id, "pdf").await.expect("file"), None);
+    let failed = store.start_report_run(&run(t0() + Duration::days(30)), t0()).await.expect("start").expect("new");
+    store.finish_report_run(failed, Err("index unreachable"), t0()).await.expect("finish");
+    let interrupted = store.start_report_run(&run(t0() + Duration::days(60)), t0()).await.expect("start").expect("new");
+    assert_eq!(store.last_report_run("monthly").await.expect("last").map(|r| r.id), Some(interrupted));
+    assert_eq!(store.clear_interrupted_report_runs().await.expect("clear"), 1);
+    assert_eq!(store.last_report_run("monthly").await.expect("last").map(|r| r.status), Some("failed".into()));
+    let runs = store.report_runs(10, None).await.expect("list");
+    assert_eq!(runs.iter().map(|r| r.id).collect::<Vec<_>>(), [failed, id]);
+    assert_eq!(runs[0].error.as_deref(), Some("index unreachable"));
+    assert_eq!(store.report_runs(10, Some(failed)).await.expect("page").len(), 1);
+    assert!(store.start_report_run(&run(t0() + Duration::days(60)), t0()).await.expect("rerun").is_some());
 }

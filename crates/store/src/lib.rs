@@ -238,6 +238,33 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// How each rule's alerts were judged.
     async fn rule_stats(&self) -> Result<Vec<RuleStats>>;
 
+    /// Record the start of a scheduled report run; `None` when a run for the same schedule and
+    /// due time exists already (so a report never runs twice).
+    async fn start_report_run(&self, run: &NewReportRun, now: DateTime<Utc>) -> Result<Option<i64>>;
+
+    /// Record how a run ended, with its outputs (format → text) when it succeeded.
+    async fn finish_report_run(
+        &self,
+        id: i64,
+        outcome: std::result::Result<(i64, &[(String, String)]), &str>,
+        now: DateTime<Utc>,
+    ) -> Result<()>;
+
+    /// Forget runs left `running` by a process that died, so catch-up runs them again.
+    async fn clear_interrupted_report_runs(&self) -> Result<u64>;
+
+    /// Report runs, newest first, before run id `before_id` when given.
+    async fn report_runs(&self, limit: i64, before_id: Option<i64>) -> Result<Vec<ReportRun>>;
+
+    /// One report run.
+    async fn report_run(&self, id: i64) -> Result<Option<ReportRun>>;
+
+    /// The latest run of a schedule.
+    async fn last_report_run(&self, schedule_id: &str) -> Result<Option<ReportRun>>;
+
+    /// A stored output of a run.
+    async fn report_file(&self, id: i64, format: &str) -> Result<Option<String>>;
+
     /// Raise, claim and verdict times of the alerts raised in `[from, to)`, oldest first.
     async fn alert_timings(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<AlertTiming>>;
 

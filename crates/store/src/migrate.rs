@@ -13,16 +13,18 @@ const SQLITE: &[(i64, &str)] = &[
     (1, include_str!("../migrations/sqlite/0001_init.sql")),
     (2, include_str!("../migrations/sqlite/0002_crawl.sql")),
     (3, include_str!("../migrations/sqlite/0003_triage.sql")),
+    (4, include_str!("../migrations/sqlite/0004_reports.sql")),
 ];
 /// (version, SQL) for PostgreSQL; kept in step with [`SQLITE`].
 const POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_init.sql")),
     (2, include_str!("../migrations/postgres/0002_crawl.sql")),
     (3, include_str!("../migrations/postgres/0003_triage.sql")),
+    (4, include_str!("../migrations/postgres/0004_reports.sql")),
 ];
 
 /// The newest schema version this build knows.
-pub(crate) const LATEST: i64 = 3;
+pub(crate) const LATEST: i64 = 4;
 
 pub(crate) async fn run(pool: &AnyPool, postgres: bool) -> Result<()> {
     sqlx::raw_sql(

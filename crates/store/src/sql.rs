@@ -16,8 +16,8 @@ use tokio::sync::Mutex;
 use crate::types::{from_millis, json_or_default, millis};
 use crate::{
     AlertFilter, AlertRequest, AlertTiming, Counts, DeliveryOutcome, DiscoveryDay, Error, FetchOutcome, FrontierCounts,
-    FrontierEntry, Muted, NewSilence, NewUrl, PollRecord, ReceiverStats, Result, RuleStats, SourceState, Store,
-    StoreOutcome, SystemAlert, TokenInfo, TokenKind, UrlState,
+    FrontierEntry, Muted, NewReportRun, NewSilence, NewUrl, PollRecord, ReceiverStats, ReportRun, Result, RuleStats,
+    SourceState, Store, StoreOutcome, SystemAlert, TokenInfo, TokenKind, UrlState,
 };
 
 const ITEM_COLS: &str = "id, url, canonical_url, source_id, source_tags, region, title, text, lang, published_at, \
@@ -279,6 +279,29 @@ fn event(
 }
 
 impl SqlStore {
+    async fn report_run_from_row(&self, r: &sqlx::any::AnyRow) -> Result<ReportRun> {
+        let id: i64 = r.try_get("id")?;
+        let formats: Vec<(String,)> =
+            sqlx::query_as("SELECT format FROM report_files WHERE run_id = $1 ORDER BY format")
+                .bind(id)
+                .fetch_all(&self.pool)
+                .await?;
+        Ok(ReportRun {
+            id,
+            schedule_id: r.try_get("schedule_id")?,
+            due_at: from_millis(r.try_get("due_at")?),
+            label: r.try_get("label")?,
+            period_from: r.try_get("period_from")?,
+            period_to: r.try_get("period_to")?,
+            status: r.try_get("status")?,
+            error: r.try_get("error")?,
+            items: r.try_get("items")?,
+            started_at: from_millis(r.try_get("started_at")?),
+            finished_at: r.try_get::<Option<i64>, _>("finished_at")?.map(from_millis),
+            formats: formats.into_iter().map(|(f,)| f).collect(),
+        })
+    }
+
     async fn insert_or_update_item(
         &self,
         tx: &mut Tx<'_>,
@@ -1475,6 +1498,137 @@ impl Store for SqlStore {
                 })
             })
             .collect()
+    }
+
+    async fn start_report_run(&self, run: &NewReportRun, now: DateTime<Utc>) -> Result<Option<i64>> {
+        let _guard = self.write_guard().await;
+        let mut tx = self.write_tx().await?;
+        let exists = sqlx::query("SELECT id FROM report_runs WHERE schedule_id = $1 AND due_at = $2")
+            .bind(&run.schedule_id)
+            .bind(millis(run.due_at))
+            .fetch_optional(&mut *tx)
+            .await?;
+        if exists.is_some() {
+            return Ok(None);
+        }
+        let row = sqlx::query(
+            "INSERT INTO report_runs (schedule_id, due_at, label, period_from, period_to, status, started_at) \
+             VALUES ($1, $2, $3, $4, $5, 'running', $6) RETURNING id",
+        )
+        .bind(&run.schedule_id)
+        .bind(millis(run.due_at))
+        .bind(&run.label)
+        .bind(&run.period_from)
+        .bind(&run.period_to)
+        .bind(millis(now))
+        .fetch_one(&mut *tx)
+        .await?;
+        let id: i64 = row.try_get("id")?;
+        tx.commit().await?;
+        Ok(Some(id))
+    }
+
+    async fn finish_report_run(
+        &self,
+        id: i64,
+        outcome: std::result::Result<(i64, &[(String, String)]), &str>,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let _guard = self.write_guard().await;
+        let mut tx = self.write_tx().await?;
+        match outcome {
+            Ok((items, files)) => {
+                for (format, content) in files {
+                    sqlx::query("INSERT INTO report_files (run_id, format, content) VALUES ($1, $2, $3)")
+                        .bind(id)
+                        .bind(format)
+                        .bind(content)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                sqlx::query("UPDATE report_runs SET status = 'done', items = $1, finished_at = $2 WHERE id = $3")
+                    .bind(items)
+                    .bind(millis(now))
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            Err(error) => {
+                sqlx::query("UPDATE report_runs SET status = 'failed', error = $1, finished_at = $2 WHERE id = $3")
+                    .bind(error)
+                    .bind(millis(now))
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn clear_interrupted_report_runs(&self) -> Result<u64> {
+        let _guard = self.write_guard().await;
+        let mut tx = self.write_tx().await?;
+        sqlx::query("DELETE FROM report_files WHERE run_id IN (SELECT id FROM report_runs WHERE status = 'running')")
+            .execute(&mut *tx)
+            .await?;
+        let done = sqlx::query("DELETE FROM report_runs WHERE status = 'running'").execute(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(done.rows_affected())
+    }
+
+    async fn report_runs(&self, limit: i64, before_id: Option<i64>) -> Result<Vec<ReportRun>> {
+        let rows = sqlx::query(
+            "SELECT id, schedule_id, due_at, label, period_from, period_to, status, error, items, started_at, finished_at \
+             FROM report_runs WHERE id < $1 ORDER BY id DESC LIMIT $2",
+        )
+        .bind(before_id.unwrap_or(i64::MAX))
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut runs = Vec::with_capacity(rows.len());
+        for row in &rows {
+            runs.push(self.report_run_from_row(row).await?);
+        }
+        Ok(runs)
+    }
+
+    async fn report_run(&self, id: i64) -> Result<Option<ReportRun>> {
+        let row = sqlx::query(
+            "SELECT id, schedule_id, due_at, label, period_from, period_to, status, error, items, started_at, finished_at \
+             FROM report_runs WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        match row {
+            Some(row) => Ok(Some(self.report_run_from_row(&row).await?)),
+            None => Ok(None),
+        }
+    }
+
+    async fn last_report_run(&self, schedule_id: &str) -> Result<Option<ReportRun>> {
+        let row =
+            sqlx::query("SELECT id FROM report_runs WHERE schedule_id = $1 ORDER BY due_at DESC, id DESC LIMIT 1")
+                .bind(schedule_id)
+                .fetch_optional(&self.pool)
+                .await?;
+        match row {
+            Some(row) => self.report_run(row.try_get("id")?).await,
+            None => Ok(None),
+        }
+    }
+
+    async fn report_file(&self, id: i64, format: &str) -> Result<Option<String>> {
+        let row = sqlx::query("SELECT content FROM report_files WHERE run_id = $1 AND format = $2")
+            .bind(id)
+            .bind(format)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(match row {
+            Some(row) => Some(row.try_get("content")?),
+            None => None,
+        })
     }
 
     async fn alert_timings(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<AlertTiming>> {

@@ -444,3 +444,47 @@ pub(crate) fn json_or_default<T: serde::de::DeserializeOwned + Default>(s: &str)
 pub(crate) fn json_value(s: &str) -> Value {
     serde_json::from_str(s).unwrap_or(Value::Null)
 }
+
+/// A scheduled report run about to start.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewReportRun {
+    /// Schedule id from `[[reports.schedule]]`.
+    pub schedule_id: String,
+    /// The scheduled time this run is for.
+    pub due_at: DateTime<Utc>,
+    /// Period label (`2021-12`, …).
+    pub label: String,
+    /// First day of the period (`YYYY-MM-DD`).
+    pub period_from: String,
+    /// Last day of the period (`YYYY-MM-DD`).
+    pub period_to: String,
+}
+
+/// A recorded report run.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
+pub struct ReportRun {
+    /// Run id.
+    pub id: i64,
+    /// Schedule id.
+    pub schedule_id: String,
+    /// The scheduled time it ran for.
+    pub due_at: DateTime<Utc>,
+    /// Period label.
+    pub label: String,
+    /// First day of the period.
+    pub period_from: String,
+    /// Last day of the period.
+    pub period_to: String,
+    /// `running`, `done` or `failed`.
+    pub status: String,
+    /// Why it failed.
+    pub error: Option<String>,
+    /// Items the report covers.
+    pub items: Option<i64>,
+    /// Started.
+    pub started_at: DateTime<Utc>,
+    /// Finished.
+    pub finished_at: Option<DateTime<Utc>>,
+    /// Formats stored for download.
+    pub formats: Vec<String>,
+}

@@ -19,9 +19,11 @@ use crate::auth::{CSRF_HEADER, Caller, new_secret, secret_hash};
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
 
+mod reports;
 mod silences;
 mod triage;
 
+pub use reports::*;
 pub use silences::*;
 pub use triage::*;
 

@@ -486,6 +486,20 @@ pub fn label(tr: &Tr, key: &str) -> &'static str {
 /// shortcuts): one row per key, Vietnamese then English.
 const TEXT: &[(&str, &str, &str)] = &[
     ("nav_silences", "Tạm tắt", "Silences"),
+    ("nav_reports", "Báo cáo", "Reports"),
+    ("reports_title", "Báo cáo định kỳ", "Scheduled reports"),
+    (
+        "reports_none",
+        "Chưa có báo cáo nào. Cấu hình lịch trong [[reports.schedule]] hoặc chạy `duluan report`.",
+        "No reports yet. Set a calendar in [[reports.schedule]] or run `duluan report`.",
+    ),
+    ("col_schedule", "Lịch", "Schedule"),
+    ("col_period", "Kỳ", "Period"),
+    ("col_status", "Trạng thái", "Status"),
+    ("col_items", "Số tin", "Items"),
+    ("col_ran_at", "Lập lúc", "Made at"),
+    ("col_download", "Tải về", "Download"),
+    ("older", "Cũ hơn", "Older"),
     ("nav_receivers", "Kênh báo", "Receivers"),
     ("state_muted", "Đang tạm tắt", "Muted"),
     ("col_priority", "Ưu tiên", "Priority"),

@@ -41,6 +41,7 @@ pub(crate) fn routes() -> axum::Router<AppState> {
         .route("/search", get(search_page))
         .route("/items/{id}", get(item_page))
         .route("/sources", get(sources_page))
+        .route("/reports", get(reports_page))
 }
 
 async fn stylesheet() -> Response {
@@ -865,4 +866,58 @@ async fn sources_page(State(state): State<AppState>, visitor: Visitor) -> Respon
         })
         .collect();
     render(SourcesPage { page: visitor.page("sources"), rows })
+}
+
+#[derive(Template)]
+#[template(path = "reports.html")]
+struct ReportsPage {
+    page: PageBase,
+    rows: Vec<ReportRow>,
+    next: Option<String>,
+}
+
+struct ReportRow {
+    id: i64,
+    schedule: String,
+    label: String,
+    from: String,
+    to: String,
+    status: String,
+    failed: bool,
+    error: String,
+    items: String,
+    ran_at: String,
+    formats: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct ReportsForm {
+    cursor: Option<i64>,
+}
+
+async fn reports_page(State(state): State<AppState>, visitor: Visitor, Query(form): Query<ReportsForm>) -> Response {
+    const PAGE: i64 = 50;
+    let tr = visitor.tr;
+    let runs = match state.store.report_runs(PAGE + 1, form.cursor).await {
+        Ok(r) => r,
+        Err(e) => return error_page(tr, Some(&visitor.caller), e.into()),
+    };
+    let (runs, next) = api::next_page(runs, PAGE, |r| r.id);
+    let rows = runs
+        .into_iter()
+        .map(|r| ReportRow {
+            id: r.id,
+            schedule: r.schedule_id,
+            label: r.label,
+            from: r.period_from,
+            to: r.period_to,
+            failed: r.status == "failed",
+            status: r.status,
+            error: r.error.unwrap_or_default(),
+            items: r.items.map(|n| n.to_string()).unwrap_or_default(),
+            ran_at: local_time(r.finished_at.unwrap_or(r.started_at)),
+            formats: r.formats,
+        })
+        .collect();
+    render(ReportsPage { page: visitor.page("reports"), rows, next })
 }
