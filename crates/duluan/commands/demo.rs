@@ -46,6 +46,18 @@ pub(crate) async fn run(mut config: Config, args: &DemoArgs) -> Result<ExitCode>
     config.crawl.per_host_delay_ms = config.crawl.per_host_delay_ms.min(20);
     config.crawl.workers = config.crawl.workers.clamp(1, 4);
     config.crawl.per_host_concurrency = config.crawl.per_host_concurrency.max(2);
+    if config.reports.schedule.is_empty() {
+        // A monthly report on the 1st, so the Reports page has last month's report at once
+        // (the scheduler catches up the latest due run on start).
+        config.reports.schedule.push(duluan_config::Schedule {
+            id: "demo-monthly".into(),
+            cron: "0 7 1 * *".into(),
+            period: duluan_config::SchedulePeriod::PreviousMonth,
+            topics: Vec::new(),
+            language: None,
+            formats: vec!["html".into(), "json".into(), "md".into()],
+        });
+    }
 
     let site = duluan_demo::DemoSite::load().map_err(anyhow::Error::msg)?;
     let site_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.context("cannot start the demo site")?;
@@ -110,10 +122,15 @@ pub(crate) async fn run(mut config: Config, args: &DemoArgs) -> Result<ExitCode>
     }
     let sweeper = run::spawn_lease_sweeper(running.pipeline.store.clone());
     let (stop_tx, stop) = tokio::sync::watch::channel(false);
-    let notifier = run::spawn_notifier(&running, stop)?;
+    let notifier = run::spawn_notifier(&running, stop.clone())?;
+    let spikes = run::spawn_spike_monitor(&running, stop.clone())?;
+    let reports = run::spawn_report_scheduler(&running, stop).await?;
     let state = running.web_state(sources);
     duluan_web::serve(state, listener, run::shutdown_signal()).await.context("web server failed")?;
     sweeper.abort();
+    for task in [spikes, reports].into_iter().flatten() {
+        task.abort();
+    }
     let _ = stop_tx.send(true);
     let _ = notifier.await;
     site_task.abort();

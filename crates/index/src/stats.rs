@@ -136,19 +136,38 @@ impl SearchIndex {
     }
 }
 
+/// A story as the index knows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StorySummary {
+    /// Title of its earliest item.
+    pub title: String,
+    /// URL of its earliest item.
+    pub url: String,
+    /// Distinct sources among its first `max_items` items.
+    pub sources: usize,
+}
+
 impl SearchIndex {
-    /// The title of the earliest indexed item of a story.
-    pub fn story_title(&self, story: &str) -> Result<Option<String>> {
+    /// Title, URL and sources of a story (its earliest `max_items` items are read).
+    pub fn story_summary(&self, story: &str, max_items: usize) -> Result<Option<StorySummary>> {
         let searcher = self.reader.searcher();
         let query = tantivy::query::TermQuery::new(
             tantivy::Term::from_field_text(self.fields.story, story),
             tantivy::schema::IndexRecordOption::Basic,
         );
-        let top = tantivy::collector::TopDocs::with_limit(1)
+        let top = tantivy::collector::TopDocs::with_limit(max_items.max(1))
             .order_by_fast_field::<tantivy::DateTime>("published", tantivy::Order::Asc);
-        let Some((_, address)) = searcher.search(&query, &top)?.into_iter().next() else { return Ok(None) };
-        let doc: TantivyDocument = searcher.doc(address)?;
-        Ok(doc.get_first(self.fields.title_exact).and_then(|v| v.as_str()).map(str::to_string))
+        let mut summary: Option<StorySummary> = None;
+        let mut sources = std::collections::HashSet::new();
+        for (_, address) in searcher.search(&query, &top)? {
+            let doc: TantivyDocument = searcher.doc(address)?;
+            let text = |field| doc.get_first(field).and_then(|v| v.as_str()).unwrap_or_default().to_string();
+            sources.insert(text(self.fields.source));
+            if summary.is_none() {
+                summary = Some(StorySummary { title: text(self.fields.title_exact), url: text(self.fields.url), sources: 0 });
+            }
+        }
+        Ok(summary.map(|s| StorySummary { sources: sources.len(), ..s }))
     }
 }
 

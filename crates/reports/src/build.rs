@@ -1,6 +1,6 @@
 //! Assembling a report from the index (counts, samples) and the store (stories, triage).
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Datelike, Days, FixedOffset, NaiveDate, Utc};
 use duluan_config::{ReportsConfig, Topic};
@@ -74,7 +74,7 @@ pub async fn build(
 ) -> Result<Report> {
     let span = info_span!("report", period = %period.label());
     let _enter = span.enter();
-    let builder = Builder::new(index, store, settings, period)?;
+    let builder = Builder::new(index, settings, period)?;
     let all = builder.section(&Query::default(), &Link::default()).await?;
     let mut topic_reports = Vec::with_capacity(topics.len());
     for topic in topics {
@@ -135,7 +135,6 @@ fn day_number(day: NaiveDate) -> i64 {
 
 struct Builder<'a> {
     index: &'a SearchIndex,
-    store: &'a dyn Store,
     settings: &'a Settings,
     period: Period,
     baseline: Period,
@@ -147,13 +146,12 @@ struct Builder<'a> {
 }
 
 impl<'a> Builder<'a> {
-    fn new(index: &'a SearchIndex, store: &'a dyn Store, settings: &'a Settings, period: Period) -> Result<Self> {
+    fn new(index: &'a SearchIndex, settings: &'a Settings, period: Period) -> Result<Self> {
         let baseline = period.previous();
         let back = RHYTHM_DAYS.max(u64::from(settings.spike_baseline_days));
         let history_from = period.from.checked_sub_days(Days::new(back)).unwrap_or(period.from).min(baseline.from);
         let mut builder = Builder {
             index,
-            store,
             settings,
             period,
             baseline,
@@ -198,7 +196,7 @@ impl<'a> Builder<'a> {
         let (period_terms, rising_terms) = self.rising(base, link)?;
         let sentiment = self.sentiment(base, &on, &period_terms, link)?;
         let top_sources = self.top_counts(&detail.sources, detail.total, |k| link.with("source", k));
-        let top_stories = self.stories(&detail).await?;
+        let top_stories = self.stories(&detail)?;
         let spikes = self.spikes(base, &on, link).await?;
         Ok(Section { volume, sentiment, rising_terms, top_sources, top_stories, spikes })
     }
@@ -327,23 +325,21 @@ impl<'a> Builder<'a> {
             .collect()
     }
 
-    async fn stories(&self, detail: &Aggregate) -> Result<Vec<StoryRow>> {
+    fn stories(&self, detail: &Aggregate) -> Result<Vec<StoryRow>> {
         let mut ranked: Vec<(&String, &duluan_index::StoryCount)> = detail.stories.iter().collect();
         ranked.sort_by(|a, b| {
             b.1.items.cmp(&a.1.items).then_with(|| a.1.first_ms.cmp(&b.1.first_ms)).then_with(|| a.0.cmp(b.0))
         });
         let mut rows = Vec::new();
         for (story, count) in ranked.into_iter().take(self.settings.top) {
-            let items = self.store.story_items(story, 500).await?;
-            let first = items.iter().min_by_key(|i| (i.effective_time(), i.id.clone()));
-            let sources: HashSet<&str> = items.iter().map(|i| i.source_id.as_str()).collect();
+            let summary = self.index.story_summary(story, 500)?;
             let at = |ms: i64| DateTime::from_timestamp_millis(ms).unwrap_or_default();
             rows.push(StoryRow {
                 story: story.clone(),
-                title: first.map(|i| i.title.clone()).unwrap_or_default(),
-                url: first.map(|i| i.url.clone()).unwrap_or_default(),
+                title: summary.as_ref().map(|s| s.title.clone()).unwrap_or_default(),
+                url: summary.as_ref().map(|s| s.url.clone()).unwrap_or_default(),
                 items: count.items,
-                sources: sources.len(),
+                sources: summary.map_or(0, |s| s.sources),
                 first_seen: at(count.first_ms),
                 last_seen: at(count.last_ms),
             });
@@ -397,7 +393,7 @@ impl<'a> Builder<'a> {
         for row in &mut top_sources {
             row.search = link.with("source", &row.key).dated(self, day, day);
         }
-        let mut top_stories = self.stories(&detail).await?;
+        let mut top_stories = self.stories(&detail)?;
         top_stories.truncate(5);
         let (neg, all) =
             first.iter_days().take_while(|d| *d < day).map(on).fold((0, 0), |(n, a), c| (n + c.negative, a + c.items));

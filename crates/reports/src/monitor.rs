@@ -269,7 +269,9 @@ fn top(counts: &std::collections::HashMap<String, u64>, n: usize) -> Vec<(String
 fn story_titles(index: &SearchIndex, agg: &duluan_index::Aggregate, n: usize) -> Result<Vec<(String, u64)>> {
     let mut stories = top(&agg.stories.iter().map(|(k, s)| (k.clone(), s.items)).collect(), n);
     for (story, _) in &mut stories {
-        *story = index.story_title(story)?.unwrap_or_else(|| story.clone());
+        if let Some(summary) = index.story_summary(story, 1)? {
+            *story = summary.title;
+        }
     }
     Ok(stories)
 }

@@ -146,6 +146,18 @@ fn add_links(paths: &mut serde_json::Map<String, Value>) {
         ok["links"] = json!({"GetItem": {"operationId": "item", "parameters": {"id": "$response.body#/hits/0/id"}}});
     }
     if let Some(ok) = paths
+        .get_mut("/api/reports")
+        .and_then(|p| p.get_mut("get"))
+        .and_then(|o| o.get_mut("responses"))
+        .and_then(|r| r.get_mut("200"))
+    {
+        let id = json!("$response.body#/reports/0/id");
+        ok["links"] = json!({
+            "GetReport": {"operationId": "report", "parameters": {"id": id}},
+            "DownloadReport": {"operationId": "report_file", "parameters": {"id": id, "format": "html"}}
+        });
+    }
+    if let Some(ok) = paths
         .get_mut("/api/tokens")
         .and_then(|p| p.get_mut("post"))
         .and_then(|o| o.get_mut("responses"))

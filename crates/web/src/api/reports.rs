@@ -122,7 +122,7 @@ const REPORT_CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src
 /// Download one format of a report run.
 #[utoipa::path(get, path = "/api/reports/{id}/{format}", tag = "reports",
     params(("id" = i64, Path, description = "Run id", minimum = 1),
-           ("format" = ReportFormat, Path, description = "Format")),
+           ("format" = inline(ReportFormat), Path, description = "Format")),
     responses((status = 200, description = "The report",
                 content((String = "text/html"), (String = "text/markdown"), (Object = "application/json"))),
               (status = 404, description = "No such run or format", body = ErrorBody)),

@@ -152,7 +152,8 @@ pub fn new_silence(caller: &Caller, body: NewSilenceBody, now: DateTime<Utc>) ->
     params(("id" = i64, Path, description = "Silence id")),
     responses((status = 200, description = "Ended", body = Silence),
               (status = 403, description = "Needs the lead role, or CSRF check failed", body = ErrorBody),
-              (status = 404, description = "No such silence", body = ErrorBody)),
+              (status = 404, description = "No such silence", body = ErrorBody),
+              (status = 409, description = "The silence has already ended", body = ErrorBody)),
     security(("bearer" = []), ("session" = [])))]
 pub async fn expire_silence(
     State(state): State<AppState>,
