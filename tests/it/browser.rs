@@ -167,6 +167,11 @@ impl Browser {
         panic!("never reached a URL with {part}; at {}", self.current_url().await);
     }
 
+    /// Resize the window (a tall one screenshots a whole page).
+    pub(crate) async fn resize(&self, width: u32, height: u32) {
+        self.call(reqwest::Method::POST, "/window/rect", Some(json!({"width": width, "height": height}))).await;
+    }
+
     /// A PNG of the window.
     pub(crate) async fn screenshot(&self) -> Vec<u8> {
         let v = self.call(reqwest::Method::GET, "/screenshot", None).await;

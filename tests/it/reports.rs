@@ -181,6 +181,16 @@ async fn monthly_report_finds_the_planted_spike_and_rising_term() {
     assert_eq!(landslide["baseline_count"], 0);
     assert!(landslide["search"].as_str().unwrap().contains("from=2021-12-01&to=2021-12-31"));
 
+    // Sentiment: every item has one label; shares add up; days add up to the totals.
+    let se = &r["sentiment"];
+    let labelled = ["negative", "neutral", "positive"].iter().map(|k| se[k].as_u64().unwrap()).sum::<u64>();
+    assert_eq!(labelled, month(12));
+    let shares: f64 =
+        ["negative_share", "neutral_share", "positive_share"].iter().map(|k| se[k].as_f64().unwrap()).sum();
+    assert!((shares - 1.0).abs() < 1e-9, "{shares}");
+    let negative_days: u64 = se["days"].as_array().unwrap().iter().map(|d| d["negative"].as_u64().unwrap()).sum();
+    assert_eq!(negative_days, se["negative"].as_u64().unwrap());
+
     // One spike, on the day of the fire, explained by the fire.
     let spikes = r["spikes"].as_array().unwrap();
     assert_eq!(spikes.len(), 1, "{spikes:#?}");
@@ -205,10 +215,32 @@ async fn monthly_report_finds_the_planted_spike_and_rising_term() {
     let md = d.run(&["report", "--period", "2021-12", "--format", "md"], None);
     assert!(stdout(&md).contains(&format!("[{}](", month(12))), "{}", stdout(&md));
     let html_path = d.dir.path().join("report-2021-12.html");
-    let out = d.run(&["report", "--period", "2021-12", "--lang", "en", "--out", html_path.to_str().unwrap()], None);
+    let out = d.run(
+        &[
+            "--config",
+            config.to_str().unwrap(),
+            "report",
+            "--period",
+            "2021-12",
+            "--lang",
+            "en",
+            "--out",
+            html_path.to_str().unwrap(),
+        ],
+        None,
+    );
     assert!(out.status.success(), "{}", stderr(&out));
     let html = std::fs::read_to_string(&html_path).unwrap();
     assert!(html.contains("Opinion trends 2021-12") && html.contains("<svg"));
+    for chart in [
+        "aria-label=\"Volume\"",
+        "aria-label=\"Share of coverage\"",
+        "aria-label=\"Sentiment\"",
+        "aria-label=\"Top sources\"",
+    ] {
+        assert!(html.contains(chart), "{chart} missing");
+    }
+    assert!(html.contains("<table class=\"terms\">"), "rising terms table missing");
 
     // The spike monitor, replayed at the end of that day, raises one queue alert; again, none new.
     let at = "2021-12-16T00:00:00+07:00";
@@ -242,7 +274,8 @@ async fn charts_show_in_chromium(page: &std::path::Path) {
     let b = driver.browser().await;
     b.goto(&format!("file://{}", page.display())).await;
     let charts = b.count("svg.chart").await;
-    assert!(charts >= 4, "{charts} charts");
+    // Topics overview; volume, sentiment and sources for all items; the same plus share for the topic.
+    assert_eq!(charts, 8, "{charts} charts");
     let sizes = b
         .script(
             "return Array.from(document.querySelectorAll('svg.chart')).map(s => { const r = s.getBoundingClientRect(); \
@@ -253,6 +286,8 @@ async fn charts_show_in_chromium(page: &std::path::Path) {
         let (w, h, marks) = (size[0].as_f64().unwrap(), size[1].as_f64().unwrap(), size[2].as_u64().unwrap());
         assert!(w > 200.0 && h > 50.0 && marks > 0, "chart not visible: {size}");
     }
+    let height = b.script("return document.documentElement.scrollHeight;").await.as_u64().unwrap_or(4000);
+    b.resize(1280, height.clamp(900, 12_000) as u32).await;
     let png = b.screenshot().await;
     let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("artefacts");
     std::fs::create_dir_all(&dir).unwrap();

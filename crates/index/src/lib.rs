@@ -16,7 +16,7 @@ mod writer;
 pub use schema::SCHEMA_VERSION;
 pub use search::{Facet, Hit, Query, SearchResults, Sort};
 pub use snippet::{Fragment, QueryTerms, snippet};
-pub use stats::{Aggregate, DayCounts, Sample, SampleText, StoryCount, StorySummary};
+pub use stats::{Aggregate, DayCounts, STORIES_PER_SEGMENT, Sample, SampleText, StoryCount, StorySummary};
 pub use writer::IndexWriterHandle;
 
 use std::path::{Path, PathBuf};

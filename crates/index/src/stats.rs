@@ -70,7 +70,9 @@ pub struct Aggregate {
     pub sources: HashMap<String, u64>,
     /// Language → items.
     pub langs: HashMap<String, u64>,
-    /// Story id → items and time span.
+    /// Story id → items and time span: the [`STORIES_PER_SEGMENT`] largest stories of each
+    /// index segment (exact counts for any story that is among them in every segment holding it;
+    /// enough for "top stories" lists, which are all that use them).
     pub stories: HashMap<String, StoryCount>,
 }
 
@@ -83,6 +85,8 @@ pub struct SampleText {
     pub lead: String,
     /// Language.
     pub lang: String,
+    /// Sentiment label (`negative`, `neutral`, `positive`).
+    pub sentiment: String,
     /// Published (Unix milliseconds).
     pub published_ms: i64,
 }
@@ -102,7 +106,16 @@ impl SearchIndex {
     pub fn aggregate(&self, q: &Query, utc_offset_secs: i32) -> Result<Aggregate> {
         check_length(q)?;
         let query = self.build_query(q)?;
-        let collector = AggregateCollector { offset_ms: i64::from(utc_offset_secs) * 1000 };
+        let collector = AggregateCollector { offset_ms: i64::from(utc_offset_secs) * 1000, detail: true };
+        Ok(self.reader.searcher().search(&query, &collector)?)
+    }
+
+    /// Like [`SearchIndex::aggregate`], but only the total and the days (sources, languages and
+    /// stories are left empty), which is cheaper over long ranges.
+    pub fn daily(&self, q: &Query, utc_offset_secs: i32) -> Result<Aggregate> {
+        check_length(q)?;
+        let query = self.build_query(q)?;
+        let collector = AggregateCollector { offset_ms: i64::from(utc_offset_secs) * 1000, detail: false };
         Ok(self.reader.searcher().search(&query, &collector)?)
     }
 
@@ -125,6 +138,7 @@ impl SearchIndex {
                 title: text(f.title_exact),
                 lead: text(f.lead),
                 lang: text(f.lang),
+                sentiment: text(f.sentiment),
                 published_ms: doc
                     .get_first(f.published)
                     .and_then(|v| v.as_datetime())
@@ -164,7 +178,8 @@ impl SearchIndex {
             let text = |field| doc.get_first(field).and_then(|v| v.as_str()).unwrap_or_default().to_string();
             sources.insert(text(self.fields.source));
             if summary.is_none() {
-                summary = Some(StorySummary { title: text(self.fields.title_exact), url: text(self.fields.url), sources: 0 });
+                summary =
+                    Some(StorySummary { title: text(self.fields.title_exact), url: text(self.fields.url), sources: 0 });
             }
         }
         Ok(summary.map(|s| StorySummary { sources: sources.len(), ..s }))
@@ -181,6 +196,7 @@ fn spread<T: Copy>(all: &[T], max: usize) -> Vec<T> {
 
 struct AggregateCollector {
     offset_ms: i64,
+    detail: bool,
 }
 
 /// What a segment counted, by the segment's own term ordinals.
@@ -199,15 +215,33 @@ struct AggregateSegment {
     /// Sentiment ordinal → 0 negative, 1 neutral, 2 positive.
     labels: Vec<u8>,
     sentiment: Option<StrColumn>,
+    /// Columns read only for a detailed aggregate.
     source: Option<StrColumn>,
     lang: Option<StrColumn>,
     story: Option<StrColumn>,
     total: u64,
     days: BTreeMap<i64, DayCounts>,
-    source_counts: HashMap<u64, u64>,
-    lang_counts: HashMap<u64, u64>,
-    story_counts: HashMap<u64, StoryCount>,
+    /// Items arrive roughly in time order: the current day is counted here and moved into
+    /// `days` when another day comes.
+    day: Option<(i64, DayCounts)>,
+    /// Counts by term ordinal (dense: ordinals run from 0 to the dictionary size).
+    source_counts: Vec<u64>,
+    lang_counts: Vec<u64>,
+    story_counts: Vec<StoryCount>,
 }
+
+impl AggregateSegment {
+    fn flush_day(&mut self) {
+        if let Some((day, counts)) = self.day.take() {
+            self.days.entry(day).or_default().add(&counts);
+        }
+    }
+}
+
+/// Stories kept per index segment in [`Aggregate::stories`], largest first.
+pub const STORIES_PER_SEGMENT: usize = 2000;
+
+const NO_STORY: StoryCount = StoryCount { items: 0, first_ms: i64::MAX, last_ms: i64::MIN };
 
 impl Collector for AggregateCollector {
     type Fruit = Aggregate;
@@ -220,20 +254,25 @@ impl Collector for AggregateCollector {
             Some(column) => (0..column.num_terms() as u64).map(|ord| label_code(&term(column, ord))).collect(),
             None => Vec::new(),
         };
+        let column =
+            |name: &str| -> tantivy::Result<Option<StrColumn>> { if self.detail { fast.str(name) } else { Ok(None) } };
+        let (source, lang, story) = (column("source")?, column("lang")?, column("story")?);
+        let size = |c: &Option<StrColumn>| c.as_ref().map_or(0, |c| c.num_terms());
         Ok(AggregateSegment {
             offset_ms: self.offset_ms,
             published: fast.date("published")?,
             score: fast.f64("sentiment_score")?,
             labels,
             sentiment,
-            source: fast.str("source")?,
-            lang: fast.str("lang")?,
-            story: fast.str("story")?,
+            source_counts: vec![0; size(&source)],
+            lang_counts: vec![0; size(&lang)],
+            story_counts: vec![NO_STORY; size(&story)],
+            source,
+            lang,
+            story,
             total: 0,
             days: BTreeMap::new(),
-            source_counts: HashMap::new(),
-            lang_counts: HashMap::new(),
-            story_counts: HashMap::new(),
+            day: None,
         })
     }
 
@@ -288,43 +327,57 @@ impl SegmentCollector for AggregateSegment {
         self.total += 1;
         let ms = self.published.first(doc).map(|d| d.into_timestamp_millis()).unwrap_or_default();
         let day = (ms + self.offset_ms).div_euclid(MILLIS_PER_DAY);
-        let counts = self.days.entry(day).or_default();
-        counts.items += 1;
-        counts.score_sum += self.score.first(doc).unwrap_or_default();
+        if self.day.as_ref().is_none_or(|(d, _)| *d != day) {
+            self.flush_day();
+            self.day = Some((day, DayCounts::default()));
+        }
         let label = first_ord(&self.sentiment, doc).and_then(|o| self.labels.get(o as usize).copied()).unwrap_or(1);
-        match label {
-            0 => counts.negative += 1,
-            2 => counts.positive += 1,
-            _ => counts.neutral += 1,
+        let score = self.score.first(doc).unwrap_or_default();
+        if let Some((_, counts)) = self.day.as_mut() {
+            counts.items += 1;
+            counts.score_sum += score;
+            match label {
+                0 => counts.negative += 1,
+                2 => counts.positive += 1,
+                _ => counts.neutral += 1,
+            }
         }
-        if let Some(ord) = first_ord(&self.source, doc) {
-            *self.source_counts.entry(ord).or_default() += 1;
+        if let Some(n) = first_ord(&self.source, doc).and_then(|o| self.source_counts.get_mut(o as usize)) {
+            *n += 1;
         }
-        if let Some(ord) = first_ord(&self.lang, doc) {
-            *self.lang_counts.entry(ord).or_default() += 1;
+        if let Some(n) = first_ord(&self.lang, doc).and_then(|o| self.lang_counts.get_mut(o as usize)) {
+            *n += 1;
         }
-        if let Some(ord) = first_ord(&self.story, doc) {
-            let one = StoryCount { items: 1, first_ms: ms, last_ms: ms };
-            self.story_counts.entry(ord).and_modify(|c| c.merge(&one)).or_insert(one);
+        if let Some(s) = first_ord(&self.story, doc).and_then(|o| self.story_counts.get_mut(o as usize)) {
+            s.merge(&StoryCount { items: 1, first_ms: ms, last_ms: ms });
         }
     }
 
-    fn harvest(self) -> SegmentAggregate {
-        let named = |column: &Option<StrColumn>, counts: HashMap<u64, u64>| -> HashMap<String, u64> {
-            match column {
-                Some(c) => counts.into_iter().map(|(ord, n)| (term(c, ord), n)).collect(),
-                None => HashMap::new(),
-            }
+    fn harvest(mut self) -> SegmentAggregate {
+        self.flush_day();
+        let named = |column: &Option<StrColumn>, counts: &[u64]| -> HashMap<String, u64> {
+            let Some(c) = column else { return HashMap::new() };
+            counts.iter().enumerate().filter(|(_, n)| **n > 0).map(|(ord, n)| (term(c, ord as u64), *n)).collect()
         };
         let stories = match &self.story {
-            Some(c) => self.story_counts.into_iter().map(|(ord, s)| (term(c, ord), s)).collect(),
+            Some(c) => {
+                let mut found: Vec<(usize, StoryCount)> =
+                    self.story_counts.iter().copied().enumerate().filter(|(_, s)| s.items > 0).collect();
+                // Naming a story reads the term dictionary, the costly part at a million items:
+                // only the largest stories of each segment are named.
+                if found.len() > STORIES_PER_SEGMENT {
+                    found.select_nth_unstable_by(STORIES_PER_SEGMENT, |a, b| b.1.items.cmp(&a.1.items));
+                    found.truncate(STORIES_PER_SEGMENT);
+                }
+                found.into_iter().map(|(ord, s)| (term(c, ord as u64), s)).collect()
+            }
             None => HashMap::new(),
         };
         SegmentAggregate {
             total: self.total,
+            sources: named(&self.source, &self.source_counts),
+            langs: named(&self.lang, &self.lang_counts),
             days: self.days,
-            sources: named(&self.source, self.source_counts),
-            langs: named(&self.lang, self.lang_counts),
             stories,
         }
     }

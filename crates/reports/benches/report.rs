@@ -141,7 +141,10 @@ fn main() {
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     let dir = tempfile::tempdir().unwrap();
     let store = rt
-        .block_on(duluan_store::SqlStore::connect(&format!("sqlite://{}?mode=rwc", dir.path().join("s.db").display()), 2))
+        .block_on(duluan_store::SqlStore::connect(
+            &format!("sqlite://{}?mode=rwc", dir.path().join("s.db").display()),
+            2,
+        ))
         .unwrap();
     let config = Config::defaults();
     let settings = Settings::from_config(&config.reports, "").unwrap();
@@ -151,6 +154,20 @@ fn main() {
     let t = Instant::now();
     let agg = index.aggregate(&Query { from: Some(from), to: Some(to), ..Query::default() }, 7 * 3600).unwrap();
     eprintln!("aggregate over the month: {} items in {:.2} s", agg.total, t.elapsed().as_secs_f64());
+
+    let t = Instant::now();
+    let daily = index.daily(&Query { from: Some(from), to: Some(to), ..Query::default() }, 7 * 3600).unwrap();
+    eprintln!("daily counts over the month: {} items in {:.2} s", daily.total, t.elapsed().as_secs_f64());
+    let t = Instant::now();
+    let sample =
+        index.sample(&Query { from: Some(from), to: Some(to), ..Query::default() }, settings.sample_size).unwrap();
+    eprintln!("sample of {} stored titles and leads: {:.2} s", sample.texts.len(), t.elapsed().as_secs_f64());
+    let t = Instant::now();
+    let mut counts = duluan_reports::terms::TermCounts::default();
+    for s in &sample.texts {
+        counts.add(&format!("{}\n{}", s.title, s.lead));
+    }
+    eprintln!("n-grams of the sample: {:.2} s", t.elapsed().as_secs_f64());
 
     let topics = [topic("bong-da", "bóng đá"), topic("chung-khoan", "chứng khoán"), topic("hoc-sinh", "học sinh")];
     for (label, topics) in [("no topics", &topics[..0]), ("three topics", &topics[..])] {

@@ -150,15 +150,8 @@ impl<'a> Builder<'a> {
         let baseline = period.previous();
         let back = RHYTHM_DAYS.max(u64::from(settings.spike_baseline_days));
         let history_from = period.from.checked_sub_days(Days::new(back)).unwrap_or(period.from).min(baseline.from);
-        let mut builder = Builder {
-            index,
-            settings,
-            period,
-            baseline,
-            history_from,
-            all_days: BTreeMap::new(),
-            factors: [1.0; 7],
-        };
+        let mut builder =
+            Builder { index, settings, period, baseline, history_from, all_days: BTreeMap::new(), factors: [1.0; 7] };
         builder.all_days = builder.days(&Query::default(), history_from, period.to)?.days;
         let rhythm_from = period.from.checked_sub_days(Days::new(RHYTHM_DAYS)).unwrap_or(period.from);
         let rhythm: Vec<(NaiveDate, u64)> =
@@ -176,8 +169,12 @@ impl<'a> Builder<'a> {
         Query { from: Some(start_of(from, self.settings.tz)), to: Some(start_of(to, self.settings.tz)), ..base.clone() }
     }
 
-    fn days(&self, base: &Query, from: NaiveDate, to: NaiveDate) -> Result<Aggregate> {
+    fn detail(&self, base: &Query, from: NaiveDate, to: NaiveDate) -> Result<Aggregate> {
         Ok(self.index.aggregate(&self.ranged(base, from, to), self.settings.tz.local_minus_utc())?)
+    }
+
+    fn days(&self, base: &Query, from: NaiveDate, to: NaiveDate) -> Result<Aggregate> {
+        Ok(self.index.daily(&self.ranged(base, from, to), self.settings.tz.local_minus_utc())?)
     }
 
     fn all_on(&self, day: NaiveDate) -> u64 {
@@ -190,11 +187,11 @@ impl<'a> Builder<'a> {
 
     async fn section(&self, base: &Query, link: &Link) -> Result<Section> {
         let history = self.days(base, self.history_from, self.period.to)?.days;
-        let detail = self.days(base, self.period.from, self.period.to)?;
+        let detail = self.detail(base, self.period.from, self.period.to)?;
         let on = |day: NaiveDate| history.get(&day_number(day)).copied().unwrap_or_default();
         let volume = self.volume(&detail, &on, link);
-        let (period_terms, rising_terms) = self.rising(base, link)?;
-        let sentiment = self.sentiment(base, &on, &period_terms, link)?;
+        let (period_terms, negative_terms, rising_terms) = self.rising(base, link)?;
+        let sentiment = self.sentiment(&on, &period_terms, &negative_terms, link);
         let top_sources = self.top_counts(&detail.sources, detail.total, |k| link.with("source", k));
         let top_stories = self.stories(&detail)?;
         let spikes = self.spikes(base, &on, link).await?;
@@ -227,11 +224,11 @@ impl<'a> Builder<'a> {
 
     fn sentiment(
         &self,
-        base: &Query,
         on: &dyn Fn(NaiveDate) -> DayCounts,
         period_terms: &TermCounts,
+        negative_terms: &TermCounts,
         link: &Link,
-    ) -> Result<SentimentSummary> {
+    ) -> SentimentSummary {
         let mut sum = DayCounts::default();
         let days: Vec<SentimentDay> = self
             .period
@@ -254,21 +251,10 @@ impl<'a> Builder<'a> {
             .collect();
         let (base_neg, base_all) =
             self.baseline.each_day().map(on).fold((0, 0), |(n, a), c| (n + c.negative, a + c.items));
-        let negative_query = Query { sentiment: Some("negative".into()), ..base.clone() };
         let negative_link = link.with("sentiment", "negative");
-        let negative_terms = if sum.negative > 0 {
-            let sample = self
-                .index
-                .sample(&self.ranged(&negative_query, self.period.from, self.period.to), self.settings.sample_size)?;
-            let mut counts = TermCounts::default();
-            for t in &sample.texts {
-                counts.add(&format!("{}\n{}", t.title, t.lead));
-            }
-            self.term_rows(rising_terms(&counts, period_terms, &self.settings.rising), &negative_link)
-        } else {
-            Vec::new()
-        };
-        Ok(SentimentSummary {
+        let negative_terms =
+            self.term_rows(rising_terms(negative_terms, period_terms, &self.settings.rising), &negative_link);
+        SentimentSummary {
             negative: sum.negative,
             neutral: sum.neutral,
             positive: sum.positive,
@@ -280,24 +266,39 @@ impl<'a> Builder<'a> {
             days,
             negative_terms,
             search_negative: negative_link.dated(self, self.period.from, last_day(self.period)),
-        })
-    }
-
-    fn count_terms(&self, base: &Query, from: NaiveDate, to: NaiveDate) -> Result<(TermCounts, usize, usize)> {
-        let sample = self.index.sample(&self.ranged(base, from, to), self.settings.sample_size)?;
-        let mut counts = TermCounts::default();
-        for t in &sample.texts {
-            counts.add(&format!("{}\n{}", t.title, t.lead));
         }
-        Ok((counts, sample.matched, sample.texts.len()))
     }
 
-    fn rising(&self, base: &Query, link: &Link) -> Result<(TermCounts, RisingSection)> {
-        let (period, matched, sample_size) = self.count_terms(base, self.period.from, self.period.to)?;
-        let (baseline, baseline_matched, baseline_sample_size) =
+    /// Term counts of a sample of the items in `[from, to)`: all of them, and the negative ones
+    /// alone (from the same sample); plus how many matched and how many were read.
+    fn count_terms(
+        &self,
+        base: &Query,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<(TermCounts, TermCounts, usize, usize)> {
+        let sample = self.index.sample(&self.ranged(base, from, to), self.settings.sample_size)?;
+        let (mut all, mut negative) = (TermCounts::default(), TermCounts::default());
+        let mut text = String::new();
+        for t in &sample.texts {
+            text.clear();
+            text.push_str(&t.title);
+            text.push('\n');
+            text.push_str(&t.lead);
+            all.add(&text);
+            if t.sentiment == "negative" {
+                negative.add(&text);
+            }
+        }
+        Ok((all, negative, sample.matched, sample.texts.len()))
+    }
+
+    fn rising(&self, base: &Query, link: &Link) -> Result<(TermCounts, TermCounts, RisingSection)> {
+        let (period, negative, matched, sample_size) = self.count_terms(base, self.period.from, self.period.to)?;
+        let (baseline, _, baseline_matched, baseline_sample_size) =
             self.count_terms(base, self.baseline.from, self.baseline.to)?;
         let terms = self.term_rows(rising_terms(&period, &baseline, &self.settings.rising), link);
-        Ok((period, RisingSection { matched, sample_size, baseline_matched, baseline_sample_size, terms }))
+        Ok((period, negative, RisingSection { matched, sample_size, baseline_matched, baseline_sample_size, terms }))
     }
 
     fn term_rows(&self, terms: Vec<crate::terms::RisingTerm>, link: &Link) -> Vec<TermRow> {
@@ -378,9 +379,9 @@ impl<'a> Builder<'a> {
         check: crate::stats::SpikeCheck,
     ) -> Result<Spike> {
         let next = day.succ_opt().unwrap_or(day);
-        let detail = self.days(base, day, next)?;
-        let (today, _, _) = self.count_terms(base, day, next)?;
-        let (before, _, _) = self.count_terms(base, first, day)?;
+        let detail = self.detail(base, day, next)?;
+        let (today, ..) = self.count_terms(base, day, next)?;
+        let (before, ..) = self.count_terms(base, first, day)?;
         let top_terms = rising_terms(&today, &before, &self.settings.rising)
             .into_iter()
             .take(10)

@@ -201,8 +201,15 @@ fn check_topic(
         Ok(index.aggregate(&range(from, to), settings.tz.local_minus_utc())?)
     };
     let starts: Vec<DateTime<Utc>> = (0..=window.baseline).map(|i| now - window.length * (i as i32 + 1)).collect();
-    let counts: Vec<duluan_index::Aggregate> =
-        starts.iter().map(|s| count(*s, *s + window.length)).collect::<Result<_>>()?;
+    // Only the current window needs sources and stories; the baseline windows need totals.
+    let daily = |from: DateTime<Utc>, to: DateTime<Utc>| -> Result<duluan_index::Aggregate> {
+        Ok(index.daily(&range(from, to), settings.tz.local_minus_utc())?)
+    };
+    let counts: Vec<duluan_index::Aggregate> = starts
+        .iter()
+        .enumerate()
+        .map(|(i, s)| if i == 0 { count(*s, *s + window.length) } else { daily(*s, *s + window.length) })
+        .collect::<Result<_>>()?;
     let factors = if window.weekday_adjust { rhythm(index, settings, now)? } else { [1.0; 7] };
     let factor = |start: DateTime<Utc>| {
         let mid = (start + window.length / 2).with_timezone(&settings.tz);
@@ -245,8 +252,8 @@ fn check_topic(
 /// Weekday factors of all items over the eight weeks before `now`.
 fn rhythm(index: &SearchIndex, settings: &Settings, now: DateTime<Utc>) -> Result<[f64; 7]> {
     let from = now - Duration::days(56);
-    let agg = index
-        .aggregate(&Query { from: Some(from), to: Some(now), ..Query::default() }, settings.tz.local_minus_utc())?;
+    let agg =
+        index.daily(&Query { from: Some(from), to: Some(now), ..Query::default() }, settings.tz.local_minus_utc())?;
     let days: Vec<(chrono::NaiveDate, u64)> = agg
         .days
         .iter()

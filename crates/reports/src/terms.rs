@@ -1,10 +1,11 @@
 //! Rising terms: syllable n-grams (1–3, stopwords removed) counted by the number of documents
 //! they occur in, compared between the period and its baseline with the log-likelihood ratio.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
+use duluan_text::normalize_token_into;
 use duluan_text::stopwords::is_stopword_exact;
-use duluan_text::{Analysis, View};
+use rustc_hash::FxHashMap;
 use serde::Serialize;
 
 use crate::stats::{log_likelihood, share};
@@ -12,62 +13,143 @@ use crate::stats::{log_likelihood, share};
 /// Longest n-gram counted, in syllables.
 pub const MAX_GRAM: usize = 3;
 
+/// An n-gram as token ids, unused places `NONE`.
+type Gram = [u32; MAX_GRAM];
+const NONE: u32 = u32::MAX;
+
 /// Document frequencies of n-grams over a set of texts.
+///
+/// Tokens are interned (each distinct normalised syllable gets a number once) and n-grams are
+/// counted as arrays of those numbers, so counting allocates nothing per occurrence; n-grams
+/// become strings only when they are read out. Whole-phrase stopwords (`bao giờ`) are dropped
+/// then too, for the few n-grams frequent enough to be read out.
 #[derive(Debug, Clone, Default)]
 pub struct TermCounts {
     /// Documents counted.
     pub docs: u64,
-    /// N-gram (exact view: lower case, canonical tones, single spaces) → documents containing it.
-    pub counts: HashMap<String, u64>,
+    // Fx hashing: these maps see every token and n-gram of every sampled document, and their
+    // keys are our own token ids and normalised syllables, not attacker-chosen keys of a server.
+    ids: FxHashMap<String, u32>,
+    words: Vec<String>,
+    stop: Vec<bool>,
+    counts: FxHashMap<Gram, u64>,
+    doc_grams: Vec<Gram>,
+    buf: String,
 }
 
 impl TermCounts {
-    /// Count one document (title and lead, or any text).
-    pub fn add(&mut self, text: &str) {
-        self.docs += 1;
-        for gram in document_grams(text) {
-            *self.counts.entry(gram).or_default() += 1;
+    /// Counts given directly (`"khẩu trang"` → documents), for tests and tools.
+    pub fn from_counts(docs: u64, counts: &[(&str, u64)]) -> TermCounts {
+        let mut c = TermCounts { docs, ..TermCounts::default() };
+        for (term, n) in counts {
+            let mut gram = [NONE; MAX_GRAM];
+            for (slot, word) in gram.iter_mut().zip(term.split(' ')) {
+                *slot = c.intern(word);
+            }
+            c.counts.insert(gram, *n);
         }
+        c
     }
 
-    /// Documents containing `gram`.
+    fn intern(&mut self, word: &str) -> u32 {
+        if let Some(&id) = self.ids.get(word) {
+            return id;
+        }
+        let id = u32::try_from(self.words.len()).unwrap_or(NONE - 1);
+        self.ids.insert(word.to_string(), id);
+        self.words.push(word.to_string());
+        self.stop.push(is_stopword_exact(word));
+        id
+    }
+
+    /// Count one document (title and lead, or any text). N-grams never cross sentence
+    /// punctuation, never start or end with a stopword; tokens without a letter (numbers,
+    /// dates) break them.
+    pub fn add(&mut self, text: &str) {
+        self.docs += 1;
+        let mut grams = std::mem::take(&mut self.doc_grams);
+        grams.clear();
+        let mut run: Vec<u32> = Vec::with_capacity(64);
+        let mut last_end = 0;
+        for (start, end) in duluan_text::tokens(text) {
+            if breaks(text, last_end, start) {
+                self.flush_run(&mut run, &mut grams);
+            }
+            last_end = end;
+            let token = &text[start..end];
+            if !token.chars().any(char::is_alphabetic) {
+                self.flush_run(&mut run, &mut grams);
+                continue;
+            }
+            let mut buf = std::mem::take(&mut self.buf);
+            buf.clear();
+            normalize_token_into(token, &mut buf);
+            let id = self.intern(&buf);
+            self.buf = buf;
+            run.push(id);
+        }
+        self.flush_run(&mut run, &mut grams);
+        grams.sort_unstable();
+        grams.dedup();
+        for g in &grams {
+            *self.counts.entry(*g).or_default() += 1;
+        }
+        self.doc_grams = grams;
+    }
+
+    /// Every n-gram of a run of tokens that neither starts nor ends with a stopword.
+    fn flush_run(&self, run: &mut Vec<u32>, grams: &mut Vec<Gram>) {
+        for end in 0..run.len() {
+            if self.stop[run[end] as usize] {
+                continue;
+            }
+            for n in 1..=MAX_GRAM.min(end + 1) {
+                let first = end + 1 - n;
+                if self.stop[run[first] as usize] {
+                    continue;
+                }
+                let mut gram = [NONE; MAX_GRAM];
+                gram[..n].copy_from_slice(&run[first..=end]);
+                grams.push(gram);
+            }
+        }
+        run.clear();
+    }
+
+    fn text(&self, gram: &Gram) -> String {
+        let words: Vec<&str> =
+            gram.iter().take_while(|&&id| id != NONE).map(|&id| self.words[id as usize].as_str()).collect();
+        words.join(" ")
+    }
+
+    /// Documents containing `gram` (an n-gram in the exact view, words separated by spaces).
     pub fn get(&self, gram: &str) -> u64 {
-        self.counts.get(gram).copied().unwrap_or(0)
+        let mut key = [NONE; MAX_GRAM];
+        for (i, word) in gram.split(' ').enumerate() {
+            match (key.get_mut(i), self.ids.get(word)) {
+                (Some(slot), Some(&id)) => *slot = id,
+                _ => return 0,
+            }
+        }
+        self.counts.get(&key).copied().unwrap_or(0)
+    }
+
+    /// N-grams in at least `min_count` documents, as text, without whole-phrase stopwords.
+    pub fn frequent(&self, min_count: u64) -> Vec<(String, u64)> {
+        self.counts
+            .iter()
+            .filter(|(_, n)| **n >= min_count)
+            .map(|(g, n)| (self.text(g), *n))
+            .filter(|(t, _)| !is_stopword_exact(t))
+            .collect()
     }
 }
 
-/// The distinct n-grams of one text. N-grams never cross sentence punctuation, never start or
-/// end with a stopword, and are not stopwords themselves; tokens without a letter (numbers,
-/// dates) are left out.
+/// The distinct n-grams of one text (see [`TermCounts::add`]).
 pub fn document_grams(text: &str) -> HashSet<String> {
-    let analysis = Analysis::new(text);
-    let mut grams = HashSet::new();
-    let mut run_start = 0;
-    for i in 0..analysis.len() {
-        if i > 0 && breaks(text, analysis.spans[i - 1].1, analysis.spans[i].0) {
-            run_start = i;
-        }
-        let token = analysis.token(View::Exact, i);
-        if !token.chars().any(char::is_alphabetic) {
-            run_start = i + 1;
-            continue;
-        }
-        // Every n-gram ending at token i, within the current run.
-        for n in 1..=MAX_GRAM {
-            if n > i + 1 - run_start {
-                break;
-            }
-            let first = i + 1 - n;
-            if is_stopword_exact(analysis.token(View::Exact, first)) || is_stopword_exact(token) {
-                continue;
-            }
-            let gram = (first..=i).map(|j| analysis.token(View::Exact, j)).collect::<Vec<_>>().join(" ");
-            if !is_stopword_exact(&gram) {
-                grams.insert(gram);
-            }
-        }
-    }
-    grams
+    let mut c = TermCounts::default();
+    c.add(text);
+    c.frequent(1).into_iter().map(|(t, _)| t).collect()
 }
 
 /// Whether the text between two tokens ends a phrase.
@@ -114,18 +196,17 @@ impl Default for RisingRule {
 /// (`khẩu` and `trang` are shown as `khẩu trang`).
 pub fn rising_terms(period: &TermCounts, baseline: &TermCounts, rule: &RisingRule) -> Vec<RisingTerm> {
     let mut rising: Vec<RisingTerm> = period
-        .counts
-        .iter()
-        .filter(|(_, count)| **count >= rule.min_count)
-        .filter_map(|(term, &count)| {
-            let baseline_count = baseline.get(term);
+        .frequent(rule.min_count)
+        .into_iter()
+        .filter_map(|(term, count)| {
+            let baseline_count = baseline.get(&term);
             let (s, bs) = (share(count, period.docs), share(baseline_count, baseline.docs));
             if s <= bs {
                 return None;
             }
             let llr = log_likelihood(count, period.docs, baseline_count, baseline.docs);
-            (llr >= rule.min_llr).then(|| RisingTerm {
-                term: term.clone(),
+            (llr >= rule.min_llr).then_some(RisingTerm {
+                term,
                 count,
                 baseline_count,
                 share: s,
@@ -189,7 +270,7 @@ mod tests {
     }
 
     fn counts(docs: u64, terms: &[(&str, u64)]) -> TermCounts {
-        TermCounts { docs, counts: terms.iter().map(|(t, n)| (t.to_string(), *n)).collect() }
+        TermCounts::from_counts(docs, terms)
     }
 
     #[test]

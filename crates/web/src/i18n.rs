@@ -487,6 +487,8 @@ pub fn label(tr: &Tr, key: &str) -> &'static str {
 const TEXT: &[(&str, &str, &str)] = &[
     ("nav_silences", "Tạm tắt", "Silences"),
     ("nav_reports", "Báo cáo", "Reports"),
+    ("nav_dashboard", "Tổng quan", "Dashboard"),
+    ("dashboard_title", "Tổng quan tuần này", "This week"),
     ("reports_title", "Báo cáo định kỳ", "Scheduled reports"),
     (
         "reports_none",

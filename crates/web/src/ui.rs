@@ -10,7 +10,7 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use chrono::Utc;
+use chrono::{Datelike, Utc};
 use duluan_model::{AlertState, Field, ReasonCode, Role, User, Verdict};
 use serde::Deserialize;
 
@@ -42,6 +42,7 @@ pub(crate) fn routes() -> axum::Router<AppState> {
         .route("/items/{id}", get(item_page))
         .route("/sources", get(sources_page))
         .route("/reports", get(reports_page))
+        .route("/dashboard", get(dashboard_page))
 }
 
 async fn stylesheet() -> Response {
@@ -920,4 +921,51 @@ async fn reports_page(State(state): State<AppState>, visitor: Visitor, Query(for
         })
         .collect();
     render(ReportsPage { page: visitor.page("reports"), rows, next })
+}
+
+#[derive(Template)]
+#[template(path = "dashboard.html")]
+struct DashboardPage {
+    page: PageBase,
+    body: String,
+}
+
+/// The current week so far, for all items and every topic, with the report's charts and spike
+/// markers.
+async fn dashboard_page(State(state): State<AppState>, visitor: Visitor) -> Response {
+    let tr = visitor.tr;
+    let config = state.config.clone();
+    let mut settings = match duluan_reports::Settings::from_config(&config.reports, &config.server.public_url) {
+        Ok(s) => s,
+        Err(e) => return error_page(tr, Some(&visitor.caller), ApiError::internal(e)),
+    };
+    settings.lang = tr.code.to_string();
+    // A page view, not a report of record: a smaller sample keeps it quick on large indexes.
+    settings.sample_size = settings.sample_size.min(10_000);
+    let now = Utc::now();
+    let today = now.with_timezone(&settings.tz).date_naive();
+    let monday = today - chrono::Days::new(u64::from(today.weekday().num_days_from_monday()));
+    let period = match duluan_reports::Period::days(monday, today) {
+        Ok(p) => p,
+        Err(e) => return error_page(tr, Some(&visitor.caller), ApiError::internal(e)),
+    };
+    let (index, store) = (state.index.clone(), state.store.clone());
+    let built = tokio::task::spawn_blocking(move || {
+        tokio::runtime::Handle::current().block_on(duluan_reports::build(
+            &index,
+            store.as_ref(),
+            &settings,
+            &config.reports.topic,
+            period,
+            now,
+        ))
+    })
+    .await;
+    match built {
+        Ok(Ok(report)) => {
+            render(DashboardPage { page: visitor.page("dashboard"), body: duluan_reports::render::body(&report) })
+        }
+        Ok(Err(e)) => error_page(tr, Some(&visitor.caller), ApiError::internal(e)),
+        Err(e) => error_page(tr, Some(&visitor.caller), ApiError::internal(e)),
+    }
 }

@@ -17,10 +17,13 @@ td.n,th.n{text-align:right}a{color:#1b4f8a;text-decoration:none}a:hover{text-dec
 @media print{body{margin:0;max-width:none}a{color:inherit}h2{break-before:page}h2:first-of-type{break-before:auto}\
 .chart,table{break-inside:avoid}}";
 
+/// The stylesheet of the report page (also served to the dashboard by the web UI).
+pub fn stylesheet() -> &'static str {
+    STYLE
+}
+
 /// The report as a self-contained HTML page.
 pub fn html(report: &Report) -> String {
-    let w = |k| word(&report.lang, k);
-    let p = &report.period;
     let mut out = String::with_capacity(64 * 1024);
     let _ = write!(
         out,
@@ -28,6 +31,17 @@ pub fn html(report: &Report) -> String {
         esc(&report.lang),
         esc(&report.title)
     );
+    out.push_str(&body(report));
+    out.push_str("</body></html>");
+    out
+}
+
+/// The report's content without page, head or style: for embedding in another page. Every
+/// piece of crawled text in it is escaped.
+pub fn body(report: &Report) -> String {
+    let w = |k| word(&report.lang, k);
+    let p = &report.period;
+    let mut out = String::with_capacity(64 * 1024);
     let _ = write!(
         out,
         "<h1>{}</h1><p class=\"muted\">{}: {} – {} ({}); {} {} – {}. {}: {}</p>",
@@ -55,7 +69,6 @@ pub fn html(report: &Report) -> String {
         section(&mut out, &report.lang, &topic.section, true);
     }
     triage(&mut out, report);
-    out.push_str("</body></html>");
     out
 }
 

@@ -6,7 +6,7 @@ mod markdown;
 mod svg;
 mod words;
 
-pub use html::html;
+pub use html::{body, html, stylesheet};
 pub use markdown::markdown;
 
 use crate::Report;
