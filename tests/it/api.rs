@@ -240,6 +240,76 @@ async fn auth_csrf_roles_and_login_throttle() {
     a.harness.close().await;
 }
 
+/// Hostile input 24: every role tries every operation the document says it may not do; each
+/// try is refused with 403 before the handler runs and lands in the audit log.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_role_is_refused_what_it_may_not_do_and_each_refusal_is_audited() {
+    let a = api(|_| {}).await;
+    let admin = a.user("admin", Role::Admin).await;
+    let id = a.first_alert(&admin).await;
+    let mut tokens = Vec::new();
+    for role in [Role::Viewer, Role::Collaborator, Role::Lead] {
+        tokens.push((role, a.user(&format!("nguoi-{role}"), role).await));
+    }
+    let doc: Value = a.http.get(a.url("/api/openapi.json")).send().await.unwrap().json().await.unwrap();
+    let mut tries = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let secured = op["security"]
+                .as_array()
+                .is_some_and(|s| s.iter().any(|r| r.as_object().is_some_and(|o| !o.is_empty())));
+            let role = op["x-duluan-role"].as_str();
+            assert_eq!(secured, role.is_some(), "{method} {path}: secured operations state their role, others none");
+            let Some(needed) = role.map(|r| r.parse::<Role>().unwrap()) else { continue };
+            for (role, token) in tokens.iter().filter(|(r, _)| *r < needed) {
+                let concrete = path.replace("{id}", &id.to_string()).replace("{format}", "html");
+                let req = match method.as_str() {
+                    "get" => a.http.get(a.url(&concrete)),
+                    "post" => a.http.post(a.url(&concrete)).json(&json!({"to": "admin", "action": "close"})),
+                    "delete" => a.http.delete(a.url(&concrete)),
+                    other => panic!("unexpected method {other}"),
+                };
+                let resp = req.bearer_auth(token).send().await.unwrap();
+                assert_eq!(resp.status(), 403, "{role} {method} {path}");
+                let body: Value = resp.json().await.unwrap();
+                assert_eq!(body["error"]["code"], "forbidden", "{role} {method} {path}");
+                tries.push((format!("nguoi-{role}"), format!("{} {concrete}:", method.to_uppercase())));
+            }
+        }
+    }
+    assert!(tries.len() >= 24, "only {} refused tries", tries.len());
+    let mut logged = Vec::new();
+    let mut cursor = String::new();
+    loop {
+        let page: Value = a
+            .http
+            .get(a.url(&format!("/api/audit?action=denied&limit=20{cursor}")))
+            .bearer_auth(&admin)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        logged.extend(page["entries"].as_array().unwrap().iter().cloned());
+        match page["next"].as_str() {
+            Some(next) => cursor = format!("&cursor={next}"),
+            None => break,
+        }
+    }
+    assert_eq!(logged.len(), tries.len(), "one audit entry per refusal");
+    for (who, what) in &tries {
+        let found = logged.iter().any(|e| e["who"] == who.as_str() && e["detail"].as_str().unwrap().starts_with(what));
+        assert!(found, "no audit entry for {who} {what}");
+    }
+    // Refusals of alert actions are also on the alert's own trail.
+    let detail: Value =
+        a.http.get(a.url(&format!("/api/alerts/{id}"))).bearer_auth(&admin).send().await.unwrap().json().await.unwrap();
+    let on_alert = detail["audit"].as_array().unwrap().iter().filter(|e| e["action"] == "denied").count();
+    assert!(on_alert >= 12, "{on_alert} refusals on the alert's trail");
+    a.harness.close().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn malformed_and_oversized_requests_get_4xx_with_the_error_body() {
     let a = api(|c| c.server.max_body_bytes = 4096).await;

@@ -307,3 +307,16 @@ pub struct AuditEvent {
     /// Extra detail (reason, note, item id).
     pub detail: Option<String>,
 }
+
+/// An audit event with its place in the whole log (for the log of every action, refused ones
+/// included).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct AuditEntry {
+    /// Position in the log; newer entries have larger ids.
+    pub id: i64,
+    /// The alert it concerns, if any.
+    pub alert_id: Option<i64>,
+    /// The event.
+    #[serde(flatten)]
+    pub event: AuditEvent,
+}

@@ -12,8 +12,8 @@ mod source;
 mod user;
 
 pub use alert::{
-    Alert, AlertLabels, AlertState, AuditEvent, Notification, NotificationState, Priority, ReasonCode, Silence,
-    SilenceMatchers, Verdict,
+    Alert, AlertLabels, AlertState, AuditEntry, AuditEvent, Notification, NotificationState, Priority, ReasonCode,
+    Silence, SilenceMatchers, Verdict,
 };
 pub use ids::{ItemId, StoryId, content_hash, item_id_for_url};
 pub use item::{Field, Flag, Item, Label, Sentiment, SentimentTerm, Severity, Span};

@@ -279,6 +279,7 @@ impl Crawler {
             team: self.pipeline.config.alerts.default_team.clone(),
             title: format!("Nguồn tin có vấn đề: {}", source.display_name()),
             detail,
+            once: false,
         };
         let (id, new) = self.pipeline.store.raise_system_alert(&alert, now).await?;
         if new {

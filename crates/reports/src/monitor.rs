@@ -139,6 +139,7 @@ pub async fn raise(
             team: team.to_string(),
             title: f.title(&settings.lang),
             detail: f.detail(),
+            once: true,
         };
         let (id, new) = store.raise_system_alert(&alert, now).await?;
         tracing::info!(alert = id, new, topic = %f.topic, window = %f.window, observed = f.check.observed, "spike");

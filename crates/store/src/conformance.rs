@@ -8,8 +8,8 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use duluan_model::{
-    AlertLabels, AlertState, Field, Flag, Item, Label, NotificationState, Priority, ReasonCode, Role, Sentiment,
-    Severity, SilenceMatchers, Span, Verdict,
+    AlertLabels, AlertState, AuditEvent, Field, Flag, Item, Label, NotificationState, Priority, ReasonCode, Role,
+    Sentiment, Severity, SilenceMatchers, Span, Verdict,
 };
 
 use crate::{
@@ -77,6 +77,7 @@ pub async fn run_all(new_store: impl AsyncFn() -> Arc<dyn Store>) {
     triage_leases_and_verdicts(new_store().await.as_ref()).await;
     concurrent_claims_have_one_winner(new_store().await).await;
     accounts_tokens_sessions(new_store().await.as_ref()).await;
+    audit_log_pages_and_filters(new_store().await.as_ref()).await;
     system_alerts_group_by_key(new_store().await.as_ref()).await;
     source_state_records_polls(new_store().await.as_ref()).await;
     silences_mute_and_end(new_store().await.as_ref()).await;
@@ -335,6 +336,30 @@ pub async fn accounts_tokens_sessions(store: &dyn Store) {
     assert_eq!(store.users().await.expect("users").len(), 1);
 }
 
+/// The whole audit log pages newest first and filters by action; alert-less events are in it.
+pub async fn audit_log_pages_and_filters(store: &dyn Store) {
+    let event = |action: &str, who: &str| AuditEvent {
+        who: who.into(),
+        at: t0(),
+        action: action.into(),
+        before: None,
+        after: None,
+        detail: Some(format!("{action} by {who}")),
+    };
+    store.audit_event(None, &event("denied", "xem")).await.expect("audit");
+    store.audit_event(Some(7), &event("claim", "lan")).await.expect("audit");
+    store.audit_event(None, &event("denied", "lan")).await.expect("audit");
+    let all = store.audit_log(None, None, 10).await.expect("log");
+    assert_eq!(all.iter().map(|e| e.event.who.as_str()).collect::<Vec<_>>(), ["lan", "lan", "xem"]);
+    assert_eq!((all[1].alert_id, all[0].alert_id), (Some(7), None));
+    let page = store.audit_log(Some(all[0].id), None, 1).await.expect("page");
+    assert_eq!(page.len(), 1);
+    assert_eq!(page[0].id, all[1].id);
+    let denied = store.audit_log(None, Some("denied"), 10).await.expect("filter");
+    assert_eq!(denied.iter().map(|e| e.event.who.as_str()).collect::<Vec<_>>(), ["lan", "xem"]);
+    assert!(store.audit_log(Some(all[2].id), None, 10).await.expect("end").is_empty());
+}
+
 /// Polls are counted; errors build a streak; success resets it and keeps validators.
 pub async fn source_state_records_polls(store: &dyn Store) {
     let ok = PollRecord {
@@ -362,7 +387,8 @@ pub async fn source_state_records_polls(store: &dyn Store) {
     assert_eq!(store.source_state("unknown").await.expect("default").polls, 0);
 }
 
-/// Source-health and spike alerts join their open alert; a new one follows once it is decided.
+/// Source-health alerts join their open alert and a new one follows once it is decided; a spike
+/// stays one alert per window.
 pub async fn system_alerts_group_by_key(store: &dyn Store) {
     let alert = SystemAlert {
         kind: "source_health".into(),
@@ -371,6 +397,7 @@ pub async fn system_alerts_group_by_key(store: &dyn Store) {
         team: "chung".into(),
         title: "Nguồn vnexpress lỗi 3 lần liên tiếp".into(),
         detail: "http status 503".into(),
+        once: false,
     };
     let (id, new) = store.raise_system_alert(&alert, t0()).await.expect("raise");
     assert!(new);
@@ -382,6 +409,20 @@ pub async fn system_alerts_group_by_key(store: &dyn Store) {
     store.verdict(id, "lan", Verdict::Dismissed, ReasonCode::OutOfScope, None, t0()).await.expect("verdict");
     let (third, new) = store.raise_system_alert(&alert, t0() + Duration::hours(2)).await.expect("raise after verdict");
     assert!(new && third != id);
+    // A spike is one alert per window for good: after its verdict, sightings join it.
+    let spike = SystemAlert {
+        kind: "spike".into(),
+        key: "spike:all:news:2021-12-24".into(),
+        title: "Đột biến".into(),
+        once: true,
+        ..alert
+    };
+    let (sid, _) = store.raise_system_alert(&spike, t0()).await.expect("spike");
+    store.claim(sid, "lan", t0(), t0() + Duration::minutes(30)).await.expect("claim");
+    store.verdict(sid, "lan", Verdict::Dismissed, ReasonCode::OutOfScope, None, t0()).await.expect("verdict");
+    let (again, new) = store.raise_system_alert(&spike, t0() + Duration::hours(1)).await.expect("spike again");
+    assert_eq!((again, new), (sid, false));
+    assert_eq!(store.alert(sid).await.expect("get").expect("exists").state, AlertState::Dismissed);
 }
 
 fn listing(muted: Muted, now: DateTime<Utc>) -> AlertFilter {

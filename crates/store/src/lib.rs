@@ -19,8 +19,8 @@ pub use types::*;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use duluan_model::{
-    Alert, AlertState, AuditEvent, Item, Notification, NotificationState, Priority, ReasonCode, Role, Silence, User,
-    Verdict,
+    Alert, AlertState, AuditEntry, AuditEvent, Item, Notification, NotificationState, Priority, ReasonCode, Role,
+    Silence, User, Verdict,
 };
 
 /// Errors from the store.
@@ -329,6 +329,10 @@ pub trait Store: Send + Sync + std::fmt::Debug {
 
     /// Append an audit event not tied to an alert (e.g. a refused action).
     async fn audit_event(&self, alert_id: Option<i64>, event: &AuditEvent) -> Result<()>;
+
+    /// The whole audit log, newest first: entries with ids below `before` (all when `None`),
+    /// only those with `action` when given, at most `limit`.
+    async fn audit_log(&self, before: Option<i64>, action: Option<&str>, limit: u32) -> Result<Vec<AuditEntry>>;
 
     /// Whether the database answers.
     async fn ping(&self) -> Result<()>;

@@ -6,8 +6,8 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
 use duluan_model::{
-    Alert, AlertState, AuditEvent, Item, Notification, NotificationState, Priority, ReasonCode, Role, Sentiment,
-    Severity, Silence, User, Verdict,
+    Alert, AlertState, AuditEntry, AuditEvent, Item, Notification, NotificationState, Priority, ReasonCode, Role,
+    Sentiment, Severity, Silence, User, Verdict,
 };
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, AssertSqlSafe, Row};
@@ -245,6 +245,17 @@ fn bands(simhash: u64) -> [i64; 4] {
 }
 
 type Tx<'a> = sqlx::Transaction<'a, sqlx::Any>;
+
+fn audit_from_row(r: &AnyRow) -> Result<AuditEvent> {
+    Ok(AuditEvent {
+        who: r.try_get("who")?,
+        at: from_millis(r.try_get("at")?),
+        action: r.try_get("action")?,
+        before: r.try_get("before_state")?,
+        after: r.try_get("after_state")?,
+        detail: r.try_get("detail")?,
+    })
+}
 
 async fn audit_in(tx: &mut Tx<'_>, alert_id: Option<i64>, e: &AuditEvent) -> Result<()> {
     sqlx::query("INSERT INTO audit (alert_id, who, at, action, before_state, after_state, detail) VALUES ($1, $2, $3, $4, $5, $6, $7)")
@@ -977,18 +988,7 @@ impl Store for SqlStore {
         .bind(alert_id)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(AuditEvent {
-                    who: r.try_get("who")?,
-                    at: from_millis(r.try_get("at")?),
-                    action: r.try_get("action")?,
-                    before: r.try_get("before_state")?,
-                    after: r.try_get("after_state")?,
-                    detail: r.try_get("detail")?,
-                })
-            })
-            .collect()
+        rows.iter().map(audit_from_row).collect()
     }
 
     async fn claim(&self, id: i64, user: &str, now: DateTime<Utc>, lease_until: DateTime<Utc>) -> Result<Alert> {
@@ -1659,10 +1659,12 @@ impl Store for SqlStore {
         let _guard = self.write_guard().await;
         let mut tx = self.write_tx().await?;
         let open = sqlx::query(
-            "SELECT id, state FROM alerts WHERE rule_id = $1 AND story_id = $2 AND state IN ('new', 'claimed') ORDER BY id DESC LIMIT 1",
+            "SELECT id, state FROM alerts WHERE rule_id = $1 AND story_id = $2 \
+             AND ($3 = 1 OR state IN ('new', 'claimed')) ORDER BY id DESC LIMIT 1",
         )
         .bind(&alert.kind)
         .bind(&alert.key)
+        .bind(i64::from(alert.once))
         .fetch_optional(&mut *tx)
         .await?;
         let result = match open {
@@ -1911,6 +1913,24 @@ impl Store for SqlStore {
         audit_in(&mut tx, alert_id, event).await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    async fn audit_log(&self, before: Option<i64>, action: Option<&str>, limit: u32) -> Result<Vec<AuditEntry>> {
+        // The optional filters are bound as values and compared in SQL, so the statement is fixed.
+        let rows = sqlx::query(
+            "SELECT id, alert_id, who, at, action, before_state, after_state, detail FROM audit \
+             WHERE ($1 < 0 OR id < $1) AND ($2 = '' OR action = $2) ORDER BY id DESC LIMIT $3",
+        )
+        .bind(before.unwrap_or(-1))
+        .bind(action.unwrap_or(""))
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(AuditEntry { id: r.try_get("id")?, alert_id: r.try_get("alert_id")?, event: audit_from_row(r)? })
+            })
+            .collect()
     }
 
     async fn ping(&self) -> Result<()> {

@@ -250,6 +250,10 @@ pub struct SystemAlert {
     pub title: String,
     /// Explanation recorded in the audit trail.
     pub detail: String,
+    /// One alert per key for good: a decided alert takes later sightings (in its audit trail)
+    /// instead of a new alert being raised. Spikes are keyed by their window, so a spike that was
+    /// dismissed stays dismissed; a source that breaks again after a verdict raises anew.
+    pub once: bool,
 }
 
 /// Whether a listing shows alerts muted by a live silence.

@@ -19,10 +19,12 @@ use crate::auth::{CSRF_HEADER, Caller, new_secret, secret_hash};
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
 
+mod audit;
 mod reports;
 mod silences;
 mod triage;
 
+pub use audit::*;
 pub use reports::*;
 pub use silences::*;
 pub use triage::*;
@@ -466,7 +468,7 @@ impl Action {
 /// Most characters kept of a verdict note.
 const MAX_NOTE: usize = 4000;
 
-/// Perform a triage action with role, team and CSRF checks; refused attempts are audited.
+/// Perform a triage action with role, team and CSRF checks.
 pub async fn triage(
     state: &AppState,
     caller: &Caller,
@@ -476,19 +478,8 @@ pub async fn triage(
 ) -> Result<Alert, ApiError> {
     caller.check_csrf(csrf)?;
     let alert = visible_alert(state, caller, id).await?;
-    let needed = action.needs();
-    if let Err(e) = caller.require(needed) {
-        let event = AuditEvent {
-            who: caller.user.name.clone(),
-            at: Utc::now(),
-            action: "denied".into(),
-            before: Some(alert.state.as_str().into()),
-            after: None,
-            detail: Some(format!("{action:?} needs the {needed} role")),
-        };
-        state.store.audit_event(Some(id), &event).await?;
-        return Err(e);
-    }
+    // The access guard audits the refusal.
+    caller.require(action.needs())?;
     let now = Utc::now();
     let lease_until = now + chrono::Duration::minutes(state.config.alerts.lease_minutes);
     let user = &caller.user.name;

@@ -125,6 +125,10 @@ pub fn cookie<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
 
 /// Resolve the caller from a Bearer token or the session cookie; `None` if neither is valid.
 pub async fn identify(parts: &Parts, state: &AppState) -> Result<Option<Caller>, ApiError> {
+    // The access guard already looked the caller up for this request.
+    if let Some(caller) = parts.extensions.get::<Caller>() {
+        return Ok(Some(caller.clone()));
+    }
     let now = Utc::now();
     if let Some(value) = parts.headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) {
         let Some(token) = value.strip_prefix("Bearer ").map(str::trim) else {

@@ -19,6 +19,10 @@ pub struct ApiError {
     pub retry_after: Option<u64>,
 }
 
+/// Why a request was refused (403), attached to the response for the audit log.
+#[derive(Debug, Clone)]
+pub struct Refusal(pub String);
+
 /// The body of every error response.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ErrorBody {
@@ -110,6 +114,9 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = Json(ErrorBody { error: ErrorInfo { code: self.code.to_string(), message: self.message.clone() } });
         let mut response = (self.status, body).into_response();
+        if self.status == StatusCode::FORBIDDEN {
+            response.extensions_mut().insert(Refusal(self.message));
+        }
         if let Some(secs) = self.retry_after
             && let Ok(v) = HeaderValue::from_str(&secs.to_string())
         {

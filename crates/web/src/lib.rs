@@ -7,6 +7,7 @@
 //! always rendered escaped and links only to http(s); every response carries a strict
 //! Content-Security-Policy. It never writes outside the store.
 
+pub mod access;
 pub mod api;
 pub mod auth;
 pub mod error;
@@ -103,12 +104,14 @@ pub fn router(state: AppState) -> Router {
     let timeout = Duration::from_secs(state.config.server.request_timeout_secs.max(1));
     let (api, doc) = openapi::api_router().split_for_parts();
     let doc = Arc::new(openapi::document(doc));
+    let roles = access::RouteRoles::from_document(&doc);
     let json_doc = doc.clone();
     let page_doc = doc;
     api.route("/api/openapi.json", get(move || async move { axum::Json(json_doc.as_ref().clone()) }))
         .route("/api/docs", get(move || async move { openapi::docs_page(&page_doc) }))
         .route("/feeds/{team}", get(feed::team_feed))
         .merge(ui::routes())
+        .route_layer(axum::middleware::from_fn_with_state((state.clone(), roles), access::guard))
         .fallback(ui::not_found)
         .layer(axum::middleware::from_fn(metrics::track))
         .layer(axum::middleware::from_fn_with_state(state.clone(), limits::guard))

@@ -38,6 +38,7 @@ pub(crate) fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(api::reports))
         .routes(routes!(api::report))
         .routes(routes!(api::report_file))
+        .routes(routes!(api::audit_log))
         .routes(routes!(api::tokens, api::create_token))
         .routes(routes!(api::revoke_token))
         .routes(routes!(api::healthz))
@@ -75,6 +76,7 @@ pub(crate) fn document(api: utoipa::openapi::OpenApi) -> Value {
     components["responses"] = json!({
         "BadRequest": error_response("The request is malformed: bad parameter, bad JSON, unknown field, bad query."),
         "Unauthorized": error_response("No valid token or session."),
+        "Forbidden": error_response("Signed in, but the role is too small or the CSRF token is missing."),
         "TooLarge": error_response("The request body is over the limit."),
         "UnsupportedMediaType": error_response("The body must be `application/json`."),
         "RateLimited": {
@@ -100,6 +102,7 @@ pub(crate) fn document(api: utoipa::openapi::OpenApi) -> Value {
         );
         paths.insert("/api/docs".into(), public_get("The API reference page.", "text/html", json!({"type": "string"})));
     }
+    crate::access::document_roles(&mut doc);
     doc
 }
 

@@ -147,7 +147,11 @@ fn error_page(tr: &'static Tr, user: Option<&Caller>, e: ApiError) -> Response {
         nav: "",
     };
     let status = e.status;
-    (status, render(ErrorPage { page, message: e.message })).into_response()
+    let mut response = (status, render(ErrorPage { page, message: e.message.clone() })).into_response();
+    if status == StatusCode::FORBIDDEN {
+        response.extensions_mut().insert(crate::error::Refusal(e.message));
+    }
+    response
 }
 
 pub(crate) async fn not_found(parts: Parts) -> Response {
