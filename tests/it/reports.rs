@@ -308,6 +308,7 @@ async fn scheduled_reports_are_listed_and_downloaded_through_the_api() {
             topics: vec![],
             language: Some("en".into()),
             formats: vec!["html".into(), "json".into()],
+            receivers: vec![],
         });
     })
     .await;
@@ -363,4 +364,92 @@ async fn scheduled_reports_are_listed_and_downloaded_through_the_api() {
     assert_eq!(get(format!("/api/reports/{}/pdf", ran[2])).await.status(), 400, "not a format at all");
     assert_eq!(get("/api/reports/999999".into()).await.status(), 404);
     assert_eq!(a.http.get(a.url("/api/reports")).send().await.unwrap().status(), 401);
+}
+
+/// A finished scheduled report goes to the schedule's receivers: the webhook gets the run, its
+/// links and every number, signed; the e-mail carries the HTML page beside the Markdown; a
+/// receiver that keeps failing is retried and then given up, visibly, in the run's deliveries.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn finished_reports_are_delivered_to_their_receivers() {
+    let (base, received) = crate::triage::receiver_server(vec![]).await;
+    let (port, mails) = crate::triage::smtp_server().await;
+    let config_receivers = crate::triage::receivers(&format!(
+        "[[receiver]]\nname = \"hook\"\nkind = \"webhook\"\nurl = \"{base}/hook\"\nsecret = \"bi-mat\"\nallow_private = true\n\n\
+         [[receiver]]\nname = \"thu\"\nkind = \"email\"\nurl = \"smtp://127.0.0.1:{port}?tls=none\"\n\
+         from = \"duluan <bao-cao@duluan.example>\"\nto = [\"lanh-dao@thanhpho.example\"]\nallow_private = true\n\n\
+         [[receiver]]\nname = \"hong\"\nkind = \"webhook\"\nurl = \"{base}/down\"\nallow_private = true\n"
+    ));
+    let a = crate::api::api(move |c| {
+        c.alerts.receiver = config_receivers;
+        c.alerts.receivers = vec![];
+        c.alerts.notify.max_attempts = 2;
+        c.alerts.notify.retry_base_secs = 1;
+        c.server.public_url = "https://duluan.thanhpho.example".into();
+        c.reports.schedule.push(duluan_config::Schedule {
+            id: "weekly".into(),
+            cron: "0 7 * * 1".into(),
+            period: duluan_config::SchedulePeriod::PreviousWeek,
+            topics: vec![],
+            language: Some("vi".into()),
+            formats: vec!["html".into(), "json".into(), "md".into()],
+            receivers: vec!["hook".into(), "thu".into(), "hong".into()],
+        });
+    })
+    .await;
+    let p = &a.harness.pipeline;
+    let settings = duluan_reports::Settings::from_config(&p.config.reports, "").unwrap();
+    let now = chrono::Utc::now();
+    let ran =
+        duluan_reports::schedule::run_due(&p.index, p.store.as_ref(), &settings, &[], &p.config.reports.schedule, now)
+            .await
+            .unwrap();
+    let [run] = ran[..] else { panic!("one run expected: {ran:?}") };
+
+    let notifier = duluan_alerts::Notifier::new(p.store.clone(), &p.config).unwrap();
+    let first = notifier.pass(now).await.unwrap();
+    assert_eq!((first.sent, first.retried, first.failed), (2, 1, 0), "{first:?}");
+    let second = notifier.pass(now + Duration::hours(1)).await.unwrap();
+    assert_eq!((second.sent, second.retried, second.failed), (0, 0, 1), "{second:?}");
+
+    let hooks: Vec<_> = received.lock().unwrap().iter().filter(|(path, _, _)| path == "/hook").cloned().collect();
+    let [(_, headers, body)] = &hooks[..] else { panic!("one webhook call expected, got {}", hooks.len()) };
+    assert_eq!(headers["x-duluan-event"], "report");
+    let ts: i64 = headers[duluan_alerts::notify::TIMESTAMP_HEADER].to_str().unwrap().parse().unwrap();
+    let signature = format!("sha256={}", duluan_alerts::notify::sign(b"bi-mat", ts, body.as_bytes()));
+    assert_eq!(headers[duluan_alerts::notify::SIGNATURE_HEADER].to_str().unwrap(), signature);
+    let payload: Value = serde_json::from_str(body).unwrap();
+    let stored = p.store.report_run(run).await.unwrap().unwrap();
+    assert_eq!(payload["report"]["id"], run);
+    assert_eq!(payload["report"]["label"], stored.label.as_str());
+    assert_eq!(payload["data"]["volume"]["total"].as_i64(), stored.items, "every number travels with it");
+    assert_eq!(
+        payload["report"]["links"]["html"],
+        format!("https://duluan.thanhpho.example/api/reports/{run}/html").as_str()
+    );
+
+    let mails = mails.lock().unwrap().clone();
+    let [mail] = &mails[..] else { panic!("one e-mail expected, got {}", mails.len()) };
+    assert!(mail.contains("To: lanh-dao@thanhpho.example"), "{mail}");
+    assert!(mail.contains("multipart/alternative") && mail.contains("text/html"), "{mail}");
+
+    let token = a.user("analyst", duluan_model::Role::Viewer).await;
+    let one: Value = a
+        .http
+        .get(a.url(&format!("/api/reports/{run}")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let states: Vec<(&str, &str, i64)> = one["deliveries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| (d["receiver"].as_str().unwrap(), d["state"].as_str().unwrap(), d["attempts"].as_i64().unwrap()))
+        .collect();
+    assert_eq!(states, [("hook", "sent", 1), ("thu", "sent", 1), ("hong", "failed", 2)]);
+    assert!(one["deliveries"][2]["last_error"].as_str().unwrap().contains("500"), "{one}");
+    a.harness.close().await;
 }

@@ -40,7 +40,7 @@ fn routes(toml_text: &str) -> Vec<duluan_config::Route> {
     toml::from_str::<W>(toml_text).unwrap().route
 }
 
-fn receivers(toml_text: &str) -> Vec<duluan_config::Receiver> {
+pub(crate) fn receivers(toml_text: &str) -> Vec<duluan_config::Receiver> {
     #[derive(serde::Deserialize)]
     struct W {
         receiver: Vec<duluan_config::Receiver>,
@@ -298,11 +298,11 @@ async fn a_feed_token_reads_the_team_queue_as_atom_until_revoked() {
 }
 
 /// What local receivers got: (path, headers, body).
-type Received = Arc<Mutex<Vec<(String, HeaderMap, String)>>>;
+pub(crate) type Received = Arc<Mutex<Vec<(String, HeaderMap, String)>>>;
 
 /// A receiver server: `/hook` answers with the statuses in `script` in turn (200 once it runs
 /// out), `/down` always 500; everything is recorded.
-async fn receiver_server(script: Vec<u16>) -> (String, Received) {
+pub(crate) async fn receiver_server(script: Vec<u16>) -> (String, Received) {
     let received: Received = Default::default();
     let script = Arc::new(Mutex::new(script.into_iter()));
     let log = received.clone();
@@ -526,7 +526,7 @@ async fn queue_alert_silences_and_receivers_pages_work_in_both_languages() {
 }
 
 /// A minimal SMTP server on 127.0.0.1 that accepts every message and keeps the DATA parts.
-async fn smtp_server() -> (u16, Arc<Mutex<Vec<String>>>) {
+pub(crate) async fn smtp_server() -> (u16, Arc<Mutex<Vec<String>>>) {
     use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
     let mails: Arc<Mutex<Vec<String>>> = Default::default();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

@@ -212,6 +212,11 @@ impl Config {
         }
         self.alerts.validate().map_err(|m| invalid(&m))?;
         self.reports.validate().map_err(|m| invalid(&m))?;
+        for s in &self.reports.schedule {
+            if let Some(r) = s.receivers.iter().find(|r| self.alerts.receiver(r).is_none()) {
+                return Err(invalid(&format!("reports.schedule `{}`: unknown receiver `{r}`", s.id)));
+            }
+        }
         if !self.server.public_url.is_empty() && !self.server.public_url.starts_with("http") {
             return Err(invalid("server.public_url must be empty or an http(s) URL"));
         }

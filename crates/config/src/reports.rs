@@ -40,6 +40,8 @@ pub struct Schedule {
     pub language: Option<String>,
     #[serde(default = "default_formats")]
     pub formats: Vec<String>,
+    #[serde(default)]
+    pub receivers: Vec<String>,
 }
 
 fn default_formats() -> Vec<String> {

@@ -56,6 +56,7 @@ pub(crate) async fn run(mut config: Config, args: &DemoArgs) -> Result<ExitCode>
             topics: Vec::new(),
             language: None,
             formats: vec!["html".into(), "json".into(), "md".into()],
+            receivers: vec![],
         });
     }
 

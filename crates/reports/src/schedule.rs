@@ -4,7 +4,7 @@
 use chrono::{DateTime, Datelike, Days, FixedOffset, Months, NaiveDate, Utc};
 use duluan_config::{Schedule, SchedulePeriod, Topic};
 use duluan_index::SearchIndex;
-use duluan_store::{NewReportRun, Store};
+use duluan_store::{NewReportRun, ReportOutput, Store};
 
 use crate::period::{Period, Unit};
 use crate::{Error, Result, Settings, build, render};
@@ -113,7 +113,8 @@ pub async fn run_due(
                     })
                     .collect();
                 let items = i64::try_from(report.all.volume.total).unwrap_or(i64::MAX);
-                store.finish_report_run(id, Ok((items, &files)), now).await?;
+                let output = ReportOutput { items, files: &files, receivers: &schedule.receivers };
+                store.finish_report_run(id, Ok(output), now).await?;
                 tracing::info!(items, "scheduled report done");
             }
             Err(e) => {
@@ -140,6 +141,7 @@ mod tests {
             topics: vec![],
             language: None,
             formats: vec!["json".into()],
+            receivers: vec![],
         }
     }
 

@@ -30,6 +30,7 @@ async fn monthly_on_the_25th_with_catch_up_and_no_double_run() {
         topics: vec![],
         language: None,
         formats: vec!["json".into(), "html".into()],
+        receivers: vec![],
     }];
     let tick = |now| run_due(&index, &store, &settings, &[], &schedules, now);
 

@@ -86,6 +86,7 @@ pub async fn run_all(new_store: impl AsyncFn() -> Arc<dyn Store>) {
     overdue_alerts_are_notified_once(new_store().await.as_ref()).await;
     assign_close_priority_and_rule_stats(new_store().await.as_ref()).await;
     report_runs_once_per_due_time(new_store().await.as_ref()).await;
+    report_deliveries_are_queued_with_the_run(new_store().await.as_ref()).await;
 }
 
 /// Items come back exactly as stored; storing an unchanged item is a no-op.
@@ -635,7 +636,9 @@ pub async fn report_runs_once_per_due_time(store: &dyn Store) {
     let id = store.start_report_run(&run(t0()), t0()).await.expect("start").expect("new run");
     assert_eq!(store.start_report_run(&run(t0()), t0()).await.expect("again"), None, "ran twice");
     let files = vec![("html".to_string(), "<h1>Báo cáo</h1>".to_string()), ("json".to_string(), "{}".to_string())];
-    store.finish_report_run(id, Ok((42, &files)), t0() + Duration::minutes(1)).await.expect("finish");
+    let receivers = vec!["hook".to_string(), "thu".to_string()];
+    let output = crate::ReportOutput { items: 42, files: &files, receivers: &receivers };
+    store.finish_report_run(id, Ok(output), t0() + Duration::minutes(1)).await.expect("finish");
     let done = store.report_run(id).await.expect("get").expect("run");
     assert_eq!(
         (done.status.as_str(), done.items, done.formats.clone()),
@@ -654,4 +657,40 @@ pub async fn report_runs_once_per_due_time(store: &dyn Store) {
     assert_eq!(runs[0].error.as_deref(), Some("index unreachable"));
     assert_eq!(store.report_runs(10, Some(failed)).await.expect("page").len(), 1);
     assert!(store.start_report_run(&run(t0() + Duration::days(60)), t0()).await.expect("rerun").is_some());
+}
+
+/// A finished run queues one delivery per receiver; leases, retries and outcomes are recorded.
+pub async fn report_deliveries_are_queued_with_the_run(store: &dyn Store) {
+    let run = crate::NewReportRun {
+        schedule_id: "weekly".into(),
+        due_at: t0(),
+        label: "2026-W44".into(),
+        period_from: "2026-10-26".into(),
+        period_to: "2026-11-01".into(),
+    };
+    let id = store.start_report_run(&run, t0()).await.expect("start").expect("new");
+    let files = vec![("md".to_string(), "# Báo cáo".to_string())];
+    let receivers = vec!["hook".to_string(), "thu".to_string()];
+    let output = crate::ReportOutput { items: 7, files: &files, receivers: &receivers };
+    store.finish_report_run(id, Ok(output), t0()).await.expect("finish");
+    let queued = store.report_deliveries(id).await.expect("list");
+    assert_eq!(queued.iter().map(|d| d.receiver.as_str()).collect::<Vec<_>>(), ["hook", "thu"]);
+    assert!(queued.iter().all(|d| d.state == NotificationState::Pending && d.run_id == id));
+    let leased = store.lease_report_deliveries(t0(), t0() + Duration::minutes(5), 10).await.expect("lease");
+    assert_eq!(leased.len(), 2);
+    assert!(store.lease_report_deliveries(t0(), t0() + Duration::minutes(5), 10).await.expect("again").is_empty());
+    let retry = DeliveryOutcome::Retry { at: t0() + Duration::minutes(1), error: "503".into() };
+    store.finish_report_delivery(leased[0].id, &retry, t0()).await.expect("retry");
+    store.finish_report_delivery(leased[1].id, &DeliveryOutcome::Sent, t0()).await.expect("sent");
+    let later = t0() + Duration::minutes(2);
+    let again = store.lease_report_deliveries(later, later + Duration::minutes(5), 10).await.expect("lease");
+    assert_eq!(again.iter().map(|d| (d.id, d.attempts)).collect::<Vec<_>>(), [(leased[0].id, 1)]);
+    let gave_up = DeliveryOutcome::GaveUp { error: "410 gone".into() };
+    store.finish_report_delivery(again[0].id, &gave_up, later).await.expect("give up");
+    let done = store.report_deliveries(id).await.expect("list");
+    assert_eq!(
+        done.iter().map(|d| (d.state, d.attempts, d.last_error.clone())).collect::<Vec<_>>(),
+        [(NotificationState::Failed, 2, Some("410 gone".into())), (NotificationState::Sent, 1, None)]
+    );
+    assert_eq!(done[1].sent_at, Some(t0()));
 }

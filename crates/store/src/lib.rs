@@ -242,13 +242,28 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// due time exists already (so a report never runs twice).
     async fn start_report_run(&self, run: &NewReportRun, now: DateTime<Utc>) -> Result<Option<i64>>;
 
-    /// Record how a run ended, with its outputs (format → text) when it succeeded.
+    /// Record how a run ended: when it succeeded, its outputs and one pending delivery per
+    /// receiver, all in one transaction.
     async fn finish_report_run(
         &self,
         id: i64,
-        outcome: std::result::Result<(i64, &[(String, String)]), &str>,
+        outcome: std::result::Result<ReportOutput<'_>, &str>,
         now: DateTime<Utc>,
     ) -> Result<()>;
+
+    /// Lease due report deliveries (like [`Store::lease_notifications`]).
+    async fn lease_report_deliveries(
+        &self,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<Vec<ReportDelivery>>;
+
+    /// Record the outcome of a delivery attempt.
+    async fn finish_report_delivery(&self, id: i64, outcome: &DeliveryOutcome, now: DateTime<Utc>) -> Result<()>;
+
+    /// The deliveries of a run, oldest first.
+    async fn report_deliveries(&self, run_id: i64) -> Result<Vec<ReportDelivery>>;
 
     /// Forget runs left `running` by a process that died, so catch-up runs them again.
     async fn clear_interrupted_report_runs(&self) -> Result<u64>;

@@ -14,6 +14,7 @@ const SQLITE: &[(i64, &str)] = &[
     (2, include_str!("../migrations/sqlite/0002_crawl.sql")),
     (3, include_str!("../migrations/sqlite/0003_triage.sql")),
     (4, include_str!("../migrations/sqlite/0004_reports.sql")),
+    (5, include_str!("../migrations/sqlite/0005_report_deliveries.sql")),
 ];
 /// (version, SQL) for PostgreSQL; kept in step with [`SQLITE`].
 const POSTGRES: &[(i64, &str)] = &[
@@ -21,10 +22,11 @@ const POSTGRES: &[(i64, &str)] = &[
     (2, include_str!("../migrations/postgres/0002_crawl.sql")),
     (3, include_str!("../migrations/postgres/0003_triage.sql")),
     (4, include_str!("../migrations/postgres/0004_reports.sql")),
+    (5, include_str!("../migrations/postgres/0005_report_deliveries.sql")),
 ];
 
 /// The newest schema version this build knows.
-pub(crate) const LATEST: i64 = 4;
+pub(crate) const LATEST: i64 = SQLITE[SQLITE.len() - 1].0;
 
 pub(crate) async fn run(pool: &AnyPool, postgres: bool) -> Result<()> {
     sqlx::raw_sql(
@@ -55,4 +57,17 @@ pub(crate) async fn run(pool: &AnyPool, postgres: bool) -> Result<()> {
         tracing::info!(version, "schema migration applied");
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_backends_have_every_version_in_order() {
+        let versions = |list: &[(i64, &str)]| list.iter().map(|(v, _)| *v).collect::<Vec<_>>();
+        let expected: Vec<i64> = (1..=LATEST).collect();
+        assert_eq!(versions(SQLITE), expected);
+        assert_eq!(versions(POSTGRES), expected);
+    }
 }

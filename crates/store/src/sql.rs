@@ -16,8 +16,8 @@ use tokio::sync::Mutex;
 use crate::types::{from_millis, json_or_default, millis};
 use crate::{
     AlertFilter, AlertRequest, AlertTiming, Counts, DeliveryOutcome, DiscoveryDay, Error, FetchOutcome, FrontierCounts,
-    FrontierEntry, Muted, NewReportRun, NewSilence, NewUrl, PollRecord, ReceiverStats, ReportRun, Result, RuleStats,
-    SourceState, Store, StoreOutcome, SystemAlert, TokenInfo, TokenKind, UrlState,
+    FrontierEntry, Muted, NewReportRun, NewSilence, NewUrl, PollRecord, ReceiverStats, ReportDelivery, ReportOutput,
+    ReportRun, Result, RuleStats, SourceState, Store, StoreOutcome, SystemAlert, TokenInfo, TokenKind, UrlState,
 };
 
 const ITEM_COLS: &str = "id, url, canonical_url, source_id, source_tags, region, title, text, lang, published_at, \
@@ -27,6 +27,7 @@ const ALERT_COLS: &str = "id, rule_id, story_id, team, severity, state, title, i
 const SILENCE_COLS: &str = "id, matchers, starts_at, ends_at, quiet_hours, creator, reason, created_at, expired_at";
 const NOTIFICATION_COLS: &str =
     "id, alert_id, receiver, event, state, attempts, next_attempt_at, last_error, created_at, sent_at";
+const DELIVERY_COLS: &str = "id, run_id, receiver, state, attempts, next_attempt_at, last_error, created_at, sent_at";
 const FRONTIER_COLS: &str =
     "url, source_id, state, attempts, http_status, error, item_id, finished_at, depth, hint_title, hint_published";
 
@@ -163,6 +164,46 @@ fn silence_from_row(row: &AnyRow, now: DateTime<Utc>) -> Result<Silence> {
         created_at: from_millis(row.try_get("created_at")?),
         active: expired_at.is_none() && starts_at <= now && now < ends_at,
         expired_at,
+    })
+}
+
+/// The update that records a delivery attempt's outcome in `table` (`notifications` or
+/// `report_deliveries`, which share their delivery columns).
+fn outcome_update(
+    table: &'static str,
+    id: i64,
+    outcome: &DeliveryOutcome,
+    now: DateTime<Utc>,
+) -> sqlx::query::Query<'static, sqlx::Any, sqlx::any::AnyArguments> {
+    let update = |set: &str| sqlx::query(AssertSqlSafe(format!("UPDATE {table} SET {set} WHERE id = $1"))).bind(id);
+    match outcome {
+        DeliveryOutcome::Sent => {
+            update("state = 'sent', attempts = attempts + 1, sent_at = $2, last_error = NULL").bind(millis(now))
+        }
+        DeliveryOutcome::Retry { at, error } => {
+            update("attempts = attempts + 1, next_attempt_at = $2, last_error = $3")
+                .bind(millis(*at))
+                .bind(error.clone())
+        }
+        DeliveryOutcome::GaveUp { error } => {
+            update("state = 'failed', attempts = attempts + 1, last_error = $2").bind(error.clone())
+        }
+        DeliveryOutcome::Skipped { reason } => update("state = 'skipped', last_error = $2").bind(reason.clone()),
+    }
+}
+
+fn delivery_from_row(row: &AnyRow) -> Result<ReportDelivery> {
+    let state: String = row.try_get("state")?;
+    Ok(ReportDelivery {
+        id: row.try_get("id")?,
+        run_id: row.try_get("run_id")?,
+        receiver: row.try_get("receiver")?,
+        state: NotificationState::from_str(&state).map_err(|e| corrupt("delivery state", e))?,
+        attempts: row.try_get("attempts")?,
+        next_attempt_at: from_millis(row.try_get("next_attempt_at")?),
+        last_error: row.try_get("last_error")?,
+        created_at: from_millis(row.try_get("created_at")?),
+        sent_at: row.try_get::<Option<i64>, _>("sent_at")?.map(from_millis),
     })
 }
 
@@ -1347,30 +1388,7 @@ impl Store for SqlStore {
 
     async fn finish_notification(&self, id: i64, outcome: &DeliveryOutcome, now: DateTime<Utc>) -> Result<()> {
         let _guard = self.write_guard().await;
-        let query = match outcome {
-            DeliveryOutcome::Sent => sqlx::query(
-                "UPDATE notifications SET state = 'sent', attempts = attempts + 1, sent_at = $2, last_error = NULL WHERE id = $1",
-            )
-            .bind(id)
-            .bind(millis(now)),
-            DeliveryOutcome::Retry { at, error } => sqlx::query(
-                "UPDATE notifications SET attempts = attempts + 1, next_attempt_at = $2, last_error = $3 WHERE id = $1",
-            )
-            .bind(id)
-            .bind(millis(*at))
-            .bind(error.clone()),
-            DeliveryOutcome::GaveUp { error } => sqlx::query(
-                "UPDATE notifications SET state = 'failed', attempts = attempts + 1, last_error = $2 WHERE id = $1",
-            )
-            .bind(id)
-            .bind(error.clone()),
-            DeliveryOutcome::Skipped { reason } => {
-                sqlx::query("UPDATE notifications SET state = 'skipped', last_error = $2 WHERE id = $1")
-                    .bind(id)
-                    .bind(reason.clone())
-            }
-        };
-        query.execute(&self.pool).await?;
+        outcome_update("notifications", id, outcome, now).execute(&self.pool).await?;
         Ok(())
     }
 
@@ -1531,14 +1549,14 @@ impl Store for SqlStore {
     async fn finish_report_run(
         &self,
         id: i64,
-        outcome: std::result::Result<(i64, &[(String, String)]), &str>,
+        outcome: std::result::Result<ReportOutput<'_>, &str>,
         now: DateTime<Utc>,
     ) -> Result<()> {
         let _guard = self.write_guard().await;
         let mut tx = self.write_tx().await?;
         match outcome {
-            Ok((items, files)) => {
-                for (format, content) in files {
+            Ok(output) => {
+                for (format, content) in output.files {
                     sqlx::query("INSERT INTO report_files (run_id, format, content) VALUES ($1, $2, $3)")
                         .bind(id)
                         .bind(format)
@@ -1546,8 +1564,19 @@ impl Store for SqlStore {
                         .execute(&mut *tx)
                         .await?;
                 }
+                for receiver in output.receivers {
+                    sqlx::query(
+                        "INSERT INTO report_deliveries (run_id, receiver, state, attempts, next_attempt_at, created_at) \
+                         VALUES ($1, $2, 'pending', 0, $3, $3)",
+                    )
+                    .bind(id)
+                    .bind(receiver)
+                    .bind(millis(now))
+                    .execute(&mut *tx)
+                    .await?;
+                }
                 sqlx::query("UPDATE report_runs SET status = 'done', items = $1, finished_at = $2 WHERE id = $3")
-                    .bind(items)
+                    .bind(output.items)
                     .bind(millis(now))
                     .bind(id)
                     .execute(&mut *tx)
@@ -1564,6 +1593,42 @@ impl Store for SqlStore {
         }
         tx.commit().await?;
         Ok(())
+    }
+
+    async fn lease_report_deliveries(
+        &self,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<Vec<ReportDelivery>> {
+        let _guard = self.write_guard().await;
+        let skip_locked = if self.postgres { " FOR UPDATE SKIP LOCKED" } else { "" };
+        let sql = format!(
+            "UPDATE report_deliveries SET next_attempt_at = $2 WHERE id IN (SELECT id FROM report_deliveries \
+             WHERE state = 'pending' AND next_attempt_at <= $1 ORDER BY next_attempt_at, id LIMIT $3{skip_locked}) \
+             RETURNING {DELIVERY_COLS}"
+        );
+        let rows = sqlx::query(AssertSqlSafe(sql))
+            .bind(millis(now))
+            .bind(millis(lease_until))
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
+        let mut out: Vec<ReportDelivery> = rows.iter().map(delivery_from_row).collect::<Result<_>>()?;
+        out.sort_by_key(|d| d.id);
+        Ok(out)
+    }
+
+    async fn finish_report_delivery(&self, id: i64, outcome: &DeliveryOutcome, now: DateTime<Utc>) -> Result<()> {
+        let _guard = self.write_guard().await;
+        outcome_update("report_deliveries", id, outcome, now).execute(&self.pool).await?;
+        Ok(())
+    }
+
+    async fn report_deliveries(&self, run_id: i64) -> Result<Vec<ReportDelivery>> {
+        let sql = format!("SELECT {DELIVERY_COLS} FROM report_deliveries WHERE run_id = $1 ORDER BY id");
+        let rows = sqlx::query(AssertSqlSafe(sql)).bind(run_id).fetch_all(&self.pool).await?;
+        rows.iter().map(delivery_from_row).collect()
     }
 
     async fn clear_interrupted_report_runs(&self) -> Result<u64> {

@@ -1,5 +1,5 @@
 use chrono::{DateTime, Utc};
-use duluan_model::{AlertLabels, AlertState, Severity, SilenceMatchers};
+use duluan_model::{AlertLabels, AlertState, NotificationState, Severity, SilenceMatchers};
 use serde_json::Value;
 
 /// The alert an alerting flag raises or joins.
@@ -462,6 +462,40 @@ pub struct NewReportRun {
     pub period_from: String,
     /// Last day of the period (`YYYY-MM-DD`).
     pub period_to: String,
+}
+
+/// What a finished report run produced.
+#[derive(Debug, Clone, Copy)]
+pub struct ReportOutput<'a> {
+    /// Items the report covers.
+    pub items: i64,
+    /// Stored outputs, format → text.
+    pub files: &'a [(String, String)],
+    /// Receivers to deliver it to (queued in the same transaction).
+    pub receivers: &'a [String],
+}
+
+/// The delivery of a report run to one receiver.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
+pub struct ReportDelivery {
+    /// Delivery id.
+    pub id: i64,
+    /// The run delivered.
+    pub run_id: i64,
+    /// Receiver name (from `[[alerts.receiver]]`).
+    pub receiver: String,
+    /// `pending`, `sent`, `failed` or `skipped`.
+    pub state: NotificationState,
+    /// Attempts so far.
+    pub attempts: i64,
+    /// Next attempt (while pending).
+    pub next_attempt_at: DateTime<Utc>,
+    /// Error of the last failed attempt.
+    pub last_error: Option<String>,
+    /// Queued.
+    pub created_at: DateTime<Utc>,
+    /// Delivered.
+    pub sent_at: Option<DateTime<Utc>>,
 }
 
 /// A recorded report run.

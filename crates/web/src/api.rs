@@ -477,6 +477,11 @@ pub async fn triage(
     csrf: Option<&str>,
 ) -> Result<Alert, ApiError> {
     caller.check_csrf(csrf)?;
+    if let Action::Verdict(_, _, Some(note)) = &action
+        && note.chars().count() > MAX_NOTE
+    {
+        return Err(ApiError::bad_request(format!("the note is over {MAX_NOTE} characters")));
+    }
     let alert = visible_alert(state, caller, id).await?;
     // The access guard audits the refusal.
     caller.require(action.needs())?;
@@ -498,7 +503,6 @@ pub async fn triage(
         Action::Close => state.store.close(id, user, now).await,
         Action::Priority(p) => state.store.set_priority(id, user, p, now).await,
         Action::Verdict(verdict, reason, note) => {
-            let note: Option<String> = note.map(|n| n.chars().take(MAX_NOTE).collect());
             state.store.verdict(id, user, verdict, reason, note.as_deref(), now).await
         }
     };
@@ -611,8 +615,9 @@ pub struct VerdictBody {
     pub verdict: Verdict,
     /// Why.
     pub reason: ReasonCode,
-    /// Free note (at most 4000 characters are kept).
+    /// Free note, at most 4000 characters.
     #[serde(default)]
+    #[schema(max_length = 4000)]
     pub note: Option<String>,
 }
 
@@ -728,8 +733,9 @@ pub async fn create_token(
     ApiJson(body): ApiJson<NewToken>,
 ) -> Result<(StatusCode, Json<CreatedToken>), ApiError> {
     caller.check_csrf(csrf_header(&headers))?;
+    // The limit applies to the name as sent, as the schema's maxLength does.
     let name = body.name.trim();
-    if name.is_empty() || name.chars().count() > 100 {
+    if name.is_empty() || body.name.chars().count() > 100 {
         return Err(ApiError::bad_request("`name` must be 1 to 100 characters"));
     }
     let kind = body.kind.unwrap_or(TokenKind::Api);

@@ -7,14 +7,14 @@ use std::time::Duration;
 
 use duluan_config::Receiver;
 use lettre::message::header::ContentType;
-use lettre::message::{Mailbox, Message as Mail};
+use lettre::message::{Mailbox, Message as Mail, MultiPart};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 use url::Url;
 
 use super::Failure;
-use super::message::Message;
+use super::message::Outgoing;
 
 /// How to talk TLS to the relay, from the URL.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,18 +78,22 @@ async fn checked_address(relay: &Relay, allow_private: bool) -> Result<SocketAdd
     }))
 }
 
-fn mail(receiver: &Receiver, message: &Message) -> Result<Mail, Failure> {
+fn mail(receiver: &Receiver, message: &dyn Outgoing) -> Result<Mail, Failure> {
     let bad = |what: &str, e: &dyn std::fmt::Display| Failure::Permanent(format!("bad {what} address: {e}"));
     let from: Mailbox = receiver.from.as_deref().unwrap_or_default().parse().map_err(|e| bad("from", &e))?;
-    let mut builder = Mail::builder().from(from).subject(message.subject()).header(ContentType::TEXT_PLAIN);
+    let mut builder = Mail::builder().from(from).subject(message.subject());
     for to in &receiver.to {
         builder = builder.to(to.parse::<Mailbox>().map_err(|e| bad("to", &e))?);
     }
-    builder.body(message.plain_text()).map_err(|e| Failure::Permanent(format!("cannot build the e-mail: {e}")))
+    let built = match message.html() {
+        Some(html) => builder.multipart(MultiPart::alternative_plain_html(message.plain_text(), html.to_string())),
+        None => builder.header(ContentType::TEXT_PLAIN).body(message.plain_text()),
+    };
+    built.map_err(|e| Failure::Permanent(format!("cannot build the e-mail: {e}")))
 }
 
 /// Send the message to the receiver's recipients.
-pub(crate) async fn deliver(receiver: &Receiver, message: &Message, timeout: Duration) -> Result<(), Failure> {
+pub(crate) async fn deliver(receiver: &Receiver, message: &dyn Outgoing, timeout: Duration) -> Result<(), Failure> {
     let relay = relay(&receiver.url)?;
     let email = mail(receiver, message)?;
     let addr = checked_address(&relay, receiver.allow_private).await?;

@@ -13,7 +13,7 @@ use sha2::Sha256;
 use url::Url;
 
 use super::Failure;
-use super::message::Message;
+use super::message::Outgoing;
 
 /// Header with the HMAC-SHA256 signature of `timestamp + "." + body`.
 pub const SIGNATURE_HEADER: &str = "x-duluan-signature";
@@ -69,7 +69,7 @@ pub fn sign(secret: &[u8], timestamp: i64, body: &[u8]) -> String {
 pub(crate) async fn deliver(
     clients: &Clients,
     receiver: &Receiver,
-    message: &Message,
+    message: &dyn Outgoing,
     now: DateTime<Utc>,
 ) -> Result<(), Failure> {
     let (url, body, headers) = match receiver.kind {
@@ -85,7 +85,7 @@ pub(crate) async fn deliver(
     let response = client
         .post(url)
         .header(CONTENT_TYPE, "application/json")
-        .header("idempotency-key", format!("duluan-notification-{}", message.notification.id))
+        .header("idempotency-key", message.idempotency_key())
         .headers(headers)
         .body(body)
         .send()
@@ -100,12 +100,12 @@ fn parse(url: &str) -> Result<Url, Failure> {
 
 fn webhook_request(
     receiver: &Receiver,
-    message: &Message,
+    message: &dyn Outgoing,
     now: DateTime<Utc>,
 ) -> Result<(Url, Vec<u8>, HeaderMap), Failure> {
-    let body = serde_json::to_vec(&message.payload(now)).map_err(|e| Failure::Permanent(e.to_string()))?;
+    let body = message.webhook_body(now).map_err(|e| Failure::Permanent(e.to_string()))?;
     let mut headers = HeaderMap::new();
-    headers.insert("x-duluan-event", header_value(&message.notification.event)?);
+    headers.insert("x-duluan-event", header_value(message.event())?);
     if let Some(secret) = &receiver.secret {
         let ts = now.timestamp();
         let signature = sign(secret.expose().as_bytes(), ts, &body);
@@ -115,7 +115,7 @@ fn webhook_request(
     Ok((parse(&receiver.url)?, body, headers))
 }
 
-fn telegram_request(receiver: &Receiver, message: &Message) -> Result<(Url, Vec<u8>, HeaderMap), Failure> {
+fn telegram_request(receiver: &Receiver, message: &dyn Outgoing) -> Result<(Url, Vec<u8>, HeaderMap), Failure> {
     let token = receiver.secret.as_ref().map(|s| s.expose()).unwrap_or_default();
     if token.is_empty() || token.contains('/') || token.contains('?') || token.contains('#') {
         return Err(Failure::Permanent("the bot token is empty or malformed".into()));

@@ -176,6 +176,58 @@ impl Message {
     }
 }
 
+/// What every channel needs from a message, so alerts and reports share one delivery path.
+pub trait Outgoing: Send + Sync {
+    /// `raised`, `renotify`, `overdue` or `report` (the `X-Duluan-Event` header).
+    fn event(&self) -> &str;
+    /// The same on every retry, so receivers can drop duplicates.
+    fn idempotency_key(&self) -> String;
+    /// The webhook's JSON body.
+    fn webhook_body(&self, now: DateTime<Utc>) -> serde_json::Result<Vec<u8>>;
+    /// E-mail subject.
+    fn subject(&self) -> String;
+    /// Plain-text e-mail body.
+    fn plain_text(&self) -> String;
+    /// An HTML e-mail body sent beside the plain text, when the message has one.
+    fn html(&self) -> Option<&str> {
+        None
+    }
+    /// Slack mrkdwn text.
+    fn slack_text(&self) -> String;
+    /// Telegram text for `parse_mode = HTML`.
+    fn telegram_html(&self) -> String;
+}
+
+impl Outgoing for Message {
+    fn event(&self) -> &str {
+        &self.notification.event
+    }
+
+    fn idempotency_key(&self) -> String {
+        format!("duluan-notification-{}", self.notification.id)
+    }
+
+    fn webhook_body(&self, now: DateTime<Utc>) -> serde_json::Result<Vec<u8>> {
+        serde_json::to_vec(&self.payload(now))
+    }
+
+    fn subject(&self) -> String {
+        Message::subject(self)
+    }
+
+    fn plain_text(&self) -> String {
+        Message::plain_text(self)
+    }
+
+    fn slack_text(&self) -> String {
+        Message::slack_text(self)
+    }
+
+    fn telegram_html(&self) -> String {
+        Message::telegram_html(self)
+    }
+}
+
 /// Collapse whitespace and control characters to single spaces; cut at `max` characters.
 pub fn one_line(s: &str, max: usize) -> String {
     let words: Vec<&str> = s.split(|c: char| c.is_whitespace() || c.is_control()).filter(|w| !w.is_empty()).collect();
@@ -187,11 +239,11 @@ pub fn one_line(s: &str, max: usize) -> String {
     format!("{cut}…")
 }
 
-fn slack_escape(s: &str) -> String {
+pub(crate) fn slack_escape(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
 }
 
-fn html_escape(s: &str) -> String {
+pub(crate) fn html_escape(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 

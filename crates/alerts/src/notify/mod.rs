@@ -1,11 +1,13 @@
 //! The notifier: delivers the notifications the store queued with each alert (the outbox is
-//! written in the same transaction that raises the alert, so a crash never loses one), retries
-//! with exponential backoff and jitter, records give-ups, and queues `overdue` notifications for
-//! alerts nobody claimed within their severity's target.
+//! written in the same transaction that raises the alert, so a crash never loses one) and the
+//! reports queued with each finished scheduled run, retries with exponential backoff and jitter,
+//! records give-ups, and queues `overdue` notifications for alerts nobody claimed within their
+//! severity's target.
 
 mod email;
 mod http;
 pub mod message;
+pub mod report;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -13,14 +15,15 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use duluan_config::{AlertsConfig, Config, Receiver, ReceiverKind};
 use duluan_model::{Notification, Silence};
-use duluan_store::{DeliveryOutcome, Store};
+use duluan_store::{DeliveryOutcome, ReportDelivery, Store};
 use futures::StreamExt;
 use rand::Rng;
 use tokio::sync::watch;
 use tracing::Instrument;
 
 pub use http::{SIGNATURE_HEADER, TIMESTAMP_HEADER, sign};
-pub use message::Message;
+pub use message::{Message, Outgoing};
+pub use report::ReportMessage;
 
 /// Errors of the notifier itself (delivery failures are recorded, not returned).
 #[derive(Debug, thiserror::Error)]
@@ -117,8 +120,18 @@ impl Notifier {
             .buffer_unordered(CONCURRENCY)
             .collect()
             .await;
+        let reports = self.store.lease_report_deliveries(now, now + lease, BATCH).await?;
+        let report_outcomes: Vec<Result<DeliveryOutcome, Error>> = futures::stream::iter(reports)
+            .map(|d| {
+                let span =
+                    tracing::info_span!("deliver_report", delivery = d.id, run = d.run_id, receiver = %d.receiver);
+                self.handle_report(d, now).instrument(span)
+            })
+            .buffer_unordered(CONCURRENCY)
+            .collect()
+            .await;
         let mut pass = Pass { overdue: overdue.len(), ..Pass::default() };
-        for outcome in outcomes {
+        for outcome in outcomes.into_iter().chain(report_outcomes) {
             match outcome? {
                 DeliveryOutcome::Sent => pass.sent += 1,
                 DeliveryOutcome::Retry { .. } => pass.retried += 1,
@@ -139,25 +152,49 @@ impl Notifier {
             Err(outcome) => outcome,
             Ok((receiver, message)) => match self.send(receiver, &message, now).await {
                 Ok(()) => DeliveryOutcome::Sent,
-                Err(failure) => self.after_failure(&n, failure, now),
+                Err(failure) => self.after_failure(n.attempts, failure, now),
             },
         };
-        let label = match &outcome {
-            DeliveryOutcome::Sent => "sent",
-            DeliveryOutcome::Retry { error, .. } => {
-                tracing::warn!(%error, attempt = n.attempts + 1, "delivery failed, will retry");
-                "retry"
-            }
-            DeliveryOutcome::GaveUp { error } => {
-                tracing::error!(%error, attempts = n.attempts + 1, "delivery given up");
-                "failed"
-            }
-            DeliveryOutcome::Skipped { .. } => "skipped",
-        };
+        let label = log_outcome(&outcome, n.attempts);
         metrics::counter!("duluan_notifications_total", "receiver" => n.receiver.clone(), "outcome" => label)
             .increment(1);
         self.store.finish_notification(n.id, &outcome, Utc::now()).await?;
         Ok(outcome)
+    }
+
+    async fn handle_report(&self, d: ReportDelivery, now: DateTime<Utc>) -> Result<DeliveryOutcome, Error> {
+        let outcome = match self.prepare_report(&d).await? {
+            Err(outcome) => outcome,
+            Ok((receiver, message)) => match self.send(receiver, &message, now).await {
+                Ok(()) => DeliveryOutcome::Sent,
+                Err(failure) => self.after_failure(d.attempts, failure, now),
+            },
+        };
+        let label = log_outcome(&outcome, d.attempts);
+        metrics::counter!("duluan_report_deliveries_total", "receiver" => d.receiver.clone(), "outcome" => label)
+            .increment(1);
+        self.store.finish_report_delivery(d.id, &outcome, Utc::now()).await?;
+        Ok(outcome)
+    }
+
+    /// The receiver and the report message, or the outcome that makes sending pointless.
+    async fn prepare_report(
+        &self,
+        d: &ReportDelivery,
+    ) -> Result<Result<(&Receiver, ReportMessage), DeliveryOutcome>, Error> {
+        let Some(receiver) = self.config.receiver(&d.receiver) else {
+            let error = format!("receiver `{}` is no longer configured", d.receiver);
+            return Ok(Err(DeliveryOutcome::GaveUp { error }));
+        };
+        let run = match self.store.report_run(d.run_id).await? {
+            Some(run) if run.status == "done" => run,
+            _ => return Ok(Err(DeliveryOutcome::GaveUp { error: format!("report run {} is not done", d.run_id) })),
+        };
+        let html = self.store.report_file(run.id, "html").await?;
+        let markdown = self.store.report_file(run.id, "md").await?;
+        let json = self.store.report_file(run.id, "json").await?.and_then(|j| serde_json::from_str(&j).ok());
+        let base_url = self.public_url.clone();
+        Ok(Ok((receiver, ReportMessage { delivery: d.clone(), run, html, markdown, json, base_url })))
     }
 
     /// The receiver and message, or the outcome that makes sending pointless.
@@ -185,7 +222,7 @@ impl Notifier {
         Ok(Ok((receiver, Message { notification: n.clone(), alert, link })))
     }
 
-    async fn send(&self, receiver: &Receiver, message: &Message, now: DateTime<Utc>) -> Result<(), Failure> {
+    async fn send(&self, receiver: &Receiver, message: &dyn Outgoing, now: DateTime<Utc>) -> Result<(), Failure> {
         let timeout = Duration::from_secs(self.config.notify.timeout_secs.max(1));
         match receiver.kind {
             ReceiverKind::Email => email::deliver(receiver, message, timeout).await,
@@ -193,8 +230,8 @@ impl Notifier {
         }
     }
 
-    fn after_failure(&self, n: &Notification, failure: Failure, now: DateTime<Utc>) -> DeliveryOutcome {
-        let attempts = n.attempts + 1;
+    fn after_failure(&self, attempts_before: i64, failure: Failure, now: DateTime<Utc>) -> DeliveryOutcome {
+        let attempts = attempts_before + 1;
         match failure {
             Failure::Permanent(error) => DeliveryOutcome::GaveUp { error },
             Failure::Retry { error, .. } if attempts >= self.config.notify.max_attempts => {
@@ -206,6 +243,22 @@ impl Notifier {
                 DeliveryOutcome::Retry { at, error }
             }
         }
+    }
+}
+
+/// Log a delivery outcome; its metric label.
+fn log_outcome(outcome: &DeliveryOutcome, attempts_before: i64) -> &'static str {
+    match outcome {
+        DeliveryOutcome::Sent => "sent",
+        DeliveryOutcome::Retry { error, .. } => {
+            tracing::warn!(%error, attempt = attempts_before + 1, "delivery failed, will retry");
+            "retry"
+        }
+        DeliveryOutcome::GaveUp { error } => {
+            tracing::error!(%error, attempts = attempts_before + 1, "delivery given up");
+            "failed"
+        }
+        DeliveryOutcome::Skipped { .. } => "skipped",
     }
 }
 

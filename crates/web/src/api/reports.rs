@@ -4,7 +4,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use duluan_store::ReportRun;
+use duluan_store::{ReportDelivery, ReportRun};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -58,6 +58,8 @@ pub struct ReportResponse {
     pub run: ReportRun,
     /// One download per stored format.
     pub downloads: Vec<Download>,
+    /// Its deliveries to the schedule's receivers, with their outcomes.
+    pub deliveries: Vec<ReportDelivery>,
 }
 
 /// Where to fetch one format of a report.
@@ -83,7 +85,8 @@ pub async fn report(
     let run = state.store.report_run(id).await?.ok_or_else(|| ApiError::not_found(format!("report {id} not found")))?;
     let downloads =
         run.formats.iter().map(|f| Download { format: f.clone(), url: format!("/api/reports/{id}/{f}") }).collect();
-    Ok(Json(ReportResponse { run, downloads }))
+    let deliveries = state.store.report_deliveries(id).await?;
+    Ok(Json(ReportResponse { run, downloads, deliveries }))
 }
 
 /// A stored report format.

@@ -24,11 +24,13 @@ const MAX_MATCHER: usize = 200;
 
 /// A mandatory reason, trimmed and bounded.
 pub(crate) fn checked_reason(reason: Option<&str>) -> Result<String, ApiError> {
-    let reason = reason.map(str::trim).unwrap_or_default();
+    let sent = reason.unwrap_or_default();
+    let reason = sent.trim();
     if reason.is_empty() {
         return Err(ApiError::bad_request("a silence needs a reason (`reason`)"));
     }
-    if reason.chars().count() > MAX_REASON {
+    // The limit applies to the reason as sent, as the schema's maxLength does.
+    if sent.chars().count() > MAX_REASON {
         return Err(ApiError::bad_request(format!("the reason is over {MAX_REASON} characters")));
     }
     Ok(reason.to_string())

@@ -213,6 +213,9 @@ pub async fn run_bulk(
 ) -> Result<BulkResult, ApiError> {
     caller.check_csrf(csrf)?;
     caller.require(bulk_role(body.action))?;
+    if body.note.as_ref().is_some_and(|n| n.chars().count() > 4000) {
+        return Err(ApiError::bad_request("`note` is over 4000 characters"));
+    }
     let ids = selection(state, caller, body).await?;
     let mut result = BulkResult { done: 0, failed: 0, silences: Vec::new(), results: Vec::with_capacity(ids.len()) };
     if body.action == BulkAction::Silence {
