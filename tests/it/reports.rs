@@ -262,6 +262,15 @@ async fn monthly_report_finds_the_planted_spike_and_rising_term() {
     assert_eq!(spike_alerts[0].story, "spike:all:news:2021-12-16");
 
     charts_show_in_chromium(&html_path).await;
+    if std::env::var_os("DULUAN_TEST_CHROMEDRIVER").is_some() {
+        // The same page printed to PDF by headless Chromium (found on PATH, as scripts/test installs it).
+        let pdf_path = d.dir.path().join("bao-cao-2021-12.pdf");
+        let out =
+            d.run(&["report", "--period", "2021-12", "--format", "pdf", "--out", pdf_path.to_str().unwrap()], None);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let pdf = std::fs::read(&pdf_path).unwrap();
+        assert!(pdf.starts_with(b"%PDF-") && pdf.len() > 10_000, "not a printed report: {} bytes", pdf.len());
+    }
 }
 
 /// Every chart of the page has a size on screen; the screenshot is kept for people to look at.
@@ -451,5 +460,9 @@ async fn finished_reports_are_delivered_to_their_receivers() {
         .collect();
     assert_eq!(states, [("hook", "sent", 1), ("thu", "sent", 1), ("hong", "failed", 2)]);
     assert!(one["deliveries"][2]["last_error"].as_str().unwrap().contains("500"), "{one}");
+    // The Reports page shows the outcomes beside the downloads.
+    let page = a.http.get(a.url("/reports")).bearer_auth(&token).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("hook: sent") && page.contains("thu: sent"), "{page}");
+    assert!(page.contains("<span class=\"failing\">hong: failed</span>"), "{page}");
     a.harness.close().await;
 }

@@ -501,6 +501,7 @@ const TEXT: &[(&str, &str, &str)] = &[
     ("col_items", "Số tin", "Items"),
     ("col_ran_at", "Lập lúc", "Made at"),
     ("col_download", "Tải về", "Download"),
+    ("col_sent_to", "Đã gửi đến", "Sent to"),
     ("older", "Cũ hơn", "Older"),
     ("nav_receivers", "Kênh báo", "Receivers"),
     ("state_muted", "Đang tạm tắt", "Muted"),

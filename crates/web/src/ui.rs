@@ -11,7 +11,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use chrono::{Datelike, Utc};
-use duluan_model::{AlertState, Field, ReasonCode, Role, User, Verdict};
+use duluan_model::{AlertState, Field, NotificationState, ReasonCode, Role, User, Verdict};
 use serde::Deserialize;
 
 use crate::AppState;
@@ -893,6 +893,8 @@ struct ReportRow {
     items: String,
     ran_at: String,
     formats: Vec<String>,
+    /// `receiver: state` per delivery.
+    deliveries: Vec<(String, String, bool)>,
 }
 
 #[derive(Deserialize)]
@@ -908,9 +910,21 @@ async fn reports_page(State(state): State<AppState>, visitor: Visitor, Query(for
         Err(e) => return error_page(tr, Some(&visitor.caller), e.into()),
     };
     let (runs, next) = api::next_page(runs, PAGE, |r| r.id);
+    let mut deliveries = Vec::with_capacity(runs.len());
+    for run in &runs {
+        match state.store.report_deliveries(run.id).await {
+            Ok(d) => deliveries.push(
+                d.into_iter()
+                    .map(|d| (d.receiver, d.state.to_string(), d.state == NotificationState::Failed))
+                    .collect::<Vec<_>>(),
+            ),
+            Err(e) => return error_page(tr, Some(&visitor.caller), e.into()),
+        }
+    }
     let rows = runs
         .into_iter()
-        .map(|r| ReportRow {
+        .zip(deliveries)
+        .map(|(r, deliveries)| ReportRow {
             id: r.id,
             schedule: r.schedule_id,
             label: r.label,
@@ -922,6 +936,7 @@ async fn reports_page(State(state): State<AppState>, visitor: Visitor, Query(for
             items: r.items.map(|n| n.to_string()).unwrap_or_default(),
             ran_at: local_time(r.finished_at.unwrap_or(r.started_at)),
             formats: r.formats,
+            deliveries,
         })
         .collect();
     render(ReportsPage { page: visitor.page("reports"), rows, next })
