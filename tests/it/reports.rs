@@ -370,7 +370,8 @@ async fn scheduled_reports_are_listed_and_downloaded_through_the_api() {
     assert!(json["volume"]["total"].is_u64());
 
     assert_eq!(get(format!("/api/reports/{}/md", ran[2])).await.status(), 404, "not a stored format");
-    assert_eq!(get(format!("/api/reports/{}/pdf", ran[2])).await.status(), 400, "not a format at all");
+    assert_eq!(get(format!("/api/reports/{}/pdf", ran[2])).await.status(), 404, "not kept by this schedule");
+    assert_eq!(get(format!("/api/reports/{}/docx", ran[2])).await.status(), 400, "not a format at all");
     assert_eq!(get("/api/reports/999999".into()).await.status(), 404);
     assert_eq!(a.http.get(a.url("/api/reports")).send().await.unwrap().status(), 401);
 }
@@ -388,6 +389,12 @@ async fn finished_reports_are_delivered_to_their_receivers() {
          from = \"duluan <bao-cao@duluan.example>\"\nto = [\"lanh-dao@thanhpho.example\"]\nallow_private = true\n\n\
          [[receiver]]\nname = \"hong\"\nkind = \"webhook\"\nurl = \"{base}/down\"\nallow_private = true\n"
     ));
+    // With Chromium present (scripts/test installs it) the schedule also keeps a printed PDF.
+    let with_pdf = std::env::var_os("DULUAN_TEST_CHROMEDRIVER").is_some();
+    let mut formats: Vec<String> = vec!["html".into(), "json".into(), "md".into()];
+    if with_pdf {
+        formats.push("pdf".into());
+    }
     let a = crate::api::api(move |c| {
         c.alerts.receiver = config_receivers;
         c.alerts.receivers = vec![];
@@ -400,7 +407,7 @@ async fn finished_reports_are_delivered_to_their_receivers() {
             period: duluan_config::SchedulePeriod::PreviousWeek,
             topics: vec![],
             language: Some("vi".into()),
-            formats: vec!["html".into(), "json".into(), "md".into()],
+            formats,
             receivers: vec!["hook".into(), "thu".into(), "hong".into()],
         });
     })
@@ -440,6 +447,9 @@ async fn finished_reports_are_delivered_to_their_receivers() {
     let [mail] = &mails[..] else { panic!("one e-mail expected, got {}", mails.len()) };
     assert!(mail.contains("To: lanh-dao@thanhpho.example"), "{mail}");
     assert!(mail.contains("multipart/alternative") && mail.contains("text/html"), "{mail}");
+    if with_pdf {
+        assert!(mail.contains("application/pdf") && mail.contains("duluan-bao-cao-"), "no PDF attached");
+    }
 
     let token = a.user("analyst", duluan_model::Role::Viewer).await;
     let one: Value = a
@@ -460,6 +470,11 @@ async fn finished_reports_are_delivered_to_their_receivers() {
         .collect();
     assert_eq!(states, [("hook", "sent", 1), ("thu", "sent", 1), ("hong", "failed", 2)]);
     assert!(one["deliveries"][2]["last_error"].as_str().unwrap().contains("500"), "{one}");
+    if with_pdf {
+        let pdf = a.http.get(a.url(&format!("/api/reports/{run}/pdf"))).bearer_auth(&token).send().await.unwrap();
+        assert_eq!(pdf.headers()["content-type"], "application/pdf");
+        assert!(pdf.bytes().await.unwrap().starts_with(b"%PDF-"));
+    }
     // The Reports page shows the outcomes beside the downloads.
     let page = a.http.get(a.url("/reports")).bearer_auth(&token).send().await.unwrap().text().await.unwrap();
     assert!(page.contains("hook: sent") && page.contains("thu: sent"), "{page}");

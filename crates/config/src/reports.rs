@@ -133,8 +133,8 @@ impl ReportsConfig {
             if s.language.as_deref().is_some_and(|l| !matches!(l, "vi" | "en")) {
                 return Err(format!("reports.schedule `{}`: language must be \"vi\" or \"en\"", s.id));
             }
-            if s.formats.is_empty() || s.formats.iter().any(|f| !matches!(f.as_str(), "html" | "json" | "md")) {
-                return Err(format!("reports.schedule `{}`: formats are \"html\", \"json\" and \"md\"", s.id));
+            if s.formats.is_empty() || s.formats.iter().any(|f| !matches!(f.as_str(), "html" | "json" | "md" | "pdf")) {
+                return Err(format!("reports.schedule `{}`: formats are \"html\", \"json\", \"md\" and \"pdf\"", s.id));
             }
         }
         Ok(())

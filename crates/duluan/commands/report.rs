@@ -1,6 +1,6 @@
 //! `duluan report`: an opinion-trend report for a period, as JSON, Markdown, HTML or PDF.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
@@ -35,7 +35,10 @@ pub(crate) async fn run(config: &Config, args: &ReportArgs) -> Result<ExitCode> 
         ReportFormat::Html | ReportFormat::Pdf => render::html(&report),
     };
     match (&args.out, format) {
-        (Some(out), ReportFormat::Pdf) => print_pdf(&config.reports.chromium, &text, out)?,
+        (Some(out), ReportFormat::Pdf) => {
+            let pdf = render::pdf(&settings.chromium, &text).await?;
+            std::fs::write(out, pdf).with_context(|| format!("cannot write {}", out.display()))?;
+        }
         (None, ReportFormat::Pdf) => bail!("--format pdf needs --out FILE"),
         (Some(out), _) => std::fs::write(out, text).with_context(|| format!("cannot write {}", out.display()))?,
         (None, _) => println!("{text}"),
@@ -110,37 +113,4 @@ fn topics(configured: &[Topic], wanted: Option<&str>) -> Result<Vec<Topic>> {
             })
         })
         .collect()
-}
-
-/// Print the HTML to PDF with headless Chromium.
-fn print_pdf(configured: &str, html: &str, out: &Path) -> Result<()> {
-    let chromium = find_chromium(configured)
-        .context("PDF needs Chromium or Chrome: install it, set [reports] chromium, or use --format html and print")?;
-    let page = std::env::temp_dir().join(format!("duluan-report-{}.html", std::process::id()));
-    std::fs::write(&page, html).with_context(|| format!("cannot write {}", page.display()))?;
-    let out_abs = std::path::absolute(out).unwrap_or_else(|_| out.to_path_buf());
-    let status = std::process::Command::new(&chromium)
-        .args(["--headless", "--disable-gpu", "--no-sandbox", "--no-pdf-header-footer"])
-        .arg(format!("--print-to-pdf={}", out_abs.display()))
-        .arg(format!("file://{}", page.display()))
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .status()
-        .with_context(|| format!("cannot run {}", chromium.display()));
-    let _ = std::fs::remove_file(&page);
-    if !status?.success() || !out_abs.exists() {
-        bail!("{} could not print the report to {}", chromium.display(), out.display());
-    }
-    Ok(())
-}
-
-fn find_chromium(configured: &str) -> Option<PathBuf> {
-    if !configured.is_empty() {
-        return Some(PathBuf::from(configured));
-    }
-    let path = std::env::var_os("PATH")?;
-    ["chromium", "chromium-browser", "google-chrome", "google-chrome-stable"]
-        .iter()
-        .flat_map(|name| std::env::split_paths(&path).map(move |dir| dir.join(name)))
-        .find(|candidate| candidate.is_file())
 }

@@ -40,6 +40,8 @@ pub struct Settings {
     pub spike_baseline_days: u32,
     /// Prefix of search links (the UI's public address, or empty for relative links).
     pub link_base: String,
+    /// Chromium for PDF output (`[reports] chromium`; empty searches `PATH`).
+    pub chromium: String,
 }
 
 impl Settings {
@@ -59,6 +61,7 @@ impl Settings {
             },
             spike_baseline_days: config.spike_baseline_days,
             link_base: public_url.trim_end_matches('/').to_string(),
+            chromium: config.chromium.clone(),
         })
     }
 }

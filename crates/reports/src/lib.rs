@@ -34,6 +34,9 @@ pub enum Error {
     /// The store failed.
     #[error(transparent)]
     Store(#[from] duluan_store::Error),
+    /// Printing to PDF failed.
+    #[error("{0}")]
+    Print(String),
 }
 
 /// `Result` with this crate's [`Error`].

@@ -1,6 +1,7 @@
 //! Scheduled reports: when each is due, which period it covers, and running what is due — once
 //! per due time, catching up after downtime with the latest missed run only.
 
+use base64::Engine as _;
 use chrono::{DateTime, Datelike, Days, FixedOffset, Months, NaiveDate, Utc};
 use duluan_config::{Schedule, SchedulePeriod, Topic};
 use duluan_index::SearchIndex;
@@ -98,20 +99,12 @@ pub async fn run_due(
         if let Some(lang) = &schedule.language {
             settings.lang = lang.clone();
         }
-        match build(index, store, &settings, &chosen, period, now).await {
-            Ok(report) => {
-                let files: Vec<(String, String)> = schedule
-                    .formats
-                    .iter()
-                    .map(|f| {
-                        let text = match f.as_str() {
-                            "json" => render::json(&report),
-                            "md" => render::markdown(&report),
-                            _ => render::html(&report),
-                        };
-                        (f.clone(), text)
-                    })
-                    .collect();
+        let made = match build(index, store, &settings, &chosen, period, now).await {
+            Ok(report) => outputs(&report, &schedule.formats, &settings.chromium).await.map(|files| (report, files)),
+            Err(e) => Err(e),
+        };
+        match made {
+            Ok((report, files)) => {
                 let items = i64::try_from(report.all.volume.total).unwrap_or(i64::MAX);
                 let output = ReportOutput { items, files: &files, receivers: &schedule.receivers };
                 store.finish_report_run(id, Ok(output), now).await?;
@@ -125,6 +118,22 @@ pub async fn run_due(
         ran.push(id);
     }
     Ok(ran)
+}
+
+/// The run's stored outputs, format → text; a PDF is kept base64-encoded.
+async fn outputs(report: &crate::Report, formats: &[String], chromium: &str) -> Result<Vec<(String, String)>> {
+    let html = render::html(report);
+    let mut files = Vec::with_capacity(formats.len());
+    for format in formats {
+        let text = match format.as_str() {
+            "json" => render::json(report),
+            "md" => render::markdown(report),
+            "pdf" => base64::engine::general_purpose::STANDARD.encode(render::pdf(chromium, &html).await?),
+            _ => html.clone(),
+        };
+        files.push((format.clone(), text));
+    }
+    Ok(files)
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use duluan_config::Receiver;
 use lettre::message::header::ContentType;
-use lettre::message::{Mailbox, Message as Mail, MultiPart};
+use lettre::message::{Attachment, Mailbox, Message as Mail, MultiPart, SinglePart};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
@@ -85,9 +85,22 @@ fn mail(receiver: &Receiver, message: &dyn Outgoing) -> Result<Mail, Failure> {
     for to in &receiver.to {
         builder = builder.to(to.parse::<Mailbox>().map_err(|e| bad("to", &e))?);
     }
-    let built = match message.html() {
-        Some(html) => builder.multipart(MultiPart::alternative_plain_html(message.plain_text(), html.to_string())),
-        None => builder.header(ContentType::TEXT_PLAIN).body(message.plain_text()),
+    let built = match (message.html(), message.attachment()) {
+        (Some(html), None) => {
+            builder.multipart(MultiPart::alternative_plain_html(message.plain_text(), html.to_string()))
+        }
+        (None, None) => builder.header(ContentType::TEXT_PLAIN).body(message.plain_text()),
+        (html, Some((name, content_type, bytes))) => {
+            let content_type = ContentType::parse(content_type)
+                .map_err(|e| Failure::Permanent(format!("bad attachment content type: {e}")))?;
+            let file = Attachment::new(name).body(bytes.to_vec(), content_type);
+            let mixed = match html {
+                Some(html) => MultiPart::mixed()
+                    .multipart(MultiPart::alternative_plain_html(message.plain_text(), html.to_string())),
+                None => MultiPart::mixed().singlepart(SinglePart::plain(message.plain_text())),
+            };
+            builder.multipart(mixed.singlepart(file))
+        }
     };
     built.map_err(|e| Failure::Permanent(format!("cannot build the e-mail: {e}")))
 }

@@ -192,6 +192,10 @@ pub trait Outgoing: Send + Sync {
     fn html(&self) -> Option<&str> {
         None
     }
+    /// A file attached to the e-mail: name, content type and bytes.
+    fn attachment(&self) -> Option<(String, &'static str, &[u8])> {
+        None
+    }
     /// Slack mrkdwn text.
     fn slack_text(&self) -> String;
     /// Telegram text for `parse_mode = HTML`.

@@ -12,6 +12,7 @@ pub mod report;
 use std::sync::Arc;
 use std::time::Duration;
 
+use base64::Engine as _;
 use chrono::{DateTime, Utc};
 use duluan_config::{AlertsConfig, Config, Receiver, ReceiverKind};
 use duluan_model::{Notification, Silence};
@@ -193,8 +194,13 @@ impl Notifier {
         let html = self.store.report_file(run.id, "html").await?;
         let markdown = self.store.report_file(run.id, "md").await?;
         let json = self.store.report_file(run.id, "json").await?.and_then(|j| serde_json::from_str(&j).ok());
+        let pdf = self
+            .store
+            .report_file(run.id, "pdf")
+            .await?
+            .and_then(|b| base64::engine::general_purpose::STANDARD.decode(b).ok());
         let base_url = self.public_url.clone();
-        Ok(Ok((receiver, ReportMessage { delivery: d.clone(), run, html, markdown, json, base_url })))
+        Ok(Ok((receiver, ReportMessage { delivery: d.clone(), run, html, markdown, json, pdf, base_url })))
     }
 
     /// The receiver and message, or the outcome that makes sending pointless.

@@ -21,6 +21,8 @@ pub struct ReportMessage {
     pub markdown: Option<String>,
     /// The stored JSON, when the schedule keeps it.
     pub json: Option<serde_json::Value>,
+    /// The printed PDF, when the schedule keeps it (attached to e-mails).
+    pub pdf: Option<Vec<u8>>,
     /// The server's public address (`server.public_url`), for links.
     pub base_url: String,
 }
@@ -131,6 +133,11 @@ impl Outgoing for ReportMessage {
         self.html.as_deref()
     }
 
+    fn attachment(&self) -> Option<(String, &'static str, &[u8])> {
+        let name = format!("duluan-bao-cao-{}.pdf", self.run.label.replace(|c: char| !c.is_ascii_alphanumeric(), "-"));
+        self.pdf.as_deref().map(|bytes| (name, "application/pdf", bytes))
+    }
+
     fn slack_text(&self) -> String {
         format!(
             "*{}*\n{}\n<{}|{}>",
@@ -189,6 +196,7 @@ mod tests {
             html: Some("<html>…</html>".into()),
             markdown: Some("# Báo cáo".into()),
             json: Some(serde_json::json!({"volume": {"total": 1234}})),
+            pdf: Some(b"%PDF-1.4".to_vec()),
             base_url: "https://duluan.example/".into(),
         }
     }
@@ -214,5 +222,6 @@ mod tests {
         assert!(m.plain_text().contains("1234 bài/items") && m.plain_text().contains("# Báo cáo"));
         assert!(m.subject().starts_with("[duluan] Báo cáo / Report 2021-12"));
         assert_eq!(m.html(), Some("<html>…</html>"));
+        assert_eq!(m.attachment().map(|(name, _, _)| name).as_deref(), Some("duluan-bao-cao-2021-12.pdf"));
     }
 }

@@ -3,11 +3,13 @@
 
 mod html;
 mod markdown;
+mod pdf;
 mod svg;
 mod words;
 
 pub use html::{body, html, stylesheet};
 pub use markdown::markdown;
+pub use pdf::{find_chromium, pdf};
 
 use crate::Report;
 

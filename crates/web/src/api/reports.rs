@@ -4,6 +4,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
+use base64::Engine as _;
 use duluan_store::{ReportDelivery, ReportRun};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -99,6 +100,8 @@ pub enum ReportFormat {
     Json,
     /// Markdown.
     Md,
+    /// The HTML page printed by headless Chromium.
+    Pdf,
 }
 
 impl ReportFormat {
@@ -107,6 +110,7 @@ impl ReportFormat {
             ReportFormat::Html => "html",
             ReportFormat::Json => "json",
             ReportFormat::Md => "md",
+            ReportFormat::Pdf => "pdf",
         }
     }
 
@@ -115,6 +119,7 @@ impl ReportFormat {
             ReportFormat::Html => "text/html; charset=utf-8",
             ReportFormat::Json => "application/json",
             ReportFormat::Md => "text/markdown; charset=utf-8",
+            ReportFormat::Pdf => "application/pdf",
         }
     }
 }
@@ -127,7 +132,8 @@ const REPORT_CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src
     params(("id" = i64, Path, description = "Run id", minimum = 1),
            ("format" = inline(ReportFormat), Path, description = "Format")),
     responses((status = 200, description = "The report",
-                content((String = "text/html"), (String = "text/markdown"), (Object = "application/json"))),
+                content((String = "text/html"), (String = "text/markdown"), (Object = "application/json"),
+                        (String = "application/pdf"))),
               (status = 404, description = "No such run or format", body = ErrorBody)),
     security(("bearer" = []), ("session" = [])))]
 pub async fn report_file(
@@ -140,8 +146,20 @@ pub async fn report_file(
         .report_file(id, format.as_str())
         .await?
         .ok_or_else(|| ApiError::not_found(format!("report {id} has no {} output", format.as_str())))?;
-    let mut response = content.into_response();
+    let mut response = match format {
+        // Kept base64-encoded in the store's text column.
+        ReportFormat::Pdf => base64::engine::general_purpose::STANDARD
+            .decode(content)
+            .map_err(|e| ApiError::internal(format!("stored PDF of report {id} is not base64: {e}")))?
+            .into_response(),
+        _ => content.into_response(),
+    };
     let headers = response.headers_mut();
+    if format == ReportFormat::Pdf
+        && let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"duluan-report-{id}.pdf\""))
+    {
+        headers.insert(header::CONTENT_DISPOSITION, v);
+    }
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(format.content_type()));
     headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(REPORT_CSP));
     Ok(response)
