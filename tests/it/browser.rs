@@ -317,6 +317,22 @@ async fn the_triage_ui_works_in_headless_chromium_in_both_languages() {
         b.goto(&a.url("/receivers")).await;
         assert_eq!(b.text("h1").await, words.receivers);
         assert!(b.text("table.receivers").await.contains("nhom-y-te"));
+
+        // Dashboard: this week's charts are drawn under the CSP, and the hostile title stays text.
+        b.goto(&a.url("/dashboard")).await;
+        let sizes = b
+            .script(
+                "return Array.from(document.querySelectorAll('svg.chart')).map(s => { const r = s.getBoundingClientRect(); \
+                 return [r.width, r.height, s.querySelectorAll('polyline,polygon,rect').length]; });",
+            )
+            .await;
+        let sizes = sizes.as_array().unwrap();
+        assert!(sizes.len() >= 3, "{} charts on the dashboard", sizes.len());
+        for size in sizes {
+            let (w, h, marks) = (size[0].as_f64().unwrap(), size[1].as_f64().unwrap(), size[2].as_u64().unwrap());
+            assert!(w > 200.0 && h > 50.0 && marks > 0, "dashboard chart not visible: {size}");
+        }
+        assert_eq!(b.script("return window.__xss === undefined").await, json!(true), "crawled markup ran");
         b.quit().await;
     }
     a.harness.close().await;
