@@ -119,6 +119,10 @@ enum Tok {
 pub const MAX_EXPR_BYTES: usize = 64 * 1024;
 /// Deepest nesting accepted.
 const MAX_DEPTH: usize = 64;
+/// Deepest nesting of the source text (parentheses, scopes, negations) the parser recurses into.
+/// Looser than [`MAX_DEPTH`], which bounds the tree: printing a tree adds parentheses, and the
+/// printed form of an accepted tree must parse again.
+const MAX_SYNTAX_DEPTH: usize = 4 * MAX_DEPTH;
 
 fn lex(src: &str) -> Result<Vec<(usize, Tok)>, ParseError> {
     let mut out = Vec::new();
@@ -250,6 +254,9 @@ pub fn parse(src: &str) -> Result<Expr, ParseError> {
         };
         return Err(ParseError { offset: *offset, message });
     }
+    if expr.depth() > MAX_DEPTH {
+        return Err(ParseError { offset: 0, message: format!("expression nested more than {MAX_DEPTH} levels deep") });
+    }
     Ok(expr)
 }
 
@@ -285,7 +292,7 @@ impl Parser {
 
     fn enter(&mut self) -> Result<(), ParseError> {
         self.depth += 1;
-        if self.depth > MAX_DEPTH {
+        if self.depth > MAX_SYNTAX_DEPTH {
             return self.error("expression nested too deeply");
         }
         Ok(())
@@ -435,6 +442,20 @@ impl Parser {
     }
 }
 
+impl Expr {
+    /// Levels of the tree: evaluation recurses this deep.
+    pub fn depth(&self) -> usize {
+        1 + match self {
+            Expr::Term(_) | Expr::List(_) => 0,
+            Expr::And(parts) | Expr::Or(parts) | Expr::AtLeast { of: parts, .. } => {
+                parts.iter().map(Expr::depth).max().unwrap_or(0)
+            }
+            Expr::Not(e) | Expr::Scoped(_, e) | Expr::Moded(_, e) => e.depth(),
+            Expr::Near { left, right, .. } => left.depth().max(right.depth()),
+        }
+    }
+}
+
 impl fmt::Display for Expr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let join = |f: &mut fmt::Formatter<'_>, parts: &[Expr], op: &str| -> fmt::Result {
@@ -459,7 +480,12 @@ impl fmt::Display for Expr {
             Expr::Or(p) => join(f, p, "OR"),
             Expr::Not(e) => write!(f, "NOT {e}"),
             Expr::Near { left, right, distance, ordered } => {
-                write!(f, "({left} {}NEAR/{distance} {right})", if *ordered { "O" } else { "" })
+                // NOT binds looser than NEAR: a negated operand needs its own parentheses.
+                let operand = |e: &Expr| match e {
+                    Expr::Not(_) => format!("({e})"),
+                    _ => e.to_string(),
+                };
+                write!(f, "({} {}NEAR/{distance} {})", operand(left), if *ordered { "O" } else { "" }, operand(right))
             }
             Expr::Scoped(s, e) => write!(f, "{}:({e})", if *s == Scope::Title { "title" } else { "text" }),
             Expr::Moded(m, e) => write!(f, "{}:({e})", if *m == Mode::Exact { "exact" } else { "folded" }),
@@ -541,6 +567,9 @@ mod tests {
             "folded:(khau trang) OR vắc*",
             "(a ONEAR/3 b) -c",
             "title:(NOT a) b",
+            // Found by the fuzzer: a negated NEAR operand, and negation nested near the depth limit.
+            "(vắc) NEAR/1 (NOT (vắc))",
+            &format!("x {}y", "-".repeat(54)),
         ] {
             let e = parse(src).expect("parses");
             let again = parse(&e.to_string()).expect("display parses");
@@ -550,7 +579,11 @@ mod tests {
 
     #[test]
     fn deep_nesting_is_refused() {
-        let src = "(".repeat(200) + "a" + &")".repeat(200);
-        assert!(parse(&src).is_err());
+        let src = "(".repeat(300) + "a" + &")".repeat(300);
+        assert!(parse(&src).is_err(), "source nesting");
+        assert!(parse(&("NOT ".repeat(100) + "a")).is_err(), "tree depth");
+        let chain = (0..100).map(|n| format!("w{n}")).collect::<Vec<_>>().join(" NEAR/2 ");
+        assert!(parse(&chain).is_err(), "a long NEAR chain nests the tree");
+        assert!(parse(&("(".repeat(100) + "a" + &")".repeat(100))).is_ok(), "parentheses alone do not nest the tree");
     }
 }
