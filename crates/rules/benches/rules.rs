@@ -1,0 +1,188 @@
+//! Rule matching throughput with 100, 1,000 and 10,000 rules, against a naive baseline that
+//! evaluates each rule on its own.
+//!
+//! Text: `../shared/data/vi-news/vntc-train-sample.jsonl` (or `DULUAN_VI_NEWS`), about 4 MB of
+//! Vietnamese news. Rules are generated deterministically from that text's own vocabulary
+//! (frequent syllables and two-syllable phrases) in the shapes real packs use: phrase AND any of
+//! a few words, phrase NEAR phrase, words with an exclusion, folded and exact modes.
+//!
+//! `cargo bench -p duluan-rules --bench rules` prints one table: MB/s per core of the engine (one
+//! text analysis, one Aho-Corasick pass for all rules, then only the rules whose terms occurred)
+//! and of the baseline (every rule compiled and matched separately; run on a slice of the text for
+//! the big sets, as it is slow). Without the data it says so and exits.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::time::Instant;
+
+use duluan_rules::{Doc, Packs, RuleSet, read_pack};
+
+const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/vi-news/vntc-train-sample.jsonl");
+const TARGET_BYTES: usize = 4 << 20;
+
+fn main() {
+    let path = std::env::var("DULUAN_VI_NEWS").unwrap_or_else(|_| DATA.to_string());
+    let Ok(jsonl) = std::fs::read_to_string(&path) else {
+        eprintln!("rules bench: needs {path}; skipped");
+        return;
+    };
+    let docs = articles(&jsonl);
+    let bytes: usize = docs.iter().map(String::len).sum();
+    let (words, phrases) = vocabulary(&docs);
+    let analyzed: Vec<(String, duluan_text::Analysis)> =
+        docs.iter().map(|d| (d.clone(), duluan_text::Analysis::new(d))).collect();
+    println!(
+        "text: {} articles, {:.1} MB; vocabulary {} words, {} phrases",
+        docs.len(),
+        mb(bytes),
+        words.len(),
+        phrases.len()
+    );
+    println!("rules   patterns   engine MB/s   matching only MB/s   flags     baseline MB/s   engine/baseline");
+    let mut first = None;
+    for n in [100, 1_000, 10_000] {
+        let specs = generate(n, &words, &phrases);
+        let engine = compile(&specs);
+        let (secs, flags) = best_of(3, || run(&engine, &docs));
+        let engine_rate = mb(bytes) / secs;
+        // In the pipeline the analysis is shared with sentiment and made once per item: matching alone.
+        let (match_secs, _) = best_of(3, || run_analyzed(&engine, &analyzed));
+        let match_rate = mb(bytes) / match_secs;
+        // The baseline: one rule set per rule, each matched on its own, on a slice of the text.
+        let singles: Vec<RuleSet> = specs.iter().map(|s| compile(std::slice::from_ref(s))).collect();
+        let share = (20_000 / n).clamp(1, docs.len());
+        let sample = &docs[..share.min(docs.len())];
+        let sample_bytes: usize = sample.iter().map(String::len).sum();
+        let (base_secs, base_flags) = best_of(1, || singles.iter().map(|r| run(r, sample)).sum());
+        let base_rate = mb(sample_bytes) / base_secs;
+        let (_, engine_sample_flags) = best_of(1, || run(&engine, sample));
+        assert_eq!(engine_sample_flags, base_flags, "the engine and the baseline disagree");
+        println!(
+            "{n:>6}   {:>8}   {engine_rate:>11.1}   {match_rate:>18.1}   {flags:>6}   {base_rate:>13.2}   {:>14.0}×",
+            engine.pattern_count(),
+            engine_rate / base_rate
+        );
+        first.get_or_insert((secs, match_secs));
+        if n == 10_000
+            && let Some((all, matching)) = first
+        {
+            println!(
+                "cost of 10,000 rules / cost of 100 rules: {:.2}× with analysis, {:.2}× matching only",
+                secs / all,
+                match_secs / matching
+            );
+        }
+    }
+}
+
+/// About 4 MB of article texts.
+fn articles(jsonl: &str) -> Vec<String> {
+    let mut docs = Vec::new();
+    let mut total = 0;
+    for line in jsonl.lines() {
+        let Ok(doc) = serde_json::from_str::<serde_json::Value>(line) else { continue };
+        if let Some(t) = doc.get("text").and_then(|t| t.as_str()) {
+            total += t.len();
+            docs.push(t.to_string());
+        }
+        if total >= TARGET_BYTES {
+            break;
+        }
+    }
+    docs
+}
+
+/// Frequent words and two-word phrases past the commonest, most frequent first.
+fn vocabulary(docs: &[String]) -> (Vec<String>, Vec<String>) {
+    let mut words: HashMap<String, u32> = HashMap::new();
+    let mut pairs: HashMap<String, u32> = HashMap::new();
+    for doc in docs {
+        let tokens: Vec<String> =
+            doc.split(|c: char| !c.is_alphabetic()).filter(|w| w.chars().count() >= 2).map(str::to_lowercase).collect();
+        for (i, w) in tokens.iter().enumerate() {
+            *words.entry(w.clone()).or_default() += 1;
+            if let Some(next) = tokens.get(i + 1) {
+                *pairs.entry(format!("{w} {next}")).or_default() += 1;
+            }
+        }
+    }
+    let ranked = |map: HashMap<String, u32>, skip: usize, take: usize| {
+        let mut v: Vec<(String, u32)> = map.into_iter().collect();
+        v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        v.into_iter().skip(skip).take(take).map(|(w, _)| w).collect::<Vec<_>>()
+    };
+    // Rules name what is specific, not the commonest words: skip the head of both rankings.
+    (ranked(words, 500, 8_000), ranked(pairs, 1_000, 30_000))
+}
+
+/// `n` rules in the shapes real packs use, deterministic.
+fn generate(n: usize, words: &[String], phrases: &[String]) -> Vec<String> {
+    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut pick = |list: &[String]| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        list[(state % list.len() as u64) as usize].clone()
+    };
+    (0..n)
+        .map(|i| {
+            let query = match i % 4 {
+                0 => format!("\"{}\" AND ({} OR {} OR {})", pick(phrases), pick(words), pick(words), pick(words)),
+                1 => format!("\"{}\" NEAR/5 \"{}\"", pick(phrases), pick(phrases)),
+                2 => format!("{} {} -{}", pick(words), pick(words), pick(words)),
+                _ => format!("\"{}\" OR (\"{}\" AND {})", pick(phrases), pick(phrases), pick(words)),
+            };
+            let mode = if i % 2 == 0 { "folded" } else { "exact" };
+            format!(
+                "[[rule]]\nid = \"r{i}\"\nseverity = \"low\"\naction = \"tag\"\nmode = \"{mode}\"\nquery = {}\n",
+                toml_string(&query)
+            )
+        })
+        .collect()
+}
+
+fn toml_string(s: &str) -> String {
+    format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
+fn compile(specs: &[String]) -> RuleSet {
+    let mut packs = Packs::default();
+    let mut errors = Vec::new();
+    read_pack(Path::new("bench.toml"), &specs.concat(), &mut packs, &mut errors);
+    assert!(errors.is_empty(), "generated rules do not load: {}", errors[0]);
+    RuleSet::compile(packs).unwrap_or_else(|e| panic!("generated rules do not compile: {e}"))
+}
+
+/// Flags raised over `docs`.
+fn run(rules: &RuleSet, docs: &[String]) -> usize {
+    docs.iter().map(|text| rules.matches(&Doc { title: "", text, lang: "vi", ..Doc::default() }).len()).sum()
+}
+
+/// Flags raised over texts analysed beforehand.
+fn run_analyzed(rules: &RuleSet, docs: &[(String, duluan_text::Analysis)]) -> usize {
+    let empty = duluan_text::Analysis::new("");
+    docs.iter()
+        .map(|(text, analysis)| {
+            let doc = Doc { title: "", text, lang: "vi", ..Doc::default() };
+            rules.matches_analyzed(&doc, &empty, analysis).len()
+        })
+        .sum()
+}
+
+/// Seconds of the fastest of `times` runs, and the run's result.
+fn best_of(times: usize, mut f: impl FnMut() -> usize) -> (f64, usize) {
+    let mut best = (f64::INFINITY, 0);
+    for _ in 0..times {
+        let start = Instant::now();
+        let out = std::hint::black_box(f());
+        let secs = start.elapsed().as_secs_f64();
+        if secs < best.0 {
+            best = (secs, out);
+        }
+    }
+    best
+}
+
+fn mb(bytes: usize) -> f64 {
+    bytes as f64 / 1e6
+}
