@@ -218,6 +218,20 @@ fn true_without_hits(node: &Node) -> bool {
 /// One view's automaton and, per automaton pattern, the pattern ids that share its text.
 type Automaton = (AhoCorasick, Vec<Vec<PatternId>>);
 
+/// A pattern as the automaton looks for it in a padded view (` joined `, see [`RuleSet::hits`]):
+/// with the spaces that separate tokens around it, so it only matches whole tokens (a prefix
+/// pattern leaves its end open). `an` then never fires inside `thanh`, which matters for short
+/// syllables: most of their substring matches would be thrown away.
+fn padded(text: &str, prefix: bool) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push(' ');
+    out.push_str(text);
+    if !prefix {
+        out.push(' ');
+    }
+    out
+}
+
 fn build_automaton(texts: Vec<(String, PatternId)>) -> Result<Option<Automaton>, String> {
     if texts.is_empty() {
         return Ok(None);
@@ -287,7 +301,7 @@ impl RuleSet {
                 .iter()
                 .enumerate()
                 .filter(|(_, p)| p.view == view)
-                .map(|(i, _)| (pattern_texts[i].clone(), i))
+                .map(|(i, p)| (padded(&pattern_texts[i], p.prefix), i))
                 .collect()
         };
         let to_err = |message: String| Error::Rule { origin: "rules".into(), message };
@@ -326,11 +340,19 @@ impl RuleSet {
         for (field, analysis) in [(Field::Title, title), (Field::Text, text)] {
             for (view, automaton) in [(View::Exact, &self.exact), (View::Folded, &self.folded)] {
                 let Some((ac, owners)) = automaton else { continue };
-                let haystack = analysis.joined(view);
-                for m in ac.find_overlapping_iter(haystack) {
+                let joined = analysis.joined(view);
+                let mut haystack = String::with_capacity(joined.len() + 2);
+                haystack.push(' ');
+                haystack.push_str(joined);
+                haystack.push(' ');
+                for m in ac.find_overlapping_iter(&haystack) {
                     for &pid in &owners[m.pattern().as_usize()] {
                         let pattern = &self.patterns[pid];
-                        let Some((first, last)) = analysis.token_range(view, m.start(), m.end(), pattern.prefix) else {
+                        // Back to the view's offsets: drop the leading pad, and the trailing one
+                        // of a whole-token pattern.
+                        let start = m.start();
+                        let end = m.end() - if pattern.prefix { 1 } else { 2 };
+                        let Some((first, last)) = analysis.token_range(view, start, end, pattern.prefix) else {
                             continue;
                         };
                         let (start, end) = analysis.original_range(first, last);
