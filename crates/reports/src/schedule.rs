@@ -122,14 +122,18 @@ pub async fn run_due(
 
 /// The run's stored outputs, format → text; a PDF is kept base64-encoded.
 async fn outputs(report: &crate::Report, formats: &[String], chromium: &str) -> Result<Vec<(String, String)>> {
-    let html = render::html(report);
+    // The page is rendered once, and only when a format needs it.
+    let mut html: Option<String> = None;
     let mut files = Vec::with_capacity(formats.len());
     for format in formats {
         let text = match format.as_str() {
             "json" => render::json(report),
             "md" => render::markdown(report),
-            "pdf" => base64::engine::general_purpose::STANDARD.encode(render::pdf(chromium, &html).await?),
-            _ => html.clone(),
+            "pdf" => {
+                let page = html.get_or_insert_with(|| render::html(report));
+                base64::engine::general_purpose::STANDARD.encode(render::pdf(chromium, page).await?)
+            }
+            _ => html.get_or_insert_with(|| render::html(report)).clone(),
         };
         files.push((format.clone(), text));
     }

@@ -42,6 +42,32 @@ pub struct SqlStore {
 }
 
 impl SqlStore {
+    /// Lease up to `limit` pending rows of an outbox table (`notifications`, `report_deliveries`)
+    /// that are due at `now`, by moving their next attempt to `lease_until`; a crashed sender's
+    /// lease runs out and the rows come due again.
+    async fn lease_due(
+        &self,
+        table: &'static str,
+        cols: &'static str,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<Vec<AnyRow>> {
+        let _guard = self.write_guard().await;
+        let skip_locked = if self.postgres { " FOR UPDATE SKIP LOCKED" } else { "" };
+        let sql = format!(
+            "UPDATE {table} SET next_attempt_at = $2 WHERE id IN (SELECT id FROM {table} \
+             WHERE state = 'pending' AND next_attempt_at <= $1 ORDER BY next_attempt_at, id LIMIT $3{skip_locked}) \
+             RETURNING {cols}"
+        );
+        Ok(sqlx::query(AssertSqlSafe(sql))
+            .bind(millis(now))
+            .bind(millis(lease_until))
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?)
+    }
+
     /// Connect, set up the connection (WAL, busy timeout, foreign keys on SQLite) and migrate.
     pub async fn connect(url: &str, max_connections: u32) -> Result<SqlStore> {
         sqlx::any::install_default_drivers();
@@ -1368,19 +1394,7 @@ impl Store for SqlStore {
         lease_until: DateTime<Utc>,
         limit: i64,
     ) -> Result<Vec<Notification>> {
-        let _guard = self.write_guard().await;
-        let skip_locked = if self.postgres { " FOR UPDATE SKIP LOCKED" } else { "" };
-        let sql = format!(
-            "UPDATE notifications SET next_attempt_at = $2 WHERE id IN (SELECT id FROM notifications \
-             WHERE state = 'pending' AND next_attempt_at <= $1 ORDER BY next_attempt_at, id LIMIT $3{skip_locked}) \
-             RETURNING {NOTIFICATION_COLS}"
-        );
-        let rows = sqlx::query(AssertSqlSafe(sql))
-            .bind(millis(now))
-            .bind(millis(lease_until))
-            .bind(limit)
-            .fetch_all(&self.pool)
-            .await?;
+        let rows = self.lease_due("notifications", NOTIFICATION_COLS, now, lease_until, limit).await?;
         let mut out: Vec<Notification> = rows.iter().map(notification_from_row).collect::<Result<_>>()?;
         out.sort_by_key(|n| n.id);
         Ok(out)
@@ -1601,19 +1615,7 @@ impl Store for SqlStore {
         lease_until: DateTime<Utc>,
         limit: i64,
     ) -> Result<Vec<ReportDelivery>> {
-        let _guard = self.write_guard().await;
-        let skip_locked = if self.postgres { " FOR UPDATE SKIP LOCKED" } else { "" };
-        let sql = format!(
-            "UPDATE report_deliveries SET next_attempt_at = $2 WHERE id IN (SELECT id FROM report_deliveries \
-             WHERE state = 'pending' AND next_attempt_at <= $1 ORDER BY next_attempt_at, id LIMIT $3{skip_locked}) \
-             RETURNING {DELIVERY_COLS}"
-        );
-        let rows = sqlx::query(AssertSqlSafe(sql))
-            .bind(millis(now))
-            .bind(millis(lease_until))
-            .bind(limit)
-            .fetch_all(&self.pool)
-            .await?;
+        let rows = self.lease_due("report_deliveries", DELIVERY_COLS, now, lease_until, limit).await?;
         let mut out: Vec<ReportDelivery> = rows.iter().map(delivery_from_row).collect::<Result<_>>()?;
         out.sort_by_key(|d| d.id);
         Ok(out)

@@ -87,14 +87,16 @@ pub(crate) struct RouteRoles(Arc<HashMap<(Method, String), Role>>);
 impl RouteRoles {
     /// Read the table off the finished document (whose paths are the router's patterns).
     pub(crate) fn from_document(doc: &Value) -> RouteRoles {
-        let mut doc = doc.clone();
         let mut map = HashMap::new();
-        for_each_operation(&mut doc, |path, method, op| {
-            let role = op["operationId"].as_str().and_then(least_role);
-            if let (Some(role), Ok(method)) = (role, Method::from_bytes(method.to_uppercase().as_bytes())) {
-                map.insert((method, path.to_string()), role);
+        let paths = doc["paths"].as_object().into_iter().flatten();
+        for (path, item) in paths {
+            for (method, op) in item.as_object().into_iter().flatten() {
+                let role = op["operationId"].as_str().and_then(least_role);
+                if let (Some(role), Ok(method)) = (role, Method::from_bytes(method.to_uppercase().as_bytes())) {
+                    map.insert((method, path.to_string()), role);
+                }
             }
-        });
+        }
         RouteRoles(Arc::new(map))
     }
 }
