@@ -12,6 +12,7 @@ mod durability;
 mod fetch;
 mod hostile;
 mod reports;
+mod search;
 mod support;
 mod triage;
 mod triage_crash;

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use duluan_config::Config;
-use duluan_index::{Query, SearchIndex, Sort};
+use duluan_index::{Query, SearchIndex, Sort, csv_cell};
 
 use crate::app;
 use crate::cli::{SearchArgs, SearchFormat};
@@ -14,12 +14,6 @@ fn split(v: &Option<String>) -> Vec<String> {
     v.as_deref()
         .map(|s| s.split(',').map(|x| x.trim().to_string()).filter(|x| !x.is_empty()).collect())
         .unwrap_or_default()
-}
-
-/// A CSV cell: quoted, and a leading `= + - @` neutralised so spreadsheets never run it as a formula.
-fn csv_cell(s: &str) -> String {
-    let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{s}") } else { s.to_string() };
-    format!("\"{}\"", s.replace('"', "\"\""))
 }
 
 pub(crate) async fn run(config: &Config, args: &SearchArgs) -> Result<ExitCode> {
@@ -43,8 +37,7 @@ pub(crate) async fn run(config: &Config, args: &SearchArgs) -> Result<ExitCode> 
         to: bound(&args.to, true)?,
         sort: if args.newest { Sort::Date } else { Sort::Relevance },
         limit: args.limit.clamp(1, 10_000),
-        offset: 0,
-        facets: false,
+        ..Query::default()
     };
     let results = match index.search(&query) {
         Ok(r) => r,
@@ -107,15 +100,4 @@ pub(crate) async fn run(config: &Config, args: &SearchArgs) -> Result<ExitCode> 
     }
     out.flush()?;
     Ok(ExitCode::SUCCESS)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn csv_cells_are_quoted_and_defused() {
-        assert_eq!(csv_cell("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
-        assert_eq!(csv_cell("giá tăng"), "\"giá tăng\"");
-    }
 }

@@ -7,12 +7,18 @@
 //! is idempotent (documents are upserted by item id). The index is never the source of truth: a
 //! missing, corrupt or outdated index is rebuilt from the store.
 
+mod cursor;
+mod export;
+mod histogram;
 mod schema;
 mod search;
 mod snippet;
 mod stats;
+pub mod syntax;
 mod writer;
 
+pub use export::{ExportFormat, ExportRow, ExportWriter, csv_cell};
+pub use histogram::{Bucket, Interval};
 pub use schema::SCHEMA_VERSION;
 pub use search::{Facet, Hit, Query, SearchResults, Sort};
 pub use snippet::{Fragment, QueryTerms, snippet};
@@ -50,6 +56,12 @@ pub enum Error {
     },
 }
 
+impl From<syntax::SyntaxError> for Error {
+    fn from(e: syntax::SyntaxError) -> Error {
+        Error::Query { offset: Some(e.offset), message: e.to_string() }
+    }
+}
+
 /// `Result` with this crate's [`Error`].
 pub type Result<T> = std::result::Result<T, Error>;
 
@@ -69,6 +81,7 @@ pub enum OpenState {
 pub struct SearchIndex {
     index: Index,
     reader: IndexReader,
+    pins: std::sync::Arc<cursor::Pins>,
     fields: Fields,
     dir: PathBuf,
 }
@@ -152,7 +165,7 @@ impl SearchIndex {
     fn finish(index: Index, fields: Fields, dir: &Path) -> Result<SearchIndex> {
         schema::register_analyzers(&index);
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
-        Ok(SearchIndex { index, reader, fields, dir: dir.to_path_buf() })
+        Ok(SearchIndex { index, reader, fields, dir: dir.to_path_buf(), pins: Default::default() })
     }
 
     /// The store outbox sequence number the last commit covers (0 for a new index).

@@ -3,15 +3,20 @@
 use std::ops::Bound;
 
 use chrono::{DateTime, Utc};
+use duluan_text::{Analysis, View};
 use serde::Serialize;
 use tantivy::aggregation::AggregationCollector;
 use tantivy::aggregation::agg_req::Aggregations;
 use tantivy::collector::{Count, TopDocs};
-use tantivy::query::{AllQuery, BooleanQuery, Occur, QueryParser, RangeQuery, TermQuery};
-use tantivy::schema::{IndexRecordOption, Value};
+use tantivy::query::{
+    AllQuery, BooleanQuery, BoostQuery, Occur, PhrasePrefixQuery, PhraseQuery, Query as TQuery, RangeQuery, RegexQuery,
+    TermQuery,
+};
+use tantivy::schema::{Field, IndexRecordOption, Value};
 use tantivy::{DocAddress, Order, Searcher, TantivyDocument, Term};
 
 use crate::snippet::QueryTerms;
+use crate::syntax::{self, Expr, Filter, Scope};
 use crate::{Error, Result, SearchIndex};
 
 /// Result order.
@@ -50,8 +55,12 @@ pub struct Query {
     pub sort: Sort,
     /// Page size.
     pub limit: usize,
-    /// Hits skipped.
+    /// Hits skipped (rows, when collapsed).
     pub offset: usize,
+    /// Continue from the `next` cursor of an earlier page (overrides `offset`).
+    pub cursor: Option<String>,
+    /// One row per story: its best hit, with the number of other matching items of the story.
+    pub collapse: bool,
     /// Also compute facets and a daily histogram.
     pub facets: bool,
 }
@@ -79,6 +88,8 @@ pub struct Hit {
     pub rules: Vec<String>,
     /// Story id.
     pub story: String,
+    /// Other items of the story that match too (collapsed searches only).
+    pub similar: u64,
 }
 
 /// A facet value and its count.
@@ -97,6 +108,8 @@ pub struct SearchResults {
     pub total: usize,
     /// The requested page.
     pub hits: Vec<Hit>,
+    /// Cursor of the next page, when there is one.
+    pub next: Option<String>,
     /// Facet name → values (when asked).
     pub facets: Vec<(String, Vec<Facet>)>,
     /// Day (start, UTC) → matching items (when asked).
@@ -113,54 +126,97 @@ impl SearchIndex {
     /// Run a search.
     pub fn search(&self, q: &Query) -> Result<SearchResults> {
         check_length(q)?;
-        let searcher = self.reader.searcher();
-        let terms = QueryTerms::from_query(&q.text);
-        let query = self.build_query(q)?;
+        let expr = syntax::parse(q.text.trim(), Utc::now())?;
+        let query = self.build(&expr, q)?;
+        let (searcher, offset) = match q.cursor.as_deref() {
+            Some(cursor) => self.pins.resume(cursor, q, &self.reader)?,
+            None => (self.reader.searcher(), q.offset),
+        };
         let limit = q.limit.clamp(1, 1000);
         let total = searcher.search(&query, &Count)?;
         let by_relevance = q.sort == Sort::Relevance && !q.text.trim().is_empty();
-        let ranked: Vec<(f32, DocAddress)> = if by_relevance {
-            searcher.search(&query, &TopDocs::with_limit(limit).and_offset(q.offset).order_by_score())?
+        let (rows, more) = if q.collapse {
+            self.collapsed(&searcher, &query, by_relevance, offset, limit)?
         } else {
-            let top = TopDocs::with_limit(limit)
-                .and_offset(q.offset)
-                .order_by_fast_field::<tantivy::DateTime>("published", Order::Desc);
-            searcher.search(&query, &top)?.into_iter().map(|(_, a)| (0.0, a)).collect()
+            let mut rows = ranked(&searcher, &query, by_relevance, limit + 1, offset)?;
+            let more = rows.len() > limit;
+            rows.truncate(limit);
+            (rows, more)
         };
-        let mut hits = Vec::with_capacity(ranked.len());
-        for (score, address) in ranked {
-            hits.push(self.hit(&searcher, address, score)?);
+        let mut hits = Vec::with_capacity(rows.len());
+        for (score, address) in rows {
+            let mut hit = self.hit(&searcher, address, score)?;
+            if q.collapse {
+                hit.similar = self.story_matches(&searcher, &query, &hit.story)?.saturating_sub(1);
+            }
+            hits.push(hit);
         }
+        let next = (more && offset + limit <= MAX_OFFSET).then(|| self.pins.cursor(&searcher, offset + limit, q));
         let (facets, histogram) = if q.facets { self.facets(&searcher, &query)? } else { (Vec::new(), Vec::new()) };
-        Ok(SearchResults { total, hits, facets, histogram, terms })
+        Ok(SearchResults { total, hits, next, facets, histogram, terms: QueryTerms::from_expr(&expr) })
     }
 
-    pub(crate) fn build_query(&self, q: &Query) -> Result<Box<dyn tantivy::query::Query>> {
-        let f = &self.fields;
-        let mut clauses: Vec<(Occur, Box<dyn tantivy::query::Query>)> = Vec::new();
-        let text = q.text.trim();
-        if !text.is_empty() {
-            // Written with diacritics: match them exactly; without: match folded text too.
-            let fields = if has_diacritics(text) {
-                vec![f.title_exact, f.body_exact]
-            } else {
-                vec![f.title_folded, f.body_folded]
-            };
-            let mut parser = QueryParser::for_index(&self.index, fields);
-            parser.set_conjunction_by_default();
-            parser.set_field_boost(f.title_exact, 2.0);
-            parser.set_field_boost(f.title_folded, 2.0);
-            let parsed = parser.parse_query(text).map_err(|e| Error::Query { offset: None, message: describe(&e) })?;
-            clauses.push((Occur::Must, parsed));
+    /// Rows `offset..offset + limit` with one row per story, and whether more follow. Reads the
+    /// ranking in growing windows until enough distinct stories have been seen.
+    fn collapsed(
+        &self,
+        searcher: &Searcher,
+        query: &dyn TQuery,
+        by_relevance: bool,
+        offset: usize,
+        limit: usize,
+    ) -> Result<(Vec<(f32, DocAddress)>, bool)> {
+        let want = offset + limit + 1;
+        let mut window = want * 4;
+        loop {
+            let ranked = ranked(searcher, query, by_relevance, window, 0)?;
+            let mut stories = StoryReader::new(searcher);
+            let mut seen = std::collections::HashSet::new();
+            let mut rows = Vec::with_capacity(want);
+            for &(score, address) in &ranked {
+                if seen.insert(stories.story(address)?) {
+                    rows.push((score, address));
+                    if rows.len() == want {
+                        break;
+                    }
+                }
+            }
+            if rows.len() == want || ranked.len() < window || window >= MAX_COLLAPSE_WINDOW {
+                let more = rows.len() == want;
+                rows.truncate(offset + limit);
+                return Ok((rows.split_off(offset.min(rows.len())), more));
+            }
+            window = (window * 4).min(MAX_COLLAPSE_WINDOW);
         }
-        let any_of = |field, values: &[String]| -> Option<Box<dyn tantivy::query::Query>> {
+    }
+
+    /// Matching items of one story.
+    fn story_matches(&self, searcher: &Searcher, query: &dyn TQuery, story: &str) -> Result<u64> {
+        let in_story = TermQuery::new(Term::from_field_text(self.fields.story, story), IndexRecordOption::Basic);
+        let both = BooleanQuery::new(vec![(Occur::Must, query.box_clone()), (Occur::Must, Box::new(in_story))]);
+        Ok(searcher.search(&both, &Count)? as u64)
+    }
+
+    /// The tantivy query for a request: its text and its filters.
+    pub(crate) fn build_query(&self, q: &Query) -> Result<Box<dyn TQuery>> {
+        let expr = syntax::parse(q.text.trim(), Utc::now())?;
+        self.build(&expr, q)
+    }
+
+    pub(crate) fn build(&self, expr: &Expr, q: &Query) -> Result<Box<dyn TQuery>> {
+        let f = &self.fields;
+        let mut clauses: Vec<(Occur, Box<dyn TQuery>)> = Vec::new();
+        if let Some(text) = self.compile(expr)? {
+            clauses.push((Occur::Must, text));
+        }
+        let any_of = |field, values: &[String]| -> Option<Box<dyn TQuery>> {
             if values.is_empty() {
                 return None;
             }
-            let terms: Vec<(Occur, Box<dyn tantivy::query::Query>)> = values
+            let terms: Vec<(Occur, Box<dyn TQuery>)> = values
                 .iter()
                 .map(|v| {
-                    let q: Box<dyn tantivy::query::Query> =
+                    let q: Box<dyn TQuery> =
                         Box::new(TermQuery::new(Term::from_field_text(field, v), IndexRecordOption::Basic));
                     (Occur::Should, q)
                 })
@@ -186,25 +242,9 @@ impl SearchIndex {
             ));
         }
         if q.from.is_some() || q.to.is_some() {
-            let bound = |t: Option<DateTime<Utc>>, inclusive: bool| match t {
-                Some(t) => {
-                    let term = Term::from_field_date_for_search(
-                        f.published,
-                        tantivy::DateTime::from_timestamp_millis(t.timestamp_millis()),
-                    );
-                    if inclusive { Bound::Included(term) } else { Bound::Excluded(term) }
-                }
-                None => Bound::Unbounded,
-            };
-            clauses.push((Occur::Must, Box::new(RangeQuery::new(bound(q.from, true), bound(q.to, false)))));
+            clauses.push((Occur::Must, self.date_range(q.from, q.to)));
         }
-        if clauses.is_empty() {
-            return Ok(Box::new(AllQuery));
-        }
-        if clauses.iter().all(|(o, _)| *o == Occur::MustNot) {
-            clauses.push((Occur::Must, Box::new(AllQuery)));
-        }
-        Ok(Box::new(BooleanQuery::new(clauses)))
+        Ok(boolean(clauses).unwrap_or_else(|| Box::new(AllQuery)))
     }
 
     fn hit(&self, searcher: &Searcher, address: DocAddress, score: f32) -> Result<Hit> {
@@ -225,6 +265,7 @@ impl SearchIndex {
             sentiment: text(f.sentiment),
             rules: doc.get_all(f.rules).filter_map(|v| v.as_str().map(str::to_string)).collect(),
             story: text(f.story),
+            similar: 0,
         })
     }
 
@@ -232,7 +273,7 @@ impl SearchIndex {
     fn facets(
         &self,
         searcher: &Searcher,
-        query: &dyn tantivy::query::Query,
+        query: &dyn TQuery,
     ) -> Result<(Vec<(String, Vec<Facet>)>, Vec<(DateTime<Utc>, u64)>)> {
         let request: Aggregations = serde_json::from_value(serde_json::json!({
             "source": {"terms": {"field": "source", "size": 20}},
@@ -279,16 +320,198 @@ pub(crate) fn check_length(q: &Query) -> Result<()> {
     Ok(())
 }
 
-fn has_diacritics(text: &str) -> bool {
-    text.chars().any(|c| c.is_alphabetic() && !c.is_ascii())
+impl SearchIndex {
+    /// The tantivy query for a parsed expression; `None` when it constrains nothing (the empty
+    /// query, or a word that is only punctuation).
+    fn compile(&self, e: &Expr) -> Result<Option<Box<dyn TQuery>>> {
+        Ok(match e {
+            Expr::All => None,
+            Expr::Text { text, scope, prefix } => self.text_query(text, *scope, *prefix)?,
+            Expr::Filter { filter, value } => Some(Box::new(TermQuery::new(
+                Term::from_field_text(self.filter_field(*filter), value),
+                IndexRecordOption::Basic,
+            ))),
+            Expr::Date { from, to } => Some(self.date_range(*from, *to)),
+            Expr::And(items) => {
+                let mut clauses = Vec::new();
+                for item in items {
+                    let (occur, inner) = match item {
+                        Expr::Not(inner) => (Occur::MustNot, inner.as_ref()),
+                        other => (Occur::Must, other),
+                    };
+                    if let Some(q) = self.compile(inner)? {
+                        clauses.push((occur, q));
+                    }
+                }
+                boolean(clauses)
+            }
+            Expr::Or(items) => {
+                let mut clauses = Vec::new();
+                for item in items {
+                    if let Some(q) = self.compile(item)? {
+                        clauses.push((Occur::Should, q));
+                    }
+                }
+                boolean(clauses)
+            }
+            Expr::Not(inner) => self.compile(inner)?.and_then(|q| boolean(vec![(Occur::MustNot, q)])),
+        })
+    }
+
+    /// A word or phrase in the view its spelling asks for: with diacritics, exact; without,
+    /// folded (so `khau trang` finds `khẩu trang`, while `"khẩu trang"` does not find `khau trang`).
+    fn text_query(&self, text: &str, scope: Scope, prefix: bool) -> Result<Option<Box<dyn TQuery>>> {
+        let f = &self.fields;
+        let view = syntax::view_of(text);
+        let a = Analysis::new(text);
+        let tokens: Vec<&str> = (0..a.len()).map(|i| a.token(view, i)).collect();
+        if tokens.is_empty() {
+            return Ok(None);
+        }
+        let (title, body) = match view {
+            View::Exact => (f.title_exact, f.body_exact),
+            _ => (f.title_folded, f.body_folded),
+        };
+        let fields: &[(Field, f32)] = match scope {
+            Scope::Any => &[(title, TITLE_BOOST), (body, 1.0)],
+            Scope::Title => &[(title, 1.0)],
+            Scope::Body => &[(body, 1.0)],
+        };
+        let mut clauses = Vec::new();
+        for &(field, boost) in fields {
+            let q = field_query(field, &tokens, prefix)?;
+            let q: Box<dyn TQuery> = if boost == 1.0 { q } else { Box::new(BoostQuery::new(q, boost)) };
+            clauses.push((Occur::Should, q));
+        }
+        Ok(boolean(clauses))
+    }
+
+    fn filter_field(&self, filter: Filter) -> Field {
+        let f = &self.fields;
+        match filter {
+            Filter::Source => f.source,
+            Filter::Lang => f.lang,
+            Filter::Rule => f.rules,
+            Filter::Tag => f.tags,
+            Filter::Region => f.region,
+            Filter::Sentiment => f.sentiment,
+            Filter::Severity => f.severity,
+            Filter::Story => f.story,
+        }
+    }
+
+    pub(crate) fn date_range(&self, from: Option<DateTime<Utc>>, to: Option<DateTime<Utc>>) -> Box<dyn TQuery> {
+        let field = self.fields.published;
+        let bound = |t: Option<DateTime<Utc>>, inclusive: bool| match t {
+            Some(t) => {
+                let term = Term::from_field_date_for_search(
+                    field,
+                    tantivy::DateTime::from_timestamp_millis(t.timestamp_millis()),
+                );
+                if inclusive { Bound::Included(term) } else { Bound::Excluded(term) }
+            }
+            None => Bound::Unbounded,
+        };
+        Box::new(RangeQuery::new(bound(from, true), bound(to, false)))
+    }
 }
 
-fn describe(e: &tantivy::query::QueryParserError) -> String {
-    use tantivy::query::QueryParserError::*;
-    match e {
-        SyntaxError(s) => format!("cannot read the query ({s}); check quotes and parentheses"),
-        FieldDoesNotExist(f) => format!("unknown field `{f}:` (use source:, lang:, rule:, sentiment:, tag:)"),
-        AllButQueryForbidden => "a query cannot consist only of excluded words; add a word to look for".into(),
-        other => format!("cannot use this query: {other}"),
+/// Deepest result reachable by paging; exports reach everything.
+const MAX_OFFSET: usize = 10_000;
+
+/// Most ranked items read to find a page of distinct stories.
+const MAX_COLLAPSE_WINDOW: usize = 100_000;
+
+/// The top `limit` items after `offset`, by relevance or newest first.
+fn ranked(
+    searcher: &Searcher,
+    query: &dyn TQuery,
+    by_relevance: bool,
+    limit: usize,
+    offset: usize,
+) -> Result<Vec<(f32, DocAddress)>> {
+    Ok(if by_relevance {
+        searcher.search(query, &TopDocs::with_limit(limit).and_offset(offset).order_by_score())?
+    } else {
+        let top = TopDocs::with_limit(limit)
+            .and_offset(offset)
+            .order_by_fast_field::<tantivy::DateTime>("published", Order::Desc);
+        searcher.search(query, &top)?.into_iter().map(|(_, a)| (0.0, a)).collect()
+    })
+}
+
+/// Story ids of hits, read from the fast field (one column per segment, opened once).
+struct StoryReader<'a> {
+    searcher: &'a Searcher,
+    columns: std::collections::HashMap<u32, Option<tantivy::columnar::StrColumn>>,
+}
+
+impl<'a> StoryReader<'a> {
+    fn new(searcher: &'a Searcher) -> StoryReader<'a> {
+        StoryReader { searcher, columns: Default::default() }
     }
+
+    fn story(&mut self, address: DocAddress) -> Result<String> {
+        let column = match self.columns.entry(address.segment_ord) {
+            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::hash_map::Entry::Vacant(e) => {
+                let reader = self.searcher.segment_reader(address.segment_ord);
+                e.insert(reader.fast_fields().str("story")?)
+            }
+        };
+        let mut story = String::new();
+        if let Some(column) = column
+            && let Some(ord) = column.term_ords(address.doc_id).next()
+        {
+            column.ord_to_str(ord, &mut story).map_err(tantivy::TantivyError::from)?;
+        }
+        Ok(story)
+    }
+}
+
+/// How much more a title match weighs than a text match.
+const TITLE_BOOST: f32 = 2.0;
+
+/// Most index terms a trailing wildcard expands to.
+const MAX_EXPANSIONS: u32 = 200;
+
+/// One field: a term, a prefix, a phrase or a phrase ending in a prefix.
+fn field_query(field: Field, tokens: &[&str], prefix: bool) -> Result<Box<dyn TQuery>> {
+    let terms: Vec<Term> = tokens.iter().map(|t| Term::from_field_text(field, t)).collect();
+    Ok(match (terms.len(), prefix) {
+        (1, false) => Box::new(TermQuery::new(terms[0].clone(), IndexRecordOption::WithFreqs)),
+        (1, true) => Box::new(RegexQuery::from_pattern(&format!("{}.*", regex_escape(tokens[0])), field)?),
+        (_, false) => Box::new(PhraseQuery::new(terms)),
+        (_, true) => {
+            let mut q = PhrasePrefixQuery::new(terms);
+            q.set_max_expansions(MAX_EXPANSIONS);
+            Box::new(q)
+        }
+    })
+}
+
+fn regex_escape(token: &str) -> String {
+    let mut out = String::with_capacity(token.len() + 4);
+    for c in token.chars() {
+        if c.is_ascii_punctuation() {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A boolean query of `clauses`, `None` when there are none; only exclusions get "everything" to
+/// exclude from.
+fn boolean(mut clauses: Vec<(Occur, Box<dyn TQuery>)>) -> Option<Box<dyn TQuery>> {
+    if clauses.is_empty() {
+        return None;
+    }
+    if clauses.iter().all(|(o, _)| *o == Occur::MustNot) {
+        clauses.push((Occur::Must, Box::new(AllQuery)));
+    }
+    if clauses.len() == 1 && clauses[0].0 != Occur::MustNot {
+        return clauses.pop().map(|(_, q)| q);
+    }
+    Some(Box::new(BooleanQuery::new(clauses)))
 }

@@ -4,52 +4,64 @@
 
 use std::collections::HashSet;
 
+use chrono::Utc;
 use duluan_text::{Analysis, View};
+
+use crate::syntax::{self, Expr};
 use serde::Serialize;
 
-/// The words of a query, normalised for highlighting.
+/// The words of a query, normalised for highlighting: each in the view its spelling chose.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QueryTerms {
-    words: HashSet<String>,
-    prefixes: Vec<String>,
-    view: Option<View>,
+    exact: HashSet<String>,
+    folded: HashSet<String>,
+    prefixes: Vec<(View, String)>,
 }
 
 impl QueryTerms {
-    /// The positive words of a query: operators, field filters and excluded words are left out.
+    /// The positive words of a query: operators, filters and excluded words are left out; a
+    /// query that cannot be parsed highlights nothing.
     pub fn from_query(query: &str) -> QueryTerms {
-        let exact = query.chars().any(|c| c.is_alphabetic() && !c.is_ascii());
-        let view = if exact { View::Exact } else { View::Folded };
-        let mut words = HashSet::new();
-        let mut prefixes = Vec::new();
-        for raw in query.split(|c: char| c.is_whitespace() || c == '(' || c == ')' || c == '"') {
-            if raw.is_empty() || raw.starts_with('-') || raw.contains(':') {
-                continue;
-            }
-            if matches!(raw, "AND" | "OR" | "NOT" | "VÀ" | "HOẶC" | "KHÔNG") {
-                continue;
-            }
-            let prefix = raw.ends_with('*');
-            let a = Analysis::new(raw.trim_end_matches('*'));
-            for i in 0..a.len() {
-                let token = a.token(view, i).to_string();
-                if prefix && i + 1 == a.len() {
-                    prefixes.push(token);
-                } else {
-                    words.insert(token);
-                }
-            }
-        }
-        QueryTerms { words, prefixes, view: Some(view) }
+        syntax::parse(query, Utc::now()).map(|e| QueryTerms::from_expr(&e)).unwrap_or_default()
     }
 
-    fn matches(&self, token: &str) -> bool {
-        self.words.contains(token) || self.prefixes.iter().any(|p| token.starts_with(p.as_str()))
+    /// The positive words of a parsed query.
+    pub fn from_expr(expr: &Expr) -> QueryTerms {
+        let mut terms = QueryTerms::default();
+        terms.collect(expr);
+        terms
+    }
+
+    fn collect(&mut self, expr: &Expr) {
+        match expr {
+            Expr::Text { text, prefix, .. } => {
+                let view = syntax::view_of(text);
+                let a = Analysis::new(text);
+                for i in 0..a.len() {
+                    let token = a.token(view, i).to_string();
+                    if *prefix && i + 1 == a.len() {
+                        self.prefixes.push((view, token));
+                    } else if view == View::Exact {
+                        self.exact.insert(token);
+                    } else {
+                        self.folded.insert(token);
+                    }
+                }
+            }
+            Expr::And(items) | Expr::Or(items) => items.iter().for_each(|e| self.collect(e)),
+            Expr::All | Expr::Not(_) | Expr::Filter { .. } | Expr::Date { .. } => {}
+        }
+    }
+
+    fn matches(&self, a: &Analysis, i: usize) -> bool {
+        (!self.exact.is_empty() && self.exact.contains(a.token(View::Exact, i)))
+            || (!self.folded.is_empty() && self.folded.contains(a.token(View::Folded, i)))
+            || self.prefixes.iter().any(|(view, p)| a.token(*view, i).starts_with(p.as_str()))
     }
 
     /// Whether there is nothing to highlight.
     pub fn is_empty(&self) -> bool {
-        self.words.is_empty() && self.prefixes.is_empty()
+        self.exact.is_empty() && self.folded.is_empty() && self.prefixes.is_empty()
     }
 }
 
@@ -66,8 +78,8 @@ pub struct Fragment {
 /// cut into plain and highlighted fragments.
 pub fn snippet(text: &str, terms: &QueryTerms, max_chars: usize) -> Vec<Fragment> {
     let a = Analysis::new(text);
-    let view = terms.view.unwrap_or(View::Folded);
-    let marked: Vec<usize> = (0..a.len()).filter(|&i| terms.matches(a.token(view, i))).collect();
+    let marked: Vec<usize> =
+        if terms.is_empty() { Vec::new() } else { (0..a.len()).filter(|&i| terms.matches(&a, i)).collect() };
     let max_bytes = max_chars.max(20) * 3;
     let (start, end) = match best_window(&a, &marked, max_bytes) {
         Some((s, e)) => (s, e.min(text.len())),

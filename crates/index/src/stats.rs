@@ -199,6 +199,16 @@ struct AggregateCollector {
     detail: bool,
 }
 
+/// Totals and days (as [`SearchIndex::daily`]) of a prepared query in a given snapshot.
+pub(crate) fn daily_counts(
+    searcher: &tantivy::Searcher,
+    query: &dyn tantivy::query::Query,
+    utc_offset_secs: i32,
+) -> Result<Aggregate> {
+    let collector = AggregateCollector { offset_ms: i64::from(utc_offset_secs) * 1000, detail: false };
+    Ok(searcher.search(query, &collector)?)
+}
+
 /// What a segment counted, by the segment's own term ordinals.
 struct SegmentAggregate {
     total: u64,

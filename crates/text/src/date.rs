@@ -12,7 +12,8 @@ use crate::fold::fold;
 
 const VIETNAM_OFFSET_SECS: i32 = 7 * 3600;
 
-fn vietnam() -> FixedOffset {
+/// Vietnam's time zone (Asia/Ho_Chi_Minh has kept UTC+7 without daylight saving since 1975).
+pub fn vietnam() -> FixedOffset {
     FixedOffset::east_opt(VIETNAM_OFFSET_SECS).unwrap_or_else(|| unreachable!("+07:00 is valid"))
 }
 

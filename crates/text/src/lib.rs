@@ -25,7 +25,7 @@ mod syllable;
 mod tokens;
 mod tone;
 
-pub use date::{parse_date, parse_date_at};
+pub use date::{parse_date, parse_date_at, vietnam};
 pub use decode::{Decoded, decode, looks_binary, sniff_meta_charset};
 pub use fold::{fold, fold_char, fold_into};
 pub use informal::{TEENCODE, teencode};

@@ -8,8 +8,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use chrono::{DateTime, NaiveDate, Utc};
-use duluan_index::{Query, Sort};
-use duluan_model::{Alert, AlertState, AuditEvent, Item, Label, Priority, ReasonCode, Role, Source, Verdict};
+use duluan_model::{Alert, AlertState, AuditEvent, Item, Priority, ReasonCode, Role, Source, Verdict};
 use duluan_store::{AlertFilter, Muted, SourceState, TokenInfo, TokenKind};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -21,64 +20,24 @@ use crate::extract::{ApiJson, ApiPath, ApiQuery};
 
 mod audit;
 mod reports;
+mod search;
 mod silences;
 mod triage;
 
 pub use audit::*;
 pub use reports::*;
+pub use search::*;
 pub use silences::*;
 pub use triage::*;
 
-/// Longest accepted query text, in bytes.
-pub const MAX_QUERY_BYTES: usize = 2000;
-
-/// `GET /api/search` parameters.
-#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct SearchParams {
-    /// Query: words, "phrases", AND/OR/NOT, -word, field filters (source:, lang:, rule:,
-    /// sentiment:, tag:). Without diacritics it also matches text written with them.
-    #[param(max_length = 2000)]
-    pub q: Option<String>,
-    /// From date (`YYYY-MM-DD`, Vietnam time, or RFC 3339), inclusive.
-    pub from: Option<String>,
-    /// To date: a `YYYY-MM-DD` day is included; an RFC 3339 time is exclusive.
-    pub to: Option<String>,
-    /// Source id (comma-separated for several).
-    pub source: Option<String>,
-    /// Language code(s), comma-separated.
-    pub lang: Option<String>,
-    /// Rule id(s), comma-separated.
-    pub rule: Option<String>,
-    /// Source tag(s), comma-separated.
-    pub tag: Option<String>,
-    /// Region(s) of the sources, comma-separated.
-    pub region: Option<String>,
-    /// Only this sentiment.
-    #[param(inline)]
-    pub sentiment: Option<Label>,
-    /// Order: `relevance` (default) or `date` (newest first).
-    #[param(inline)]
-    pub sort: Option<Sort>,
-    /// Page size.
-    #[param(minimum = 1, maximum = 100)]
-    pub limit: Option<i64>,
-    /// Hits to skip.
-    #[param(minimum = 0, maximum = 10000)]
-    pub offset: Option<i64>,
-    /// Also return facets and a daily histogram.
-    pub facets: Option<bool>,
-}
-
-fn list(v: &Option<String>) -> Vec<String> {
+pub(crate) fn list(v: &Option<String>) -> Vec<String> {
     v.as_deref()
         .map(|s| s.split(',').map(str::trim).filter(|x| !x.is_empty()).map(str::to_string).collect())
         .unwrap_or_default()
 }
 
 /// An integer parameter within bounds, or a 400 naming it.
-fn bounded(name: &str, value: Option<i64>, default: i64, min: i64, max: i64) -> Result<i64, ApiError> {
+pub(crate) fn bounded(name: &str, value: Option<i64>, default: i64, min: i64, max: i64) -> Result<i64, ApiError> {
     let v = value.unwrap_or(default);
     if (min..=max).contains(&v) {
         Ok(v)
@@ -98,132 +57,6 @@ pub fn date_bound(s: &str, end: bool) -> Result<DateTime<Utc>, ApiError> {
     let day = if end { day.succ_opt().unwrap_or(day) } else { day };
     let midnight = day.and_hms_opt(0, 0, 0).unwrap_or_default();
     Ok(DateTime::<Utc>::from_naive_utc_and_offset(midnight, Utc) - chrono::Duration::hours(7))
-}
-
-impl SearchParams {
-    /// The index query these parameters describe; out-of-range values are refused, not clamped.
-    pub fn to_query(&self) -> Result<Query, ApiError> {
-        let text = self.q.clone().unwrap_or_default();
-        if text.len() > MAX_QUERY_BYTES {
-            return Err(ApiError::bad_request(format!("`q` is longer than {MAX_QUERY_BYTES} bytes")));
-        }
-        Ok(Query {
-            text,
-            sources: list(&self.source),
-            langs: list(&self.lang),
-            rules: list(&self.rule),
-            tags: list(&self.tag),
-            regions: list(&self.region),
-            sentiment: self.sentiment.map(|l| l.as_str().to_string()),
-            from: self.from.as_deref().map(|f| date_bound(f, false)).transpose()?,
-            to: self.to.as_deref().map(|t| date_bound(t, true)).transpose()?,
-            sort: self.sort.unwrap_or_default(),
-            limit: bounded("limit", self.limit, 20, 1, 100)? as usize,
-            offset: bounded("offset", self.offset, 0, 0, 10_000)? as usize,
-            facets: self.facets.unwrap_or(false),
-        })
-    }
-}
-
-/// One search hit.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct SearchHit {
-    /// Item id.
-    pub id: String,
-    /// URL.
-    pub url: String,
-    /// Title.
-    pub title: String,
-    /// Text around the matches (plain text).
-    pub snippet: String,
-    /// The snippet cut into highlighted and plain parts.
-    pub snippet_parts: Vec<duluan_index::Fragment>,
-    /// Source id.
-    pub source: String,
-    /// Publication (or fetch) time.
-    pub published_at: Option<DateTime<Utc>>,
-    /// Language.
-    pub lang: String,
-    /// Sentiment label.
-    pub sentiment: String,
-    /// Rules that flagged it.
-    pub rules: Vec<String>,
-    /// Story id.
-    pub story: String,
-}
-
-/// Counts of one facet.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct FacetGroup {
-    /// Facet name: `source`, `lang`, `sentiment`, `rule`, `tag`.
-    pub name: String,
-    /// Values with their counts, most frequent first.
-    pub values: Vec<duluan_index::Facet>,
-}
-
-/// Matching items on one day.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct DayCount {
-    /// Start of the day (UTC).
-    pub day: DateTime<Utc>,
-    /// Matching items.
-    pub count: u64,
-}
-
-/// `GET /api/search` response.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct SearchResponse {
-    /// Matching items in total.
-    pub total: u64,
-    /// This page.
-    pub hits: Vec<SearchHit>,
-    /// Facets (empty unless `facets=true`).
-    pub facets: Vec<FacetGroup>,
-    /// Items per day (empty unless `facets=true`).
-    pub histogram: Vec<DayCount>,
-}
-
-/// Run a search and build snippets from the stored text.
-pub async fn run_search(state: &AppState, params: &SearchParams) -> Result<SearchResponse, ApiError> {
-    let query = params.to_query()?;
-    let index = state.index.clone();
-    let results = tokio::task::spawn_blocking(move || index.search(&query)).await.map_err(ApiError::internal)??;
-    let mut hits = Vec::with_capacity(results.hits.len());
-    for hit in results.hits {
-        let text = state.store.item(&hit.id).await?.map(|i| i.text).unwrap_or_default();
-        let parts = duluan_index::snippet(&text, &results.terms, 220);
-        hits.push(SearchHit {
-            snippet: parts.iter().map(|p| p.text.as_str()).collect(),
-            snippet_parts: parts,
-            id: hit.id,
-            url: hit.url,
-            title: hit.title,
-            source: hit.source,
-            published_at: hit.published_at,
-            lang: hit.lang,
-            sentiment: hit.sentiment,
-            rules: hit.rules,
-            story: hit.story,
-        });
-    }
-    Ok(SearchResponse {
-        total: results.total as u64,
-        hits,
-        facets: results.facets.into_iter().map(|(name, values)| FacetGroup { name, values }).collect(),
-        histogram: results.histogram.into_iter().map(|(day, count)| DayCount { day, count }).collect(),
-    })
-}
-
-/// Search the collected items.
-#[utoipa::path(get, path = "/api/search", tag = "search", params(SearchParams),
-    responses((status = 200, description = "Matching items", body = SearchResponse)),
-    security(("bearer" = []), ("session" = [])))]
-pub async fn search(
-    State(state): State<AppState>,
-    _caller: Caller,
-    ApiQuery(params): ApiQuery<SearchParams>,
-) -> Result<Json<SearchResponse>, ApiError> {
-    Ok(Json(run_search(&state, &params).await?))
 }
 
 /// `GET /api/items/{id}` response.

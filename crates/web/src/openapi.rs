@@ -17,6 +17,8 @@ use crate::{AppState, api, metrics};
 pub(crate) fn api_router() -> OpenApiRouter<AppState> {
     OpenApiRouter::default()
         .routes(routes!(api::search))
+        .routes(routes!(api::search_histogram))
+        .routes(routes!(api::search_export))
         .routes(routes!(api::item))
         .routes(routes!(api::alerts))
         .routes(routes!(api::alert))

@@ -610,6 +610,7 @@ struct HitView {
     sentiment: &'static str,
     rules: Vec<String>,
     snippet: Vec<duluan_index::Fragment>,
+    similar: u64,
 }
 
 struct FacetValue {
@@ -635,8 +636,13 @@ struct SearchPage {
     total: usize,
     hits: Vec<HitView>,
     facets: Vec<FacetView>,
-    histogram: Vec<(String, u64)>,
-    max_day: u64,
+    collapse: bool,
+    interval: String,
+    compare: Vec<String>,
+    /// Coverage charts (inline SVG built with every text escaped).
+    chart_items: String,
+    chart_share: String,
+    exports: Vec<(&'static str, String)>,
     more: Option<String>,
 }
 
@@ -654,6 +660,12 @@ struct SearchForm {
     from: Option<String>,
     to: Option<String>,
     offset: Option<usize>,
+    collapse: Option<String>,
+    interval: Option<String>,
+    q2: Option<String>,
+    q3: Option<String>,
+    q4: Option<String>,
+    q5: Option<String>,
 }
 
 async fn search_page(State(state): State<AppState>, visitor: Visitor, Query(form): Query<SearchForm>) -> Response {
@@ -672,6 +684,15 @@ async fn search_page(State(state): State<AppState>, visitor: Visitor, Query(form
     .into_iter()
     .filter_map(|(k, v)| v.clone().filter(|v| !v.is_empty()).map(|v| (k, v)))
     .collect();
+    let compare: Vec<String> = [&form.q2, &form.q3, &form.q4, &form.q5]
+        .into_iter()
+        .map(|q| q.clone().unwrap_or_default().chars().take(api::MAX_QUERY_BYTES).collect())
+        .collect();
+    let interval = match form.interval.as_deref() {
+        Some("week") => duluan_index::Interval::Week,
+        Some("month") => duluan_index::Interval::Month,
+        _ => duluan_index::Interval::Day,
+    };
     let params = SearchParams {
         q: Some(form.q.clone()),
         source: form.source.clone(),
@@ -685,11 +706,16 @@ async fn search_page(State(state): State<AppState>, visitor: Visitor, Query(form
         sort: Some(if sort == "date" { duluan_index::Sort::Date } else { duluan_index::Sort::Relevance }),
         limit: Some(20),
         offset: form.offset.map(|o| o.min(10_000) as i64),
+        cursor: None,
+        collapse: Some(form.collapse.is_some()),
         facets: Some(true),
     };
     let base_query = |extra: &[(&str, String)]| {
         let mut pairs: Vec<(String, String)> = vec![("q".into(), form.q.clone()), ("sort".into(), sort.into())];
         pairs.extend(filters.iter().map(|(k, v)| (k.to_string(), v.clone())));
+        if form.collapse.is_some() {
+            pairs.push(("collapse".into(), "1".into()));
+        }
         for (k, v) in extra {
             pairs.retain(|(pk, _)| pk != k);
             pairs.push((k.to_string(), v.clone()));
@@ -715,8 +741,15 @@ async fn search_page(State(state): State<AppState>, visitor: Visitor, Query(form
         total: 0,
         hits: Vec::new(),
         facets: Vec::new(),
-        histogram: Vec::new(),
-        max_day: 1,
+        collapse: form.collapse.is_some(),
+        interval: serde_json::to_value(interval).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default(),
+        compare: compare.clone(),
+        chart_items: String::new(),
+        chart_share: String::new(),
+        exports: ["csv", "json", "ndjson"]
+            .into_iter()
+            .map(|format| (format, export_href(&form.q, &filters, format)))
+            .collect(),
         more: None,
     };
     if let Some(r) = result {
@@ -737,6 +770,7 @@ async fn search_page(State(state): State<AppState>, visitor: Visitor, Query(form
                 sentiment: label(tr, &h.sentiment),
                 rules: h.rules.iter().map(|r| state.rule_title(r, tr.code)).collect(),
                 snippet: h.snippet_parts,
+                similar: h.similar,
             })
             .collect();
         for duluan_facet in r.facets {
@@ -765,11 +799,65 @@ async fn search_page(State(state): State<AppState>, visitor: Visitor, Query(form
                 .collect();
             page.facets.push(FacetView { title, values });
         }
-        page.max_day = r.histogram.iter().map(|d| d.count).max().unwrap_or(1).max(1);
-        page.histogram =
-            r.histogram.into_iter().map(|d| (local_time(d.day).chars().take(10).collect(), d.count)).collect();
+        let mut more = compare.iter().cloned().map(Some);
+        let (q2, q3, q4, q5) =
+            (more.next().flatten(), more.next().flatten(), more.next().flatten(), more.next().flatten());
+        let coverage = api::HistogramParams {
+            q: params.q.clone(),
+            from: params.from.clone(),
+            to: params.to.clone(),
+            source: params.source.clone(),
+            lang: params.lang.clone(),
+            rule: params.rule.clone(),
+            tag: params.tag.clone(),
+            region: params.region.clone(),
+            sentiment: params.sentiment,
+            q2,
+            q3,
+            q4,
+            q5,
+            interval: Some(interval),
+        };
+        match api::coverage(&state, &coverage).await {
+            Ok(c) => (page.chart_items, page.chart_share) = coverage_charts(&c, &form.q),
+            Err(e) => page.error = Some(e.message),
+        }
     }
     render(page)
+}
+
+/// The `/api/search/export` link for the current query and filters.
+fn export_href(q: &str, filters: &[(&'static str, String)], format: &str) -> String {
+    let mut s = url::form_urlencoded::Serializer::new(String::new());
+    s.append_pair("q", q);
+    for (k, v) in filters {
+        s.append_pair(k, v);
+    }
+    s.append_pair("format", format);
+    format!("/api/search/export?{}", s.finish())
+}
+
+/// Line charts of items and of share of coverage, one line per query.
+fn coverage_charts(c: &api::HistogramResponse, first: &str) -> (String, String) {
+    let Some(first_series) = c.series.first() else { return (String::new(), String::new()) };
+    if first_series.buckets.is_empty() {
+        return (String::new(), String::new());
+    }
+    let labels: Vec<String> = first_series.buckets.iter().map(|b| b.start.format("%d/%m/%Y").to_string()).collect();
+    let name = |q: &str| -> String {
+        let q = if q.trim().is_empty() { "*" } else { q.trim() };
+        let mut short: String = q.chars().take(24).collect();
+        if short.len() < q.len() {
+            short.push('…');
+        }
+        short
+    };
+    let series = |value: &dyn Fn(&api::CoverageBucket) -> f64| -> Vec<(String, Vec<f64>)> {
+        c.series.iter().map(|s| (name(&s.query), s.buckets.iter().map(value).collect())).collect()
+    };
+    let items = duluan_reports::render::line_chart(first, &labels, &series(&|b| b.items as f64), false);
+    let share = duluan_reports::render::line_chart(first, &labels, &series(&|b| b.share), true);
+    (items, share)
 }
 
 #[derive(Template)]

@@ -72,7 +72,7 @@ pub fn body(report: &Report) -> String {
     out
 }
 
-const COLORS: [&str; 5] = ["#3b6ea8", "#d9822b", "#4a9d5b", "#a83b6e", "#7a5fb5"];
+pub(crate) const COLORS: [&str; 5] = ["#3b6ea8", "#d9822b", "#4a9d5b", "#a83b6e", "#7a5fb5"];
 
 /// All topics' share of coverage on one chart.
 fn topics_overview(out: &mut String, report: &Report) {

@@ -11,6 +11,17 @@ pub use html::{body, html, stylesheet};
 pub use markdown::markdown;
 pub use pdf::{find_chromium, pdf};
 
+/// A line chart (inline SVG, no script) of up to five named series over the same `labels`, in
+/// the reports' colours; `percent` formats the axis as shares.
+pub fn line_chart(label: &str, labels: &[String], series: &[(String, Vec<f64>)], percent: bool) -> String {
+    let series: Vec<svg::Series<'_>> = series
+        .iter()
+        .zip(html::COLORS.iter().cycle())
+        .map(|((name, values), color)| svg::Series { name, color, values: values.clone() })
+        .collect();
+    svg::lines(label, labels, &series, &[], percent)
+}
+
 use crate::Report;
 
 /// The report as pretty-printed JSON.
