@@ -337,3 +337,67 @@ async fn the_triage_ui_works_in_headless_chromium_in_both_languages() {
     }
     a.harness.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_search_page_types_highlights_filters_and_exports_in_chromium() {
+    let Ok(path) = std::env::var("DULUAN_TEST_CHROMEDRIVER") else {
+        eprintln!("DULUAN_TEST_CHROMEDRIVER not set (scripts/test sets it): browser test skipped");
+        return;
+    };
+    let a = crate::search::with_fuel_news().await;
+    a.user("analyst", Role::Viewer).await;
+    let driver = Driver::start(&path).await;
+    let b = driver.browser().await;
+    b.goto(&a.url("/login?lang=vi")).await;
+    b.type_into("input[name=username]", "analyst").await;
+    b.type_into("input[name=password]", "mat-khau-dai-du").await;
+    b.click("form button[type=submit]").await;
+    b.wait_for_url("/alerts").await;
+    b.goto(&a.url("/search")).await;
+
+    // Typed without diacritics, the query finds and highlights the accented text.
+    b.type_into("form.searchbox input[name=q]", "gia xang OR vac xin").await;
+    b.click("form.searchbox button[type=submit]").await;
+    b.wait_for_url("q=gia+xang").await;
+    assert!(b.text("p.total").await.starts_with("15 "), "{}", b.text("p.total").await);
+    let marks =
+        b.script("return Array.from(document.querySelectorAll('article.hit mark')).map(m => m.textContent)").await;
+    let marks: Vec<String> = marks.as_array().unwrap().iter().map(|m| m.as_str().unwrap().to_lowercase()).collect();
+    assert!(marks.iter().any(|m| m == "giá xăng"), "{marks:?}");
+    assert!(marks.iter().any(|m| m == "vắc xin"), "{marks:?}");
+    // The coverage chart is drawn.
+    assert!(b.count("details.coverage svg.chart polyline").await >= 2, "items and share charts");
+
+    // A facet narrows the results: the rule that flagged the three rumours.
+    let rule_link = b
+        .script("return Array.from(document.querySelectorAll('aside.facets a')).map(a => a.getAttribute('href')).find(h => h.includes('rule='))")
+        .await;
+    let rule_link = rule_link.as_str().expect("a rule facet").to_string();
+    b.goto(&a.url(&rule_link)).await;
+    b.wait_for_url("rule=").await;
+    assert!(b.text("p.total").await.starts_with("3 "), "{}", b.text("p.total").await);
+    assert_eq!(b.count("article.hit").await, 3);
+
+    // Export CSV: the link carries the query and the filter, and downloads with the page's own
+    // session (fetched outside the page: its CSP allows no script connections).
+    let href = b.script("return document.querySelector('a.export').getAttribute('href')").await;
+    let href = href.as_str().expect("an export link").to_string();
+    assert!(href.starts_with("/api/search/export?") && href.contains("rule=") && href.contains("format=csv"), "{href}");
+    let cookies = b.call(reqwest::Method::GET, "/cookie", None).await;
+    let cookie: Vec<String> = cookies
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| format!("{}={}", c["name"].as_str().unwrap(), c["value"].as_str().unwrap()))
+        .collect();
+    let response = reqwest::Client::new().get(a.url(&href)).header("cookie", cookie.join("; ")).send().await.unwrap();
+    assert_eq!(response.status(), reqwest::StatusCode::OK);
+    assert_eq!(response.headers()["content-type"], "text/csv; charset=utf-8");
+    let bytes = response.bytes().await.unwrap();
+    assert_eq!(&bytes[..3], b"\xEF\xBB\xBF", "a UTF-8 BOM for Excel");
+    let csv = String::from_utf8(bytes[3..].to_vec()).unwrap();
+    assert_eq!(csv.lines().count(), 4, "a header and the three filtered rows: {csv}");
+    assert!(csv.contains("Tin đồn số"), "{csv}");
+    b.quit().await;
+    a.harness.close().await;
+}

@@ -10,7 +10,7 @@ use serde_json::Value;
 use crate::api::{Api, api};
 
 /// The three rumour items of the API harness plus twelve items on fuel prices over three months.
-async fn with_fuel_news() -> Api {
+pub(crate) async fn with_fuel_news() -> Api {
     let a = api(|_| {}).await;
     let records = (0..12).map(|n| IngestRecord::Text {
         label: format!("x{n}"),
