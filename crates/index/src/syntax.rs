@@ -174,6 +174,87 @@ impl Expr {
     }
 }
 
+/// Prints the query back in the language, canonical: relative dates become absolute, aliases
+/// become `OR`/`NOT`, and parsing the text gives the same [`Expr`].
+impl fmt::Display for Expr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Expr::All => Ok(()),
+            Expr::Text { text, scope, prefix } => {
+                match scope {
+                    Scope::Any => {}
+                    Scope::Title => f.write_str("title:")?,
+                    Scope::Body => f.write_str("text:")?,
+                }
+                let wild = if *prefix { "*" } else { "" };
+                if needs_quotes(text) { write!(f, "\"{text}\"{wild}") } else { write!(f, "{text}{wild}") }
+            }
+            Expr::Filter { filter, value } => {
+                let name = filter.name();
+                if needs_quotes(value) || value.contains(['*', '?']) {
+                    write!(f, "{name}:\"{value}\"")
+                } else {
+                    write!(f, "{name}:{value}")
+                }
+            }
+            Expr::Date { from, to } => {
+                let side = |t: &Option<DateTime<Utc>>| t.map(|t| t.to_rfc3339()).unwrap_or_default();
+                write!(f, "date:{}..{}", side(from), side(to))
+            }
+            Expr::And(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(" ")?;
+                    }
+                    write_grouped(f, item, matches!(item, Expr::And(_) | Expr::Or(_)))?;
+                }
+                Ok(())
+            }
+            Expr::Or(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(" OR ")?;
+                    }
+                    write_grouped(f, item, matches!(item, Expr::Or(_)))?;
+                }
+                Ok(())
+            }
+            Expr::Not(inner) => {
+                f.write_str("-")?;
+                write_grouped(f, inner, matches!(inner.as_ref(), Expr::And(_) | Expr::Or(_)))
+            }
+        }
+    }
+}
+
+fn write_grouped(f: &mut fmt::Formatter<'_>, e: &Expr, group: bool) -> fmt::Result {
+    if group { write!(f, "({e})") } else { write!(f, "{e}") }
+}
+
+/// Whether a word must be quoted to be read back as the same word.
+fn needs_quotes(text: &str) -> bool {
+    text.is_empty()
+        || text.starts_with(['-', '+'])
+        || text.chars().any(|c| ends_word(c) || c == ':' || c == '*' || c == '?')
+        || matches!(word_kind(text, 0, text.len()), Kind::And | Kind::Or | Kind::Not)
+}
+
+impl Filter {
+    /// The field name in the query language.
+    pub fn name(self) -> &'static str {
+        match self {
+            Filter::Source => "source",
+            Filter::Lang => "lang",
+            Filter::Rule => "rule",
+            Filter::Tag => "tag",
+            Filter::Region => "region",
+            Filter::Sentiment => "sentiment",
+            Filter::Severity => "severity",
+            Filter::Story => "story",
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 struct Token<'a> {
     kind: Kind<'a>,
@@ -733,6 +814,28 @@ mod tests {
         assert_eq!(p("source:a").filters_only(), f(Filter::Source, "a"));
         assert_eq!(p("lũ OR source:a").filters_only(), Expr::All);
         assert_eq!(p("lũ").filters_only(), Expr::All);
+    }
+
+    #[test]
+    fn printing_gives_back_the_same_query() {
+        for q in [
+            "khẩu trang",
+            "\"khẩu trang\" OR vaccine",
+            "a b OR c",
+            "(a OR b) c",
+            "a OR (b OR c)",
+            "a (b c)",
+            "-(a OR b) -c NOT NOT d",
+            "title:(lũ OR bão) text:\"ngập lụt\"* vắc*",
+            "source:\"Tuổi Trẻ\" lang:EN sentiment:tiêu-cực severity:HIGH",
+            "date:2021-12 date:7d date:..2021-12-31",
+            "\"OR\" \"a:b\" \"-x\" \"a*\"",
+        ] {
+            let e = p(q);
+            let printed = e.to_string();
+            assert_eq!(p(&printed), e, "{q} printed as {printed}");
+        }
+        assert_eq!(p("a HOẶC b VÀ KHÔNG c").to_string(), "a OR b -c");
     }
 
     #[test]
