@@ -398,6 +398,23 @@ async fn the_search_page_types_highlights_filters_and_exports_in_chromium() {
     let csv = String::from_utf8(bytes[3..].to_vec()).unwrap();
     assert_eq!(csv.lines().count(), 4, "a header and the three filtered rows: {csv}");
     assert!(csv.contains("Tin đồn số"), "{csv}");
+
+    // Save the filtered search for the team; it is listed, and it drafts as a rule.
+    b.type_into("form.save-search input[name=name]", "Tin đồn vắc xin").await;
+    b.click("form.save-search button[type=submit]").await;
+    b.wait_for_url("/search?q=").await;
+    assert!(b.text("ul.saved").await.contains("Tin đồn vắc xin"));
+    let draft = b.script("return document.querySelector('ul.saved a.rule-draft').getAttribute('href')").await;
+    let draft = reqwest::Client::new()
+        .get(a.url(draft.as_str().unwrap()))
+        .header("cookie", cookie.join("; "))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(draft.contains("[[rule]]") && draft.contains("enabled = false"), "{draft}");
     b.quit().await;
     a.harness.close().await;
 }

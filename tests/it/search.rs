@@ -133,3 +133,50 @@ async fn exports_stream_csv_with_a_bom_json_and_ndjson() {
     assert_eq!(details.len(), 3, "{audit}");
     assert!(details.contains(&"csv: gia xang"), "{details:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn saved_searches_are_shared_within_the_team_and_become_rule_drafts() {
+    let a = with_fuel_news().await;
+    let north = a.user_in("bac-1", Role::Viewer, Some("bac")).await;
+    let north_2 = a.user_in("bac-2", Role::Viewer, Some("bac")).await;
+    let south = a.user_in("nam-1", Role::Viewer, Some("nam")).await;
+    let lead = a.user("lead", Role::Lead).await;
+    let post = |token: &str, body: Value| {
+        a.http.post(a.url("/api/searches")).bearer_auth(token.to_string()).json(&body).send()
+    };
+    let created =
+        post(&north, serde_json::json!({"name": "Giá xăng", "q": "gia xang -\"RON92\"", "lang": "vi"})).await.unwrap();
+    assert_eq!(created.status(), StatusCode::CREATED);
+    let saved: Value = created.json().await.unwrap();
+    assert_eq!(saved["team"], "bac");
+    assert_eq!(saved["filters"]["lang"], "vi");
+    let id = saved["id"].as_i64().unwrap();
+    let again = post(&north_2, serde_json::json!({"name": "Giá xăng", "q": "xang"})).await.unwrap();
+    assert_eq!(again.status(), StatusCode::CONFLICT, "one name per team");
+    let shared = post(&south, serde_json::json!({"name": "Vắc xin", "q": "vac xin", "shared": true})).await.unwrap();
+    assert_eq!(shared.status(), StatusCode::CREATED);
+    let bad = post(&south, serde_json::json!({"name": "Hỏng", "q": "(vac"})).await.unwrap();
+    assert_eq!(bad.status(), StatusCode::BAD_REQUEST, "the query is checked when saved");
+
+    let names = |v: Value| -> Vec<String> {
+        v["searches"].as_array().unwrap().iter().map(|s| s["name"].as_str().unwrap().to_string()).collect()
+    };
+    assert_eq!(names(get(&a, &north_2, "/api/searches").await.json().await.unwrap()), ["Giá xăng", "Vắc xin"]);
+    assert_eq!(names(get(&a, &south, "/api/searches").await.json().await.unwrap()), ["Vắc xin"]);
+    assert_eq!(names(get(&a, &lead, "/api/searches").await.json().await.unwrap()), ["Giá xăng", "Vắc xin"]);
+    assert_eq!(get(&a, &south, &format!("/api/searches/{id}/rule")).await.status(), StatusCode::NOT_FOUND);
+
+    let draft: Value = get(&a, &north_2, &format!("/api/searches/{id}/rule")).await.json().await.unwrap();
+    let toml = draft["toml"].as_str().unwrap();
+    assert!(
+        toml.contains("[[rule]]") && toml.contains("enabled = false") && toml.contains("langs = [\"vi\"]"),
+        "{toml}"
+    );
+    assert!(draft["query"].as_str().unwrap().contains("NOT"), "{draft}");
+
+    let delete =
+        |token: &str| a.http.delete(a.url(&format!("/api/searches/{id}"))).bearer_auth(token.to_string()).send();
+    assert_eq!(delete(&north_2).await.unwrap().status(), StatusCode::FORBIDDEN, "not its author");
+    assert_eq!(delete(&north).await.unwrap().status(), StatusCode::NO_CONTENT);
+    assert_eq!(delete(&north).await.unwrap().status(), StatusCode::NOT_FOUND);
+}

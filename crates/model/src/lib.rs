@@ -8,6 +8,7 @@
 mod alert;
 mod ids;
 mod item;
+mod search;
 mod source;
 mod user;
 
@@ -17,6 +18,7 @@ pub use alert::{
 };
 pub use ids::{ItemId, StoryId, content_hash, item_id_for_url};
 pub use item::{Field, Flag, Item, Label, Sentiment, SentimentTerm, Severity, Span};
+pub use search::{NewSavedSearch, SavedSearch};
 pub use source::{Source, SourceKind};
 pub use user::{Role, User};
 

@@ -81,6 +81,7 @@ pub async fn run_all(new_store: impl AsyncFn() -> Arc<dyn Store>) {
     system_alerts_group_by_key(new_store().await.as_ref()).await;
     source_state_records_polls(new_store().await.as_ref()).await;
     silences_mute_and_end(new_store().await.as_ref()).await;
+    saved_searches_are_shared_within_a_team(new_store().await.as_ref()).await;
     silence_ends_when_a_quiet_story_speaks(new_store().await.as_ref()).await;
     notifications_outbox(new_store().await.as_ref()).await;
     overdue_alerts_are_notified_once(new_store().await.as_ref()).await;
@@ -693,4 +694,34 @@ pub async fn report_deliveries_are_queued_with_the_run(store: &dyn Store) {
         [(NotificationState::Failed, 2, Some("410 gone".into())), (NotificationState::Sent, 1, None)]
     );
     assert_eq!(done[1].sent_at, Some(t0()));
+}
+
+/// Saved searches: unique names per team, visible to their team and to everyone when shared.
+pub async fn saved_searches_are_shared_within_a_team(store: &dyn Store) {
+    let now = Utc::now();
+    let new = |name: &str, team: Option<&str>| duluan_model::NewSavedSearch {
+        name: name.into(),
+        team: team.map(str::to_string),
+        query: "khau trang -source:forum".into(),
+        filters: [("lang".to_string(), "vi".to_string())].into(),
+        created_by: "analyst".into(),
+    };
+    let shared = store.create_saved_search(&new("Giá khẩu trang", None), now).await.expect("save");
+    assert_eq!(shared.team, None);
+    assert_eq!(shared.filters.get("lang").map(String::as_str), Some("vi"));
+    let north = store.create_saved_search(&new("Lũ", Some("bac")), now).await.expect("save");
+    store.create_saved_search(&new("Lũ", Some("nam")), now).await.expect("the same name in another team");
+    let taken = store.create_saved_search(&new("Lũ", Some("bac")), now).await;
+    assert!(matches!(taken, Err(crate::Error::Conflict(_))), "{taken:?}");
+    assert!(matches!(store.create_saved_search(&new(" ", None), now).await, Err(crate::Error::Invalid(_))));
+    let names = |v: Vec<duluan_model::SavedSearch>| v.into_iter().map(|s| (s.name, s.team)).collect::<Vec<_>>();
+    assert_eq!(
+        names(store.saved_searches(Some("bac")).await.expect("list")),
+        [("Giá khẩu trang".to_string(), None), ("Lũ".to_string(), Some("bac".to_string()))]
+    );
+    assert_eq!(store.saved_searches(None).await.expect("list").len(), 3);
+    assert_eq!(store.saved_search(north.id).await.expect("get"), Some(north.clone()));
+    store.delete_saved_search(north.id).await.expect("delete");
+    assert_eq!(store.saved_search(north.id).await.expect("get"), None);
+    assert!(matches!(store.delete_saved_search(north.id).await, Err(crate::Error::NotFound(_))));
 }

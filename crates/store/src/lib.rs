@@ -19,8 +19,8 @@ pub use types::*;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use duluan_model::{
-    Alert, AlertState, AuditEntry, AuditEvent, Item, Notification, NotificationState, Priority, ReasonCode, Role,
-    Silence, User, Verdict,
+    Alert, AlertState, AuditEntry, AuditEvent, Item, NewSavedSearch, Notification, NotificationState, Priority,
+    ReasonCode, Role, SavedSearch, Silence, User, Verdict,
 };
 
 /// Errors from the store.
@@ -348,6 +348,19 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// The whole audit log, newest first: entries with ids below `before` (all when `None`),
     /// only those with `action` when given, at most `limit`.
     async fn audit_log(&self, before: Option<i64>, action: Option<&str>, limit: u32) -> Result<Vec<AuditEntry>>;
+
+    /// Save a search; a name already used in the same team is a conflict.
+    async fn create_saved_search(&self, search: &NewSavedSearch, now: DateTime<Utc>) -> Result<SavedSearch>;
+
+    /// Saved searches by name: those shared with everyone, plus those of `team` (of every team
+    /// when `team` is `None`).
+    async fn saved_searches(&self, team: Option<&str>) -> Result<Vec<SavedSearch>>;
+
+    /// One saved search.
+    async fn saved_search(&self, id: i64) -> Result<Option<SavedSearch>>;
+
+    /// Delete a saved search.
+    async fn delete_saved_search(&self, id: i64) -> Result<()>;
 
     /// Whether the database answers.
     async fn ping(&self) -> Result<()>;

@@ -15,6 +15,7 @@ const SQLITE: &[(i64, &str)] = &[
     (3, include_str!("../migrations/sqlite/0003_triage.sql")),
     (4, include_str!("../migrations/sqlite/0004_reports.sql")),
     (5, include_str!("../migrations/sqlite/0005_report_deliveries.sql")),
+    (6, include_str!("../migrations/sqlite/0006_saved_searches.sql")),
 ];
 /// (version, SQL) for PostgreSQL; kept in step with [`SQLITE`].
 const POSTGRES: &[(i64, &str)] = &[
@@ -23,6 +24,7 @@ const POSTGRES: &[(i64, &str)] = &[
     (3, include_str!("../migrations/postgres/0003_triage.sql")),
     (4, include_str!("../migrations/postgres/0004_reports.sql")),
     (5, include_str!("../migrations/postgres/0005_report_deliveries.sql")),
+    (6, include_str!("../migrations/postgres/0006_saved_searches.sql")),
 ];
 
 /// The newest schema version this build knows.

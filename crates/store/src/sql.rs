@@ -6,8 +6,8 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
 use duluan_model::{
-    Alert, AlertState, AuditEntry, AuditEvent, Item, Notification, NotificationState, Priority, ReasonCode, Role,
-    Sentiment, Severity, Silence, User, Verdict,
+    Alert, AlertState, AuditEntry, AuditEvent, Item, NewSavedSearch, Notification, NotificationState, Priority,
+    ReasonCode, Role, SavedSearch, Sentiment, Severity, Silence, User, Verdict,
 };
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, AssertSqlSafe, Row};
@@ -24,6 +24,7 @@ const ITEM_COLS: &str = "id, url, canonical_url, source_id, source_tags, region,
      fetched_at, content_hash, simhash, story_id, sentiment, flags";
 const ALERT_COLS: &str = "id, rule_id, story_id, team, severity, state, title, item_count, created_at, last_seen_at, \
      claimed_by, lease_expires_at, verdict, reason, note, version, priority, labels, silence_id, first_claimed_at, decided_at";
+const SAVED_SEARCH_COLS: &str = "id, team, name, query, filters, created_by, created_at";
 const SILENCE_COLS: &str = "id, matchers, starts_at, ends_at, quiet_hours, creator, reason, created_at, expired_at";
 const NOTIFICATION_COLS: &str =
     "id, alert_id, receiver, event, state, attempts, next_attempt_at, last_error, created_at, sent_at";
@@ -171,6 +172,20 @@ fn alert_from_row(row: &AnyRow) -> Result<Alert> {
         silence_id: row.try_get("silence_id")?,
         first_claimed_at: row.try_get::<Option<i64>, _>("first_claimed_at")?.map(from_millis),
         decided_at: row.try_get::<Option<i64>, _>("decided_at")?.map(from_millis),
+    })
+}
+
+fn saved_search_from_row(row: &AnyRow) -> Result<SavedSearch> {
+    let team: String = row.try_get("team")?;
+    let filters: String = row.try_get("filters")?;
+    Ok(SavedSearch {
+        id: row.try_get("id")?,
+        name: row.try_get("name")?,
+        team: Some(team).filter(|t| !t.is_empty()),
+        query: row.try_get("query")?,
+        filters: serde_json::from_str(&filters).map_err(|e| corrupt("saved search filters", e))?,
+        created_by: row.try_get("created_by")?,
+        created_at: from_millis(row.try_get("created_at")?),
     })
 }
 
@@ -1998,6 +2013,67 @@ impl Store for SqlStore {
                 Ok(AuditEntry { id: r.try_get("id")?, alert_id: r.try_get("alert_id")?, event: audit_from_row(r)? })
             })
             .collect()
+    }
+
+    async fn create_saved_search(&self, search: &NewSavedSearch, now: DateTime<Utc>) -> Result<SavedSearch> {
+        if search.name.trim().is_empty() || search.created_by.trim().is_empty() {
+            return Err(Error::Invalid("a saved search needs a name and its author".into()));
+        }
+        let team = search.team.clone().unwrap_or_default();
+        let _guard = self.write_guard().await;
+        let taken = sqlx::query("SELECT id FROM saved_searches WHERE team = $1 AND name = $2")
+            .bind(&team)
+            .bind(&search.name)
+            .fetch_optional(&self.pool)
+            .await?;
+        if taken.is_some() {
+            return Err(Error::Conflict(format!("a saved search named `{}` already exists", search.name)));
+        }
+        let sql = format!(
+            "INSERT INTO saved_searches (team, name, query, filters, created_by, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING {SAVED_SEARCH_COLS}"
+        );
+        let row = sqlx::query(AssertSqlSafe(sql))
+            .bind(&team)
+            .bind(&search.name)
+            .bind(&search.query)
+            .bind(serde_json::to_string(&search.filters).unwrap_or_else(|_| "{}".into()))
+            .bind(&search.created_by)
+            .bind(millis(now))
+            .fetch_one(&self.pool)
+            .await?;
+        saved_search_from_row(&row)
+    }
+
+    async fn saved_searches(&self, team: Option<&str>) -> Result<Vec<SavedSearch>> {
+        let rows = match team {
+            Some(team) => {
+                let sql = format!(
+                    "SELECT {SAVED_SEARCH_COLS} FROM saved_searches WHERE team = '' OR team = $1 ORDER BY name, id LIMIT 1000"
+                );
+                sqlx::query(AssertSqlSafe(sql)).bind(team).fetch_all(&self.pool).await?
+            }
+            None => {
+                let sql = format!("SELECT {SAVED_SEARCH_COLS} FROM saved_searches ORDER BY name, id LIMIT 1000");
+                sqlx::query(AssertSqlSafe(sql)).fetch_all(&self.pool).await?
+            }
+        };
+        rows.iter().map(saved_search_from_row).collect()
+    }
+
+    async fn saved_search(&self, id: i64) -> Result<Option<SavedSearch>> {
+        let sql = format!("SELECT {SAVED_SEARCH_COLS} FROM saved_searches WHERE id = $1");
+        let row = sqlx::query(AssertSqlSafe(sql)).bind(id).fetch_optional(&self.pool).await?;
+        row.as_ref().map(saved_search_from_row).transpose()
+    }
+
+    async fn delete_saved_search(&self, id: i64) -> Result<()> {
+        let _guard = self.write_guard().await;
+        let done = sqlx::query("DELETE FROM saved_searches WHERE id = $1").bind(id).execute(&self.pool).await?;
+        if done.rows_affected() == 0 {
+            return Err(Error::NotFound(format!("saved search {id}")));
+        }
+        Ok(())
     }
 
     async fn ping(&self) -> Result<()> {

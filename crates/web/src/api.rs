@@ -20,12 +20,14 @@ use crate::extract::{ApiJson, ApiPath, ApiQuery};
 
 mod audit;
 mod reports;
+mod saved;
 mod search;
 mod silences;
 mod triage;
 
 pub use audit::*;
 pub use reports::*;
+pub use saved::*;
 pub use search::*;
 pub use silences::*;
 pub use triage::*;

@@ -610,6 +610,12 @@ const TEXT: &[(&str, &str, &str)] = &[
     ("interval_day", "Ngày", "Day"),
     ("interval_week", "Tuần", "Week"),
     ("interval_month", "Tháng", "Month"),
+    ("saved_searches", "Tìm kiếm đã lưu", "Saved searches"),
+    ("shared", "dùng chung", "shared"),
+    ("as_rule", "thành quy tắc", "as a rule"),
+    ("search_name", "Tên để lưu tìm kiếm này", "A name to save this search"),
+    ("share_everyone", "Chia sẻ cho mọi nhóm", "Share with every team"),
+    ("save_search", "Lưu tìm kiếm", "Save search"),
 ];
 
 /// Text of a key added in [`TEXT`], in the language of `tr` (empty when unknown).

@@ -19,6 +19,9 @@ pub(crate) fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(api::search))
         .routes(routes!(api::search_histogram))
         .routes(routes!(api::search_export))
+        .routes(routes!(api::saved_searches, api::create_saved_search))
+        .routes(routes!(api::delete_saved_search))
+        .routes(routes!(api::saved_search_rule))
         .routes(routes!(api::item))
         .routes(routes!(api::alerts))
         .routes(routes!(api::alert))
@@ -160,6 +163,18 @@ fn add_links(paths: &mut serde_json::Map<String, Value>) {
         ok["links"] = json!({
             "GetReport": {"operationId": "report", "parameters": {"id": id}},
             "DownloadReport": {"operationId": "report_file", "parameters": {"id": id, "format": "html"}}
+        });
+    }
+    if let Some(ok) = paths
+        .get_mut("/api/searches")
+        .and_then(|p| p.get_mut("post"))
+        .and_then(|o| o.get_mut("responses"))
+        .and_then(|r| r.get_mut("201"))
+    {
+        let id = json!({"id": "$response.body#/id"});
+        ok["links"] = json!({
+            "DraftRule": {"operationId": "saved_search_rule", "parameters": id},
+            "DeleteSavedSearch": {"operationId": "delete_saved_search", "parameters": id}
         });
     }
     if let Some(ok) = paths

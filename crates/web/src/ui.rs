@@ -39,6 +39,8 @@ pub(crate) fn routes() -> axum::Router<AppState> {
         .route("/silences/{id}/expire", post(manage::expire_silence))
         .route("/receivers", get(manage::receivers_page))
         .route("/search", get(search_page))
+        .route("/search/save", post(manage::save_search))
+        .route("/searches/{id}/rule", get(manage::saved_search_rule))
         .route("/items/{id}", get(item_page))
         .route("/sources", get(sources_page))
         .route("/reports", get(reports_page))
@@ -643,6 +645,8 @@ struct SearchPage {
     chart_items: String,
     chart_share: String,
     exports: Vec<(&'static str, String)>,
+    /// Saved searches the visitor can see: name, link, rule-draft link, shared with everyone.
+    saved: Vec<(String, String, String, bool)>,
     more: Option<String>,
 }
 
@@ -750,6 +754,12 @@ async fn search_page(State(state): State<AppState>, visitor: Visitor, Query(form
             .into_iter()
             .map(|format| (format, export_href(&form.q, &filters, format)))
             .collect(),
+        saved: api::visible_searches(&state, &visitor.caller)
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .map(|s| (s.name.clone(), saved_search_href(&s), format!("/searches/{}/rule", s.id), s.team.is_none()))
+            .collect(),
         more: None,
     };
     if let Some(r) = result {
@@ -824,6 +834,16 @@ async fn search_page(State(state): State<AppState>, visitor: Visitor, Query(form
         }
     }
     render(page)
+}
+
+/// The search page showing a saved search.
+pub(crate) fn saved_search_href(s: &duluan_model::SavedSearch) -> String {
+    let mut url = url::form_urlencoded::Serializer::new(String::new());
+    url.append_pair("q", &s.query);
+    for (k, v) in &s.filters {
+        url.append_pair(k, v);
+    }
+    format!("/search?{}", url.finish())
 }
 
 /// The `/api/search/export` link for the current query and filters.

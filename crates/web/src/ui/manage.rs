@@ -5,6 +5,7 @@ use std::str::FromStr;
 use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
+use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::Utc;
 use duluan_model::{NotificationState, Priority, ReasonCode, Role, SilenceMatchers};
@@ -309,5 +310,79 @@ mod tests {
         assert_eq!(ids, vec![3, 7]);
         assert!(fields.contains(&("note".into(), "a b".into())));
         assert!(fields.contains(&("action".into(), "claim".into())));
+    }
+}
+
+#[derive(Deserialize)]
+pub(super) struct SaveSearchForm {
+    csrf: Option<String>,
+    name: Option<String>,
+    shared: Option<String>,
+    q: Option<String>,
+    source: Option<String>,
+    lang: Option<String>,
+    rule: Option<String>,
+    tag: Option<String>,
+    region: Option<String>,
+    sentiment: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+}
+
+/// Save the search on the page for the team (or everyone), then show it again.
+pub(super) async fn save_search(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    axum::Form(f): axum::Form<SaveSearchForm>,
+) -> Response {
+    let caller = &visitor.caller;
+    let sentiment = f.sentiment.as_deref().and_then(|s| duluan_model::Label::from_str(s).ok());
+    let body = api::SavedSearchBody {
+        name: f.name.unwrap_or_default(),
+        q: f.q.unwrap_or_default(),
+        shared: f.shared.is_some(),
+        source: f.source,
+        lang: f.lang,
+        rule: f.rule,
+        tag: f.tag,
+        region: f.region,
+        sentiment,
+        from: f.from,
+        to: f.to,
+    };
+    let saved = async {
+        caller.check_csrf(f.csrf.as_deref())?;
+        let search = api::new_saved_search(caller, body)?;
+        Ok::<_, ApiError>(state.store.create_saved_search(&search, Utc::now()).await?)
+    }
+    .await;
+    match saved {
+        Ok(s) => Redirect::to(&super::saved_search_href(&s)).into_response(),
+        Err(e) => error_page(visitor.tr, Some(caller), e),
+    }
+}
+
+/// A saved search as a rule draft, in plain text to paste into a pack.
+pub(super) async fn saved_search_rule(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(id): Path<i64>,
+) -> Response {
+    let caller = &visitor.caller;
+    let draft = async {
+        let search = api::visible_searches(&state, caller)
+            .await?
+            .into_iter()
+            .find(|s| s.id == id)
+            .ok_or_else(|| ApiError::not_found(format!("saved search {id} not found")))?;
+        api::rule_draft(&search)
+    }
+    .await;
+    match draft {
+        Ok(d) => {
+            let notes: String = d.notes.iter().map(|n| format!("# Note: {n}\n")).collect();
+            ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], format!("{notes}{}", d.toml)).into_response()
+        }
+        Err(e) => error_page(visitor.tr, Some(caller), e),
     }
 }
