@@ -21,7 +21,7 @@ use crate::extract::{ApiJson, ApiPath};
 
 /// Longest name of a saved search, in characters.
 const MAX_NAME: usize = 100;
-/// Longest filter value, in bytes.
+/// Longest filter value, in characters.
 const MAX_FILTER: usize = 200;
 
 /// `GET /api/searches` response.
@@ -125,10 +125,11 @@ pub fn new_saved_search(caller: &Caller, body: SavedSearchBody) -> Result<NewSav
         ("sentiment", body.sentiment.map(|l| l.as_str().to_string())),
     ];
     for (key, value) in text {
-        let Some(value) = value.map(|v| v.trim().to_string()).filter(|v| !v.is_empty()) else { continue };
-        if value.len() > MAX_FILTER {
-            return Err(ApiError::bad_request(format!("`{key}` is longer than {MAX_FILTER} bytes")));
+        // The limit applies to the value as sent, as the schema's maxLength does.
+        if value.as_ref().is_some_and(|v| v.chars().count() > MAX_FILTER) {
+            return Err(ApiError::bad_request(format!("`{key}` is longer than {MAX_FILTER} characters")));
         }
+        let Some(value) = value.map(|v| v.trim().to_string()).filter(|v| !v.is_empty()) else { continue };
         if key == "from" || key == "to" {
             date_bound(&value, key == "to")?;
         }

@@ -325,7 +325,6 @@ pub struct CoverageSeries {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct HistogramResponse {
     /// Bucket width.
-    #[schema(inline)]
     pub interval: Interval,
     /// One series per query, in the order asked.
     pub series: Vec<CoverageSeries>,
