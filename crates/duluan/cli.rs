@@ -198,6 +198,16 @@ pub(crate) enum RulesOp {
         #[arg(long)]
         rules: Option<PathBuf>,
     },
+    /// Rules by precision from triage verdicts, with hits and last hit; rules that never fired,
+    /// went quiet or whose precision fell are marked for review.
+    Stats {
+        /// Rules directory (default: `[rules] dir`).
+        #[arg(long)]
+        rules: Option<PathBuf>,
+        /// One JSON object per rule instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -212,7 +222,9 @@ pub(crate) enum SearchFormat {
 
 #[derive(Debug, Args)]
 pub(crate) struct SearchArgs {
-    /// Query: words, "phrases", AND/OR/NOT, -word; without diacritics it also matches folded text.
+    /// Query: words, "phrases", AND/OR/NOT (VÀ/HOẶC/KHÔNG), -word, (groups), title:/text:,
+    /// source:/lang:/rule:/tag:/region:/sentiment:/severity:, date:2021-12-01..2021-12-31 or
+    /// date:7d, vắc*; words without diacritics also match text written with them.
     pub(crate) query: String,
     /// From date (YYYY-MM-DD), inclusive.
     #[arg(long)]

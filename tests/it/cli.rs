@@ -178,3 +178,24 @@ fn rules_check_match_and_sentiment() {
         .collect();
     assert_eq!(labels, ["positive", "negative", "neutral"]);
 }
+
+#[test]
+fn rules_stats_lists_hits_precision_and_rules_to_review() {
+    let d = Duluan::new();
+    let o = d.run(&["ingest", fixture("ingest/good.jsonl").to_str().unwrap()], None);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = d.run(&["rules", "stats", "--json"], None);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let rows: Vec<serde_json::Value> = stdout(&o).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let row = |id: &str| rows.iter().find(|r| r["rule"] == id).unwrap_or_else(|| panic!("{id} missing: {rows:?}"));
+    let gouging = row("prices.hoarding_gouging");
+    assert!(gouging["alerts"].as_i64().unwrap() >= 1, "{gouging}");
+    assert_eq!(gouging["precision"], serde_json::Value::Null, "nothing decided yet");
+    assert_eq!(gouging["review"], serde_json::Value::Null);
+    assert_eq!(row("health.vaccine_harm_rumor")["review"], "never fired");
+    // Rules to review come first.
+    let first_clean = rows.iter().position(|r| r["review"].is_null()).unwrap();
+    assert!(rows[first_clean..].iter().all(|r| r["review"].is_null()), "{rows:?}");
+    let table = d.run(&["rules", "stats"], None);
+    assert!(stdout(&table).starts_with("rule ") && stdout(&table).contains("never fired"), "{}", stdout(&table));
+}

@@ -25,7 +25,7 @@ pub(crate) async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Text(args) => text::run(args.op),
         Command::Extract(args) => extract::run(args),
         Command::Sentiment => rules::sentiment(&app::load_config(&cli)?),
-        Command::Rules(args) => rules::run(&app::load_config(&cli)?, &args.op),
+        Command::Rules(args) => rules::run(&app::load_config(&cli)?, &args.op).await,
         Command::Serve(args) => serve::run(app::load_config(&cli)?, args).await,
         Command::Demo(args) => demo::run(app::load_config(&cli)?, args).await,
         Command::Crawl(args) => crawl::run(app::load_config(&cli)?, args).await,

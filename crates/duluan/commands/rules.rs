@@ -12,11 +12,128 @@ use serde::Deserialize;
 use crate::app;
 use crate::cli::RulesOp;
 
-pub(crate) fn run(config: &Config, op: &RulesOp) -> Result<ExitCode> {
+pub(crate) async fn run(config: &Config, op: &RulesOp) -> Result<ExitCode> {
     match op {
         RulesOp::Check { dir } => check(config, dir.clone()),
         RulesOp::Match { rules } => match_items(config, rules.clone()),
+        RulesOp::Stats { rules, json } => stats(config, rules.clone(), *json).await,
     }
+}
+
+/// Fewest decided alerts before a low precision counts.
+const MIN_DECIDED: i64 = 5;
+/// Precision under which a rule is marked for review.
+const LOW_PRECISION: f64 = 0.5;
+/// Days without a hit after which an enabled rule is marked as quiet.
+const QUIET_DAYS: i64 = 30;
+
+/// One rule's line in `duluan rules stats`.
+#[derive(serde::Serialize)]
+struct StatsRow {
+    rule: String,
+    title: String,
+    enabled: bool,
+    alerts: i64,
+    items: i64,
+    confirmed: i64,
+    dismissed: i64,
+    open: i64,
+    precision: Option<f64>,
+    last_hit: Option<chrono::DateTime<chrono::Utc>>,
+    review: Option<String>,
+}
+
+fn review(row: &StatsRow, in_packs: bool, now: chrono::DateTime<chrono::Utc>) -> Option<String> {
+    let decided = row.confirmed + row.dismissed;
+    if !in_packs {
+        return Some("no longer in the rules".into());
+    }
+    if !row.enabled {
+        return None;
+    }
+    if row.alerts == 0 {
+        return Some("never fired".into());
+    }
+    if let Some(p) = row.precision.filter(|p| *p < LOW_PRECISION && decided >= MIN_DECIDED) {
+        return Some(format!("precision {:.0}% over {decided} decisions", p * 100.0));
+    }
+    match row.last_hit {
+        Some(t) if now - t > chrono::Duration::days(QUIET_DAYS) => {
+            Some(format!("no hit for {} days", (now - t).num_days()))
+        }
+        _ => None,
+    }
+}
+
+async fn stats(config: &Config, dir: Option<PathBuf>, json: bool) -> Result<ExitCode> {
+    let engine = app::load_engine(&app::rules_dir(config, dir.as_deref())?)?;
+    let store = app::open_store(config).await?;
+    let mut stats: std::collections::HashMap<String, duluan_store::RuleStats> =
+        store.rule_stats().await?.into_iter().map(|s| (s.rule.clone(), s)).collect();
+    let now = chrono::Utc::now();
+    let row = |rule: String, title: String, enabled: bool, s: Option<duluan_store::RuleStats>| {
+        let s = s.unwrap_or_else(|| duluan_store::RuleStats { rule: rule.clone(), ..Default::default() });
+        StatsRow {
+            rule,
+            title,
+            enabled,
+            alerts: s.alerts,
+            items: s.items,
+            confirmed: s.confirmed + s.escalated,
+            dismissed: s.dismissed,
+            open: s.open,
+            precision: s.precision,
+            last_hit: s.last_hit,
+            review: None,
+        }
+    };
+    let mut rows = Vec::new();
+    for r in engine.rules.rules() {
+        let mut line = row(r.id.clone(), r.title.vi.clone(), r.enabled, stats.remove(&r.id));
+        line.review = review(&line, true, now);
+        rows.push(line);
+    }
+    // Alerts of rules since removed from the packs still have a record worth seeing.
+    for (id, s) in stats {
+        let mut line = row(id, String::new(), false, Some(s));
+        line.review = review(&line, false, now);
+        rows.push(line);
+    }
+    // Rules to review first, then the least precise, then the busiest.
+    rows.sort_by(|a, b| {
+        (b.review.is_some(), a.precision.unwrap_or(2.0), -a.alerts)
+            .partial_cmp(&(a.review.is_some(), b.precision.unwrap_or(2.0), -b.alerts))
+            .unwrap_or(std::cmp::Ordering::Equal)
+            .then_with(|| a.rule.cmp(&b.rule))
+    });
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    if json {
+        for r in &rows {
+            writeln!(out, "{}", serde_json::to_string(r)?)?;
+        }
+    } else {
+        writeln!(
+            out,
+            "{:40} {:>7} {:>6} {:>6} {:>9} {:>9} {:>10}  {}",
+            "rule", "alerts", "items", "open", "confirmed", "precision", "last hit", "review"
+        )?;
+        for r in &rows {
+            let precision = r.precision.map(|p| format!("{:.0}%", p * 100.0)).unwrap_or_else(|| "-".into());
+            let last = r.last_hit.map(|t| t.format("%Y-%m-%d").to_string()).unwrap_or_else(|| "-".into());
+            let name = if r.enabled { r.rule.clone() } else { format!("{} (off)", r.rule) };
+            writeln!(
+                out,
+                "{name:40} {:>7} {:>6} {:>6} {:>9} {precision:>9} {last:>10}  {}",
+                r.alerts,
+                r.items,
+                r.open,
+                r.confirmed,
+                r.review.as_deref().unwrap_or("")
+            )?;
+        }
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
 }
 
 fn check(config: &Config, dir: Option<PathBuf>) -> Result<ExitCode> {
