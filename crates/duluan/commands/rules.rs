@@ -112,11 +112,11 @@ async fn stats(config: &Config, dir: Option<PathBuf>, json: bool) -> Result<Exit
             writeln!(out, "{}", serde_json::to_string(r)?)?;
         }
     } else {
-        writeln!(
-            out,
-            "{:40} {:>7} {:>6} {:>6} {:>9} {:>9} {:>10}  {}",
-            "rule", "alerts", "items", "open", "confirmed", "precision", "last hit", "review"
-        )?;
+        let header = format!(
+            "{:40} {:>7} {:>6} {:>6} {:>9} {:>9} {:>10}  review",
+            "rule", "alerts", "items", "open", "confirmed", "precision", "last hit"
+        );
+        writeln!(out, "{header}")?;
         for r in &rows {
             let precision = r.precision.map(|p| format!("{:.0}%", p * 100.0)).unwrap_or_else(|| "-".into());
             let last = r.last_hit.map(|t| t.format("%Y-%m-%d").to_string()).unwrap_or_else(|| "-".into());

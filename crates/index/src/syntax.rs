@@ -504,6 +504,9 @@ impl<'a> Parser<'a> {
         if text.trim().is_empty() {
             return Err(self.error(at, "empty quotes", "put words between them or remove them"));
         }
+        if prefix && text.chars().filter(|c| c.is_alphanumeric()).count() < 2 {
+            return Err(self.error(at, "a wildcard needs two letters before it", "write more of the word"));
+        }
         match ctx {
             Context::Text(scope) => Ok(Expr::Text { text: text.to_string(), scope, prefix }),
             Context::Filter(filter) => self.filter(filter, text, at),
@@ -859,6 +862,7 @@ mod tests {
         assert_eq!(column("a v*"), 3);
         assert_eq!(column("đ?"), 2);
         assert_eq!(column("a \"\""), 3);
+        assert_eq!(column("a \"@\"*"), 3, "found by the fuzzer: a quoted prefix needs two letters too");
         assert_eq!(column("date:2021-13-01"), 6);
         assert_eq!(column("date:31/02/2021"), 6);
         assert_eq!(column("date:2021-12-31..2021-12-01"), 6);
