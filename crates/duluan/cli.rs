@@ -198,6 +198,9 @@ pub(crate) enum RulesOp {
         #[arg(long)]
         rules: Option<PathBuf>,
     },
+    /// Run the rules of FILE over the stored items of the last days, before enabling them: hits
+    /// per day, stories, and a sample with the terms that fired.
+    Backtest(BacktestArgs),
     /// Rules by precision from triage verdicts, with hits and last hit; rules that never fired,
     /// went quiet or whose precision fell are marked for review.
     Stats {
@@ -208,6 +211,24 @@ pub(crate) enum RulesOp {
         #[arg(long)]
         json: bool,
     },
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct BacktestArgs {
+    /// A rule pack file (its lists and the rules directory's lists may be used).
+    pub(crate) file: PathBuf,
+    /// How many days back from now.
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=3650))]
+    pub(crate) days: u32,
+    /// Rules directory whose lists the file may use (default: `[rules] dir`).
+    #[arg(long)]
+    pub(crate) rules: Option<PathBuf>,
+    /// Hits shown per rule (the most recent).
+    #[arg(long, default_value_t = 5)]
+    pub(crate) sample: usize,
+    /// One JSON object per rule instead of text.
+    #[arg(long)]
+    pub(crate) json: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

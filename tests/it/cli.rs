@@ -199,3 +199,37 @@ fn rules_stats_lists_hits_precision_and_rules_to_review() {
     let table = d.run(&["rules", "stats"], None);
     assert!(stdout(&table).starts_with("rule ") && stdout(&table).contains("never fired"), "{}", stdout(&table));
 }
+
+#[test]
+fn rules_backtest_runs_a_draft_over_the_archive() {
+    let d = Duluan::new();
+    let o = d.run(&["ingest", fixture("ingest/good.jsonl").to_str().unwrap()], None);
+    assert!(o.status.success(), "{}", stderr(&o));
+    // A disabled draft using a list of the shipped packs: back-testing runs it anyway.
+    let draft = d.dir.path().join("draft.toml");
+    std::fs::write(
+        &draft,
+        "[pack]\nid = \"draft\"\n\n[[rule]]\nid = \"draft.fuel\"\nseverity = \"medium\"\nmode = \"folded\"\n\
+         query = '\"het hang\" OR @vaccine_terms'\naction = \"tag\"\nenabled = false\n",
+    )
+    .unwrap();
+    let o = d.run(&["rules", "backtest", draft.to_str().unwrap(), "--days", "3650", "--json"], None);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let rows: Vec<serde_json::Value> = stdout(&o).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(rows.len(), 1, "only the file's rules are reported: {rows:?}");
+    let fuel = &rows[0];
+    assert_eq!(fuel["rule"], "draft.fuel");
+    assert_eq!(fuel["items_checked"], 3);
+    assert_eq!(fuel["hits"], 1, "{fuel}");
+    assert_eq!(fuel["stories"], 1);
+    assert_eq!(fuel["per_day"]["2026-11-15"], 1, "{fuel}");
+    assert_eq!(fuel["sample"][0]["url"], "https://phoco.example/kinh-te/khan-hiem-xang.html");
+    assert_eq!(fuel["sample"][0]["terms"][0], "het hang");
+    let text = d.run(&["rules", "backtest", draft.to_str().unwrap(), "--days", "3650"], None);
+    assert!(stdout(&text).starts_with("draft.fuel: 1 hits in 1 stories among 3 items"), "{}", stdout(&text));
+    let broken = d.dir.path().join("broken.toml");
+    std::fs::write(&broken, "[[rule]]\nid = \"x\"\nseverity = \"high\"\nquery = \"(a OR\"\n").unwrap();
+    let o = d.run(&["rules", "backtest", broken.to_str().unwrap()], None);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("broken.toml:4"), "{}", stderr(&o));
+}

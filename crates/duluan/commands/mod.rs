@@ -1,5 +1,6 @@
 //! One module per command.
 
+mod backtest;
 mod crawl;
 mod demo;
 mod extract;

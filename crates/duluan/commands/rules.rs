@@ -17,6 +17,7 @@ pub(crate) async fn run(config: &Config, op: &RulesOp) -> Result<ExitCode> {
         RulesOp::Check { dir } => check(config, dir.clone()),
         RulesOp::Match { rules } => match_items(config, rules.clone()),
         RulesOp::Stats { rules, json } => stats(config, rules.clone(), *json).await,
+        RulesOp::Backtest(args) => super::backtest::run(config, args).await,
     }
 }
 

@@ -193,7 +193,7 @@ pub async fn delete_saved_search(
 /// `GET /api/searches/{id}/rule` response.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct RuleDraft {
-    /// A `[[rule]]` entry for a pack under `rules/`, disabled and tag-only until checked.
+    /// A `[[rule]]` entry for a pack under `rules/`, disabled and tag-only until back-tested.
     pub toml: String,
     /// The rule expression alone.
     pub query: String,
@@ -201,7 +201,7 @@ pub struct RuleDraft {
     pub notes: Vec<String>,
 }
 
-/// The saved search as rule syntax (a disabled, tag-only draft) to check before it is turned on.
+/// The saved search as rule syntax (a disabled, tag-only draft) to back-test before it is turned on.
 #[utoipa::path(get, path = "/api/searches/{id}/rule", tag = "search",
     params(("id" = i64, Path, description = "Saved search id")),
     responses((status = 200, description = "The rule draft", body = RuleDraft),
@@ -323,7 +323,7 @@ fn rule_toml(search: &SavedSearch, query: &str, f: &RuleFilters) -> String {
         .join("_");
     let id = if slug.is_empty() { format!("saved.search_{}", search.id) } else { format!("saved.{slug}") };
     let mut out = format!(
-        "# From the saved search {} ({}). Put it in a pack under rules/, run `duluan rules check`, and enable it once it does what you expect.\n\
+        "# From the saved search {} ({}). Back-test it: save as FILE.toml (with a [pack] header) and run `duluan rules backtest FILE.toml --days 30`; then move it into a pack under rules/ and enable it.\n\
          [[rule]]\nid = {}\ntitle = {{ vi = {}, en = {} }}\ndescription = {}\nseverity = \"medium\"\n\
          mode = \"folded\"\nquery = {}\naction = \"tag\"\nenabled = false\n",
         toml_string(&search.name),

@@ -1,0 +1,177 @@
+//! `duluan rules backtest FILE`: a rule file run over the stored archive before it is enabled —
+//! hits per day, the stories they make, and a sample with the terms that fired.
+
+use std::collections::{BTreeMap, HashSet, VecDeque};
+use std::io::Write;
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, bail};
+use chrono::{DateTime, NaiveDate, Utc};
+use duluan_config::Config;
+use duluan_index::{Query, SearchIndex};
+use duluan_rules::{Doc, Packs, RuleSet};
+use serde::Serialize;
+
+use crate::app;
+use crate::cli::BacktestArgs;
+
+/// What one rule would have done over the archive.
+#[derive(Serialize)]
+struct Outcome {
+    rule: String,
+    items_checked: u64,
+    hits: u64,
+    stories: usize,
+    per_day: BTreeMap<NaiveDate, u64>,
+    sample: VecDeque<SampleHit>,
+}
+
+#[derive(Serialize)]
+struct SampleHit {
+    id: String,
+    url: String,
+    title: String,
+    published_at: Option<DateTime<Utc>>,
+    terms: Vec<String>,
+}
+
+/// The archive's packs (for their lists) with the file's rules added; only the file's rules are
+/// evaluated, enabled whatever the file says, with their own filters.
+fn rules_under_test(config: &Config, args: &BacktestArgs) -> Result<(RuleSet, Vec<String>)> {
+    let dir = app::rules_dir(config, args.rules.as_deref())?;
+    let file = args.file.canonicalize().with_context(|| format!("cannot read {}", args.file.display()))?;
+    let mut packs = duluan_rules::read_dir(&dir).map_err(|errors| {
+        let lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        anyhow::anyhow!("invalid rules in {}:\n  {}", dir.display(), lines.join("\n  "))
+    })?;
+    // The file may be one of the directory's packs: its rules are replaced, not doubled.
+    packs.rules.retain(|r| !same_file(&r.origin, &file));
+    let text = std::fs::read_to_string(&file).with_context(|| format!("cannot read {}", file.display()))?;
+    let mut own = Packs::default();
+    let mut errors = Vec::new();
+    duluan_rules::read_pack(&file, &text, &mut own, &mut errors);
+    if !errors.is_empty() {
+        let lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        bail!("invalid rule file:\n  {}", lines.join("\n  "));
+    }
+    if own.rules.is_empty() {
+        bail!("{} has no [[rule]]", file.display());
+    }
+    let ids: Vec<String> = own.rules.iter().map(|r| r.id.clone()).collect();
+    for rule in &mut packs.rules {
+        rule.enabled = false;
+    }
+    for mut rule in own.rules {
+        rule.enabled = true;
+        packs.rules.push(rule);
+    }
+    packs.lists.extend(own.lists);
+    let set = RuleSet::compile(packs).map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok((set, ids))
+}
+
+fn same_file(origin: &str, file: &Path) -> bool {
+    let path = origin.rsplit_once(':').map_or(origin, |(p, _)| p);
+    Path::new(path).canonicalize().is_ok_and(|p| p == file)
+}
+
+pub(crate) async fn run(config: &Config, args: &BacktestArgs) -> Result<ExitCode> {
+    let (rules, ids) = rules_under_test(config, args)?;
+    let dir = config.index_dir();
+    let index = SearchIndex::open_read_only(&dir).with_context(|| {
+        format!("cannot open the index at {} (run `duluan demo --once` or `duluan ingest` first)", dir.display())
+    })?;
+    let store = app::open_store(config).await?;
+    let query = Query { from: Some(Utc::now() - chrono::Duration::days(args.days.into())), ..Query::default() };
+    let mut item_ids = Vec::new();
+    index.export(&query, |row| {
+        item_ids.push(row.id);
+        true
+    })?;
+    let mut outcomes: Vec<Outcome> = ids
+        .iter()
+        .map(|id| Outcome {
+            rule: id.clone(),
+            items_checked: 0,
+            hits: 0,
+            stories: 0,
+            per_day: BTreeMap::new(),
+            sample: VecDeque::new(),
+        })
+        .collect();
+    let mut stories: Vec<HashSet<String>> = vec![HashSet::new(); ids.len()];
+    let bar = app::progress(Some(item_ids.len() as u64), "back-testing");
+    let tz = duluan_text::vietnam();
+    for id in &item_ids {
+        bar.inc(1);
+        let Some(item) = store.item(id).await? else { continue };
+        let doc = Doc {
+            title: &item.title,
+            text: &item.text,
+            lang: &item.lang,
+            source: &item.source_id,
+            source_tags: &item.source_tags,
+            region: item.region.as_deref(),
+        };
+        let flags = rules.matches(&doc);
+        for (n, outcome) in outcomes.iter_mut().enumerate() {
+            outcome.items_checked += 1;
+            let Some(flag) = flags.iter().find(|f| f.rule == outcome.rule) else { continue };
+            outcome.hits += 1;
+            let day = item.published_at.unwrap_or(item.fetched_at).with_timezone(&tz).date_naive();
+            *outcome.per_day.entry(day).or_default() += 1;
+            stories[n].insert(item.story_id.to_string());
+            if args.sample == 0 {
+                continue;
+            }
+            if outcome.sample.len() == args.sample {
+                outcome.sample.pop_front();
+            }
+            let mut terms: Vec<String> = flag.spans.iter().map(|s| s.term.clone()).collect();
+            terms.dedup();
+            outcome.sample.push_back(SampleHit {
+                id: item.id.to_string(),
+                url: item.url.clone(),
+                title: item.title.clone(),
+                published_at: item.published_at,
+                terms,
+            });
+        }
+    }
+    bar.finish_and_clear();
+    for (outcome, seen) in outcomes.iter_mut().zip(stories) {
+        outcome.stories = seen.len();
+    }
+    print(&outcomes, args)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print(outcomes: &[Outcome], args: &BacktestArgs) -> Result<()> {
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    if args.json {
+        for o in outcomes {
+            writeln!(out, "{}", serde_json::to_string(o)?)?;
+        }
+        out.flush()?;
+        return Ok(());
+    }
+    for o in outcomes {
+        writeln!(
+            out,
+            "{}: {} hits in {} stories among {} items of the last {} days",
+            o.rule, o.hits, o.stories, o.items_checked, args.days
+        )?;
+        let most = o.per_day.values().copied().max().unwrap_or(1).max(1);
+        for (day, n) in &o.per_day {
+            let bar = "█".repeat(((*n * 40).div_ceil(most)) as usize);
+            writeln!(out, "  {day}  {n:>6}  {bar}")?;
+        }
+        for s in o.sample.iter().rev() {
+            let day = s.published_at.map(|t| t.format("%Y-%m-%d").to_string()).unwrap_or_default();
+            writeln!(out, "  · {day}  {}  [{}]\n    {}", s.title, s.terms.join(", "), s.url)?;
+        }
+    }
+    out.flush()?;
+    Ok(())
+}
