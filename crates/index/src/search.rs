@@ -133,15 +133,18 @@ impl SearchIndex {
             None => (self.reader.searcher(), q.offset),
         };
         let limit = q.limit.clamp(1, 1000);
-        let total = searcher.search(&query, &Count)?;
         let by_relevance = q.sort == Sort::Relevance && !q.text.trim().is_empty();
-        let (rows, more) = if q.collapse {
-            self.collapsed(&searcher, &query, by_relevance, offset, limit)?
+        let (total, (rows, more)) = if q.collapse {
+            (searcher.search(&query, &Count)?, self.collapsed(&searcher, &query, by_relevance, offset, limit)?)
         } else {
-            let mut rows = ranked(&searcher, &query, by_relevance, limit + 1, offset)?;
+            let (total, mut rows) = if by_relevance && prunable(&expr) {
+                (searcher.search(&query, &Count)?, ranked(&searcher, &query, by_relevance, limit + 1, offset)?)
+            } else {
+                counted_and_ranked(&searcher, &query, by_relevance, limit + 1, offset)?
+            };
             let more = rows.len() > limit;
             rows.truncate(limit);
-            (rows, more)
+            (total, (rows, more))
         };
         let mut hits = Vec::with_capacity(rows.len());
         for (score, address) in rows {
@@ -437,6 +440,37 @@ fn ranked(
             .and_offset(offset)
             .order_by_fast_field::<tantivy::DateTime>("published", Order::Desc);
         searcher.search(query, &top)?.into_iter().map(|(_, a)| (0.0, a)).collect()
+    })
+}
+
+/// Whether ranking by relevance can skip most matches (tantivy's block-max WAND works on unions
+/// of terms: one word, or words joined by OR). Then counting apart and ranking apart is cheapest;
+/// otherwise (intersections, phrases, date order) every match is visited to rank it, and one pass
+/// that counts while it ranks halves the work.
+fn prunable(expr: &Expr) -> bool {
+    match expr {
+        Expr::Text { text, prefix: false, .. } => Analysis::new(text).len() <= 1,
+        Expr::Or(items) => items.iter().all(prunable),
+        _ => false,
+    }
+}
+
+/// The total and the top `limit` after `offset`, in one pass over the matches.
+fn counted_and_ranked(
+    searcher: &Searcher,
+    query: &dyn TQuery,
+    by_relevance: bool,
+    limit: usize,
+    offset: usize,
+) -> Result<(usize, Vec<(f32, DocAddress)>)> {
+    Ok(if by_relevance {
+        searcher.search(query, &(Count, TopDocs::with_limit(limit).and_offset(offset).order_by_score()))?
+    } else {
+        let top = TopDocs::with_limit(limit)
+            .and_offset(offset)
+            .order_by_fast_field::<tantivy::DateTime>("published", Order::Desc);
+        let (total, top) = searcher.search(query, &(Count, top))?;
+        (total, top.into_iter().map(|(_, a)| (0.0, a)).collect())
     })
 }
 
