@@ -132,6 +132,13 @@ impl SearchIndex {
             Some(cursor) => self.pins.resume(cursor, q, &self.reader)?,
             None => (self.reader.searcher(), q.offset),
         };
+        if offset > MAX_OFFSET {
+            // Also guards against forged cursors: tantivy sizes its heap by offset + limit.
+            return Err(Error::Query {
+                offset: None,
+                message: format!("pages reach the first {MAX_OFFSET} results; narrow the search or export it"),
+            });
+        }
         let limit = q.limit.clamp(1, 1000);
         let by_relevance = q.sort == Sort::Relevance && !q.text.trim().is_empty();
         let (total, (rows, more)) = if q.collapse {

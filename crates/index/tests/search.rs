@@ -258,8 +258,14 @@ fn cursors_keep_their_snapshot_while_items_arrive() {
     // A cursor only continues its own search.
     let other = Query { text: "bản tin".into(), cursor: first.next.clone(), ..q.clone() };
     assert!(matches!(index.search(&other), Err(Error::Query { .. })));
-    let forged = Query { cursor: Some("x-1-zz".into()), ..q };
+    let forged = Query { cursor: Some("x-1-zz".into()), ..q.clone() };
     assert!(matches!(index.search(&forged), Err(Error::Query { .. })));
+    // A cursor (or offset) past the paging limit is refused, not allocated for.
+    let genuine = first.next.clone().unwrap();
+    let far = genuine.replacen("-10-", "-1000000000000-", 1);
+    assert_ne!(far, genuine);
+    assert!(matches!(index.search(&Query { cursor: Some(far), ..q.clone() }), Err(Error::Query { .. })));
+    assert!(matches!(index.search(&Query { offset: 10_001, ..q }), Err(Error::Query { .. })));
 }
 
 #[test]
