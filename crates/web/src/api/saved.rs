@@ -258,7 +258,10 @@ pub fn rule_draft(search: &SavedSearch) -> Result<RuleDraft, ApiError> {
         _ => RuleExpr::And(parts),
     };
     let query = rule.to_string();
-    duluan_rules::expr::parse(&query).map_err(|e| ApiError::internal(format!("rule draft does not parse: {e}")))?;
+    // Words the rule language reads differently (it has its own operators) are refused here
+    // rather than handed out as a draft that would not load.
+    duluan_rules::expr::parse(&query)
+        .map_err(|e| ApiError::bad_request(format!("this search cannot be written as a rule ({e}); rephrase it")))?;
     Ok(RuleDraft { toml: rule_toml(search, &query, &f), query, notes: f.notes })
 }
 
