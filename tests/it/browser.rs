@@ -390,7 +390,9 @@ async fn the_search_page_types_highlights_filters_and_exports_in_chromium() {
         .iter()
         .map(|c| format!("{}={}", c["name"].as_str().unwrap(), c["value"].as_str().unwrap()))
         .collect();
-    let response = reqwest::Client::new().get(a.url(&href)).header("cookie", cookie.join("; ")).send().await.unwrap();
+    // Downloads with the page's session, as the browser would.
+    let download = |path: &str| reqwest::Client::new().get(a.url(path)).header("cookie", cookie.join("; ")).send();
+    let response = download(&href).await.unwrap();
     assert_eq!(response.status(), reqwest::StatusCode::OK);
     assert_eq!(response.headers()["content-type"], "text/csv; charset=utf-8");
     let bytes = response.bytes().await.unwrap();
@@ -405,15 +407,7 @@ async fn the_search_page_types_highlights_filters_and_exports_in_chromium() {
     b.wait_for_url("/search?q=").await;
     assert!(b.text("ul.saved").await.contains("Tin đồn vắc xin"));
     let draft = b.script("return document.querySelector('ul.saved a.rule-draft').getAttribute('href')").await;
-    let draft = reqwest::Client::new()
-        .get(a.url(draft.as_str().unwrap()))
-        .header("cookie", cookie.join("; "))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let draft = download(draft.as_str().unwrap()).await.unwrap().text().await.unwrap();
     assert!(draft.contains("[[rule]]") && draft.contains("enabled = false"), "{draft}");
     b.quit().await;
     a.harness.close().await;

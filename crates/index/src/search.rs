@@ -443,11 +443,16 @@ fn ranked(
     Ok(if by_relevance {
         searcher.search(query, &TopDocs::with_limit(limit).and_offset(offset).order_by_score())?
     } else {
-        let top = TopDocs::with_limit(limit)
-            .and_offset(offset)
-            .order_by_fast_field::<tantivy::DateTime>("published", Order::Desc);
-        searcher.search(query, &top)?.into_iter().map(|(_, a)| (0.0, a)).collect()
+        searcher.search(query, &newest_first(limit, offset))?.into_iter().map(|(_, a)| (0.0, a)).collect()
     })
+}
+
+/// The top `limit` after `offset`, newest first.
+fn newest_first(
+    limit: usize,
+    offset: usize,
+) -> impl tantivy::collector::Collector<Fruit = Vec<(Option<tantivy::DateTime>, DocAddress)>> {
+    TopDocs::with_limit(limit).and_offset(offset).order_by_fast_field::<tantivy::DateTime>("published", Order::Desc)
 }
 
 /// Whether ranking by relevance can skip most matches (tantivy's block-max WAND works on unions
@@ -473,10 +478,7 @@ fn counted_and_ranked(
     Ok(if by_relevance {
         searcher.search(query, &(Count, TopDocs::with_limit(limit).and_offset(offset).order_by_score()))?
     } else {
-        let top = TopDocs::with_limit(limit)
-            .and_offset(offset)
-            .order_by_fast_field::<tantivy::DateTime>("published", Order::Desc);
-        let (total, top) = searcher.search(query, &(Count, top))?;
+        let (total, top) = searcher.search(query, &(Count, newest_first(limit, offset)))?;
         (total, top.into_iter().map(|(_, a)| (0.0, a)).collect())
     })
 }

@@ -161,7 +161,8 @@ pub async fn create_saved_search(
     Ok((StatusCode::CREATED, Json(state.store.create_saved_search(&search, Utc::now()).await?)))
 }
 
-async fn visible_search(state: &AppState, caller: &Caller, id: i64) -> Result<SavedSearch, ApiError> {
+/// One saved search the caller can see, or 404.
+pub async fn visible_search(state: &AppState, caller: &Caller, id: i64) -> Result<SavedSearch, ApiError> {
     match state.store.saved_search(id).await? {
         Some(s) if visible(caller, &s) => Ok(s),
         _ => Err(ApiError::not_found(format!("saved search {id} not found"))),

@@ -369,15 +369,7 @@ pub(super) async fn saved_search_rule(
     Path(id): Path<i64>,
 ) -> Response {
     let caller = &visitor.caller;
-    let draft = async {
-        let search = api::visible_searches(&state, caller)
-            .await?
-            .into_iter()
-            .find(|s| s.id == id)
-            .ok_or_else(|| ApiError::not_found(format!("saved search {id} not found")))?;
-        api::rule_draft(&search)
-    }
-    .await;
+    let draft = async { api::rule_draft(&api::visible_search(&state, caller, id).await?) }.await;
     match draft {
         Ok(d) => {
             let notes: String = d.notes.iter().map(|n| format!("# Note: {n}\n")).collect();
