@@ -16,6 +16,7 @@ pub mod analyzer;
 mod date;
 mod decode;
 mod fold;
+mod glyph;
 mod informal;
 mod lang;
 mod legacy;

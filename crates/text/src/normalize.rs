@@ -8,8 +8,9 @@ use std::borrow::Cow;
 use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick};
 
 use crate::fold::is_combining_mark;
-use crate::tokens::{ASCII_WORD, char_at, is_word_char};
-use crate::tone::{MAX_SYLLABLE, ToneWatch, VowelInfo, place_tone, vowel_info, vowel_lower};
+use crate::glyph::{ASCII_CLASS, ASCII_VOWEL, Glyph, Kind, glyph_at, glyphs};
+use crate::tokens::{char_at, is_word_char, tone_moves};
+use crate::tone::{MAX_SYLLABLE, place_tone, vowel_lower};
 
 /// Whether `text` needs composing or reordering. Scans bytes: every lead byte below U+0300
 /// (ASCII, Latin-1, Latin Extended-A/B), precomposed Latin Extended Additional (all of
@@ -17,15 +18,13 @@ use crate::tone::{MAX_SYLLABLE, ToneWatch, VowelInfo, place_tone, vowel_info, vo
 /// changes whatever surrounds them; only other text goes through the general quick check.
 fn needs_nfc(text: &str) -> bool {
     let bytes = text.as_bytes();
-    let surely = bytes.chunks(32).enumerate().all(|(n, chunk)| {
-        // One vectorised test per chunk; only chunks with high lead bytes are looked at closely.
-        if !chunk.iter().fold(false, |any, &b| any | (b >= 0xCC)) {
-            return true;
-        }
-        let offset = n * 32;
-        chunk.iter().enumerate().all(|(i, &b)| {
-            b < 0xCC || matches!((b, bytes.get(offset + i + 1)), (0xE1, Some(0xB8..=0xBB)) | (0xE2, Some(0x80..=0x81)))
-        })
+    // No early exit: the fold vectorises, and most texts are read to the end anyway.
+    // The last byte of valid UTF-8 is never a lead byte, so pairs cover every lead byte.
+    let surely = !bytes.windows(2).fold(false, |other, pair| {
+        let (b, next) = (pair[0], pair[1]);
+        let composed_vietnamese = b == 0xE1 && (0xB8..=0xBB).contains(&next);
+        let punctuation = b == 0xE2 && next <= 0x81;
+        other | (b >= 0xCC && !composed_vietnamese && !punctuation)
     });
     // Removing a control or invisible character can bring combining marks together in the wrong
     // order (a fuzzer find): then compose whatever the quick check says.
@@ -171,46 +170,55 @@ pub fn normalize(text: &str) -> String {
     let cleaned = clean(text);
     let text = cleaned.as_str();
     let bytes = text.as_bytes();
+    let glyphs = glyphs();
     let mut out = String::with_capacity(text.len());
     // `text[copied..]` is what has not been written to `out` yet: unchanged stretches are copied
-    // in bulk and only words with a tone mark or a stray mark, and typographic punctuation, are
-    // rewritten.
+    // in bulk. Only three things change text: a tone that sits on the wrong vowel (which needs a
+    // toned vowel next to another vowel), a combining mark NFC could not attach, and typographic
+    // punctuation; everything else is stepped over without a second look.
     let mut copied = 0;
-    let mut word: Option<usize> = None;
-    let mut tones = ToneWatch::default();
-    let mut stray_mark = false;
     let mut i = 0;
-    while i < bytes.len() {
-        let b = bytes[i];
-        let (c, len, class) = if b < 0x80 {
-            let class = match b | 0x20 {
-                b'a' | b'e' | b'i' | b'o' | b'u' | b'y' => Class::PlainVowel,
-                _ if ASCII_WORD[usize::from(b)] => Class::Letter,
-                _ => Class::Other,
-            };
-            (char::from(b), 1, class)
-        } else {
-            let c = char_at(text, i);
-            (c, c.len_utf8(), classify(c))
-        };
-        if class != Class::Other {
-            word.get_or_insert(i);
-            match class {
-                Class::PlainVowel => tones.plain_vowel(),
-                Class::Vowel(info) => tones.vowel(info),
-                Class::Mark => stray_mark = true,
-                _ => {}
+    while let Some(&b) = bytes.get(i) {
+        if b < 0x80 {
+            if b == b'`' {
+                out.push_str(&text[copied..i]);
+                out.push('\'');
+                copied = i + 1;
             }
-            i += len;
+            i += 1;
             continue;
         }
-        let word_needs_work = std::mem::take(&mut tones).may_move() || std::mem::take(&mut stray_mark);
-        if let Some(start) = word.take()
-            && word_needs_work
-        {
-            out.push_str(&text[copied..start]);
-            push_word(&text[start..i], &mut out);
-            copied = i;
+        let (c, len, tone_may_move, stray_mark) = match glyph_at(glyphs, bytes, i) {
+            Some(glyph) => {
+                let len = usize::from(glyph.len);
+                // A tone on a vowel with a quality mark stays unless a later vowel has one too
+                // (`người`, `được`: both styles agree); any other tone can only be misplaced
+                // inside a vowel cluster, or next to the `u` of `qu` and the `i` of `gi`.
+                let tone_may_move = glyph.toned
+                    && if glyph.marked {
+                        marked_vowel_after(text, glyphs, i + len)
+                    } else {
+                        vowel_next_to(text, glyphs, i, len)
+                    };
+                // Only « and » in the table's range are punctuation that changes.
+                let c = if b == 0xC2 { char_at(text, i) } else { 'a' };
+                (c, len, tone_may_move, false)
+            }
+            None => {
+                let c = char_at(text, i);
+                (c, c.len_utf8(), false, is_combining_mark(c))
+            }
+        };
+        if tone_may_move || stray_mark {
+            let (start, end) = word_around(text, glyphs, i, len);
+            let word = &text[start..end];
+            if stray_mark || has_mark(word) || tone_moves(word) {
+                out.push_str(&text[copied..start]);
+                push_word(word, &mut out);
+                copied = end;
+            }
+            i = end;
+            continue;
         }
         let unified = unify_punctuation(c);
         if unified != c {
@@ -220,53 +228,84 @@ pub fn normalize(text: &str) -> String {
         }
         i += len;
     }
-    if let Some(start) = word
-        && (tones.may_move() || stray_mark)
-    {
-        out.push_str(&text[copied..start]);
-        push_word(&text[start..], &mut out);
-        copied = text.len();
-    }
     out.push_str(&text[copied..]);
     // A dropped stray mark can leave a space at a line end or two in a row; clean once more
     // (rare) so that normalising twice changes nothing.
     if out.len() < text.len() && needs_reclean(&out) { clean(&out) } else { out }
 }
 
+/// Whether `word` holds a combining mark, judged from the bytes that can start one: U+0300..U+036F
+/// (CC, CD), U+1AB0..U+1AFF (E1 AA, E1 AB), U+1DC0..U+1DFF (E1 B7) and U+20D0..U+20FF (E2 83).
+fn has_mark(word: &str) -> bool {
+    word.as_bytes().windows(2).any(|pair| {
+        matches!(pair, [0xCC | 0xCD, _] | [0xE1, 0xAA | 0xAB | 0xB7] | [0xE2, 0x83])
+            && word.chars().any(is_combining_mark)
+    })
+}
+
+/// Whether the character before `text[at..]` or the one at `text[at + len..]` is a vowel.
+fn vowel_next_to(text: &str, glyphs: &[Glyph], at: usize, len: usize) -> bool {
+    let before = text.get(..at).and_then(|t| t.char_indices().next_back());
+    before.is_some_and(|(p, _)| is_vowel_at(text, glyphs, p)) || is_vowel_at(text, glyphs, at + len)
+}
+
+/// Whether a vowel with a quality mark follows in the word that goes on at `text[from..]`.
+fn marked_vowel_after(text: &str, glyphs: &[Glyph], mut from: usize) -> bool {
+    while let Some(c) = text.get(from..).and_then(|t| t.chars().next()) {
+        if !is_word_part(text, glyphs, from, c) {
+            return false;
+        }
+        if !c.is_ascii() && glyph_at(glyphs, text.as_bytes(), from).is_some_and(|g| g.marked) {
+            return true;
+        }
+        from += c.len_utf8();
+    }
+    false
+}
+
+fn is_vowel_at(text: &str, glyphs: &[Glyph], pos: usize) -> bool {
+    let bytes = text.as_bytes();
+    match bytes.get(pos) {
+        Some(&b) if b < 0x80 => ASCII_CLASS[usize::from(b)] & ASCII_VOWEL != 0,
+        Some(_) => glyph_at(glyphs, bytes, pos).is_some_and(|g| g.vowel),
+        None => false,
+    }
+}
+
+/// The word (letters, digits and marks) containing the character at `text[at..at + len]`.
+fn word_around(text: &str, glyphs: &[Glyph], at: usize, len: usize) -> (usize, usize) {
+    let mut start = at;
+    while let Some((p, c)) = text.get(..start).and_then(|t| t.char_indices().next_back()) {
+        if !is_word_part(text, glyphs, p, c) {
+            break;
+        }
+        start = p;
+    }
+    let mut end = at + len;
+    while let Some(c) = text.get(end..).and_then(|t| t.chars().next()) {
+        if !is_word_part(text, glyphs, end, c) {
+            break;
+        }
+        end += c.len_utf8();
+    }
+    (start, end)
+}
+
+/// Whether `c`, at `text[pos..]`, belongs to a word.
+fn is_word_part(text: &str, glyphs: &[Glyph], pos: usize, c: char) -> bool {
+    if c.is_ascii() {
+        return ASCII_CLASS[c as usize] != 0;
+    }
+    match glyph_at(glyphs, text.as_bytes(), pos) {
+        Some(glyph) => glyph.kind != Kind::Separator,
+        None => is_word_char(c) || is_combining_mark(c),
+    }
+}
+
 fn needs_reclean(text: &str) -> bool {
     text.starts_with([' ', '\n'])
         || text.ends_with([' ', '\n'])
         || ["  ", " \n", "\n ", "\n\n"].iter().any(|pair| text.contains(pair))
-}
-
-#[derive(Clone, Copy)]
-enum Class {
-    /// Part of a word: a consonant, digit or other letter.
-    Letter,
-    /// An ASCII vowel.
-    PlainVowel,
-    /// A Vietnamese vowel with a mark.
-    Vowel(VowelInfo),
-    /// A combining mark that NFC could not attach: dropped.
-    Mark,
-    /// Not part of a word.
-    Other,
-}
-
-impl PartialEq for Class {
-    fn eq(&self, other: &Class) -> bool {
-        std::mem::discriminant(self) == std::mem::discriminant(other)
-    }
-}
-
-/// One vowel-table lookup answers most non-ASCII characters of Vietnamese text.
-fn classify(c: char) -> Class {
-    match vowel_info(c) {
-        Some(info) => Class::Vowel(info),
-        None if is_combining_mark(c) => Class::Mark,
-        None if is_word_char(c) => Class::Letter,
-        None => Class::Other,
-    }
 }
 
 /// One word with its tone on the canonical vowel, case kept; marks that did not compose dropped.
@@ -326,7 +365,7 @@ pub fn normalize_token_into(token: &str, out: &mut String) {
         let lower = match vowel_lower(c) {
             Some(l) => l,
             None if c.is_ascii() => c.to_ascii_lowercase(),
-            None if c == 'Đ' => 'đ',
+            None if c == 'Đ' || c == 'đ' => 'đ',
             None => return push_lowercase(token, out),
         };
         let Some(slot) = chars.get_mut(n) else {
@@ -377,5 +416,10 @@ mod tests {
         s.clear();
         normalize_token_into("COVID", &mut s);
         assert_eq!(s, "covid");
+        // With a đ, as the tokenizer does it: rule terms and text must agree.
+        s.clear();
+        normalize_token_into("đoá", &mut s);
+        assert_eq!(s, "đóa");
+        assert_eq!(crate::Analysis::new("đoá").token(crate::View::Exact, 0), "đóa");
     }
 }

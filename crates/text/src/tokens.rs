@@ -1,9 +1,10 @@
 //! Syllable tokens with offsets, and the joined matching views built from them.
 
 use crate::fold::{fold_into, is_combining_mark};
+use crate::glyph::{ASCII_CLASS, ASCII_SEPARATOR, ASCII_UPPER, ASCII_VOWEL, Glyph, Kind, glyph_at, glyphs};
 use crate::informal::informal_form;
 use crate::normalize::normalize_token_into;
-use crate::tone::{MAX_SYLLABLE, ToneWatch, is_vowel, place_tone, vowel_info};
+use crate::tone::{MAX_SYLLABLE, ToneWatch, is_vowel, place_tone};
 
 /// Byte ranges `[start, end)` of the syllable tokens of `text`: maximal runs of letters and digits
 /// (combining marks stay with their letter). Offsets always fall on char boundaries of `text`.
@@ -11,15 +12,17 @@ pub fn tokens(text: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
     Tokens::new(text)
 }
 
-/// Byte-level scanner: ASCII is classified by table, other characters are decoded once.
+/// Byte-level scanner: ASCII and Vietnamese letters are classified by table, other characters are
+/// decoded once.
 pub(crate) struct Tokens<'a> {
     text: &'a str,
     pos: usize,
+    glyphs: &'static [Glyph],
 }
 
 impl<'a> Tokens<'a> {
     pub(crate) fn new(text: &'a str) -> Self {
-        Tokens { text, pos: 0 }
+        Tokens { text, pos: 0, glyphs: glyphs() }
     }
 }
 
@@ -27,177 +30,279 @@ impl Iterator for Tokens<'_> {
     type Item = (usize, usize);
 
     fn next(&mut self) -> Option<(usize, usize)> {
-        let bytes = self.text.as_bytes();
-        let start = loop {
-            let &b = bytes.get(self.pos)?;
-            if b < 0x80 {
-                if ASCII_WORD[usize::from(b)] {
-                    break self.pos;
-                }
-                self.pos += 1;
-                continue;
-            }
-            let c = char_at(self.text, self.pos);
-            if starts_token(c) {
-                break self.pos;
-            }
-            self.pos += c.len_utf8();
-        };
-        while let Some(&b) = bytes.get(self.pos) {
-            if b < 0x80 {
-                if !ASCII_WORD[usize::from(b)] {
-                    break;
-                }
-                self.pos += 1;
-                continue;
-            }
-            let c = char_at(self.text, self.pos);
-            if !(is_word_char(c) || is_combining_mark(c)) {
-                break;
-            }
-            self.pos += c.len_utf8();
-        }
+        let start = skip_separators(self.text, self.pos, self.glyphs)?;
+        self.pos = token_end(self.text, start, self.glyphs);
         Some((start, self.pos))
     }
 }
 
+/// Where the next token starts at or after `pos`, if any.
+#[inline(always)]
+fn skip_separators(text: &str, mut pos: usize, glyphs: &[Glyph]) -> Option<usize> {
+    let bytes = text.as_bytes();
+    loop {
+        let &b = bytes.get(pos)?;
+        if b < 0x80 {
+            if ASCII_CLASS[usize::from(b)] != ASCII_SEPARATOR {
+                return Some(pos);
+            }
+            pos += 1;
+            continue;
+        }
+        if let Some(glyph) = glyph_at(glyphs, bytes, pos) {
+            if glyph.kind != Kind::Separator {
+                return Some(pos);
+            }
+            pos += usize::from(glyph.len);
+            continue;
+        }
+        let c = char_at(text, pos);
+        if starts_token(c) {
+            return Some(pos);
+        }
+        pos += c.len_utf8();
+    }
+}
+
+/// The end of the token starting at `start`.
+#[inline]
+fn token_end(text: &str, start: usize, glyphs: &[Glyph]) -> usize {
+    let bytes = text.as_bytes();
+    let mut pos = start;
+    while let Some(&b) = bytes.get(pos) {
+        if b < 0x80 {
+            if ASCII_CLASS[usize::from(b)] == ASCII_SEPARATOR {
+                break;
+            }
+            pos += 1;
+            continue;
+        }
+        if let Some(glyph) = glyph_at(glyphs, bytes, pos) {
+            if glyph.kind == Kind::Separator {
+                break;
+            }
+            pos += usize::from(glyph.len);
+            continue;
+        }
+        let c = char_at(text, pos);
+        if !(is_word_char(c) || is_combining_mark(c)) {
+            break;
+        }
+        pos += c.len_utf8();
+    }
+    pos
+}
+
 /// One pass over a text that yields each token's span and writes its exact form (lower case,
-/// canonical tone) and, when asked, its folded form. Every character is decoded once: this is the
-/// hot path of rules and indexing.
+/// canonical tone) and, when asked, its folded form. Every character is looked at once: this is
+/// the hot path of rules and indexing.
 pub(crate) struct ViewScanner<'a> {
     text: &'a str,
     pos: usize,
+    glyphs: &'static [Glyph],
 }
 
 impl<'a> ViewScanner<'a> {
     pub(crate) fn new(text: &'a str) -> Self {
-        ViewScanner { text, pos: 0 }
+        ViewScanner { text, pos: 0, glyphs: glyphs() }
     }
 
     /// The next token's byte span, after appending its exact form to `exact` and its folded form
-    /// to `folded`.
+    /// to `folded`. Both receive valid UTF-8.
+    #[inline]
     pub(crate) fn next_into(&mut self, exact: &mut String, folded: Option<&mut String>) -> Option<(usize, usize)> {
-        let bytes = self.text.as_bytes();
-        let start = self.skip_separators()?;
-        // All-ASCII tokens (numbers, unaccented words, names) need no per-letter work.
-        let ascii_end = start + bytes[start..].iter().take_while(|&&b| b < 0x80 && ASCII_WORD[usize::from(b)]).count();
-        if bytes.get(ascii_end).is_none_or(|&b| b < 0x80) {
-            self.pos = ascii_end;
-            let token = &self.text[start..ascii_end];
-            push_ascii_lower(token, exact);
-            if let Some(folded) = folded {
-                push_ascii_lower(token, folded);
-            }
-            return Some((start, ascii_end));
+        match folded {
+            Some(folded) => self.scan::<true>(exact, folded),
+            None => self.scan::<false>(exact, &mut String::new()),
         }
-        // Lower-case letters and their folded forms, for tokens short enough to be syllables.
-        let mut chars = ['\0'; MAX_SYLLABLE];
-        let mut bases = ['\0'; MAX_SYLLABLE];
-        let mut n = 0;
-        let mut tones = ToneWatch::default();
-        // Anything the fast path cannot write by itself: a letter outside Vietnamese, a mark, more
-        // characters than a syllable has.
-        let mut general = false;
-        let mut ascii = true;
-        while let Some(&b) = bytes.get(self.pos) {
-            let (lower, base) = if b < 0x80 {
-                if !ASCII_WORD[usize::from(b)] {
-                    break;
-                }
-                self.pos += 1;
-                let lower = b.to_ascii_lowercase();
-                if matches!(lower, b'a' | b'e' | b'i' | b'o' | b'u' | b'y') {
-                    tones.plain_vowel();
-                }
-                (char::from(lower), char::from(lower))
-            } else {
-                let c = char_at(self.text, self.pos);
-                let pair = match vowel_info(c) {
-                    Some(info) => {
-                        tones.vowel(info);
-                        (info.lower, info.folded)
-                    }
-                    None if c == 'đ' || c == 'Đ' => ('đ', 'd'),
-                    None if is_word_char(c) || is_combining_mark(c) => {
-                        general = true;
-                        (c, c)
-                    }
-                    None => break,
-                };
-                self.pos += c.len_utf8();
-                ascii = false;
-                pair
-            };
-            match (chars.get_mut(n), bases.get_mut(n)) {
-                (Some(slot), Some(base_slot)) => (*slot, *base_slot) = (lower, base),
-                _ => general = true,
+    }
+
+    /// [`ViewScanner::next_into`], with the folded view written only when `FOLD`.
+    #[inline]
+    fn scan<const FOLD: bool>(&mut self, exact: &mut String, folded: &mut String) -> Option<(usize, usize)> {
+        let start = skip_separators(self.text, self.pos, self.glyphs)?;
+        let token = scan_token::<true, FOLD>(self.text, start, self.glyphs, exact, folded);
+        self.pos = token.end;
+        token.finish::<FOLD>(self.text, exact, folded);
+        Some((start, token.end))
+    }
+}
+
+/// What one scan of a token found out.
+#[derive(Clone, Copy)]
+struct Scanned {
+    start: usize,
+    end: usize,
+    /// Exact and folded view lengths before the token was written.
+    exact_from: usize,
+    folded_from: usize,
+    letters: usize,
+    tones: ToneWatch,
+    /// A character the table does not cover: the whole token goes the general way.
+    general: bool,
+    /// An upper-case letter.
+    upper: bool,
+}
+
+impl Scanned {
+    /// Whether the token's exact form is its own text: nothing to lower-case, no tone to move.
+    fn verbatim(&self, text: &str) -> bool {
+        let tone_moves =
+            || self.letters <= MAX_SYLLABLE && self.tones.may_move() && tone_moves(&text[self.start..self.end]);
+        !(self.general || self.upper || tone_moves())
+    }
+
+    /// Completes the views for what the table could not write: tokens with other letters or
+    /// marks, and the canonical tone.
+    fn finish<const FOLD: bool>(&self, text: &str, exact: &mut String, folded: &mut String) {
+        if self.general {
+            exact.truncate(self.exact_from);
+            normalize_token_into(&text[self.start..self.end], exact);
+            if FOLD {
+                folded.truncate(self.folded_from);
+                fold_into(&exact[self.exact_from..], folded);
             }
-            n += 1;
+        } else if self.letters <= MAX_SYLLABLE
+            && self.tones.may_move()
+            && exact.get(self.exact_from..).is_some_and(tone_moves)
+        {
+            // Folding ignores where the tone sits: only the exact form needs the repair.
+            replace_tone(exact, self.exact_from);
         }
-        let token = &self.text[start..self.pos];
-        if ascii {
-            push_ascii_lower(token, exact);
-            if let Some(folded) = folded {
-                push_ascii_lower(token, folded);
+    }
+}
+
+/// Scans the token starting at `start`, appending its lower-case letters to `exact` (when
+/// `EXACT`) and its folded letters to `folded` (when `FOLD`) as far as the table knows them.
+#[inline(always)]
+fn scan_token<const EXACT: bool, const FOLD: bool>(
+    text: &str,
+    start: usize,
+    glyphs: &[Glyph],
+    exact: &mut String,
+    folded: &mut String,
+) -> Scanned {
+    let bytes = text.as_bytes();
+    let mut token = Scanned {
+        start,
+        end: start,
+        exact_from: exact.len(),
+        folded_from: folded.len(),
+        letters: 0,
+        tones: ToneWatch::default(),
+        general: false,
+        upper: false,
+    };
+    let mut pos = start;
+    while let Some(&b) = bytes.get(pos) {
+        if b < 0x80 {
+            let class = ASCII_CLASS[usize::from(b)];
+            if class == ASCII_SEPARATOR {
+                break;
             }
-        } else if general {
-            let from = exact.len();
-            normalize_token_into(token, exact);
-            if let Some(folded) = folded {
-                fold_into(&exact[from..], folded);
+            if class & ASCII_VOWEL != 0 {
+                token.tones.plain_vowel();
             }
+            token.upper |= class & ASCII_UPPER != 0;
+            // Setting bit 5 lower-cases ASCII letters and leaves digits as they are.
+            let lower = char::from(b | 0x20);
+            if EXACT {
+                exact.push(lower);
+            }
+            if FOLD {
+                folded.push(lower);
+            }
+            pos += 1;
+        } else if let Some(glyph) = glyph_at(glyphs, bytes, pos).filter(|g| g.kind != Kind::Other) {
+            if glyph.kind == Kind::Separator {
+                break;
+            }
+            if glyph.vowel {
+                token.tones.marked_vowel(glyph.toned, glyph.marked);
+            }
+            token.upper |= glyph.upper;
+            if EXACT {
+                exact.push_str(glyph.lower);
+            }
+            if FOLD {
+                // Always ASCII; the mask lets `push` skip its UTF-8 encoding.
+                folded.push(char::from(glyph.folded & 0x7F));
+            }
+            pos += usize::from(glyph.len);
         } else {
-            let chars = &mut chars[..n];
-            if tones.may_move() {
-                place_tone(chars);
+            let c = char_at(text, pos);
+            if !(is_word_char(c) || is_combining_mark(c)) {
+                break;
             }
-            exact.extend(chars.iter());
-            // Folding ignores where the tone sits, so the bases need no repair.
-            if let Some(folded) = folded {
-                folded.extend(&bases[..n]);
-            }
+            token.general = true;
+            pos += c.len_utf8();
         }
-        Some((start, self.pos))
+        token.letters += 1;
     }
-
-    /// Moves past characters that are not part of a token; returns where the next token starts.
-    fn skip_separators(&mut self) -> Option<usize> {
-        let bytes = self.text.as_bytes();
-        loop {
-            let &b = bytes.get(self.pos)?;
-            if b < 0x80 {
-                if ASCII_WORD[usize::from(b)] {
-                    return Some(self.pos);
-                }
-                self.pos += 1;
-                continue;
-            }
-            let c = char_at(self.text, self.pos);
-            if starts_token(c) {
-                return Some(self.pos);
-            }
-            self.pos += c.len_utf8();
-        }
-    }
+    token.end = pos;
+    token
 }
 
-fn push_ascii_lower(token: &str, out: &mut String) {
-    let from = out.len();
-    out.push_str(token);
-    // Only ASCII bytes past `from`: lower-casing them in place keeps the string valid UTF-8.
-    out[from..].make_ascii_lowercase();
+/// Whether [`place_tone`] would move the tone of this syllable (any case). A quarter of the
+/// syllables of running text ask (`của`, `giá`, `lại`: one tone, several vowels) and a few hundred
+/// distinct ones make up most of them, so answers are remembered per thread.
+pub(crate) fn tone_moves(word: &str) -> bool {
+    let bytes = word.as_bytes();
+    let Some(key) = (bytes.len() <= 16).then(|| {
+        let mut padded = [0u8; 16];
+        padded[..bytes.len()].copy_from_slice(bytes);
+        u128::from_le_bytes(padded)
+    }) else {
+        return place_tone_of(word);
+    };
+    // Tokens never contain NUL, so the zero-padded bytes identify the word.
+    let slot = ((key as u64 ^ (key >> 64) as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 54) as usize;
+    TONE_MEMO.with(|memo| {
+        let mut memo = memo.borrow_mut();
+        let entry = &mut memo[slot % TONE_MEMO_SIZE];
+        if entry.0 == key && entry.1 != 0 {
+            return entry.1 == 2;
+        }
+        let moves = place_tone_of(word);
+        *entry = (key, if moves { 2 } else { 1 });
+        moves
+    })
 }
 
-/// ASCII letters and digits, by byte.
-pub(crate) static ASCII_WORD: [bool; 128] = {
-    let mut table = [false; 128];
-    let mut b = 0;
-    while b < 128 {
-        table[b] = (b as u8).is_ascii_alphanumeric();
-        b += 1;
+const TONE_MEMO_SIZE: usize = 1024;
+
+thread_local! {
+    /// Direct-mapped: syllable bytes, then 1 (stays) or 2 (moves); 0 is an empty slot.
+    static TONE_MEMO: std::cell::RefCell<[(u128, u8); TONE_MEMO_SIZE]> =
+        const { std::cell::RefCell::new([(0, 0); TONE_MEMO_SIZE]) };
+}
+
+fn place_tone_of(word: &str) -> bool {
+    let mut chars = ['\0'; MAX_SYLLABLE];
+    let mut n = 0;
+    for c in word.chars() {
+        // Longer than any syllable: not one.
+        let Some(slot) = chars.get_mut(n) else { return false };
+        *slot = c;
+        n += 1;
     }
-    table
-};
+    place_tone(&mut chars[..n])
+}
+
+/// Puts the tone of the lower-case syllable written at `exact[from..]` on its canonical vowel.
+fn replace_tone(exact: &mut String, from: usize) {
+    let Some(word) = exact.get(from..) else { return };
+    let mut chars = ['\0'; MAX_SYLLABLE];
+    let mut n = 0;
+    for (slot, c) in chars.iter_mut().zip(word.chars()) {
+        *slot = c;
+        n += 1;
+    }
+    if place_tone(&mut chars[..n]) {
+        exact.truncate(from);
+        exact.extend(&chars[..n]);
+    }
+}
 
 /// The char starting at byte `pos` of `text`, decoded by hand: `pos` is always a char boundary
 /// here, and skipping the generic checks matters in the scanners' inner loops. Returns U+0000
@@ -289,22 +394,52 @@ impl Analysis {
             folded_starts: Vec::with_capacity(tokens),
             ..Analysis::default()
         };
-        let mut scanner = ViewScanner::new(text);
-        loop {
-            let (exact_len, folded_len) = (a.exact.len(), a.folded.len());
-            if exact_len > 0 {
-                a.exact.push(' ');
+        let glyphs = glyphs();
+        // Most tokens' exact form is their own text (lower case, tone where the canon puts it), and
+        // most separators are one space: such stretches of the original are the exact view as it
+        // is, and are copied whole once a token breaks the run.
+        let mut run = 0..0;
+        let mut pos = 0;
+        while let Some(start) = skip_separators(text, pos, glyphs) {
+            let first = a.spans.is_empty();
+            if !first {
                 a.folded.push(' ');
             }
-            let Some(span) = scanner.next_into(&mut a.exact, Some(&mut a.folded)) else {
-                a.exact.truncate(exact_len);
-                a.folded.truncate(folded_len);
-                break;
-            };
-            a.exact_starts.push(if exact_len > 0 { exact_len + 1 } else { 0 });
-            a.folded_starts.push(if folded_len > 0 { folded_len + 1 } else { 0 });
-            a.spans.push(span);
+            a.folded_starts.push(a.folded.len());
+            let mut unused = String::new();
+            let token = scan_token::<false, true>(text, start, glyphs, &mut unused, &mut a.folded);
+            if token.verbatim(text) {
+                let joins = !first && run.end + 1 == start && text.as_bytes().get(run.end) == Some(&b' ');
+                if joins {
+                    run.end = token.end;
+                } else {
+                    a.exact.push_str(&text[run.clone()]);
+                    if !first {
+                        a.exact.push(' ');
+                    }
+                    run = start..token.end;
+                }
+                a.exact_starts.push(a.exact.len() + (start - run.start));
+            } else {
+                a.exact.push_str(&text[run]);
+                if !first {
+                    a.exact.push(' ');
+                }
+                let exact_start = a.exact.len();
+                a.exact_starts.push(exact_start);
+                let exact_token = scan_token::<true, false>(text, start, glyphs, &mut a.exact, &mut unused);
+                exact_token.finish::<false>(text, &mut a.exact, &mut unused);
+                if token.general {
+                    a.folded.truncate(token.folded_from);
+                    fold_into(&a.exact[exact_start..], &mut a.folded);
+                }
+                // An empty run at the token's end: a verbatim token after one space joins it.
+                run = token.end..token.end;
+            }
+            a.spans.push((start, token.end));
+            pos = token.end;
         }
+        a.exact.push_str(&text[run]);
         a
     }
 

@@ -137,13 +137,14 @@ pub(crate) struct ToneWatch {
 }
 
 impl ToneWatch {
+    /// A vowel known by its marks alone.
     #[inline]
-    pub(crate) fn vowel(&mut self, info: VowelInfo) {
-        if info.toned {
+    pub(crate) fn marked_vowel(&mut self, toned: bool, marked: bool) {
+        if toned {
             self.toned = self.toned.saturating_add(1);
             self.toned_at = self.vowels;
         }
-        if info.marked {
+        if marked {
             self.last_marked = Some(self.vowels);
         }
         self.vowels = self.vowels.saturating_add(1);

@@ -4,7 +4,7 @@
 use duluan_text::analyzer::SyllableTokenizer;
 use duluan_text::{
     Analysis, Legacy, View, canonical_tone_placement, clean, decode, decode_legacy, detect_language, detect_legacy,
-    fold, normalize, parse_date_at, tokens,
+    fold, normalize, normalize_token_into, parse_date_at, tokens,
 };
 use proptest::prelude::*;
 use tantivy_tokenizer_api::{TokenStream, Tokenizer};
@@ -93,6 +93,37 @@ proptest! {
             }
             prop_assert!(is_boundaries(&t, &spans));
         }
+    }
+
+    /// The scanners copy unchanged stretches whole and remember tone decisions; every view must
+    /// still be, token by token, what the one-token definitions give, and the tokenizers must
+    /// agree with the views.
+    #[test]
+    fn views_agree_with_the_token_definitions(t in text()) {
+        let a = Analysis::new(&t);
+        let mut exact_stream = SyllableTokenizer::exact();
+        let mut exact_stream = exact_stream.token_stream(&t);
+        let mut folded_stream = SyllableTokenizer::folded();
+        let mut folded_stream = folded_stream.token_stream(&t);
+        for (i, &(start, end)) in a.spans.iter().enumerate() {
+            let mut exact = String::new();
+            normalize_token_into(&t[start..end], &mut exact);
+            prop_assert_eq!(a.token(View::Exact, i), exact.as_str());
+            prop_assert_eq!(a.token(View::Folded, i), fold(&exact));
+            if end - start <= 64 {
+                prop_assert!(exact_stream.advance() && folded_stream.advance());
+                prop_assert_eq!(&exact_stream.token().text, &exact);
+                prop_assert_eq!(&folded_stream.token().text, &fold(&exact));
+            }
+        }
+        let n = normalize(&t);
+        let mut normalised = String::new();
+        for (start, end) in tokens(&n) {
+            normalize_token_into(&n[start..end], &mut normalised);
+            normalised.push(' ');
+        }
+        let a = Analysis::new(&n);
+        prop_assert_eq!(normalised.trim_end(), a.joined(View::Exact));
     }
 
     #[test]
