@@ -84,7 +84,11 @@ fn bench(c: &mut Criterion) {
     group.bench_function("fold", |b| b.iter(|| lines.iter().map(|l| fold(l).len()).sum::<usize>()));
     group.bench_function("tokens", |b| b.iter(|| lines.iter().map(|l| tokens(l).count()).sum::<usize>()));
     group.bench_function("analysis", |b| b.iter(|| lines.iter().map(|l| Analysis::new(l).len()).sum::<usize>()));
-    // What the pipeline does per document: the normalised text, then the exact and folded token views.
+    // What the pipeline does per item: the storage form, then the exact and folded token views.
+    group.bench_function("clean+analysis", |b| {
+        b.iter(|| lines.iter().map(|l| Analysis::new(black_box(&clean(l))).len()).sum::<usize>())
+    });
+    // The same with the whole-text normal form first (the content hash uses it).
     group.bench_function("normalize+analysis", |b| {
         b.iter(|| {
             lines
