@@ -17,6 +17,7 @@ use crate::cli::Cli;
 pub(crate) const EMBEDDED_RULES: &[(&str, &str)] = &[
     ("health.toml", include_str!("../../rules/health.toml")),
     ("prices.toml", include_str!("../../rules/prices.toml")),
+    ("claims.toml", include_str!("../../rules/claims.toml")),
     ("lexicons/README.md", include_str!("../../rules/lexicons/README.md")),
     ("lexicons/vi.tsv", include_str!("../../rules/lexicons/vi.tsv")),
     ("lexicons/en.tsv", include_str!("../../rules/lexicons/en.tsv")),
@@ -125,9 +126,20 @@ pub(crate) fn rules_dir(config: &Config, explicit: Option<&Path>) -> Result<Path
     Ok(target)
 }
 
-/// Load and compile rules, with every problem in the error.
-pub(crate) fn load_engine(dir: &Path) -> Result<Engine> {
-    Engine::load(dir).map_err(|errors| {
+/// How known claims are matched, from `[rules.claims]`.
+pub(crate) fn claim_options(config: &Config) -> duluan_rules::ClaimOptions {
+    let c = &config.rules.claims;
+    duluan_rules::ClaimOptions {
+        shingle: c.shingle,
+        threshold: c.threshold,
+        min_shared: c.min_shared,
+        max_age_days: c.max_age_days,
+    }
+}
+
+/// Load and compile rules and known claims, with every problem in the error.
+pub(crate) fn load_engine(config: &Config, dir: &Path) -> Result<Engine> {
+    Engine::load_with(dir, &claim_options(config)).map_err(|errors| {
         let lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
         anyhow::anyhow!("invalid rules:\n  {}", lines.join("\n  "))
     })
@@ -152,11 +164,6 @@ pub(crate) fn progress(len: Option<u64>, what: &str) -> ProgressBar {
         bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
     }
     bar
-}
-
-/// Rule titles for the UI.
-pub(crate) fn rule_titles(engine: &Engine) -> std::collections::HashMap<String, (String, String)> {
-    engine.rules.rules().iter().map(|r| (r.id.clone(), (r.title.vi.clone(), r.title.en.clone()))).collect()
 }
 
 #[cfg(test)]

@@ -14,7 +14,9 @@ use crate::app;
 pub(crate) struct Running {
     pub(crate) pipeline: Arc<Pipeline>,
     pub(crate) indexer: Indexer,
-    pub(crate) rule_titles: std::collections::HashMap<String, (String, String)>,
+    pub(crate) catalog: Arc<duluan_rules::review::RuleCatalog>,
+    /// Stops the task that keeps the store's known claims current in the engine.
+    claims_stop: tokio::sync::watch::Sender<bool>,
     _lock: app::DataLock,
 }
 
@@ -27,8 +29,8 @@ impl Running {
         let store = app::open_store(&config).await?;
         let (index, state) = app::open_index(&config)?;
         let rules = app::rules_dir(&config, None)?;
-        let engine = app::load_engine(&rules)?;
-        let rule_titles = app::rule_titles(&engine);
+        let engine = app::load_engine(&config, &rules)?;
+        let catalog = Arc::new(duluan_rules::review::RuleCatalog::new(engine.rules.rules()));
         let bar = app::progress(None, "rebuilding the index");
         let policy = CommitPolicy {
             every_items: config.index.commit_every_items.max(1),
@@ -58,7 +60,12 @@ impl Running {
             }
         }
         let pipeline = Arc::new(Pipeline::new(Arc::new(config), store, index, engine, indexer.waker()));
-        Ok(Running { pipeline, indexer, rule_titles, _lock: lock })
+        // Claims confirmed before this start are matched from the first item on; later ones are
+        // picked up by the refresher.
+        pipeline.refresh_claims().await.context("cannot load known claims from the store")?;
+        let (claims_stop, stop) = tokio::sync::watch::channel(false);
+        pipeline.spawn_claims_refresher(stop);
+        Ok(Running { pipeline, indexer, catalog, claims_stop, _lock: lock })
     }
 
     /// A fetcher built from the configuration.
@@ -82,6 +89,7 @@ impl Running {
 
     /// Commit pending index work and stop.
     pub(crate) async fn shutdown(self) -> Result<()> {
+        let _ = self.claims_stop.send(true);
         self.indexer.shutdown().await.context("indexer shutdown")?;
         Ok(())
     }
@@ -93,7 +101,7 @@ impl Running {
             index: self.pipeline.index.clone(),
             config: self.pipeline.config.clone(),
             sources: Arc::new(sources),
-            rule_titles: Arc::new(self.rule_titles.clone()),
+            rules: self.catalog.clone(),
             throttle: Arc::new(duluan_web::auth::LoginThrottle::default()),
             limiter: Arc::new(duluan_web::limits::RateLimiter::new(
                 self.pipeline.config.server.rate_limit_per_second,

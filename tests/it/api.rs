@@ -38,7 +38,7 @@ pub(crate) async fn api(tweak: impl FnOnce(&mut duluan_config::Config)) -> Api {
         index: p.index.clone(),
         config: p.config.clone(),
         sources: Arc::new(Vec::new()),
-        rule_titles: Arc::new(Default::default()),
+        rules: Arc::new(duluan_rules::review::RuleCatalog::new(p.engine().rules.rules())),
         throttle: Arc::new(duluan_web::auth::LoginThrottle::default()),
         limiter: Arc::new(duluan_web::limits::RateLimiter::new(
             p.config.server.rate_limit_per_second,

@@ -5,6 +5,7 @@
 
 mod api;
 mod browser;
+mod claims;
 mod cli;
 mod crawl;
 mod demo;
@@ -12,6 +13,7 @@ mod durability;
 mod fetch;
 mod hostile;
 mod reports;
+mod rules;
 mod search;
 mod support;
 mod triage;

@@ -96,6 +96,7 @@ mod tests {
             route: None,
             tags: tags.iter().map(|t| t.to_string()).collect(),
             spans: vec![],
+            claim: None,
         }
     }
 

@@ -126,6 +126,20 @@ pub struct ExtractConfig {
 #[allow(missing_docs)]
 pub struct RulesConfig {
     pub dir: PathBuf,
+    pub claims: ClaimsConfig,
+}
+
+/// `[rules.claims]`: matching items against known claims.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(missing_docs)]
+pub struct ClaimsConfig {
+    pub shingle: usize,
+    pub threshold: f32,
+    pub min_shared: usize,
+    pub max_age_days: u32,
+    pub from_verdicts: bool,
+    pub refresh_secs: u64,
 }
 
 /// `[server]`
@@ -209,6 +223,16 @@ impl Config {
             return Err(invalid(
                 "crawl.min_interval_minutes must be at least 1 and at most crawl.max_interval_minutes",
             ));
+        }
+        let claims = &self.rules.claims;
+        if !(1..=8).contains(&claims.shingle) {
+            return Err(invalid("rules.claims.shingle must be between 1 and 8"));
+        }
+        if !(claims.threshold > 0.0 && claims.threshold <= 1.0) {
+            return Err(invalid("rules.claims.threshold must be above 0 and at most 1"));
+        }
+        if claims.min_shared == 0 || claims.refresh_secs == 0 {
+            return Err(invalid("rules.claims.min_shared and rules.claims.refresh_secs must be at least 1"));
         }
         self.alerts.validate().map_err(|m| invalid(&m))?;
         self.reports.validate().map_err(|m| invalid(&m))?;
@@ -345,6 +369,20 @@ mod tests {
         assert_eq!(c.crawl.timeout_secs, 30);
         assert!(!c.crawl.allow_loopback);
         assert_eq!(c.alerts.default_team, "chung");
+        let claims = &c.rules.claims;
+        assert_eq!((claims.shingle, claims.threshold, claims.min_shared, claims.max_age_days), (3, 0.5, 3, 180));
+        assert!(claims.from_verdicts);
+    }
+
+    #[test]
+    fn claim_settings_out_of_range_are_refused() {
+        for bad in
+            ["threshold = 0.0", "threshold = 1.5", "shingle = 0", "shingle = 9", "min_shared = 0", "refresh_secs = 0"]
+        {
+            let file = ("c.toml".to_string(), format!("[rules.claims]\n{bad}\n"));
+            let err = Config::from_layers(Some(file), std::iter::empty()).expect_err(bad);
+            assert!(err.to_string().contains("rules.claims."), "{bad}: {err}");
+        }
     }
 
     #[test]

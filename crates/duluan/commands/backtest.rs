@@ -113,6 +113,7 @@ pub(crate) async fn run(config: &Config, args: &BacktestArgs) -> Result<ExitCode
             source: &item.source_id,
             source_tags: &item.source_tags,
             region: item.region.as_deref(),
+            at: Some(item.effective_time()),
         };
         let flags = rules.matches(&doc);
         for (n, outcome) in outcomes.iter_mut().enumerate() {

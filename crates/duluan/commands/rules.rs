@@ -1,4 +1,4 @@
-//! `duluan rules check|match` and `duluan sentiment`.
+//! `duluan rules check|match|stats` and `duluan sentiment`.
 
 use std::io::{BufRead, Write};
 use std::path::PathBuf;
@@ -21,13 +21,6 @@ pub(crate) async fn run(config: &Config, op: &RulesOp) -> Result<ExitCode> {
     }
 }
 
-/// Fewest decided alerts before a low precision counts.
-const MIN_DECIDED: i64 = 5;
-/// Precision under which a rule is marked for review.
-const LOW_PRECISION: f64 = 0.5;
-/// Days without a hit after which an enabled rule is marked as quiet.
-const QUIET_DAYS: i64 = 30;
-
 /// One rule's line in `duluan rules stats`.
 #[derive(serde::Serialize)]
 struct StatsRow {
@@ -36,6 +29,8 @@ struct StatsRow {
     enabled: bool,
     alerts: i64,
     items: i64,
+    hits: Option<u64>,
+    hits_30d: Option<u64>,
     confirmed: i64,
     dismissed: i64,
     open: i64,
@@ -44,69 +39,42 @@ struct StatsRow {
     review: Option<String>,
 }
 
-fn review(row: &StatsRow, in_packs: bool, now: chrono::DateTime<chrono::Utc>) -> Option<String> {
-    let decided = row.confirmed + row.dismissed;
-    if !in_packs {
-        return Some("no longer in the rules".into());
-    }
-    if !row.enabled {
-        return None;
-    }
-    if row.alerts == 0 {
-        return Some("never fired".into());
-    }
-    if let Some(p) = row.precision.filter(|p| *p < LOW_PRECISION && decided >= MIN_DECIDED) {
-        return Some(format!("precision {:.0}% over {decided} decisions", p * 100.0));
-    }
-    match row.last_hit {
-        Some(t) if now - t > chrono::Duration::days(QUIET_DAYS) => {
-            Some(format!("no hit for {} days", (now - t).num_days()))
+impl StatsRow {
+    fn of(r: duluan_web::api::RuleReview) -> StatsRow {
+        StatsRow {
+            rule: r.stats.rule,
+            title: r.title.vi,
+            enabled: r.enabled,
+            alerts: r.stats.alerts,
+            items: r.stats.items,
+            hits: r.hits,
+            hits_30d: r.hits_30d,
+            confirmed: r.stats.confirmed + r.stats.escalated,
+            dismissed: r.stats.dismissed,
+            open: r.stats.open,
+            precision: r.stats.precision,
+            last_hit: r.stats.last_hit,
+            review: r.review,
         }
-        _ => None,
     }
 }
 
 async fn stats(config: &Config, dir: Option<PathBuf>, json: bool) -> Result<ExitCode> {
-    let engine = app::load_engine(&app::rules_dir(config, dir.as_deref())?)?;
+    let engine = app::load_engine(config, &app::rules_dir(config, dir.as_deref())?)?;
+    let catalog = duluan_rules::review::RuleCatalog::new(engine.rules.rules());
     let store = app::open_store(config).await?;
-    let mut stats: std::collections::HashMap<String, duluan_store::RuleStats> =
-        store.rule_stats().await?.into_iter().map(|s| (s.rule.clone(), s)).collect();
-    let now = chrono::Utc::now();
-    let row = |rule: String, title: String, enabled: bool, s: Option<duluan_store::RuleStats>| {
-        let s = s.unwrap_or_else(|| duluan_store::RuleStats { rule: rule.clone(), ..Default::default() });
-        StatsRow {
-            rule,
-            title,
-            enabled,
-            alerts: s.alerts,
-            items: s.items,
-            confirmed: s.confirmed + s.escalated,
-            dismissed: s.dismissed,
-            open: s.open,
-            precision: s.precision,
-            last_hit: s.last_hit,
-            review: None,
+    // Hits of tag-only rules live only in the index; without it they would read as never fired.
+    let index = match duluan_index::SearchIndex::open_read_only(&config.index_dir()) {
+        Ok(index) => Some(index),
+        Err(e) => {
+            eprintln!("warning: hits not counted, the index cannot be read: {e}");
+            None
         }
     };
-    let mut rows = Vec::new();
-    for r in engine.rules.rules() {
-        let mut line = row(r.id.clone(), r.title.vi.clone(), r.enabled, stats.remove(&r.id));
-        line.review = review(&line, true, now);
-        rows.push(line);
-    }
-    // Alerts of rules since removed from the packs still have a record worth seeing.
-    for (id, s) in stats {
-        let mut line = row(id, String::new(), false, Some(s));
-        line.review = review(&line, false, now);
-        rows.push(line);
-    }
-    // Rules to review first, then the least precise, then the busiest.
-    rows.sort_by(|a, b| {
-        (b.review.is_some(), a.precision.unwrap_or(2.0), -a.alerts)
-            .partial_cmp(&(a.review.is_some(), b.precision.unwrap_or(2.0), -b.alerts))
-            .unwrap_or(std::cmp::Ordering::Equal)
-            .then_with(|| a.rule.cmp(&b.rule))
-    });
+    let mut reviews =
+        duluan_web::api::rule_reviews(&catalog, store.rule_stats().await?, index.as_ref(), chrono::Utc::now());
+    duluan_web::api::sort_reviews(&mut reviews, duluan_web::api::RuleSort::Review);
+    let rows: Vec<StatsRow> = reviews.into_iter().map(StatsRow::of).collect();
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     if json {
         for r in &rows {
@@ -114,17 +82,18 @@ async fn stats(config: &Config, dir: Option<PathBuf>, json: bool) -> Result<Exit
         }
     } else {
         let header = format!(
-            "{:40} {:>7} {:>6} {:>6} {:>9} {:>9} {:>10}  review",
-            "rule", "alerts", "items", "open", "confirmed", "precision", "last hit"
+            "{:40} {:>7} {:>6} {:>6} {:>6} {:>9} {:>9} {:>10}  review",
+            "rule", "alerts", "items", "hits", "open", "confirmed", "precision", "last hit"
         );
         writeln!(out, "{header}")?;
         for r in &rows {
             let precision = r.precision.map(|p| format!("{:.0}%", p * 100.0)).unwrap_or_else(|| "-".into());
             let last = r.last_hit.map(|t| t.format("%Y-%m-%d").to_string()).unwrap_or_else(|| "-".into());
             let name = if r.enabled { r.rule.clone() } else { format!("{} (off)", r.rule) };
+            let hits = r.hits.map(|h| h.to_string()).unwrap_or_else(|| "-".into());
             writeln!(
                 out,
-                "{name:40} {:>7} {:>6} {:>6} {:>9} {precision:>9} {last:>10}  {}",
+                "{name:40} {:>7} {:>6} {hits:>6} {:>6} {:>9} {precision:>9} {last:>10}  {}",
                 r.alerts,
                 r.items,
                 r.open,
@@ -139,7 +108,7 @@ async fn stats(config: &Config, dir: Option<PathBuf>, json: bool) -> Result<Exit
 
 fn check(config: &Config, dir: Option<PathBuf>) -> Result<ExitCode> {
     let dir = dir.unwrap_or_else(|| config.rules.dir.clone());
-    let engine = match Engine::load(&dir) {
+    let engine = match Engine::load_with(&dir, &app::claim_options(config)) {
         Ok(e) => e,
         Err(errors) => {
             for e in &errors {
@@ -149,17 +118,25 @@ fn check(config: &Config, dir: Option<PathBuf>) -> Result<ExitCode> {
             return Ok(ExitCode::FAILURE);
         }
     };
-    let (run, failures) = duluan_rules::check_examples(&engine.rules);
+    let (rule_examples, mut failures) = duluan_rules::check_examples(&engine.rules);
+    let (claim_examples, claim_failures) = engine.claims.check_examples();
+    failures.extend(claim_failures);
+    let run = rule_examples + claim_examples;
     for f in &failures {
         eprintln!("FAIL {f}");
+    }
+    // Two claims for one rumour flag every copy twice: worth merging, not an error.
+    for (a, b, similarity) in engine.claims.near_duplicates() {
+        eprintln!("warning: claim `{a}` repeats claim `{b}` (similarity {similarity:.2}); consider merging them");
     }
     let rules = engine.rules.rules().len();
     let enabled = engine.rules.rules().iter().filter(|r| r.enabled).count();
     if failures.is_empty() {
         println!(
-            "ok: {rules} rules ({enabled} enabled), {} terms, {run} examples passed, {} sentiment terms",
+            "ok: {rules} rules ({enabled} enabled), {} terms, {run} examples passed, {} sentiment terms, {} known claims",
             engine.rules.pattern_count(),
-            engine.sentiment_terms()
+            engine.sentiment_terms(),
+            engine.claims.file_claims().len()
         );
         Ok(ExitCode::SUCCESS)
     } else {
@@ -177,11 +154,15 @@ struct MatchInput {
     text: String,
     #[serde(default)]
     lang: Option<String>,
+    /// When the item was published: known claims are matched within their time window around it
+    /// (default: now).
+    #[serde(default)]
+    published_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 fn match_items(config: &Config, dir: Option<PathBuf>) -> Result<ExitCode> {
     let dir = app::rules_dir(config, dir.as_deref())?;
-    let engine = app::load_engine(&dir)?;
+    let engine = app::load_engine(config, &dir)?;
     let stdin = std::io::stdin();
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     for (n, line) in stdin.lock().lines().enumerate() {
@@ -199,21 +180,28 @@ fn match_items(config: &Config, dir: Option<PathBuf>) -> Result<ExitCode> {
         };
         let lang =
             input.lang.clone().unwrap_or_else(|| duluan_text::detect_language(&input.text, None).code.to_string());
-        let doc = Doc { title: &input.title, text: &input.text, lang: &lang, ..Doc::default() };
+        let doc = Doc { title: &input.title, text: &input.text, lang: &lang, at: input.published_at, ..Doc::default() };
         let (flags, sentiment) = engine.analyze(&doc);
-        let flags: Vec<serde_json::Value> = flags
-            .iter()
-            .map(|f| serde_json::json!({"rule": f.rule, "severity": f.severity, "spans": f.spans}))
-            .collect();
+        let flags: Vec<serde_json::Value> = flags.iter().map(flag_json).collect();
         writeln!(out, "{}", serde_json::json!({"id": input.id, "flags": flags, "sentiment": sentiment}))?;
     }
     out.flush()?;
     Ok(ExitCode::SUCCESS)
 }
 
+/// A flag as `rules match` prints it: rule, severity and spans, plus the claim and its similarity
+/// for a known-claim match.
+fn flag_json(f: &duluan_model::Flag) -> serde_json::Value {
+    let mut out = serde_json::json!({"rule": f.rule, "severity": f.severity, "spans": f.spans});
+    if let Some(claim) = &f.claim {
+        out["claim"] = serde_json::json!(claim);
+    }
+    out
+}
+
 pub(crate) fn sentiment(config: &Config) -> Result<ExitCode> {
     let dir = app::rules_dir(config, None)?;
-    let engine = app::load_engine(&dir)?;
+    let engine = app::load_engine(config, &dir)?;
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     for line in std::io::stdin().lock().split(b'\n') {
         let bytes = line?;

@@ -553,6 +553,7 @@ impl Generator {
                     route: None,
                     tags: vec![],
                     spans: vec![],
+                    claim: None,
                 });
             }
         }

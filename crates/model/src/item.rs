@@ -115,7 +115,7 @@ pub struct Span {
 }
 
 /// One rule's hit on an item: which rule, how severe, and exactly where.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Flag {
     /// Rule id.
     pub rule: String,
@@ -132,6 +132,30 @@ pub struct Flag {
     pub tags: Vec<String>,
     /// Matched spans, in field then offset order.
     pub spans: Vec<Span>,
+    /// For a known-claim match (rule `claim:<id>`): which claim and how close the item is to it.
+    /// Absent for rule flags, and in items stored before known claims existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub claim: Option<ClaimMatch>,
+}
+
+/// How an item matched a known claim (a debunked or confirmed rumour).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ClaimMatch {
+    /// Claim id.
+    pub id: String,
+    /// Share of the claim's syllable shingles found in the item, in [0, 1], to three decimals.
+    pub similarity: f64,
+    /// The claim's verdict: `false`, `misleading`, `true` or `unverified`.
+    pub verdict: String,
+    /// Shingles of the claim found in the item (the numerator of `similarity`).
+    #[serde(default)]
+    pub shared: u32,
+    /// Where the claim was debunked or confirmed (a URL), if recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
+    /// The story a collaborator confirmed as misinformation, for claims that came from a verdict.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub story: Option<String>,
 }
 
 fn default_true() -> bool {

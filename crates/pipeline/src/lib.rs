@@ -8,6 +8,7 @@
 //! position it covers. Every arrow is a bounded channel or a store table, so a slow stage pushes
 //! back instead of filling memory, and a crash loses nothing that was committed.
 
+mod claims;
 mod crawler;
 mod indexer;
 mod ingest;
@@ -24,6 +25,7 @@ use duluan_rules::Engine;
 use duluan_store::{Store, StoreOutcome};
 use tokio::sync::Notify;
 
+pub use claims::claim_from_store;
 pub use crawler::{CrawlReport, Crawler};
 pub use indexer::{CommitPolicy, Indexer, IndexerProgress};
 pub use ingest::{IngestRecord, IngestSummary, ingest};
@@ -131,6 +133,7 @@ pub struct Pipeline {
     pub stats: Arc<Stats>,
     engine: RwLock<Arc<Engine>>,
     indexer_wake: Arc<Notify>,
+    claims_loaded: std::sync::Mutex<claims::Loaded>,
 }
 
 impl Pipeline {
@@ -149,6 +152,7 @@ impl Pipeline {
             stats: Arc::new(Stats::default()),
             engine: RwLock::new(Arc::new(engine)),
             indexer_wake,
+            claims_loaded: Default::default(),
         }
     }
 
@@ -157,8 +161,13 @@ impl Pipeline {
         self.engine.read().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
-    /// Replace the rules (hot reload); items in flight finish with the old ones.
+    /// Replace the rules (hot reload); items in flight finish with the old ones. The known claims
+    /// from the store carry over to the new engine.
     pub fn set_engine(&self, engine: Engine) {
+        let stored = self.engine().claims.stored_claims();
+        if !stored.is_empty() {
+            engine.claims.set_stored(stored);
+        }
         *self.engine.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(engine);
     }
 
@@ -170,6 +179,13 @@ impl Pipeline {
             self.store.find_story(&item.content_hash, item.simhash, duluan_crawl::dedup::STORY_DISTANCE).await?
         {
             item.story_id = story;
+        }
+        // A copy of a story collaborators confirmed joins that story's alert already: its match
+        // with the claim made from the verdict is recorded, but does not page a second time.
+        for flag in &mut item.flags {
+            if flag.claim.as_ref().and_then(|c| c.story.as_deref()) == Some(item.story_id.as_str()) {
+                flag.alert = false;
+            }
         }
         let requests = duluan_alerts::alert_requests(&self.config.alerts, &item);
         let outcome = self.store.store_item(&item, &requests, Utc::now()).await?;

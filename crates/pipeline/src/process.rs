@@ -133,6 +133,8 @@ pub fn build_item(
             .to_string(),
     };
     let normalized = duluan_text::normalize(&text).to_lowercase();
+    // A date in the future is a parsing or site error: file the item under its fetch time.
+    let published = published.filter(|p| *p <= fetched_at + chrono::Duration::hours(24));
     let doc = Doc {
         title: &title,
         text: &text,
@@ -140,6 +142,7 @@ pub fn build_item(
         source: &origin.source_id,
         source_tags: &origin.tags,
         region: origin.region.as_deref(),
+        at: Some(published.unwrap_or(fetched_at)),
     };
     let (flags, sentiment) = engine.analyze(&doc);
     let id = item_id_for_url(canonical);
@@ -156,8 +159,7 @@ pub fn build_item(
         title,
         text,
         lang,
-        // A date in the future is a parsing or site error: file the item under its fetch time.
-        published_at: published.filter(|p| *p <= fetched_at + chrono::Duration::hours(24)),
+        published_at: published,
         fetched_at,
         sentiment,
         flags,

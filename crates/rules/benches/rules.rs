@@ -10,12 +10,18 @@
 //! text analysis, one Aho-Corasick pass for all rules, then only the rules whose terms occurred)
 //! and of the baseline (every rule compiled and matched separately; run on a slice of the text for
 //! the big sets, as it is slow). Without the data it says so and exits.
+//!
+//! Then known claims, 1,000 and 10,000 of them: sentences of other articles of the same data (one
+//! in fifty taken from the matched articles, half of those typed without diacritics, so there is
+//! something to find), matched against the same texts already analysed, against a baseline that
+//! compares every claim with every text on its own. `cargo bench -p duluan-rules --bench rules --
+//! claims` runs only this part.
 
 use std::collections::HashMap;
 use std::path::Path;
 use std::time::Instant;
 
-use duluan_rules::{Doc, Packs, RuleSet, read_pack};
+use duluan_rules::{Action, Claim, ClaimOptions, ClaimVerdict, Doc, Examples, KnownClaims, Packs, RuleSet, read_pack};
 
 const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/vi-news/vntc-train-sample.jsonl");
 const TARGET_BYTES: usize = 4 << 20;
@@ -28,6 +34,10 @@ fn main() {
     };
     let docs = articles(&jsonl);
     let bytes: usize = docs.iter().map(String::len).sum();
+    if std::env::args().any(|a| a == "claims") {
+        claims_bench(&jsonl, &docs);
+        return;
+    }
     let (words, phrases) = vocabulary(&docs);
     let analyzed: Vec<(String, duluan_text::Analysis)> =
         docs.iter().map(|d| (d.clone(), duluan_text::Analysis::new(d))).collect();
@@ -73,6 +83,111 @@ fn main() {
             );
         }
     }
+    claims_bench(&jsonl, &docs);
+}
+
+/// Known-claim matching with 1,000 and 10,000 claims, and a claim-by-claim baseline.
+fn claims_bench(jsonl: &str, docs: &[String]) {
+    let bytes: usize = docs.iter().map(String::len).sum();
+    let analyzed: Vec<duluan_text::Analysis> = docs.iter().map(|d| duluan_text::Analysis::new(d)).collect();
+    let empty = duluan_text::Analysis::new("");
+    let at = chrono::Utc::now();
+    let unseen = sentences(&articles_after(jsonl, bytes));
+    let seen = sentences(docs);
+    println!("claims   build ms   matching MB/s   µs/text   flags   baseline MB/s   engine/baseline");
+    let mut first = None;
+    for n in [1_000, 10_000] {
+        let claims = claim_set(n, &unseen, &seen);
+        let start = Instant::now();
+        let known = KnownClaims::new(claims.clone(), ClaimOptions::default());
+        let build_ms = start.elapsed().as_secs_f64() * 1e3;
+        let run = |k: &KnownClaims, texts: &[duluan_text::Analysis]| -> usize {
+            texts.iter().map(|a| k.matches(&empty, a, at).len()).sum()
+        };
+        let (secs, flags) = best_of(3, || run(&known, &analyzed));
+        // The baseline: one claim set per claim, each matched on its own, on a slice of the texts.
+        let singles: Vec<KnownClaims> =
+            claims.iter().map(|c| KnownClaims::new(vec![c.clone()], ClaimOptions::default())).collect();
+        let share = (20_000 / n).clamp(1, docs.len());
+        let sample = &analyzed[..share];
+        let sample_bytes: usize = docs[..share].iter().map(String::len).sum();
+        let (base_secs, base_flags) = best_of(1, || singles.iter().map(|k| run(k, sample)).sum());
+        let (_, engine_sample_flags) = best_of(1, || run(&known, sample));
+        assert_eq!(engine_sample_flags, base_flags, "the claim index and the baseline disagree");
+        let rate = mb(bytes) / secs;
+        let base_rate = mb(sample_bytes) / base_secs;
+        println!(
+            "{n:>6}   {build_ms:>8.0}   {rate:>13.1}   {:>7.1}   {flags:>5}   {base_rate:>13.2}   {:>14.0}×",
+            secs * 1e6 / docs.len() as f64,
+            rate / base_rate
+        );
+        first.get_or_insert(secs);
+        if n == 10_000
+            && let Some(thousand) = first
+        {
+            println!("cost of 10,000 claims / cost of 1,000 claims: {:.2}×", secs / thousand);
+        }
+    }
+}
+
+/// Article texts after the first `skip` bytes of texts (those the benchmark matches against).
+fn articles_after(jsonl: &str, skip: usize) -> Vec<String> {
+    let mut seen = 0;
+    let mut out = Vec::new();
+    for line in jsonl.lines() {
+        let Ok(doc) = serde_json::from_str::<serde_json::Value>(line) else { continue };
+        let Some(t) = doc.get("text").and_then(|t| t.as_str()) else { continue };
+        if seen >= skip {
+            out.push(t.to_string());
+        }
+        seen += t.len();
+    }
+    out
+}
+
+/// Sentences of 15 to 60 words, as rumours are written.
+fn sentences(texts: &[String]) -> Vec<String> {
+    texts
+        .iter()
+        .flat_map(|t| t.split(['.', '!', '?', '\n']))
+        .map(str::trim)
+        .filter(|s| (15..=60).contains(&s.split_whitespace().count()))
+        .map(str::to_string)
+        .collect()
+}
+
+/// `n` claims, deterministic: mostly unseen sentences; one in fifty from the matched texts, every
+/// other one of those without diacritics.
+fn claim_set(n: usize, unseen: &[String], seen: &[String]) -> Vec<Claim> {
+    let added = chrono::Utc::now().date_naive();
+    (0..n)
+        .map(|i| {
+            let text = if i % 50 == 0 {
+                let s = &seen[(i * 7919) % seen.len()];
+                if i % 100 == 0 { duluan_text::fold(s) } else { s.clone() }
+            } else {
+                unseen[(i * 104_729) % unseen.len()].clone()
+            };
+            Claim {
+                id: format!("c{i}"),
+                text,
+                verdict: ClaimVerdict::False,
+                title: None,
+                summary: None,
+                added,
+                reference: None,
+                severity: duluan_model::Severity::High,
+                route: None,
+                tags: Vec::new(),
+                action: Action::Alert,
+                max_age_days: None,
+                enabled: true,
+                story: None,
+                examples: Examples::default(),
+                origin: "bench".into(),
+            }
+        })
+        .collect()
 }
 
 /// About 4 MB of article texts.

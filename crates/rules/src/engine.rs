@@ -75,6 +75,9 @@ pub struct Doc<'a> {
     pub source_tags: &'a [String],
     /// Region of the source.
     pub region: Option<&'a str>,
+    /// When the item was published (else fetched): known claims are matched within their time
+    /// window around it. `None`: now.
+    pub at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// Compiled rules, ready to match.
@@ -398,6 +401,7 @@ impl RuleSet {
                         term: self.term_texts.get(o.term as usize).cloned().unwrap_or_default(),
                     })
                     .collect(),
+                claim: None,
             });
         }
         flags

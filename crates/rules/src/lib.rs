@@ -6,16 +6,27 @@
 //! id, severity and the exact byte spans of the words that made it fire — plus an explainable
 //! lexicon sentiment score ([`Sentiment`](duluan_model::Sentiment)). Invalid files are rejected
 //! with file, line and column; the matcher never panics on any text.
+//!
+//! Known claims ([`KnownClaims`]: `rules/claims.toml`, plus claims from collaborators' verdicts
+//! handed in at run time) are matched as near-duplicates on syllable shingles; a match is a flag
+//! `claim:<id>` with the claim and its similarity.
 
 mod check;
+mod claims;
 mod engine;
 pub mod expr;
 mod pack;
+pub mod review;
 mod sentiment;
 
 use std::path::{Path, PathBuf};
 
 pub use check::{ExampleFailure, check_examples};
+pub use claims::{
+    CLAIMS_FILE, Claim, ClaimOptions, ClaimVerdict, KnownClaims, MAX_CLAIM_BYTES, MAX_CLAIMS, MAX_CLAIMS_FILE_BYTES,
+    RULE_PREFIX as CLAIM_RULE_PREFIX, TAG as CLAIM_TAG, check_text as check_claim_text, parse_claims, read_claims,
+    valid_claim_id,
+};
 pub use engine::{Doc, MAX_PATTERNS, RuleSet};
 pub use pack::{Action, Examples, Filters, ListSpec, Packs, RuleSpec, Titles, read_dir, read_pack};
 pub use sentiment::{Lexicon, SentimentAnalyzer};
@@ -65,15 +76,27 @@ pub struct Engine {
     pub rules: RuleSet,
     /// Sentiment analyzer.
     pub sentiment: SentimentAnalyzer,
+    /// Known claims (from `claims.toml`, plus those set from the store).
+    pub claims: KnownClaims,
 }
 
 impl Engine {
     /// Load and compile everything under `dir`; all problems are returned together.
     pub fn load(dir: &Path) -> Result<Engine, Vec<Error>> {
-        let packs = read_dir(dir)?;
+        Engine::load_with(dir, &ClaimOptions::default())
+    }
+
+    /// [`Engine::load`], matching known claims with `options`.
+    pub fn load_with(dir: &Path, options: &ClaimOptions) -> Result<Engine, Vec<Error>> {
+        let packs = read_dir(dir);
+        let claims = read_claims(dir, options);
+        let (packs, claims) = match (packs, claims) {
+            (Ok(p), Ok(c)) => (p, c),
+            (p, c) => return Err(p.err().into_iter().chain(c.err()).flatten().collect()),
+        };
         let rules = RuleSet::compile(packs).map_err(|e| vec![e])?;
         let sentiment = SentimentAnalyzer::new(Lexicon::load_dir(&dir.join("lexicons")).map_err(|e| vec![e])?);
-        Ok(Engine { rules, sentiment })
+        Ok(Engine { rules, sentiment, claims: KnownClaims::new(claims, *options) })
     }
 
     /// Number of weighted sentiment terms loaded.
@@ -85,7 +108,8 @@ impl Engine {
     pub fn analyze(&self, doc: &Doc<'_>) -> (Vec<duluan_model::Flag>, duluan_model::Sentiment) {
         let title = duluan_text::Analysis::new(doc.title);
         let text = duluan_text::Analysis::new(doc.text);
-        let flags = self.rules.matches_analyzed(doc, &title, &text);
+        let mut flags = self.rules.matches_analyzed(doc, &title, &text);
+        flags.extend(self.claims.matches(&title, &text, doc.at.unwrap_or_else(chrono::Utc::now)));
         let sentiment = self.sentiment.score_analyzed(&[(doc.title, &title), (doc.text, &text)]);
         (flags, sentiment)
     }

@@ -203,7 +203,8 @@ pub(crate) fn pack_files(dir: &Path) -> Result<Vec<PathBuf>, Error> {
                 if name != "lexicons" && name != "lists" && !name.starts_with('.') {
                     stack.push(path);
                 }
-            } else if name.ends_with(".toml") {
+            } else if name.ends_with(".toml") && !(d == dir && name == crate::CLAIMS_FILE) {
+                // The top-level claims file holds `[[claim]]` tables, read by `read_claims`.
                 out.push(path);
             }
         }

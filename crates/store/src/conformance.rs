@@ -13,8 +13,8 @@ use duluan_model::{
 };
 
 use crate::{
-    AlertFilter, AlertRequest, DeliveryOutcome, Error, FetchOutcome, Muted, NewSilence, NewUrl, PollRecord, Store,
-    SystemAlert, TokenKind, UrlState,
+    AlertFilter, AlertRequest, DeliveryOutcome, Error, FetchOutcome, KnownClaimsStamp, Muted, NewKnownClaim,
+    NewSilence, NewUrl, PollRecord, Store, SystemAlert, TokenKind, UrlState,
 };
 
 fn t0() -> DateTime<Utc> {
@@ -46,6 +46,7 @@ pub fn sample_item(id: &str, story: &str, text: &str) -> Item {
             route: None,
             tags: vec!["health".into()],
             spans: vec![Span { field: Field::Text, start: 0, end: 3, term: "abc".into() }],
+            claim: None,
         }],
     }
 }
@@ -88,6 +89,7 @@ pub async fn run_all(new_store: impl AsyncFn() -> Arc<dyn Store>) {
     assign_close_priority_and_rule_stats(new_store().await.as_ref()).await;
     report_runs_once_per_due_time(new_store().await.as_ref()).await;
     report_deliveries_are_queued_with_the_run(new_store().await.as_ref()).await;
+    known_claims_by_hand_and_from_verdicts(new_store().await.as_ref()).await;
 }
 
 /// Items come back exactly as stored; storing an unchanged item is a no-op.
@@ -724,4 +726,96 @@ pub async fn saved_searches_are_shared_within_a_team(store: &dyn Store) {
     store.delete_saved_search(north.id).await.expect("delete");
     assert_eq!(store.saved_search(north.id).await.expect("get"), None);
     assert!(matches!(store.delete_saved_search(north.id).await, Err(crate::Error::NotFound(_))));
+}
+
+/// Known claims: added by hand, or made by a verdict `confirmed` + `misinformation` from the
+/// alert's first item (one per story; none for other verdicts or for alerts a claim raised);
+/// withdrawn when the alert is reopened unless another such verdict on the story holds; and a
+/// stamp that changes with every change.
+pub async fn known_claims_by_hand_and_from_verdicts(store: &dyn Store) {
+    let stamp = async || store.known_claims_stamp().await.expect("stamp");
+    let ids =
+        async || -> Vec<String> { store.known_claims(100).await.expect("list").into_iter().map(|c| c.id).collect() };
+    assert_eq!(stamp().await, KnownClaimsStamp::default());
+    let manual = NewKnownClaim {
+        id: "gia-xang-tang".into(),
+        text: "Từ 0 giờ đêm nay giá xăng tăng thêm 5.000 đồng mỗi lít".into(),
+        title: Some("Giá xăng tăng".into()),
+        verdict: "false".into(),
+        severity: Severity::Medium,
+        route: None,
+        tags: vec!["prices".into()],
+        story_id: None,
+        alert_id: None,
+        created_by: "lead".into(),
+    };
+    let added = store.add_known_claim(&manual, t0()).await.expect("add");
+    assert_eq!(
+        (added.tags.as_slice(), added.severity, added.added_at),
+        (["prices".to_string()].as_slice(), Severity::Medium, t0())
+    );
+    assert!(matches!(store.add_known_claim(&manual, t0()).await, Err(Error::Conflict(_))));
+    let after_manual = stamp().await;
+    assert_eq!(after_manual.count, 1);
+
+    // A long item: the claim keeps its title and the first 600 characters of its text.
+    let body = "Nghe nói tiêm vắc xin sởi đợt này làm ba trẻ tử vong ở trạm y tế phường. ".repeat(12);
+    let mut item = sample_item("k1", "story-k", &body);
+    item.title = "Ba trẻ tử vong sau tiêm vắc xin?".into();
+    store.store_item(&item, &[request("r1"), request("r2"), request("claim:old")], t0()).await.expect("store");
+    store.store_item(&sample_item("k2", "story-j", "khác"), &[request("r1")], t0()).await.expect("store");
+    let alerts = store.alerts(&AlertFilter { limit: 10, ..AlertFilter::default() }).await.expect("list");
+    let on = |rule: &str, story: &str| {
+        alerts.iter().find(|a| a.rule == rule && a.story == story).map(|a| a.id).expect("alert")
+    };
+    let decide = async |id: i64, verdict: Verdict, reason: ReasonCode| {
+        let at = t0() + Duration::minutes(1);
+        store.claim(id, "lan", at, at + Duration::minutes(30)).await.expect("claim");
+        store.verdict(id, "lan", verdict, reason, None, at).await.expect("verdict");
+    };
+    decide(on("r1", "story-j"), Verdict::Confirmed, ReasonCode::NeedsResponse).await;
+    decide(on("r2", "story-k"), Verdict::Dismissed, ReasonCode::Misinformation).await;
+    decide(on("claim:old", "story-k"), Verdict::Confirmed, ReasonCode::Misinformation).await;
+    assert_eq!(ids().await, ["gia-xang-tang"], "only a confirmed misinformation verdict on a rule's alert counts");
+
+    let first = on("r1", "story-k");
+    decide(first, Verdict::Confirmed, ReasonCode::Misinformation).await;
+    let claims = store.known_claims(100).await.expect("list");
+    assert_eq!(claims.len(), 2);
+    let made = &claims[0];
+    assert_eq!(made.id, "story-story-k", "newest first");
+    assert_eq!(made.text, crate::verdict_claim_text(&item.title, &body));
+    assert!(made.text.starts_with("Ba trẻ tử vong sau tiêm vắc xin?\nNghe nói tiêm vắc xin sởi"), "{}", made.text);
+    assert!(made.text.chars().count() <= item.title.chars().count() + 1 + 600);
+    assert!(made.text.ends_with("Nghe nói tiêm"), "cut at a word boundary: {}", made.text);
+    assert_eq!(
+        (made.verdict.as_str(), made.severity, made.route.as_deref(), made.story_id.as_deref(), made.alert_id),
+        ("false", Severity::High, Some("chung"), Some("story-k"), Some(first))
+    );
+    assert_eq!((made.created_by.as_str(), made.tags.as_slice()), ("lan", ["health".to_string()].as_slice()));
+    let with_verdict = stamp().await;
+    assert_eq!(with_verdict.count, 2);
+    assert!(with_verdict.last_seq > after_manual.last_seq);
+
+    // A second confirmation of the story keeps the one claim; reopening the first hands it over.
+    store.store_item(&sample_item("k3", "story-k", "bản sao"), &[request("r3")], t0()).await.expect("store");
+    let alerts = store.alerts(&AlertFilter { limit: 10, ..AlertFilter::default() }).await.expect("list");
+    let second = alerts.iter().find(|a| a.rule == "r3").map(|a| a.id).expect("r3 alert");
+    decide(second, Verdict::Confirmed, ReasonCode::Misinformation).await;
+    assert_eq!(stamp().await, with_verdict);
+    store.reopen(first, "lead", t0() + Duration::minutes(2)).await.expect("reopen");
+    let claims = store.known_claims(100).await.expect("list");
+    let kept = claims.iter().find(|c| c.id == "story-story-k").expect("claim kept");
+    assert_eq!((kept.alert_id, kept.text.as_str()), (Some(second), "Tiêu đề k3\nbản sao"));
+    let handed_over = stamp().await;
+    assert_ne!(handed_over, with_verdict);
+    store.reopen(second, "lead", t0() + Duration::minutes(2)).await.expect("reopen");
+    assert_eq!(ids().await, ["gia-xang-tang"]);
+
+    store.remove_known_claim("gia-xang-tang").await.expect("remove");
+    assert!(matches!(store.remove_known_claim("gia-xang-tang").await, Err(Error::NotFound(_))));
+    let last = stamp().await;
+    assert_eq!(last.count, 0);
+    assert_ne!(last, handed_over);
+    assert!(store.known_claims(0).await.expect("list").is_empty());
 }

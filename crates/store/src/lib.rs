@@ -362,6 +362,23 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// Delete a saved search.
     async fn delete_saved_search(&self, id: i64) -> Result<()>;
 
+    // ---- known claims -----------------------------------------------------------------------
+    // A verdict `confirmed` with reason `misinformation` records the alert's first item as a known
+    // claim in the verdict's transaction (one claim per story; not for alerts raised by a claim);
+    // reopening the alert withdraws it unless another such verdict on the story still holds.
+
+    /// Record a known claim; an id already taken is a conflict.
+    async fn add_known_claim(&self, claim: &NewKnownClaim, now: DateTime<Utc>) -> Result<KnownClaim>;
+
+    /// Known claims, newest first, at most `limit`.
+    async fn known_claims(&self, limit: i64) -> Result<Vec<KnownClaim>>;
+
+    /// Remove a known claim.
+    async fn remove_known_claim(&self, id: &str) -> Result<()>;
+
+    /// A stamp that changes whenever a known claim is added or removed.
+    async fn known_claims_stamp(&self) -> Result<KnownClaimsStamp>;
+
     /// Whether the database answers.
     async fn ping(&self) -> Result<()>;
 }

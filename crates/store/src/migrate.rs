@@ -16,6 +16,7 @@ const SQLITE: &[(i64, &str)] = &[
     (4, include_str!("../migrations/sqlite/0004_reports.sql")),
     (5, include_str!("../migrations/sqlite/0005_report_deliveries.sql")),
     (6, include_str!("../migrations/sqlite/0006_saved_searches.sql")),
+    (7, include_str!("../migrations/sqlite/0007_known_claims.sql")),
 ];
 /// (version, SQL) for PostgreSQL; kept in step with [`SQLITE`].
 const POSTGRES: &[(i64, &str)] = &[
@@ -25,6 +26,7 @@ const POSTGRES: &[(i64, &str)] = &[
     (4, include_str!("../migrations/postgres/0004_reports.sql")),
     (5, include_str!("../migrations/postgres/0005_report_deliveries.sql")),
     (6, include_str!("../migrations/postgres/0006_saved_searches.sql")),
+    (7, include_str!("../migrations/postgres/0007_known_claims.sql")),
 ];
 
 /// The newest schema version this build knows.

@@ -16,8 +16,9 @@ use tokio::sync::Mutex;
 use crate::types::{from_millis, json_or_default, millis};
 use crate::{
     AlertFilter, AlertRequest, AlertTiming, Counts, DeliveryOutcome, DiscoveryDay, Error, FetchOutcome, FrontierCounts,
-    FrontierEntry, Muted, NewReportRun, NewSilence, NewUrl, PollRecord, ReceiverStats, ReportDelivery, ReportOutput,
-    ReportRun, Result, RuleStats, SourceState, Store, StoreOutcome, SystemAlert, TokenInfo, TokenKind, UrlState,
+    FrontierEntry, KnownClaim, KnownClaimsStamp, Muted, NewKnownClaim, NewReportRun, NewSilence, NewUrl, PollRecord,
+    ReceiverStats, ReportDelivery, ReportOutput, ReportRun, Result, RuleStats, SourceState, Store, StoreOutcome,
+    SystemAlert, TokenInfo, TokenKind, UrlState,
 };
 
 const ITEM_COLS: &str = "id, url, canonical_url, source_id, source_tags, region, title, text, lang, published_at, \
@@ -25,6 +26,8 @@ const ITEM_COLS: &str = "id, url, canonical_url, source_id, source_tags, region,
 const ALERT_COLS: &str = "id, rule_id, story_id, team, severity, state, title, item_count, created_at, last_seen_at, \
      claimed_by, lease_expires_at, verdict, reason, note, version, priority, labels, silence_id, first_claimed_at, decided_at";
 const SAVED_SEARCH_COLS: &str = "id, team, name, query, filters, created_by, created_at";
+const KNOWN_CLAIM_COLS: &str =
+    "id, text, title, verdict, severity, route, tags, story_id, alert_id, created_by, added_at";
 const SILENCE_COLS: &str = "id, matchers, starts_at, ends_at, quiet_hours, creator, reason, created_at, expired_at";
 const NOTIFICATION_COLS: &str =
     "id, alert_id, receiver, event, state, attempts, next_attempt_at, last_error, created_at, sent_at";
@@ -187,6 +190,117 @@ fn saved_search_from_row(row: &AnyRow) -> Result<SavedSearch> {
         created_by: row.try_get("created_by")?,
         created_at: from_millis(row.try_get("created_at")?),
     })
+}
+
+fn known_claim_from_row(row: &AnyRow) -> Result<KnownClaim> {
+    let severity: String = row.try_get("severity")?;
+    Ok(KnownClaim {
+        id: row.try_get("id")?,
+        text: row.try_get("text")?,
+        title: row.try_get("title")?,
+        verdict: row.try_get("verdict")?,
+        severity: Severity::from_str(&severity).map_err(|e| corrupt("known claim severity", e))?,
+        route: row.try_get("route")?,
+        tags: json_or_default(&row.try_get::<String, _>("tags")?),
+        story_id: row.try_get("story_id")?,
+        alert_id: row.try_get("alert_id")?,
+        created_by: row.try_get("created_by")?,
+        added_at: from_millis(row.try_get("added_at")?),
+    })
+}
+
+/// Insert a known claim unless its id is taken; returns whether it was inserted.
+async fn insert_known_claim(tx: &mut Tx<'_>, claim: &NewKnownClaim, now: DateTime<Utc>) -> Result<bool> {
+    let done = sqlx::query(
+        "INSERT INTO known_claims (id, text, title, verdict, severity, route, tags, story_id, alert_id, created_by, added_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (id) DO NOTHING",
+    )
+    .bind(&claim.id)
+    .bind(&claim.text)
+    .bind(claim.title.clone())
+    .bind(&claim.verdict)
+    .bind(claim.severity.as_str())
+    .bind(claim.route.clone())
+    .bind(serde_json::to_string(&claim.tags).unwrap_or_else(|_| "[]".into()))
+    .bind(claim.story_id.clone())
+    .bind(claim.alert_id)
+    .bind(&claim.created_by)
+    .bind(millis(now))
+    .execute(&mut **tx)
+    .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+/// Record the first item of an alert confirmed as misinformation as a known claim of its story.
+/// Alerts raised by a known claim add nothing: their rumour is known already.
+async fn record_verdict_claim(tx: &mut Tx<'_>, alert: &Alert, by: &str, now: DateTime<Utc>) -> Result<()> {
+    if alert.rule.starts_with("claim:") {
+        return Ok(());
+    }
+    let first = sqlx::query(
+        "SELECT i.title, i.text FROM alert_items ai JOIN items i ON i.id = ai.item_id \
+         WHERE ai.alert_id = $1 ORDER BY ai.added_at, ai.item_id LIMIT 1",
+    )
+    .bind(alert.id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    // System alerts (source health, spikes) have no item to take a claim from.
+    let Some(first) = first else { return Ok(()) };
+    let (title, text): (String, String) = (first.try_get("title")?, first.try_get("text")?);
+    let claim = NewKnownClaim {
+        id: crate::verdict_claim_id(&alert.story),
+        text: crate::verdict_claim_text(&title, &text),
+        title: Some(title).filter(|t| !t.trim().is_empty()),
+        verdict: "false".into(),
+        severity: alert.severity,
+        route: Some(alert.team.clone()),
+        tags: alert.labels.tags.clone(),
+        story_id: Some(alert.story.clone()),
+        alert_id: Some(alert.id),
+        created_by: by.to_string(),
+    };
+    if insert_known_claim(tx, &claim, now).await? {
+        tracing::info!(claim = %claim.id, alert = alert.id, "known claim recorded from a verdict");
+    }
+    Ok(())
+}
+
+/// Withdraw the known claim a reopened alert had made; another alert of the story still confirmed
+/// as misinformation makes it again.
+async fn withdraw_verdict_claim(tx: &mut Tx<'_>, alert: &Alert, by: &str, now: DateTime<Utc>) -> Result<()> {
+    let removed = sqlx::query("DELETE FROM known_claims WHERE alert_id = $1")
+        .bind(alert.id)
+        .execute(&mut **tx)
+        .await?
+        .rows_affected();
+    if removed == 0 {
+        return Ok(());
+    }
+    tracing::info!(alert = alert.id, "known claim withdrawn with its verdict");
+    let sql = format!(
+        "SELECT {ALERT_COLS} FROM alerts WHERE story_id = $1 AND id <> $2 AND verdict = 'confirmed' \
+         AND reason = 'misinformation' AND rule_id NOT LIKE 'claim:%' ORDER BY id LIMIT 1"
+    );
+    let other = sqlx::query(AssertSqlSafe(sql)).bind(&alert.story).bind(alert.id).fetch_optional(&mut **tx).await?;
+    if let Some(row) = other {
+        record_verdict_claim(tx, &alert_from_row(&row)?, by, now).await?;
+    }
+    Ok(())
+}
+
+/// What a triage move changes besides the alert, in its transaction.
+enum Followup {
+    None,
+    /// A confirmed misinformation verdict: the item becomes a known claim.
+    RecordClaim {
+        by: String,
+        at: DateTime<Utc>,
+    },
+    /// A reopened alert: the known claim it made is withdrawn.
+    WithdrawClaim {
+        by: String,
+        at: DateTime<Utc>,
+    },
 }
 
 fn silence_from_row(row: &AnyRow, now: DateTime<Utc>) -> Result<Silence> {
@@ -651,6 +765,19 @@ impl SqlStore {
         audit: impl FnOnce(&Alert, &Alert) -> AuditEvent + Send,
         what: &str,
     ) -> Result<Alert> {
+        self.triage_update_then(id, sql, binds, audit, what, Followup::None).await
+    }
+
+    /// [`SqlStore::triage_update`], with `followup` in the same transaction once the update held.
+    async fn triage_update_then(
+        &self,
+        id: i64,
+        sql: &str,
+        binds: Vec<Bind>,
+        audit: impl FnOnce(&Alert, &Alert) -> AuditEvent + Send,
+        what: &str,
+        followup: Followup,
+    ) -> Result<Alert> {
         let _guard = self.write_guard().await;
         let mut tx = self.write_tx().await?;
         let before =
@@ -670,6 +797,11 @@ impl SqlStore {
         };
         let after = alert_from_row(&row)?;
         audit_in(&mut tx, Some(id), &audit(&before, &after)).await?;
+        match followup {
+            Followup::None => {}
+            Followup::RecordClaim { by, at } => record_verdict_claim(&mut tx, &after, &by, at).await?,
+            Followup::WithdrawClaim { by, at } => withdraw_verdict_claim(&mut tx, &after, &by, at).await?,
+        }
         tx.commit().await?;
         Ok(after)
     }
@@ -1159,7 +1291,12 @@ impl Store for SqlStore {
             Some(n) if !n.is_empty() => format!("{}: {n}", reason.as_str()),
             _ => reason.as_str().to_string(),
         };
-        self.triage_update(
+        let followup = if verdict == Verdict::Confirmed && reason == ReasonCode::Misinformation {
+            Followup::RecordClaim { by: user.to_string(), at: now }
+        } else {
+            Followup::None
+        };
+        self.triage_update_then(
             id,
             &sql,
             vec![
@@ -1171,6 +1308,7 @@ impl Store for SqlStore {
             ],
             move |b, a| event(&who, now, "verdict", Some(b.state), Some(a.state), Some(detail)),
             "give a verdict without holding its lease",
+            followup,
         )
         .await
     }
@@ -1181,12 +1319,13 @@ impl Store for SqlStore {
              decided_at = NULL WHERE id = $1 AND state IN ('confirmed', 'dismissed', 'escalated', 'closed') AND $2 IS NOT NULL RETURNING {ALERT_COLS}"
         );
         let who = user.to_string();
-        self.triage_update(
+        self.triage_update_then(
             id,
             &sql,
             vec![text(user)],
             move |b, a| event(&who, now, "reopen", Some(b.state), Some(a.state), None),
             "reopen it",
+            Followup::WithdrawClaim { by: user.to_string(), at: now },
         )
         .await
     }
@@ -2074,6 +2213,44 @@ impl Store for SqlStore {
             return Err(Error::NotFound(format!("saved search {id}")));
         }
         Ok(())
+    }
+
+    async fn add_known_claim(&self, claim: &NewKnownClaim, now: DateTime<Utc>) -> Result<KnownClaim> {
+        if claim.id.trim().is_empty() || claim.text.trim().is_empty() {
+            return Err(Error::Invalid("a known claim needs an id and a text".into()));
+        }
+        let _guard = self.write_guard().await;
+        let mut tx = self.write_tx().await?;
+        if !insert_known_claim(&mut tx, claim, now).await? {
+            tx.rollback().await?;
+            return Err(Error::Conflict(format!("a known claim `{}` already exists", claim.id)));
+        }
+        let sql = format!("SELECT {KNOWN_CLAIM_COLS} FROM known_claims WHERE id = $1");
+        let row = sqlx::query(AssertSqlSafe(sql)).bind(&claim.id).fetch_one(&mut *tx).await?;
+        tx.commit().await?;
+        known_claim_from_row(&row)
+    }
+
+    async fn known_claims(&self, limit: i64) -> Result<Vec<KnownClaim>> {
+        let sql = format!("SELECT {KNOWN_CLAIM_COLS} FROM known_claims ORDER BY seq DESC LIMIT $1");
+        let rows = sqlx::query(AssertSqlSafe(sql)).bind(limit.max(0)).fetch_all(&self.pool).await?;
+        rows.iter().map(known_claim_from_row).collect()
+    }
+
+    async fn remove_known_claim(&self, id: &str) -> Result<()> {
+        let _guard = self.write_guard().await;
+        let done = sqlx::query("DELETE FROM known_claims WHERE id = $1").bind(id).execute(&self.pool).await?;
+        if done.rows_affected() == 0 {
+            return Err(Error::NotFound(format!("known claim {id}")));
+        }
+        Ok(())
+    }
+
+    async fn known_claims_stamp(&self) -> Result<KnownClaimsStamp> {
+        let row = sqlx::query("SELECT COUNT(*) AS n, COALESCE(MAX(seq), 0) AS last FROM known_claims")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(KnownClaimsStamp { count: row.try_get("n")?, last_seq: row.try_get("last")? })
     }
 
     async fn ping(&self) -> Result<()> {

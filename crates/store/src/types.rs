@@ -526,3 +526,100 @@ pub struct ReportRun {
     /// Formats stored for download.
     pub formats: Vec<String>,
 }
+
+/// A known claim kept in the store: the text of a rumour a collaborator confirmed as
+/// misinformation (recorded with the verdict), or one added by hand. The rules engine matches
+/// every new item against these, as against the claims file.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
+pub struct KnownClaim {
+    /// Unique id (`story-<story id>` for claims made from a verdict).
+    pub id: String,
+    /// The claim's text: what items are compared with.
+    pub text: String,
+    /// Short title for lists.
+    pub title: Option<String>,
+    /// `false`, `misleading`, `true` or `unverified`.
+    pub verdict: String,
+    /// Severity of its flags.
+    pub severity: Severity,
+    /// Team queue of its alerts.
+    pub route: Option<String>,
+    /// Tags of its flags.
+    pub tags: Vec<String>,
+    /// The story it was taken from.
+    pub story_id: Option<String>,
+    /// The alert whose verdict made it.
+    pub alert_id: Option<i64>,
+    /// Who gave that verdict (or added it).
+    pub created_by: String,
+    /// When it was recorded.
+    pub added_at: DateTime<Utc>,
+}
+
+/// A known claim to record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewKnownClaim {
+    /// Unique id.
+    pub id: String,
+    /// The claim's text.
+    pub text: String,
+    /// Short title.
+    pub title: Option<String>,
+    /// `false`, `misleading`, `true` or `unverified`.
+    pub verdict: String,
+    /// Severity of its flags.
+    pub severity: Severity,
+    /// Team queue of its alerts.
+    pub route: Option<String>,
+    /// Tags of its flags.
+    pub tags: Vec<String>,
+    /// The story it was taken from.
+    pub story_id: Option<String>,
+    /// The alert whose verdict made it.
+    pub alert_id: Option<i64>,
+    /// Who recorded it.
+    pub created_by: String,
+}
+
+/// Changes whenever a known claim is added or removed, so a process can tell cheaply whether the
+/// claims it matches with are current.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct KnownClaimsStamp {
+    /// Claims stored.
+    pub count: i64,
+    /// The highest sequence number of the stored claims. Numbers are never reused, so any
+    /// addition raises it past every earlier value, and removals alone lower `count`.
+    pub last_seq: i64,
+}
+
+/// Most characters of an item's text a claim made from a verdict keeps (after its title): enough
+/// to recognise the rumour, short enough that the item's own boilerplate does not dominate.
+pub const VERDICT_CLAIM_TEXT_CHARS: usize = 600;
+
+/// The text of a claim made from a confirmed item: its title, then the start of its text cut at a
+/// word boundary.
+pub fn verdict_claim_text(title: &str, text: &str) -> String {
+    let mut cut = text.char_indices().nth(VERDICT_CLAIM_TEXT_CHARS).map_or(text.len(), |(i, _)| i);
+    if cut < text.len()
+        && let Some(space) = text[..cut].rfind(char::is_whitespace)
+    {
+        cut = space;
+    }
+    let body = text[..cut].trim();
+    match (title.trim(), body) {
+        ("", body) => body.to_string(),
+        (title, "") => title.to_string(),
+        (title, body) => format!("{title}\n{body}"),
+    }
+}
+
+/// The claim id for a confirmed story: `story-` and the story id, with anything but ASCII letters,
+/// digits, `-`, `_` and `.` replaced, at most 100 bytes.
+pub fn verdict_claim_id(story_id: &str) -> String {
+    let clean: String = story_id
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') { c } else { '-' })
+        .take(94)
+        .collect();
+    format!("story-{clean}")
+}

@@ -20,6 +20,7 @@ use crate::extract::{ApiJson, ApiPath, ApiQuery};
 
 mod audit;
 mod reports;
+mod rules;
 mod saved;
 mod search;
 mod silences;
@@ -27,6 +28,7 @@ mod triage;
 
 pub use audit::*;
 pub use reports::*;
+pub use rules::*;
 pub use saved::*;
 pub use search::*;
 pub use silences::*;

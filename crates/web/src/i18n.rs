@@ -616,6 +616,41 @@ const TEXT: &[(&str, &str, &str)] = &[
     ("search_name", "Tên để lưu tìm kiếm này", "A name to save this search"),
     ("share_everyone", "Chia sẻ cho mọi nhóm", "Share with every team"),
     ("save_search", "Lưu tìm kiếm", "Save search"),
+    ("nav_rules", "Quy tắc", "Rules"),
+    ("rules_title", "Rà soát quy tắc", "Rule review"),
+    (
+        "rules_help",
+        "Độ chính xác = số cảnh báo được xác nhận hoặc chuyển lãnh đạo trên số cảnh báo đã kết luận. Cần rà soát: quy tắc \
+         chưa từng khớp, không khớp tin nào hơn 30 ngày, hoặc độ chính xác dưới 50% qua ít nhất 5 kết luận.",
+        "Precision = alerts confirmed or escalated over alerts decided. Needs review: rules that never fired, have had \
+         no hit for over 30 days, or whose precision is under 50% over at least 5 decisions.",
+    ),
+    ("sort_by", "Sắp xếp", "Sort by"),
+    ("sort_review", "Cần rà soát trước", "Needing review first"),
+    ("only_review", "Chỉ quy tắc cần rà soát", "Only rules needing review"),
+    ("need_review", "cần rà soát", "need review"),
+    ("rules_none", "Không có quy tắc nào cần rà soát.", "No rule needs review."),
+    ("col_rule_pack", "Bộ", "Pack"),
+    ("col_enabled", "Bật", "On"),
+    ("col_hits", "Số tin khớp", "Hits"),
+    ("col_hits_30d", "30 ngày qua", "Last 30 days"),
+    ("col_alerts", "Cảnh báo", "Alerts"),
+    ("col_last_hit", "Lần khớp gần nhất", "Last hit"),
+    ("col_decisions", "Đã kết luận", "Decisions"),
+    ("col_precision", "Độ chính xác", "Precision"),
+    ("col_review", "Rà soát", "Review"),
+    ("tag_only", "chỉ gắn thẻ", "tag only"),
+    ("see_hits", "Xem các tin khớp", "See its hits"),
+    ("rule_removed", "đã gỡ khỏi bộ quy tắc", "removed from the rules"),
+    ("rule_builtin", "do hệ thống tạo", "raised by duluan"),
+    ("review_removed", "Không còn trong bộ quy tắc", "No longer in the rules"),
+    ("review_never_fired", "Chưa từng khớp", "Never fired"),
+    (
+        "review_low_precision",
+        "Độ chính xác {precision}% trên {decided} kết luận",
+        "Precision {precision}% over {decided} decisions",
+    ),
+    ("review_quiet", "Không khớp tin nào trong {days} ngày", "No hit for {days} days"),
 ];
 
 /// Text of a key added in [`TEXT`], in the language of `tr` (empty when unknown).

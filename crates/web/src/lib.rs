@@ -46,8 +46,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// Configured sources (for the health page).
     pub sources: Arc<Vec<Source>>,
-    /// Rule titles by id, for display.
-    pub rule_titles: Arc<std::collections::HashMap<String, (String, String)>>,
+    /// The loaded rules' metadata: titles for display, and the rules the review list covers.
+    pub rules: Arc<duluan_rules::review::RuleCatalog>,
     /// Failed-login counting.
     pub throttle: Arc<auth::LoginThrottle>,
     /// API rate limits.
@@ -63,12 +63,17 @@ impl std::fmt::Debug for AppState {
 impl AppState {
     /// Display title of a rule in a language, falling back to its id.
     pub fn rule_title(&self, id: &str, lang: &str) -> String {
-        match self.rule_titles.get(id) {
-            Some((vi, en)) => {
-                let t = if lang == "en" { en } else { vi };
+        match self.rules.get(id) {
+            Some(rule) => {
+                let t = if lang == "en" { &rule.title.en } else { &rule.title.vi };
                 if t.is_empty() { id.to_string() } else { t.clone() }
             }
-            None => id.to_string(),
+            None => match id.strip_prefix(duluan_rules::CLAIM_RULE_PREFIX) {
+                // Known claims are not pack rules: name what kind of flag it is.
+                Some(claim) if lang == "en" => format!("Known claim: {claim}"),
+                Some(claim) => format!("Tin đồn đã biết: {claim}"),
+                None => id.to_string(),
+            },
         }
     }
 }

@@ -22,6 +22,7 @@ use crate::i18n::{Tr, label, tr};
 use crate::views::{Segment, local_time, paragraphs, safe_href, segments, spans_of};
 
 mod manage;
+mod rules;
 
 pub(crate) fn routes() -> axum::Router<AppState> {
     axum::Router::new()
@@ -43,6 +44,7 @@ pub(crate) fn routes() -> axum::Router<AppState> {
         .route("/searches/{id}/rule", get(manage::saved_search_rule))
         .route("/items/{id}", get(item_page))
         .route("/sources", get(sources_page))
+        .route("/rules", get(rules::rules_page))
         .route("/reports", get(reports_page))
         .route("/dashboard", get(dashboard_page))
 }

@@ -36,7 +36,15 @@ pub(crate) fn item(id: &str, title: &str, text: &str, source: &str, day: u32) ->
 
 /// Flag `item` by `rule` at `severity`.
 pub(crate) fn flag(item: &mut Item, rule: &str, severity: Severity) {
-    item.flags.push(Flag { rule: rule.into(), severity, alert: true, route: None, tags: vec![], spans: vec![] });
+    item.flags.push(Flag {
+        rule: rule.into(),
+        severity,
+        alert: true,
+        route: None,
+        tags: vec![],
+        spans: vec![],
+        claim: None,
+    });
 }
 
 /// An in-memory index holding `items`.

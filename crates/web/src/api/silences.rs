@@ -1,11 +1,11 @@
-//! Silences, receivers with their delivery figures, the notification log and rule precision.
+//! Silences, receivers with their delivery figures and the notification log.
 
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use chrono::{DateTime, Utc};
 use duluan_model::{Notification, NotificationState, Role, Silence, SilenceMatchers};
-use duluan_store::{NewSilence, ReceiverStats, RuleStats};
+use duluan_store::{NewSilence, ReceiverStats};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -282,21 +282,4 @@ pub async fn notifications(
     let page = state.store.notifications(params.state, limit + 1, cursor(&params.cursor)?).await?;
     let (notifications, next) = next_page(page, limit, |n| n.id);
     Ok(Json(NotificationList { notifications, next }))
-}
-
-/// `GET /api/rules/stats` response.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct RuleStatsList {
-    /// One row per rule that raised alerts.
-    pub rules: Vec<RuleStats>,
-    /// Always absent: the list fits one page.
-    pub next: Option<String>,
-}
-
-/// How each rule's alerts were judged: precision as collaborators' verdicts see it.
-#[utoipa::path(get, path = "/api/rules/stats", tag = "rules",
-    responses((status = 200, description = "Per-rule verdict counts", body = RuleStatsList)),
-    security(("bearer" = []), ("session" = [])))]
-pub async fn rule_stats(State(state): State<AppState>, _caller: Caller) -> Result<Json<RuleStatsList>, ApiError> {
-    Ok(Json(RuleStatsList { rules: state.store.rule_stats().await?, next: None }))
 }
