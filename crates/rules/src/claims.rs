@@ -17,7 +17,7 @@ use std::sync::{Arc, RwLock};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use duluan_model::{Flag, Severity};
-use duluan_text::Analysis;
+use duluan_text::{Analysis, LineIndex};
 use serde::Deserialize;
 
 use crate::Error;
@@ -244,14 +244,15 @@ fn parse_claims_limited(
     let mut claims: Vec<Claim> = Vec::with_capacity(file.claim.len());
     let mut errors = Vec::new();
     let mut seen = std::collections::HashSet::new();
+    let lines = duluan_text::LineIndex::new(text);
     for def in file.claim {
-        let at = |offset: usize| Some(duluan_text::line_column(text, offset));
+        let at = |offset: usize| Some(lines.line_column(offset));
         let id_at = at(def.id.span().start);
         if !seen.insert(def.id.get_ref().clone()) {
             errors.push(Error::at(path, id_at, format!("claim `{}` is defined twice", def.id.get_ref())));
             continue;
         }
-        match claim_from_def(def, &options, path, text) {
+        match claim_from_def(def, &options, path, &lines) {
             Ok(claim) => claims.push(claim),
             Err(e) => errors.push(e),
         }
@@ -259,8 +260,8 @@ fn parse_claims_limited(
     if errors.is_empty() { Ok(claims) } else { Err(errors) }
 }
 
-fn claim_from_def(def: ClaimDef, options: &ClaimOptions, path: &Path, source: &str) -> Result<Claim, Error> {
-    let at = |offset: usize| Some(duluan_text::line_column(source, offset));
+fn claim_from_def(def: ClaimDef, options: &ClaimOptions, path: &Path, lines: &LineIndex) -> Result<Claim, Error> {
+    let at = |offset: usize| Some(lines.line_column(offset));
     let id = def.id.get_ref().clone();
     let id_at = at(def.id.span().start);
     if !valid_claim_id(&id) {

@@ -262,14 +262,15 @@ pub fn read_pack(file: &Path, text: &str, packs: &mut Packs, errors: &mut Vec<Er
             Err(e) => errors.push(e),
         }
     }
+    let lines = duluan_text::LineIndex::new(text);
     for rule in parsed.rule {
         let span = rule.query.span();
         let query_start = span.start + quote_len(text, span.start);
-        let origin_pos = duluan_text::line_column(text, span.start);
+        let origin_pos = lines.line_column(span.start);
         let expr = match parse(rule.query.get_ref()) {
             Ok(e) => e,
             Err(e) => {
-                let pos = duluan_text::line_column(text, query_start + e.offset);
+                let pos = lines.line_column(query_start + e.offset);
                 errors.push(Error::at(file, Some(pos), format!("rule `{}`: {}", rule.id, e.message)));
                 continue;
             }
