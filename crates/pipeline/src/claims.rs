@@ -38,23 +38,14 @@ pub fn claim_from_store(stored: KnownClaim, options: &duluan_rules::ClaimOptions
         Some(alert) => format!("verdict by {} on alert {alert}", stored.created_by),
         None => format!("added by {}", stored.created_by),
     };
+    let added = stored.added_at.with_timezone(&duluan_text::vietnam()).date_naive();
     Some(Claim {
-        id: stored.id,
-        text: stored.text,
-        verdict,
         title: stored.title,
-        summary: None,
-        added: stored.added_at.with_timezone(&duluan_text::vietnam()).date_naive(),
-        reference: None,
         severity: stored.severity,
         route: stored.route.filter(|r| !r.trim().is_empty()),
         tags: stored.tags,
-        action: verdict.default_action(),
-        max_age_days: None,
-        enabled: true,
         story: stored.story_id,
-        examples: duluan_rules::Examples::default(),
-        origin,
+        ..Claim::new(stored.id, stored.text, verdict, added, origin)
     })
 }
 

@@ -21,7 +21,7 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::time::Instant;
 
-use duluan_rules::{Action, Claim, ClaimOptions, ClaimVerdict, Doc, Examples, KnownClaims, Packs, RuleSet, read_pack};
+use duluan_rules::{Claim, ClaimOptions, ClaimVerdict, Doc, KnownClaims, Packs, RuleSet, read_pack};
 
 const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/vi-news/vntc-train-sample.jsonl");
 const TARGET_BYTES: usize = 4 << 20;
@@ -168,24 +168,7 @@ fn claim_set(n: usize, unseen: &[String], seen: &[String]) -> Vec<Claim> {
             } else {
                 unseen[(i * 104_729) % unseen.len()].clone()
             };
-            Claim {
-                id: format!("c{i}"),
-                text,
-                verdict: ClaimVerdict::False,
-                title: None,
-                summary: None,
-                added,
-                reference: None,
-                severity: duluan_model::Severity::High,
-                route: None,
-                tags: Vec::new(),
-                action: Action::Alert,
-                max_age_days: None,
-                enabled: true,
-                story: None,
-                examples: Examples::default(),
-                origin: "bench".into(),
-            }
+            Claim::new(format!("c{i}"), text, ClaimVerdict::False, added, "bench".into())
         })
         .collect()
 }

@@ -125,6 +125,31 @@ pub struct Claim {
     pub origin: String,
 }
 
+impl Claim {
+    /// A claim with what a claims-file entry gets when it names only these: high severity, the
+    /// verdict's default action, its own date window, enabled, nothing else.
+    pub fn new(id: String, text: String, verdict: ClaimVerdict, added: NaiveDate, origin: String) -> Claim {
+        Claim {
+            id,
+            text,
+            verdict,
+            title: None,
+            summary: None,
+            added,
+            reference: None,
+            severity: high(),
+            route: None,
+            tags: Vec::new(),
+            action: verdict.default_action(),
+            max_age_days: None,
+            enabled: true,
+            story: None,
+            examples: Examples::default(),
+            origin,
+        }
+    }
+}
+
 /// How claims are matched.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ClaimOptions {

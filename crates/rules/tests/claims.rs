@@ -5,29 +5,13 @@
 use std::path::Path;
 
 use chrono::{NaiveDate, TimeZone, Utc};
-use duluan_model::{Field, Severity};
-use duluan_rules::{Action, Claim, ClaimOptions, ClaimVerdict, Examples, KnownClaims, parse_claims};
+use duluan_model::Field;
+use duluan_rules::{Claim, ClaimOptions, ClaimVerdict, KnownClaims, parse_claims};
 use proptest::prelude::*;
 
 fn claim(id: usize, text: String) -> Claim {
-    Claim {
-        id: format!("c{id}"),
-        text,
-        verdict: ClaimVerdict::False,
-        title: None,
-        summary: None,
-        added: NaiveDate::from_ymd_opt(2026, 11, 1).unwrap_or_default(),
-        reference: None,
-        severity: Severity::High,
-        route: None,
-        tags: Vec::new(),
-        action: Action::Alert,
-        max_age_days: None,
-        enabled: true,
-        story: None,
-        examples: Examples::default(),
-        origin: "test".into(),
-    }
+    let added = NaiveDate::from_ymd_opt(2026, 11, 1).unwrap_or_default();
+    Claim::new(format!("c{id}"), text, ClaimVerdict::False, added, "test".into())
 }
 
 /// Vietnamese-looking text: syllables with and without marks, digits, punctuation, emoji, odd
