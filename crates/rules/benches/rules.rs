@@ -3,13 +3,18 @@
 //!
 //! Text: `../shared/data/vi-news/vntc-train-sample.jsonl` (or `DULUAN_VI_NEWS`), about 4 MB of
 //! Vietnamese news. Rules are generated deterministically from that text's own vocabulary
-//! (frequent syllables and two-syllable phrases) in the shapes real packs use: phrase AND any of
-//! a few words, phrase NEAR phrase, words with an exclusion, folded and exact modes.
+//! (syllables, two-syllable words and three-syllable phrases past the commonest of each) in the
+//! shapes real packs use: a phrase AND any of a few words, words NEAR words, words with an
+//! exclusion, a phrase OR words AND a syllable; folded and exact modes alternate.
 //!
-//! `cargo bench -p duluan-rules --bench rules` prints one table: MB/s per core of the engine (one
-//! text analysis, one Aho-Corasick pass for all rules, then only the rules whose terms occurred)
-//! and of the baseline (every rule compiled and matched separately; run on a slice of the text for
-//! the big sets, as it is slow). Without the data it says so and exits.
+//! `cargo bench -p duluan-rules --bench rules` prints one table: MB per CPU second (one core;
+//! other load on the machine does not count) of the engine (one text analysis, one pass of the
+//! syllable matcher for all rules, then only the rules whose required terms occurred), of
+//! matching alone (the analysis is shared with sentiment and claims in the pipeline), and of the
+//! baseline (every rule compiled and matched separately; run on a slice of the text for the big
+//! sets, as it is slow), with the flags raised. `-- quick` skips the baseline and the claims;
+//! numbers among the arguments choose the rule counts (`-- quick 10000`). Without the data it
+//! says so and exits.
 //!
 //! Then known claims, 1,000 and 10,000 of them: sentences of other articles of the same data (one
 //! in fifty taken from the matched articles, half of those typed without diacritics, so there is
@@ -38,26 +43,38 @@ fn main() {
         claims_bench(&jsonl, &docs);
         return;
     }
-    let (words, phrases) = vocabulary(&docs);
+    // `quick`: the engine alone, no baseline and no claims (for profiling).
+    let quick = std::env::args().any(|a| a == "quick");
+    let vocabulary = vocabulary(&docs);
     let analyzed: Vec<(String, duluan_text::Analysis)> =
         docs.iter().map(|d| (d.clone(), duluan_text::Analysis::new(d))).collect();
     println!(
-        "text: {} articles, {:.1} MB; vocabulary {} words, {} phrases",
+        "text: {} articles, {:.1} MB; vocabulary {} syllables, {} words, {} phrases",
         docs.len(),
         mb(bytes),
-        words.len(),
-        phrases.len()
+        vocabulary.syllables.len(),
+        vocabulary.words.len(),
+        vocabulary.phrases.len()
     );
     println!("rules   patterns   engine MB/s   matching only MB/s   flags     baseline MB/s   engine/baseline");
     let mut first = None;
-    for n in [100, 1_000, 10_000] {
-        let specs = generate(n, &words, &phrases);
+    // Numbers among the arguments choose the rule counts.
+    let mut sizes: Vec<usize> = std::env::args().filter_map(|a| a.parse().ok()).collect();
+    if sizes.is_empty() {
+        sizes = vec![100, 1_000, 10_000];
+    }
+    for n in sizes {
+        let specs = generate(n, &vocabulary);
         let engine = compile(&specs);
         let (secs, flags) = best_of(3, || run(&engine, &docs));
         let engine_rate = mb(bytes) / secs;
         // In the pipeline the analysis is shared with sentiment and made once per item: matching alone.
         let (match_secs, _) = best_of(3, || run_analyzed(&engine, &analyzed));
         let match_rate = mb(bytes) / match_secs;
+        if quick {
+            println!("{n:>6}   {:>8}   {engine_rate:>11.1}   {match_rate:>18.1}   {flags:>6}", engine.pattern_count());
+            continue;
+        }
         // The baseline: one rule set per rule, each matched on its own, on a slice of the text.
         let singles: Vec<RuleSet> = specs.iter().map(|s| compile(std::slice::from_ref(s))).collect();
         let share = (20_000 / n).clamp(1, docs.len());
@@ -83,7 +100,9 @@ fn main() {
             );
         }
     }
-    claims_bench(&jsonl, &docs);
+    if !quick {
+        claims_bench(&jsonl, &docs);
+    }
 }
 
 /// Known-claim matching with 1,000 and 10,000 claims, and a claim-by-claim baseline.
@@ -190,31 +209,44 @@ fn articles(jsonl: &str) -> Vec<String> {
     docs
 }
 
-/// Frequent words and two-word phrases past the commonest, most frequent first.
-fn vocabulary(docs: &[String]) -> (Vec<String>, Vec<String>) {
-    let mut words: HashMap<String, u32> = HashMap::new();
-    let mut pairs: HashMap<String, u32> = HashMap::new();
+/// Rule vocabulary from the text itself, past the commonest of each kind, most frequent first:
+/// single syllables, two-syllable words (most Vietnamese words are two syllables) and
+/// three-syllable phrases.
+struct Vocabulary {
+    syllables: Vec<String>,
+    words: Vec<String>,
+    phrases: Vec<String>,
+}
+
+fn vocabulary(docs: &[String]) -> Vocabulary {
+    let mut counts: [HashMap<String, u32>; 3] = Default::default();
     for doc in docs {
         let tokens: Vec<String> =
             doc.split(|c: char| !c.is_alphabetic()).filter(|w| w.chars().count() >= 2).map(str::to_lowercase).collect();
-        for (i, w) in tokens.iter().enumerate() {
-            *words.entry(w.clone()).or_default() += 1;
-            if let Some(next) = tokens.get(i + 1) {
-                *pairs.entry(format!("{w} {next}")).or_default() += 1;
+        for n in 1..=3 {
+            for gram in tokens.windows(n) {
+                *counts[n - 1].entry(gram.join(" ")).or_default() += 1;
             }
         }
     }
-    let ranked = |map: HashMap<String, u32>, skip: usize, take: usize| {
+    let [syllables, words, phrases] = counts.map(|map| {
         let mut v: Vec<(String, u32)> = map.into_iter().collect();
         v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        v
+    });
+    let ranked = |v: Vec<(String, u32)>, skip: usize, take: usize| {
         v.into_iter().skip(skip).take(take).map(|(w, _)| w).collect::<Vec<_>>()
     };
-    // Rules name what is specific, not the commonest words: skip the head of both rankings.
-    (ranked(words, 500, 8_000), ranked(pairs, 1_000, 30_000))
+    // Rules name what is specific, not the commonest words: skip the head of every ranking.
+    Vocabulary {
+        syllables: ranked(syllables, 500, 8_000),
+        words: ranked(words, 1_000, 30_000),
+        phrases: ranked(phrases, 300, 30_000),
+    }
 }
 
 /// `n` rules in the shapes real packs use, deterministic.
-fn generate(n: usize, words: &[String], phrases: &[String]) -> Vec<String> {
+fn generate(n: usize, v: &Vocabulary) -> Vec<String> {
     let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
     let mut pick = |list: &[String]| {
         state ^= state << 13;
@@ -222,13 +254,14 @@ fn generate(n: usize, words: &[String], phrases: &[String]) -> Vec<String> {
         state ^= state << 17;
         list[(state % list.len() as u64) as usize].clone()
     };
+    let (s, w, p) = (&v.syllables, &v.words, &v.phrases);
     (0..n)
         .map(|i| {
             let query = match i % 4 {
-                0 => format!("\"{}\" AND ({} OR {} OR {})", pick(phrases), pick(words), pick(words), pick(words)),
-                1 => format!("\"{}\" NEAR/5 \"{}\"", pick(phrases), pick(phrases)),
-                2 => format!("{} {} -{}", pick(words), pick(words), pick(words)),
-                _ => format!("\"{}\" OR (\"{}\" AND {})", pick(phrases), pick(phrases), pick(words)),
+                0 => format!("\"{}\" AND (\"{}\" OR \"{}\" OR {})", pick(p), pick(w), pick(w), pick(s)),
+                1 => format!("\"{}\" NEAR/5 \"{}\"", pick(w), pick(w)),
+                2 => format!("\"{}\" \"{}\" -{}", pick(w), pick(w), pick(s)),
+                _ => format!("\"{}\" OR (\"{}\" AND {})", pick(p), pick(w), pick(s)),
             };
             let mode = if i % 2 == 0 { "folded" } else { "exact" };
             format!(
@@ -267,18 +300,26 @@ fn run_analyzed(rules: &RuleSet, docs: &[(String, duluan_text::Analysis)]) -> us
         .sum()
 }
 
-/// Seconds of the fastest of `times` runs, and the run's result.
+/// CPU seconds per run of `f` (the process's user + system time, so other load on a shared
+/// machine does not count), over at least `times` runs and one CPU second; and a run's result.
 fn best_of(times: usize, mut f: impl FnMut() -> usize) -> (f64, usize) {
-    let mut best = (f64::INFINITY, 0);
-    for _ in 0..times {
-        let start = Instant::now();
-        let out = std::hint::black_box(f());
-        let secs = start.elapsed().as_secs_f64();
-        if secs < best.0 {
-            best = (secs, out);
-        }
+    let start = cpu_seconds();
+    let (mut runs, mut out) = (0, 0);
+    while runs < times || cpu_seconds() - start < 1.0 {
+        out = std::hint::black_box(f());
+        runs += 1;
     }
-    best
+    ((cpu_seconds() - start) / runs as f64, out)
+}
+
+/// User + system CPU time of this process, from /proc (Linux; 10 ms ticks), in seconds.
+fn cpu_seconds() -> f64 {
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else { return 0.0 };
+    // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
+    let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok()).unwrap_or(0.0);
+    (ticks(11) + ticks(12)) / 100.0
 }
 
 fn mb(bytes: usize) -> f64 {

@@ -1,19 +1,27 @@
 //! All rules compiled into one matcher.
 //!
 //! Every term of every rule becomes a pattern over a joined token view (exact or folded, see
-//! `duluan_text::Analysis`); one Aho-Corasick automaton per view finds them all in a single pass.
-//! Only rules that reference a pattern that occurred are then evaluated (the presearch idea of
-//! Lucene Monitor / Luwak), so matching cost stays nearly flat as rules are added.
+//! `duluan_text::Analysis`). One syllable matcher over the folded view (the token-level equivalent
+//! of an Aho-Corasick automaton, see `matcher`) finds them all in a single pass: an exact term
+//! occurs only where its folded form does, so exact terms are looked for by their folded form and
+//! then checked against the exact view at the same tokens. Only
+//! rules that reference a pattern that occurred are then evaluated (the presearch idea of Lucene
+//! Monitor / Luwak), first as a plain true/false, and spans are collected only for rules that
+//! hold, so matching cost stays nearly flat as rules are added.
+
+mod matcher;
+mod presearch;
 
 use std::collections::HashMap;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use duluan_model::{Field, Flag, Span};
 use duluan_text::{Analysis, View};
 
 use crate::Error;
 use crate::expr::{Expr, Mode, Scope, Term};
 use crate::pack::{Action, Packs, RuleSpec};
+use matcher::{Group, Matcher};
+use presearch::Presearch;
 
 /// Most distinct patterns one rule set may compile (memory cap for hostile rule files).
 pub const MAX_PATTERNS: usize = 2_000_000;
@@ -22,8 +30,11 @@ type PatternId = usize;
 
 #[derive(Debug, Clone)]
 struct Pattern {
-    view: View,
+    /// For an exact-mode term, its exact form, checked where its folded form occurred.
+    exact: Option<Box<str>>,
     prefix: bool,
+    /// How likely the term is to occur in a text, roughly (see [`presearch::probability`]).
+    p: f32,
 }
 
 /// A compiled expression node.
@@ -86,13 +97,13 @@ pub struct RuleSet {
     specs: Vec<RuleSpec>,
     programs: Vec<Node>,
     patterns: Vec<Pattern>,
-    /// Per view: the automaton and, for each automaton pattern, our pattern ids sharing its text.
-    exact: Option<Automaton>,
-    folded: Option<Automaton>,
-    /// Rules to evaluate when a pattern occurs.
-    pattern_rules: Vec<Vec<u32>>,
-    /// Rules that can match without any term occurring (e.g. `NOT x`): always evaluated.
-    unconditional: Vec<u32>,
+    /// Finds every pattern's folded form.
+    matcher: Matcher,
+    /// Which rules to evaluate for a text.
+    presearch: Presearch,
+    /// Per rule, the matcher groups of every pattern it refers to (the occurrences its evaluation
+    /// needs).
+    rule_groups: Csr,
     /// Term texts as written, indexed by `Node::Leaf`'s second field.
     term_texts: Vec<String>,
 }
@@ -101,6 +112,7 @@ struct Compiler<'p> {
     packs: &'p Packs,
     keys: HashMap<(View, String, bool), PatternId>,
     patterns: Vec<Pattern>,
+    /// Folded form of each pattern (what the automaton looks for).
     pattern_texts: Vec<String>,
     term_texts: Vec<String>,
     term_ids: HashMap<String, u32>,
@@ -117,8 +129,7 @@ impl Compiler<'_> {
             Mode::Exact => View::Exact,
             Mode::Folded => View::Folded,
         };
-        let text = analysis.joined(view).to_string();
-        let key = (view, text.clone(), term.prefix);
+        let key = (view, analysis.joined(view).to_string(), term.prefix);
         let id = match self.keys.get(&key) {
             Some(&id) => id,
             None => {
@@ -126,8 +137,10 @@ impl Compiler<'_> {
                     return Err(format!("more than {MAX_PATTERNS} distinct terms"));
                 }
                 let id = self.patterns.len();
-                self.patterns.push(Pattern { view, prefix: term.prefix });
-                self.pattern_texts.push(text);
+                let exact = (view == View::Exact).then(|| key.1.clone().into_boxed_str());
+                let p = presearch::probability(&analysis, view, term.prefix);
+                self.patterns.push(Pattern { exact, prefix: term.prefix, p });
+                self.pattern_texts.push(analysis.joined(View::Folded).to_string());
                 self.keys.insert(key, id);
                 id
             }
@@ -206,6 +219,22 @@ fn positive_patterns(node: &Node, negated: bool, out: &mut Vec<PatternId>) {
     }
 }
 
+/// Every pattern a node refers to, under `NOT` or not.
+fn every_pattern(node: &Node, out: &mut Vec<u32>) {
+    match node {
+        Node::Leaf(p, _) => out.push(*p as u32),
+        Node::Never => {}
+        Node::And(parts) | Node::Or(parts) | Node::AtLeast { of: parts, .. } => {
+            parts.iter().for_each(|p| every_pattern(p, out))
+        }
+        Node::Not(inner) | Node::Scoped(_, inner) => every_pattern(inner, out),
+        Node::Near { left, right, .. } => {
+            every_pattern(left, out);
+            every_pattern(right, out);
+        }
+    }
+}
+
 /// Whether a node can be true when no pattern occurs at all.
 fn true_without_hits(node: &Node) -> bool {
     match node {
@@ -218,45 +247,66 @@ fn true_without_hits(node: &Node) -> bool {
     }
 }
 
-/// One view's automaton and, per automaton pattern, the pattern ids that share its text.
-type Automaton = (AhoCorasick, Vec<Vec<PatternId>>);
-
-/// A pattern as the automaton looks for it in a padded view (` joined `, see [`RuleSet::hits`]):
-/// with the spaces that separate tokens around it, so it only matches whole tokens (a prefix
-/// pattern leaves its end open). `an` then never fires inside `thanh`, which matters for short
-/// syllables: most of their substring matches would be thrown away.
-fn padded(text: &str, prefix: bool) -> String {
-    let mut out = String::with_capacity(text.len() + 2);
-    out.push(' ');
-    out.push_str(text);
-    if !prefix {
-        out.push(' ');
-    }
-    out
+/// One occurrence of a matcher group's text.
+#[derive(Debug, Clone, Copy)]
+struct RawHit {
+    group: Group,
+    field: Field,
+    first: usize,
+    last: usize,
 }
 
-fn build_automaton(texts: Vec<(String, PatternId)>) -> Result<Option<Automaton>, String> {
-    if texts.is_empty() {
-        return Ok(None);
+/// Lists of `u32` stored end to end (compressed sparse rows): one allocation for all.
+#[derive(Debug, Default)]
+struct Csr {
+    starts: Vec<u32>,
+    items: Vec<u32>,
+}
+
+impl Csr {
+    /// Each list sorted and deduplicated.
+    fn new(lists: impl Iterator<Item = Vec<u32>>) -> Csr {
+        let mut csr = Csr { starts: vec![0], items: Vec::new() };
+        for mut list in lists {
+            list.sort_unstable();
+            list.dedup();
+            csr.items.extend(list);
+            csr.starts.push(csr.items.len() as u32);
+        }
+        csr
     }
-    let mut unique: HashMap<String, usize> = HashMap::new();
-    let mut strings: Vec<String> = Vec::new();
-    let mut owners: Vec<Vec<PatternId>> = Vec::new();
-    for (text, id) in texts {
-        match unique.get(&text) {
-            Some(&i) => owners[i].push(id),
-            None => {
-                unique.insert(text.clone(), strings.len());
-                strings.push(text);
-                owners.push(vec![id]);
-            }
+
+    fn get(&self, i: usize) -> &[u32] {
+        match (self.starts.get(i), self.starts.get(i + 1)) {
+            (Some(&from), Some(&to)) => &self.items[from as usize..to as usize],
+            _ => &[],
         }
     }
-    let ac = AhoCorasickBuilder::new()
-        .match_kind(MatchKind::Standard)
-        .build(&strings)
-        .map_err(|e| format!("cannot build the matcher: {e}"))?;
-    Ok(Some((ac, owners)))
+}
+
+/// Pattern occurrences in one item, grouped by pattern.
+#[derive(Debug, Default)]
+struct Hits {
+    /// Pattern of each occurrence, ascending.
+    patterns: Vec<PatternId>,
+    /// The occurrences, in the order of `patterns`; in text order within one pattern.
+    occs: Vec<Occ>,
+    /// One bit per pattern: whether it occurred (in any field).
+    present: Vec<u64>,
+}
+
+impl Hits {
+    fn of(&self, pid: PatternId) -> &[Occ] {
+        let from = self.patterns.partition_point(|&p| p < pid);
+        let to = from + self.patterns[from..].partition_point(|&p| p == pid);
+        &self.occs[from..to]
+    }
+}
+
+/// Whether an exact-mode pattern occurs at tokens `first..=last`, where its folded form did.
+fn exact_holds(analysis: &Analysis, first: usize, last: usize, exact: &str, prefix: bool) -> bool {
+    let there = analysis.joined_tokens(View::Exact, first, last);
+    if prefix { there.starts_with(exact) } else { there == exact }
 }
 
 impl RuleSet {
@@ -279,38 +329,23 @@ impl RuleSet {
             programs.push(node);
         }
         let Compiler { patterns, pattern_texts, term_texts, .. } = compiler;
-        let mut pattern_rules: Vec<Vec<u32>> = vec![Vec::new(); patterns.len()];
-        let mut unconditional = Vec::new();
-        for (i, (node, spec)) in programs.iter().zip(&packs.rules).enumerate() {
-            if !spec.enabled {
-                continue;
-            }
-            let rule = u32::try_from(i)
-                .map_err(|_| Error::Rule { origin: spec.origin.clone(), message: "too many rules".into() })?;
-            if true_without_hits(node) {
-                unconditional.push(rule);
-                continue;
-            }
-            let mut ps = Vec::new();
-            positive_patterns(node, false, &mut ps);
-            ps.sort_unstable();
-            ps.dedup();
-            for p in ps {
-                pattern_rules[p].push(rule);
-            }
-        }
-        let split = |view: View| -> Vec<(String, PatternId)> {
-            patterns
-                .iter()
-                .enumerate()
-                .filter(|(_, p)| p.view == view)
-                .map(|(i, p)| (padded(&pattern_texts[i], p.prefix), i))
-                .collect()
-        };
-        let to_err = |message: String| Error::Rule { origin: "rules".into(), message };
-        let exact = build_automaton(split(View::Exact)).map_err(to_err)?;
-        let folded = build_automaton(split(View::Folded)).map_err(to_err)?;
-        Ok(RuleSet { specs: packs.rules, programs, patterns, exact, folded, pattern_rules, unconditional, term_texts })
+        let terms: Vec<matcher::Term<'_>> = patterns
+            .iter()
+            .zip(&pattern_texts)
+            .enumerate()
+            .map(|(id, (p, text))| matcher::Term { syllables: text.split(' ').collect(), prefix: p.prefix, id })
+            .collect();
+        let matcher = Matcher::new(&terms).map_err(|message| Error::Rule { origin: "rules".into(), message })?;
+        drop(terms);
+        let to_error = |message: String| Error::Rule { origin: "rules".into(), message };
+        let presearch = Presearch::new(&programs, |i| packs.rules[i].enabled, &patterns, &matcher).map_err(to_error)?;
+        let pattern_group = matcher.pattern_groups(patterns.len());
+        let rule_groups = Csr::new(programs.iter().map(|node| {
+            let mut all = Vec::new();
+            every_pattern(node, &mut all);
+            all.iter().map(|&p| pattern_group[p as usize]).collect()
+        }));
+        Ok(RuleSet { specs: packs.rules, programs, patterns, matcher, presearch, rule_groups, term_texts })
     }
 
     /// The compiled rules' specifications, in file order.
@@ -334,56 +369,76 @@ impl RuleSet {
     /// (used to run a rule's embedded examples).
     pub fn matches_rule_ignoring_filters(&self, rule_id: &str, doc: &Doc<'_>) -> bool {
         let Some(i) = self.specs.iter().position(|s| s.id == rule_id) else { return false };
-        let hits = self.hits(&Analysis::new(doc.title), &Analysis::new(doc.text));
+        let (title, text) = (Analysis::new(doc.title), Analysis::new(doc.text));
+        let mut rule = vec![0u64; self.specs.len().div_ceil(64)];
+        set_bit(&mut rule, i);
+        let hits = self.occurrences(&self.raw_hits(&title, &text), &rule, &title, &text);
         eval(&self.programs[i], &hits, Scope::Any).is_some()
     }
 
-    fn hits(&self, title: &Analysis, text: &Analysis) -> HashMap<PatternId, Vec<Occ>> {
-        let mut hits: HashMap<PatternId, Vec<Occ>> = HashMap::new();
+    /// Every occurrence of every group in the title and the text.
+    fn raw_hits(&self, title: &Analysis, text: &Analysis) -> Vec<RawHit> {
+        let mut raw = Vec::new();
+        let mut ids = Vec::new();
         for (field, analysis) in [(Field::Title, title), (Field::Text, text)] {
-            for (view, automaton) in [(View::Exact, &self.exact), (View::Folded, &self.folded)] {
-                let Some((ac, owners)) = automaton else { continue };
-                let joined = analysis.joined(view);
-                let mut haystack = String::with_capacity(joined.len() + 2);
-                haystack.push(' ');
-                haystack.push_str(joined);
-                haystack.push(' ');
-                for m in ac.find_overlapping_iter(&haystack) {
-                    for &pid in &owners[m.pattern().as_usize()] {
-                        let pattern = &self.patterns[pid];
-                        // Back to the view's offsets: drop the leading pad, and the trailing one
-                        // of a whole-token pattern.
-                        let start = m.start();
-                        let end = m.end() - if pattern.prefix { 1 } else { 2 };
-                        let Some((first, last)) = analysis.token_range(view, start, end, pattern.prefix) else {
-                            continue;
-                        };
-                        let (start, end) = analysis.original_range(first, last);
-                        hits.entry(pid).or_default().push(Occ { field, first, last, start, end, term: 0 });
-                    }
+            self.matcher.find(analysis, &mut ids, |group, first, last| raw.push(RawHit { group, field, first, last }));
+        }
+        raw
+    }
+
+    /// The occurrences of the patterns the `rules` refer to (exact ones checked), grouped by
+    /// pattern. Other patterns' occurrences are dropped unread: most of a text's hits are of
+    /// common words that only narrow some rule down.
+    fn occurrences(&self, raw: &[RawHit], rules: &[u64], title: &Analysis, text: &Analysis) -> Hits {
+        let mut needed = vec![0u64; self.matcher.group_count().div_ceil(64)];
+        for rule in set_bits(rules) {
+            self.rule_groups.get(rule).iter().for_each(|&g| set_bit(&mut needed, g as usize));
+        }
+        let mut found: Vec<(PatternId, Occ)> = Vec::new();
+        for hit in raw.iter().filter(|h| bit(&needed, h.group as usize)) {
+            let analysis = if hit.field == Field::Title { title } else { text };
+            let mut span = None;
+            for &pid in self.matcher.group(hit.group) {
+                let pattern = &self.patterns[pid];
+                if let Some(exact) = &pattern.exact
+                    && !exact_holds(analysis, hit.first, hit.last, exact, pattern.prefix)
+                {
+                    continue;
                 }
+                let (start, end) = *span.get_or_insert_with(|| analysis.original_range(hit.first, hit.last));
+                found.push((pid, Occ { field: hit.field, first: hit.first, last: hit.last, start, end, term: 0 }));
             }
         }
-        hits
+        // Stable: each pattern's occurrences stay in text order.
+        found.sort_by_key(|(pid, _)| *pid);
+        let mut present = vec![0u64; self.patterns.len().div_ceil(64)];
+        found.iter().for_each(|(p, _)| set_bit(&mut present, *p));
+        Hits {
+            patterns: found.iter().map(|(p, _)| *p).collect(),
+            occs: found.into_iter().map(|(_, o)| o).collect(),
+            present,
+        }
     }
 
     /// Match with analyses computed by the caller (sentiment and rules can share them).
     pub fn matches_analyzed(&self, doc: &Doc<'_>, title: &Analysis, text: &Analysis) -> Vec<Flag> {
-        let hits = self.hits(title, text);
-        let mut candidates: Vec<u32> = self.unconditional.clone();
-        for pid in hits.keys() {
-            candidates.extend_from_slice(&self.pattern_rules[*pid]);
-        }
-        candidates.sort_unstable();
-        candidates.dedup();
+        let raw = self.raw_hits(title, text);
+        // Candidate rules as a bit set: deduplicated and in file order without sorting.
+        let candidates = self.presearch.candidates(&raw);
+        let hits = self.occurrences(&raw, &candidates, title, text);
 
         let mut flags = Vec::new();
-        for rule in candidates {
-            let spec = &self.specs[rule as usize];
+        for rule in set_bits(&candidates) {
+            let program = &self.programs[rule];
+            // The expression first: most candidates fail it, and it is the smaller read.
+            if !holds(program, &hits, Scope::Any) {
+                continue;
+            }
+            let spec = &self.specs[rule];
             if !passes_filters(spec, doc) {
                 continue;
             }
-            let Some(mut occs) = eval(&self.programs[rule as usize], &hits, Scope::Any) else { continue };
+            let Some(mut occs) = eval(program, &hits, Scope::Any) else { continue };
             occs.sort_by_key(|o| (o.field == Field::Text, o.start, o.end));
             occs.dedup_by_key(|o| (o.field, o.start, o.end));
             flags.push(Flag {
@@ -408,6 +463,28 @@ impl RuleSet {
     }
 }
 
+fn set_bit(words: &mut [u64], i: usize) {
+    words[i / 64] |= 1 << (i % 64);
+}
+
+fn bit(words: &[u64], i: usize) -> bool {
+    words[i / 64] & (1 << (i % 64)) != 0
+}
+
+/// Indexes of the set bits, ascending.
+fn set_bits(words: &[u64]) -> impl Iterator<Item = usize> + '_ {
+    words.iter().enumerate().flat_map(|(w, &bits)| {
+        let mut rest = bits;
+        std::iter::from_fn(move || {
+            (rest != 0).then(|| {
+                let bit = rest.trailing_zeros() as usize;
+                rest &= rest - 1;
+                w * 64 + bit
+            })
+        })
+    })
+}
+
 fn passes_filters(spec: &RuleSpec, doc: &Doc<'_>) -> bool {
     let f = &spec.filters;
     (f.langs.is_empty() || f.langs.iter().any(|l| l == doc.lang))
@@ -424,13 +501,41 @@ fn in_scope(occ: &Occ, scope: Scope) -> bool {
     }
 }
 
+/// Narrow an outer scope by an inner one; `None` when they exclude each other (`title:(text:x)`).
+fn narrow(outer: Scope, inner: Scope) -> Option<Scope> {
+    match (outer, inner) {
+        (Scope::Any, s) => Some(s),
+        (outer, s) if outer == s => Some(outer),
+        _ => None,
+    }
+}
+
+/// Whether a node holds, without collecting spans: most candidate rules do not, and this costs no
+/// allocation. Agrees with `eval(..).is_some()`.
+fn holds(node: &Node, hits: &Hits, scope: Scope) -> bool {
+    match node {
+        Node::Never => false,
+        Node::Leaf(pid, _) => {
+            bit(&hits.present, *pid) && (scope == Scope::Any || hits.of(*pid).iter().any(|o| in_scope(o, scope)))
+        }
+        Node::And(parts) => parts.iter().all(|p| holds(p, hits, scope)),
+        Node::Or(parts) => parts.iter().any(|p| holds(p, hits, scope)),
+        Node::Not(inner) => !holds(inner, hits, scope),
+        Node::Scoped(s, inner) => narrow(scope, *s).is_some_and(|s| holds(inner, hits, s)),
+        Node::AtLeast { min, of } => of.iter().filter(|p| holds(p, hits, scope)).take(*min).count() >= *min,
+        Node::Near { left, right, .. } => {
+            holds(left, hits, scope) && holds(right, hits, scope) && eval(node, hits, scope).is_some()
+        }
+    }
+}
+
 /// `None`: false. `Some(occurrences)`: true, with the spans that made it so (empty for `NOT`).
-fn eval(node: &Node, hits: &HashMap<PatternId, Vec<Occ>>, scope: Scope) -> Option<Vec<Occ>> {
+fn eval(node: &Node, hits: &Hits, scope: Scope) -> Option<Vec<Occ>> {
     match node {
         Node::Never => None,
         Node::Leaf(pid, term) => {
             let occs: Vec<Occ> =
-                hits.get(pid)?.iter().filter(|o| in_scope(o, scope)).map(|o| Occ { term: *term, ..*o }).collect();
+                hits.of(*pid).iter().filter(|o| in_scope(o, scope)).map(|o| Occ { term: *term, ..*o }).collect();
             (!occs.is_empty()).then_some(occs)
         }
         Node::And(parts) => {
@@ -453,15 +558,7 @@ fn eval(node: &Node, hits: &HashMap<PatternId, Vec<Occ>>, scope: Scope) -> Optio
             Some(_) => None,
             None => Some(Vec::new()),
         },
-        Node::Scoped(s, inner) => {
-            let narrowed = match (scope, s) {
-                (Scope::Any, s) => *s,
-                (outer, s) if outer == *s => outer,
-                // title:(text:x) can never hold.
-                _ => return None,
-            };
-            eval(inner, hits, narrowed)
-        }
+        Node::Scoped(s, inner) => eval(inner, hits, narrow(scope, *s)?),
         Node::Near { left, right, distance, ordered } => {
             let l = eval(left, hits, scope)?;
             let r = eval(right, hits, scope)?;
@@ -505,6 +602,7 @@ fn eval(node: &Node, hits: &HashMap<PatternId, Vec<Occ>>, scope: Scope) -> Optio
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::Strategy;
     use std::path::Path;
 
     fn set(toml: &str) -> RuleSet {
@@ -602,6 +700,54 @@ query = "hoả*"
         let words: Vec<&str> = flags[0].spans.iter().map(|s| &text[s.start..s.end]).collect();
         assert_eq!(words, ["VẮC-XIN", "vô sinh"]);
         assert_eq!(flags[0].spans[0].term, "vắc xin");
+    }
+
+    /// Queries over a few overlapping words, in every operator.
+    fn query() -> impl Strategy<Value = String> {
+        let word =
+            proptest::sample::select(&["giá", "gia", "tăng", "tang", "xăng", "giá xăng", "tă*", "title:giá"][..])
+                .prop_map(|w| if w.contains(' ') { format!("\"{w}\"") } else { w.to_string() });
+        word.prop_recursive(3, 12, 3, |inner| {
+            proptest::prop_oneof![
+                (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("({a} AND {b})")),
+                (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("({a} OR {b})")),
+                (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("({a} NEAR/1 {b})")),
+                (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("({a} ONEAR/2 {b})")),
+                inner.clone().prop_map(|a| format!("(NOT {a})")),
+                (inner.clone(), inner.clone(), inner).prop_map(|(a, b, c)| format!("at least 2 of ({a}, {b}, {c})")),
+            ]
+        })
+    }
+
+    proptest::proptest! {
+        /// The presearch never skips a rule that holds: every rule fires on its own exactly when
+        /// it fires among all the others.
+        #[test]
+        fn presearch_skips_no_rule_that_holds(
+            queries in proptest::collection::vec(query(), 1..8),
+            title in proptest::collection::vec(proptest::sample::select(&["giá", "Gia", "tăng", "xăng", "tầng", "x"][..]), 0..4),
+            text in proptest::collection::vec(proptest::sample::select(&["giá", "gia", "tăng", "tang", "xăng", "tầng", "x"][..]), 0..12),
+        ) {
+            let pack: String = queries
+                .iter()
+                .enumerate()
+                .map(|(i, q)| {
+                    let mode = if i % 2 == 0 { "exact" } else { "folded" };
+                    format!("[[rule]]\nid = \"r{i}\"\nseverity = \"low\"\nmode = \"{mode}\"\nquery = {q:?}\n")
+                })
+                .collect();
+            let rs = set(&pack);
+            let (title, text) = (title.join(" "), text.join(" "));
+            let doc = Doc { title: &title, text: &text, ..Doc::default() };
+            let fired: Vec<String> = rs.matches(&doc).into_iter().map(|f| f.rule).collect();
+            let alone: Vec<String> = rs
+                .rules()
+                .iter()
+                .filter(|r| rs.matches_rule_ignoring_filters(&r.id, &doc))
+                .map(|r| r.id.clone())
+                .collect();
+            proptest::prop_assert_eq!(fired, alone);
+        }
     }
 
     #[test]

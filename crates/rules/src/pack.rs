@@ -1,6 +1,6 @@
 //! Rule packs on disk: `*.toml` files with `[[list]]` and `[[rule]]` tables.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use duluan_model::Severity;
@@ -263,6 +263,8 @@ pub fn read_pack(file: &Path, text: &str, packs: &mut Packs, errors: &mut Vec<Er
         }
     }
     let lines = duluan_text::LineIndex::new(text);
+    // Ids seen so far, in this file and the ones read before (a list scan per rule was quadratic).
+    let mut ids: HashSet<String> = packs.rules.iter().map(|r| r.id.clone()).collect();
     for rule in parsed.rule {
         let span = rule.query.span();
         let query_start = span.start + quote_len(text, span.start);
@@ -279,7 +281,7 @@ pub fn read_pack(file: &Path, text: &str, packs: &mut Packs, errors: &mut Vec<Er
             errors.push(Error::at(file, Some(origin_pos), "rule with an empty id".to_string()));
             continue;
         }
-        if packs.rules.iter().any(|r| r.id == rule.id) {
+        if !ids.insert(rule.id.clone()) {
             errors.push(Error::at(file, Some(origin_pos), format!("rule `{}` is defined twice", rule.id)));
             continue;
         }

@@ -497,11 +497,7 @@ impl Analysis {
 
     /// The normalised token `i` in a view (in the informal views, possibly several syllables).
     pub fn token(&self, view: View, i: usize) -> &str {
-        let starts = self.starts(view);
-        let joined = self.joined(view);
-        let start = starts.get(i).copied().unwrap_or(joined.len());
-        let end = starts.get(i + 1).map_or(joined.len(), |&next| next.saturating_sub(1)).max(start);
-        joined.get(start..end).unwrap_or("")
+        self.joined_tokens(view, i, i)
     }
 
     /// The token index range `[first, last]` covered by a match `[start, end)` of the joined view,
@@ -518,6 +514,25 @@ impl Analysis {
         let first = starts.partition_point(|&s| s <= start).checked_sub(1)?;
         let last = starts.partition_point(|&s| s < end).checked_sub(1)?;
         (last >= first).then_some((first, last))
+    }
+
+    /// The normalised tokens of a view, in order.
+    pub fn view_tokens(&self, view: View) -> impl Iterator<Item = &str> + '_ {
+        let starts = self.starts(view);
+        let joined = self.joined(view);
+        starts.iter().enumerate().map(move |(i, &start)| {
+            let end = starts.get(i + 1).map_or(joined.len(), |&next| next.saturating_sub(1)).max(start);
+            joined.get(start..end).unwrap_or("")
+        })
+    }
+
+    /// The normalised tokens `first..=last` of a view, as joined (single spaces between).
+    pub fn joined_tokens(&self, view: View, first: usize, last: usize) -> &str {
+        let starts = self.starts(view);
+        let joined = self.joined(view);
+        let start = starts.get(first).copied().unwrap_or(joined.len());
+        let end = starts.get(last + 1).map_or(joined.len(), |&next| next.saturating_sub(1)).max(start);
+        joined.get(start..end).unwrap_or("")
     }
 
     /// Byte range in the original text covering tokens `first..=last`.
@@ -553,6 +568,9 @@ mod tests {
         let inner = a.joined(View::Folded).rfind("an").expect("found");
         assert_eq!(a.token_range(View::Folded, inner, inner + 2, false), None);
         assert_eq!(a.token(View::Exact, 2), "hòa");
+        assert_eq!(a.joined_tokens(View::Exact, 2, 3), "hòa bình");
+        assert_eq!(a.joined_tokens(View::Folded, 3, 4), "binh tang");
+        assert_eq!(a.view_tokens(View::Folded).collect::<Vec<_>>(), ["gia", "xang", "hoa", "binh", "tang"]);
     }
 
     #[test]

@@ -1,0 +1,204 @@
+//! Which rules to evaluate for a text (the presearch idea of Lucene Monitor / Luwak).
+//!
+//! Each rule is indexed by a condition on its terms that must be met whenever the rule holds: a
+//! few *clauses*, one of which is met, each clause one or two *sets* of terms that must both have
+//! a term that occurred. `"vắc xin" AND (tiêm OR chích)` is indexed by `{vắc xin}` alone, not by
+//! `tiêm`; `"giá xăng" NEAR/5 "tăng mạnh"` by the pair `{giá xăng} & {tăng mạnh}`, so it is
+//! evaluated only for texts that have both. Terms are weighed by a rough probability of
+//! occurring and the rarest condition is kept, so that the number of rules evaluated per text
+//! grows far slower than the number of rules.
+
+use super::matcher::Matcher;
+use super::{Csr, Node, Pattern, PatternId, RawHit, bit, set_bit};
+use duluan_text::{Analysis, View};
+
+/// Patterns of which one must occur, with the rough probability that one does.
+#[derive(Debug, Clone)]
+struct Set {
+    p: f32,
+    patterns: Vec<PatternId>,
+}
+
+/// Sets that must each have an occurring pattern (one or two of them).
+type Clause = Vec<Set>;
+
+/// Clauses of which one must be met; `p` is the rough probability that one is.
+#[derive(Debug)]
+struct Requirement {
+    p: f32,
+    clauses: Vec<Clause>,
+}
+
+/// A rough probability that a term occurs in a text: stopwords are everywhere, one short
+/// syllable is common, a phrase of several is rare; a wildcard widens a term and the exact mode
+/// narrows it. Only the order of these numbers matters.
+pub(super) fn probability(analysis: &Analysis, view: View, prefix: bool) -> f32 {
+    if duluan_text::stopwords::is_stopword_exact(analysis.joined(View::Exact)) {
+        return 1.0;
+    }
+    let syllables = analysis.len() as f32;
+    let shortness = (8.0 / analysis.joined(View::Folded).len().max(1) as f32).clamp(0.5, 4.0);
+    let wildcard = if prefix { 3.0 } else { 1.0 };
+    let mode = if view == View::Exact { 0.7 } else { 1.0 };
+    (0.05 * shortness * wildcard * mode / (syllables * syllables)).min(1.0)
+}
+
+fn clause_p(clause: &Clause) -> f32 {
+    clause.iter().map(|s| s.p).product()
+}
+
+fn requirement(node: &Node, patterns: &[Pattern]) -> Option<Requirement> {
+    match node {
+        Node::Never => Some(Requirement { p: 0.0, clauses: Vec::new() }),
+        Node::Leaf(id, _) => {
+            let p = patterns[*id].p;
+            Some(Requirement { p, clauses: vec![vec![Set { p, patterns: vec![*id] }]] })
+        }
+        Node::Scoped(_, inner) => requirement(inner, patterns),
+        Node::Not(_) => None,
+        Node::Or(parts) => any_of(parts.iter().map(|p| requirement(p, patterns))),
+        Node::And(parts) => all_of(parts.iter().filter_map(|p| requirement(p, patterns)).collect()),
+        Node::Near { left, right, .. } => {
+            all_of([requirement(left, patterns), requirement(right, patterns)].into_iter().flatten().collect())
+        }
+        // When `min` of `n` parts hold, one of any `n - min + 1` parts does: take the rarest ones.
+        Node::AtLeast { min, of } => {
+            let needed = (of.len() + 1).checked_sub(*min).filter(|_| *min > 0)?;
+            let mut parts: Vec<Requirement> = of.iter().map(|p| requirement(p, patterns)).collect::<Option<_>>()?;
+            parts.sort_by(|a, b| a.p.total_cmp(&b.p));
+            any_of(parts.into_iter().take(needed).map(Some))
+        }
+    }
+}
+
+/// One of the parts holds: any of their clauses. Clauses of one set merge into one set.
+fn any_of(parts: impl Iterator<Item = Option<Requirement>>) -> Option<Requirement> {
+    let mut single = Set { p: 0.0, patterns: Vec::new() };
+    let mut clauses = Vec::new();
+    for part in parts {
+        for clause in part?.clauses {
+            match <[Set; 1]>::try_from(clause) {
+                Ok([set]) => {
+                    single.p = (single.p + set.p).min(1.0);
+                    single.patterns.extend(set.patterns);
+                }
+                Err(clause) => clauses.push(clause),
+            }
+        }
+    }
+    if !single.patterns.is_empty() {
+        clauses.push(vec![single]);
+    }
+    let p = clauses.iter().map(clause_p).sum::<f32>().min(1.0);
+    Some(Requirement { p, clauses })
+}
+
+/// Every part holds: the rarest part's requirement will do, or, rarer still, a pair of the rarest
+/// sets of two parts that have one clause each.
+fn all_of(mut parts: Vec<Requirement>) -> Option<Requirement> {
+    parts.sort_by(|a, b| a.p.total_cmp(&b.p));
+    let mut single_clauses = parts.iter().filter(|r| r.clauses.len() == 1);
+    let pair = match (single_clauses.next(), single_clauses.next()) {
+        (Some(a), Some(b)) => {
+            let mut sets: Vec<Set> = a.clauses[0].iter().chain(&b.clauses[0]).cloned().collect();
+            sets.sort_by(|x, y| x.p.total_cmp(&y.p));
+            sets.truncate(2);
+            Some(Requirement { p: clause_p(&sets), clauses: vec![sets] })
+        }
+        _ => None,
+    };
+    let rarest = parts.into_iter().next();
+    match (rarest, pair) {
+        (Some(r), Some(pair)) if pair.p < r.p => Some(pair),
+        (rarest, _) => rarest,
+    }
+}
+
+/// The rule index: clauses by the matcher groups of their terms.
+#[derive(Debug, Default)]
+pub(super) struct Presearch {
+    /// Per group, the clause sets it belongs to, as `clause << 1 | set`.
+    group_marks: Csr,
+    /// Groups with any mark, one bit each.
+    indexing_groups: Vec<u64>,
+    /// The rule of each clause.
+    clause_rule: Vec<u32>,
+    /// Clauses of two sets, one bit each.
+    pairs: Vec<u64>,
+    /// Rules that can hold without any term occurring (`NOT x`): always evaluated.
+    unconditional: Vec<u32>,
+    rules: usize,
+}
+
+impl Presearch {
+    /// Index the `enabled` rules.
+    pub(super) fn new(
+        programs: &[Node],
+        enabled: impl Fn(usize) -> bool,
+        patterns: &[Pattern],
+        matcher: &Matcher,
+    ) -> Result<Presearch, String> {
+        let pattern_group = matcher.pattern_groups(patterns.len());
+        let mut index = Presearch { rules: programs.len(), ..Presearch::default() };
+        let mut marks: Vec<Vec<u32>> = vec![Vec::new(); matcher.group_count()];
+        let mut pairs = Vec::new();
+        for (rule, node) in programs.iter().enumerate().filter(|(i, _)| enabled(*i)) {
+            let rule = u32::try_from(rule).map_err(|_| "too many rules".to_string())?;
+            if super::true_without_hits(node) {
+                index.unconditional.push(rule);
+                continue;
+            }
+            let clauses = match requirement(node, patterns) {
+                Some(r) => r.clauses,
+                // Only under double negation (`NOT (NOT x)`): every positive term indexes it.
+                None => {
+                    let mut all = Vec::new();
+                    super::positive_patterns(node, false, &mut all);
+                    vec![vec![Set { p: 1.0, patterns: all }]]
+                }
+            };
+            for clause in clauses {
+                let id = u32::try_from(index.clause_rule.len())
+                    .ok()
+                    .filter(|id| *id < u32::MAX >> 1)
+                    .ok_or_else(|| "too many rule clauses".to_string())?;
+                index.clause_rule.push(rule);
+                pairs.push(clause.len() > 1);
+                for (i, set) in clause.iter().take(2).enumerate() {
+                    for &p in &set.patterns {
+                        marks[pattern_group[p] as usize].push(id << 1 | i as u32);
+                    }
+                }
+            }
+        }
+        index.pairs = vec![0; pairs.len().div_ceil(64)];
+        pairs.iter().enumerate().filter(|(_, two)| **two).for_each(|(i, _)| set_bit(&mut index.pairs, i));
+        index.indexing_groups = vec![0; marks.len().div_ceil(64)];
+        marks
+            .iter()
+            .enumerate()
+            .filter(|(_, m)| !m.is_empty())
+            .for_each(|(g, _)| set_bit(&mut index.indexing_groups, g));
+        index.group_marks = Csr::new(marks.into_iter());
+        Ok(index)
+    }
+
+    /// The rules to evaluate, given the groups that occurred, as a bit set over rules.
+    pub(super) fn candidates(&self, raw: &[RawHit]) -> Vec<u64> {
+        let mut candidates = vec![0u64; self.rules.div_ceil(64)];
+        self.unconditional.iter().for_each(|&r| set_bit(&mut candidates, r as usize));
+        // One bit per clause set that has an occurring term: bit `2 × clause + set`.
+        let mut met = vec![0u64; (self.clause_rule.len() * 2).div_ceil(64)];
+        for hit in raw.iter().filter(|h| bit(&self.indexing_groups, h.group as usize)) {
+            for &mark in self.group_marks.get(hit.group as usize) {
+                set_bit(&mut met, mark as usize);
+                let clause = (mark >> 1) as usize;
+                // A pair is met when the other set's bit is set too; a single set at once.
+                if !bit(&self.pairs, clause) || bit(&met, (mark ^ 1) as usize) {
+                    set_bit(&mut candidates, self.clause_rule[clause] as usize);
+                }
+            }
+        }
+        candidates
+    }
+}
