@@ -1,6 +1,9 @@
 //! The rule language and rule packs on arbitrary bytes: the expression parser never panics, its
 //! errors point inside the source at a char boundary, and what parses prints back to text that
 //! parses to the same tree; a pack file (TOML) is read without panicking, whatever it holds.
+//! What parses is also compiled as a rule (its terms go through the syllable matcher and the
+//! presearch) and matched against the same bytes as title and text: every span lies inside its
+//! field on char boundaries, and the rule fires among others exactly when it fires alone.
 
 #![no_main]
 
@@ -24,4 +27,39 @@ fuzz_target!(|data: &[u8]| {
     let mut packs = duluan_rules::Packs::default();
     let mut errors = Vec::new();
     duluan_rules::read_pack(Path::new("fuzz.toml"), &src, &mut packs, &mut errors);
+    if parse(&src).is_ok() {
+        match_itself(&src);
+    }
 });
+
+/// The text as the query of two rules (exact and folded) plus a fixed one, matched on itself.
+fn match_itself(src: &str) {
+    // A TOML basic string: quotes, backslashes and control characters escaped.
+    let query: String = src
+        .chars()
+        .map(|c| match c {
+            '"' | '\\' => format!("\\{c}"),
+            c if c.is_control() => format!("\\u{:04X}", c as u32),
+            c => c.to_string(),
+        })
+        .collect();
+    let pack = format!(
+        "[[rule]]\nid = \"exact\"\nseverity = \"low\"\nquery = \"{query}\"\n\
+         [[rule]]\nid = \"folded\"\nseverity = \"low\"\nmode = \"folded\"\nquery = \"{query}\"\n\
+         [[rule]]\nid = \"fixed\"\nseverity = \"low\"\nquery = \"giá AND tăng*\"\n"
+    );
+    let mut packs = duluan_rules::Packs::default();
+    let mut errors = Vec::new();
+    duluan_rules::read_pack(Path::new("fuzz.toml"), &pack, &mut packs, &mut errors);
+    let Ok(rules) = duluan_rules::RuleSet::compile(packs) else { return };
+    let doc = duluan_rules::Doc { title: src, text: src, ..Default::default() };
+    let flags = rules.matches(&doc);
+    for span in flags.iter().flat_map(|f| &f.spans) {
+        assert!(span.start <= span.end && span.end <= src.len(), "{span:?} outside {src:?}");
+        assert!(src.is_char_boundary(span.start) && src.is_char_boundary(span.end), "{span:?} in {src:?}");
+    }
+    for rule in rules.rules() {
+        let alone = rules.matches_rule_ignoring_filters(&rule.id, &doc);
+        assert_eq!(alone, flags.iter().any(|f| f.rule == rule.id), "rule {} on {src:?}", rule.id);
+    }
+}

@@ -10,6 +10,7 @@
 mod cursor;
 mod export;
 mod histogram;
+mod rule_hits;
 mod schema;
 mod search;
 mod snippet;
@@ -19,6 +20,7 @@ mod writer;
 
 pub use export::{ExportFormat, ExportRow, ExportWriter, csv_cell};
 pub use histogram::{Bucket, Interval};
+pub use rule_hits::RuleHits;
 pub use schema::SCHEMA_VERSION;
 pub use search::{Facet, Hit, Query, SearchResults, Sort};
 pub use snippet::{Fragment, QueryTerms, snippet};

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use axum::Json;
 use axum::extract::State;
 use chrono::{DateTime, Utc};
-use duluan_index::{Query, SearchIndex};
+use duluan_index::{RuleHits, SearchIndex};
 use duluan_model::Severity;
 use duluan_rules::review::{Provenance, Record, ReviewFlag, RuleCatalog, RuleInfo, review};
 use duluan_store::RuleStats;
@@ -202,13 +202,20 @@ struct IndexHits {
     latest_day: Option<DateTime<Utc>>,
 }
 
-fn index_hits(index: &SearchIndex, rule: &str, now: DateTime<Utc>) -> Result<IndexHits, duluan_index::Error> {
-    let query = Query { rules: vec![rule.to_string()], ..Query::default() };
-    let counts = index.daily(&query, 0)?;
+impl IndexHits {
+    fn new(hits: &RuleHits) -> IndexHits {
+        let day = hits.latest_ms.div_euclid(MILLIS_PER_DAY);
+        IndexHits { total: hits.total, recent: hits.recent, latest_day: DateTime::from_timestamp(day * 86_400, 0) }
+    }
+}
+
+const MILLIS_PER_DAY: i64 = 86_400_000;
+
+/// Every rule's hits in one pass over the index, recent ones counted from the start of the UTC
+/// day `RECENT_DAYS - 1` days before `now`.
+fn index_hits(index: &SearchIndex, now: DateTime<Utc>) -> Result<HashMap<String, RuleHits>, duluan_index::Error> {
     let today = now.timestamp().div_euclid(86_400);
-    let recent = counts.days.range(today - RECENT_DAYS + 1..).map(|(_, day)| day.items).sum();
-    let latest_day = counts.days.keys().next_back().and_then(|day| DateTime::from_timestamp(day * 86_400, 0));
-    Ok(IndexHits { total: counts.total, recent, latest_day })
+    index.rule_hits((today - RECENT_DAYS + 1) * MILLIS_PER_DAY)
 }
 
 /// Every rule of `catalog` (in pack order), then every other rule or alert kind with alerts (by
@@ -221,10 +228,10 @@ pub fn rule_reviews(
     now: DateTime<Utc>,
 ) -> Vec<RuleReview> {
     let mut stats: HashMap<String, RuleStats> = stats.into_iter().map(|s| (s.rule.clone(), s)).collect();
-    let hits = |rule: &str| {
-        let counted = index.map(|index| index_hits(index, rule, now));
-        counted.and_then(|c| c.inspect_err(|e| tracing::warn!(rule, error = %e, "cannot count a rule's hits")).ok())
-    };
+    let counted = index
+        .map(|index| index_hits(index, now))
+        .and_then(|c| c.inspect_err(|e| tracing::warn!(error = %e, "cannot count the rules' hits")).ok());
+    let hits = |rule: &str| counted.as_ref().map(|c| c.get(rule).map(IndexHits::new).unwrap_or_default());
     let mut rows: Vec<RuleReview> = catalog
         .rules()
         .iter()
