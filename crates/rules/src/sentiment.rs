@@ -3,8 +3,21 @@
 //! Each lexicon term found in the text contributes its weight, flipped and damped when a negator
 //! (`không`, `chẳng`, `chưa`, `not`) precedes it in the same clause, scaled up by intensifiers
 //! (`rất`, `quá`, `lắm`, `very`) and down by diminishers (`hơi`, `khá`). Emoji and emoticons count
-//! too. The sum is squashed into [-1, 1] (`s / sqrt(s² + 15)`, as VADER does) and every
-//! contribution is returned, so a reader can see exactly why an item is negative.
+//! too. Sentence-level cues from `modifiers.tsv` then apply:
+//!
+//! - a *suggestion* (`nên`, `cần`, `mong`, `đề nghị`) asks for what is missing: it adds its own
+//!   (negative) weight once per sentence, and a positive term after it in the sentence is what the
+//!   writer wishes for, so it counts as negated (`mong thầy dạy chi tiết hơn` is a complaint);
+//!   a *keep* word right after it (`tiếp tục`, `luôn`, `giữ`) makes it a wish to keep things as
+//!   they are, and a negator right before it (`không cần`) cancels it;
+//! - a *contrast* (`nhưng`, `tuy nhiên`) makes the part of the sentence before it count half;
+//! - a *concession* (`tuy`, `mặc dù`) makes its own clause count half.
+//!
+//! Lexicon terms may carry a second weight that applies only when they are negated or wished for
+//! (`hướng dẫn<TAB>0<TAB>-1.5`: giving guidance is unremarkable, not giving it is a complaint).
+//!
+//! The sum is squashed into [-1, 1] (`s / sqrt(s² + 15)`, as VADER does) and every contribution,
+//! cues included, is returned, so a reader can see exactly why an item is negative.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -16,34 +29,75 @@ use crate::Error;
 
 /// Longest lexicon phrase, in syllables.
 const MAX_PHRASE: usize = 4;
+/// Longest modifier or cue phrase, in syllables.
+const MAX_CUE: usize = 2;
 /// How far back (in syllables) a negator reaches.
 const NEGATION_WINDOW: usize = 3;
 /// A negated term keeps this share of its weight, with the sign flipped.
 const NEGATION_FACTOR: f32 = -0.74;
+/// Share of its weight a term keeps before a contrast or inside a concession (VADER's `but` rule).
+const CONTRAST_FACTOR: f32 = 0.5;
+/// Weight of a bare comparative that ends a clause after no term (`nhiều hơn .`).
+const BARE_COMPARATIVE: f32 = -0.5;
+/// Factor for a term after a contrast in its sentence (VADER's `but` rule).
+const AFTER_CONTRAST_FACTOR: f32 = 1.5;
+/// How far after a suggestion (in syllables) a keep word turns it into a wish to keep things.
+const KEEP_WINDOW: usize = 3;
 /// Scores beyond ±this are labelled negative/positive.
 const LABEL_THRESHOLD: f32 = 0.1;
 
 /// Role of a modifier word.
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Modifier {
-    Negator,
+    /// Flips the term it governs; its own weight counts when it governs none.
+    Negator(f32),
     /// Multiplies the weight of the term it modifies.
     Scale(f32),
+    /// A diminisher that scales nothing still voices a reservation (`hơi ồn ào` needs no term for
+    /// `ồn ào` to be one): factor, and own weight when it modifies no term.
+    Hedge(f32, f32),
+    /// A wish, request or piece of advice: what follows in its sentence is missing. Carries the
+    /// cue's own weight.
+    Suggestion(f32),
+    /// A verb of improvement (`cải thiện`, `bổ sung`): a suggestion when it opens a sentence.
+    Request(f32),
+    /// Right after a suggestion: the wish is to keep things as they are.
+    Keep,
+    /// What comes before it in the sentence counts less.
+    Contrast,
+    /// Its own clause counts less.
+    Concession,
+}
+
+/// A weighted lexicon term.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Entry {
+    weight: f32,
+    /// Weight when negated or wished for, if not the usual flip of `weight`.
+    negated: Option<f32>,
+}
+
+impl Entry {
+    fn strength(&self) -> f32 {
+        self.weight.abs().max(self.negated.map_or(0.0, f32::abs))
+    }
 }
 
 /// Sentiment lexicons: weighted terms, modifiers and emoji.
 #[derive(Debug, Clone, Default)]
 pub struct Lexicon {
-    exact: HashMap<String, f32>,
-    folded: HashMap<String, f32>,
+    exact: HashMap<String, Entry>,
+    folded: HashMap<String, Entry>,
     modifiers: HashMap<String, Modifier>,
     folded_modifiers: HashMap<String, Modifier>,
     emoji: Vec<(String, f32)>,
 }
 
 impl Lexicon {
-    /// Read every `*.tsv` in `dir`: `term<TAB>weight` lines for terms and emoji (files named
-    /// `emoji*.tsv`), `term<TAB>negator` / `term<TAB>scale<TAB>factor` in `modifiers*.tsv`.
+    /// Read every `*.tsv` in `dir`: `term<TAB>weight[<TAB>negated-weight]` lines for terms and
+    /// `emoji<TAB>weight` for emoji (files named `emoji*.tsv`); in `modifiers*.tsv`,
+    /// `term<TAB>negator`, `term<TAB>scale<TAB>factor`, `term<TAB>suggestion<TAB>weight`,
+    /// `term<TAB>keep`, `term<TAB>contrast` or `term<TAB>concession`.
     /// A missing directory yields an empty lexicon (every text neutral).
     pub fn load_dir(dir: &Path) -> Result<Lexicon, Error> {
         let mut lexicon = Lexicon::default();
@@ -71,27 +125,49 @@ impl Lexicon {
             }
             let cols: Vec<&str> = line.split('\t').map(str::trim).collect();
             let bad = |msg: &str| Error::at(path, Some((n + 1, 1)), msg.to_string());
-            if name.starts_with("modifiers") {
-                let modifier = match cols.as_slice() {
-                    [_, "negator", ..] => Modifier::Negator,
-                    [_, "scale", factor, ..] => {
-                        Modifier::Scale(factor.parse::<f32>().map_err(|_| bad("scale factor must be a number"))?)
-                    }
-                    _ => return Err(bad("expected `term<TAB>negator` or `term<TAB>scale<TAB>factor`")),
-                };
-                self.add_modifier(cols[0], modifier);
-            } else {
-                let [term, weight, ..] = cols.as_slice() else {
-                    return Err(bad("expected `term<TAB>weight`"));
-                };
-                let weight: f32 = weight.parse().map_err(|_| bad("weight must be a number"))?;
-                if !(-5.0..=5.0).contains(&weight) {
+            let weight = |w: &str| -> Result<f32, Error> {
+                let w: f32 = w.parse().map_err(|_| bad("weight must be a number"))?;
+                if !(-5.0..=5.0).contains(&w) {
                     return Err(bad("weight must be between -5 and 5"));
                 }
+                Ok(w)
+            };
+            if name.starts_with("modifiers") {
+                let modifier = match cols.as_slice() {
+                    [_, "negator"] => Modifier::Negator(0.0),
+                    [_, "negator", w, ..] => Modifier::Negator(weight(w)?),
+                    [_, "scale", factor] => {
+                        Modifier::Scale(factor.parse::<f32>().map_err(|_| bad("scale factor must be a number"))?)
+                    }
+                    [_, "scale", factor, w, ..] => Modifier::Hedge(
+                        factor.parse::<f32>().map_err(|_| bad("scale factor must be a number"))?,
+                        weight(w)?,
+                    ),
+                    [_, "suggestion", w, ..] => Modifier::Suggestion(weight(w)?),
+                    [_, "request", w, ..] => Modifier::Request(weight(w)?),
+                    [_, "keep", ..] => Modifier::Keep,
+                    [_, "contrast", ..] => Modifier::Contrast,
+                    [_, "concession", ..] => Modifier::Concession,
+                    _ => {
+                        return Err(bad("expected `term<TAB>negator`, `term<TAB>scale<TAB>factor`, \
+                             `term<TAB>suggestion<TAB>weight`, `term<TAB>request<TAB>weight`, `term<TAB>keep`, `term<TAB>contrast` \
+                             or `term<TAB>concession`"));
+                    }
+                };
+                if cols[0].split_whitespace().count() > MAX_CUE {
+                    return Err(bad("modifiers are at most two syllables"));
+                }
+                self.add_modifier(cols[0], modifier);
+            } else {
+                let (term, w, negated) = match cols.as_slice() {
+                    [term, w] => (*term, weight(w)?, None),
+                    [term, w, negated, ..] => (*term, weight(w)?, Some(weight(negated)?)),
+                    _ => return Err(bad("expected `term<TAB>weight`")),
+                };
                 if name.starts_with("emoji") {
-                    self.emoji.push((term.to_string(), weight));
+                    self.emoji.push((term.to_string(), w));
                 } else {
-                    self.add_term(term, weight);
+                    self.add_entry(term, Entry { weight: w, negated });
                 }
             }
         }
@@ -100,16 +176,23 @@ impl Lexicon {
 
     /// Add a weighted term.
     pub fn add_term(&mut self, term: &str, weight: f32) {
+        self.add_entry(term, Entry { weight, negated: None });
+    }
+
+    fn add_entry(&mut self, term: &str, entry: Entry) {
         let a = Analysis::new(term);
         if a.is_empty() || a.len() > MAX_PHRASE {
             return;
         }
-        self.exact.insert(a.joined(View::Exact).to_string(), weight);
+        self.exact.insert(a.joined(View::Exact).to_string(), entry);
+        if !foldable(&a) {
+            return;
+        }
         // Folding can merge words of opposite meaning; keep the stronger reading.
         let folded = a.joined(View::Folded).to_string();
-        let entry = self.folded.entry(folded).or_insert(weight);
-        if weight.abs() > entry.abs() {
-            *entry = weight;
+        let slot = self.folded.entry(folded).or_insert(entry);
+        if entry.strength() > slot.strength() {
+            *slot = entry;
         }
     }
 
@@ -119,7 +202,9 @@ impl Lexicon {
             return;
         }
         self.modifiers.insert(a.joined(View::Exact).to_string(), modifier);
-        self.folded_modifiers.insert(a.joined(View::Folded).to_string(), modifier);
+        if foldable(&a) {
+            self.folded_modifiers.insert(a.joined(View::Folded).to_string(), modifier);
+        }
     }
 
     /// Number of weighted terms.
@@ -133,17 +218,38 @@ impl Lexicon {
     }
 }
 
+/// Whether a term or modifier also matches unaccented text by its folded form. One accented
+/// syllable without its marks is too often another word (`tồi`/`tôi`, `bẩn`/`bạn`, `rối`/`rồi`):
+/// it matches unaccented text only where the lexicon lists the unaccented spelling itself (`tot`).
+fn foldable(a: &Analysis) -> bool {
+    a.len() > 1 || a.joined(View::Folded) == a.joined(View::Exact)
+}
+
 /// Scores texts with a [`Lexicon`].
 #[derive(Debug, Clone, Default)]
 pub struct SentimentAnalyzer {
     lexicon: Lexicon,
 }
 
+/// A lexicon term found in a text, by token range.
 struct Found {
     first: usize,
     last: usize,
-    weight: f32,
+    entry: Entry,
     term: String,
+}
+
+/// A sentence-level cue found in a text, by token range.
+struct Cue {
+    first: usize,
+    last: usize,
+    kind: Modifier,
+}
+
+/// Where tokens sit: sentence and clause numbers, by token.
+struct Layout {
+    sentence: Vec<usize>,
+    clause: Vec<usize>,
 }
 
 impl SentimentAnalyzer {
@@ -190,53 +296,157 @@ impl SentimentAnalyzer {
         } else {
             (View::Exact, &self.lexicon.exact, &self.lexicon.modifiers)
         };
-        let mut found: Vec<Found> = Vec::new();
-        let mut i = 0;
-        let mut phrase = String::new();
-        while i < a.len() {
-            let mut matched = None;
-            for n in (1..=MAX_PHRASE.min(a.len() - i)).rev() {
-                phrase.clear();
-                for k in i..i + n {
-                    if k > i {
-                        phrase.push(' ');
-                    }
-                    phrase.push_str(a.token(view, k));
-                }
-                if let Some(&w) = lexicon.get(&phrase) {
-                    matched = Some((n, w));
-                    break;
-                }
+        let layout = Layout::of(text, a);
+        let found = find_terms(text, a, view, lexicon, modifiers, &layout);
+        let inside = inside_phrases(a, &found);
+        let cues = find_cues(a, view, modifiers, &found, &layout);
+        let suggestions = self.suggestions(a, view, &cues, &found, &layout);
+        // Contributions by the token they start at, reported in text order.
+        let mut terms: Vec<(usize, SentimentTerm)> = Vec::new();
+        for s in &suggestions {
+            let cue = &cues[s.cue];
+            if s.weight != 0.0 {
+                terms.push((cue.first, cue_term(text, a, cue, s.weight)));
             }
-            match matched {
-                Some((n, weight)) => {
-                    found.push(Found {
-                        first: i,
-                        last: i + n - 1,
-                        weight,
-                        term: text[a.original_range(i, i + n - 1).0..a.original_range(i, i + n - 1).1].to_string(),
-                    });
-                    i += n;
-                }
-                None => i += 1,
+        }
+        for cue in &cues {
+            if let Modifier::Negator(w) = cue.kind
+                && w != 0.0
+                && self.bare_negation(cue, &cues, &found, &layout)
+            {
+                terms.push((cue.first, cue_term(text, a, cue, w)));
+            }
+            if let Modifier::Hedge(_, w) = cue.kind
+                && bare_hedge(cue, &found, &layout)
+            {
+                terms.push((cue.first, cue_term(text, a, cue, w)));
+            }
+        }
+        // A bare comparative that follows no term still asks for more (`giải bài tập nhiều hơn .`).
+        for j in 1..a.len() {
+            if bare_comparative(a, view, j - 1, j - 1, &layout)
+                && !found.iter().any(|f| f.last + 1 == j)
+                && !suggestions.iter().any(|s| s.covers(j, &cues, &layout))
+            {
+                terms.push((j, cue_term(text, a, &Cue { first: j, last: j, kind: Modifier::Keep }, BARE_COMPARATIVE)));
             }
         }
         for f in found {
-            let (weight, negated) = self.modify(text, a, view, modifiers, &f);
-            out.push(SentimentTerm { term: f.term, weight: (weight * 100.0).round() / 100.0, negated });
+            let (scale, mut negated) = self.modify(text, a, view, modifiers, &inside, &f);
+            let value = |negated: bool| {
+                scale
+                    * if negated { f.entry.negated.unwrap_or(f.entry.weight * NEGATION_FACTOR) } else { f.entry.weight }
+            };
+            let mut weight = value(negated);
+            if suggestions.iter().any(|s| s.covers(f.first, &cues, &layout))
+                || bare_comparative(a, view, f.first, f.last, &layout)
+            {
+                // What is wished for is missing; what is wished away is there.
+                if !negated && (weight > 0.0 || f.entry.negated.is_some()) {
+                    negated = true;
+                    weight = value(true);
+                } else if weight > 0.0 {
+                    negated = false;
+                    weight *= NEGATION_FACTOR;
+                }
+            }
+            if damped(f.first, f.last, &cues, &layout) {
+                weight *= CONTRAST_FACTOR;
+            } else if after_contrast(f.first, &cues, &layout) {
+                weight *= AFTER_CONTRAST_FACTOR;
+            }
+            if weight != 0.0 {
+                terms
+                    .push((f.first, SentimentTerm { term: f.term, weight: (weight * 100.0).round() / 100.0, negated }));
+            }
         }
+        // A contrast whose own part holds no term still turns against what came before it
+        // (`dạy hay nhưng hay cho nghỉ`): it counts as that part, mirrored.
+        for cue in cues.iter().filter(|c| c.kind == Modifier::Contrast) {
+            let sentence = layout.sentence[cue.first];
+            let in_sentence = |at: usize| at < a.len() && layout.sentence[at] == sentence;
+            let before: f32 =
+                terms.iter().filter(|(at, _)| *at < cue.first && in_sentence(*at)).map(|(_, t)| t.weight).sum();
+            let after = terms.iter().any(|(at, _)| *at > cue.last && in_sentence(*at));
+            if before != 0.0 && !after && in_sentence(cue.last + 1) {
+                let weight = (-before * AFTER_CONTRAST_FACTOR * 100.0).round() / 100.0;
+                terms.push((cue.first, cue_term(text, a, cue, weight)));
+            }
+        }
+        terms.sort_by_key(|(at, _)| *at);
+        out.extend(terms.into_iter().map(|(_, t)| t));
     }
 
-    /// Apply negators and intensifiers around a found term.
+    /// Whether a negator negates no lexicon term: something follows it in its clause, that is not
+    /// a term within reach nor a suggestion (`không cần`). Negation in a review or a complaint
+    /// is itself a sign of something missing (`thầy không check mail`).
+    fn bare_negation(&self, cue: &Cue, cues: &[Cue], found: &[Found], layout: &Layout) -> bool {
+        let clause = layout.clause[cue.last];
+        let next = cue.last + 1;
+        let continues = layout.clause.get(next) == Some(&clause);
+        let negates_term = found
+            .iter()
+            .any(|f| f.first > cue.last && f.first <= cue.last + NEGATION_WINDOW && layout.clause[f.first] == clause);
+        let before_cue = cues.iter().any(|c| {
+            c.first == next
+                && matches!(
+                    c.kind,
+                    Modifier::Suggestion(_) | Modifier::Negator(_) | Modifier::Scale(_) | Modifier::Hedge(..)
+                )
+        });
+        continues && !negates_term && !before_cue
+    }
+
+    /// The suggestions that criticise: not cancelled by a negator before them, not a conjunction
+    /// ("so", after a cause or a predicate), not a wish to keep things; the first per sentence.
+    fn suggestions(&self, a: &Analysis, view: View, cues: &[Cue], found: &[Found], layout: &Layout) -> Vec<Suggestion> {
+        let mut out: Vec<Suggestion> = Vec::new();
+        for (i, cue) in cues.iter().enumerate() {
+            let Modifier::Suggestion(weight) = cue.kind else {
+                continue;
+            };
+            let sentence = layout.sentence[cue.first];
+            if out.iter().any(|s| s.weight != 0.0 && layout.sentence[cues[s.cue].first] == sentence) {
+                continue;
+            }
+            let negated = cues.iter().any(|c| matches!(c.kind, Modifier::Negator(_)) && c.last + 1 == cue.first)
+                && layout.clause[cue.first - 1] == layout.clause[cue.first];
+            let after_cause = (0..cue.first).any(|k| layout.sentence[k] == sentence && is_cause_word(a.token(view, k)));
+            let after_predicate = found.iter().any(|f| {
+                f.last < cue.first
+                    && layout.clause[f.last] == layout.clause[cue.first]
+                    && !cues.iter().any(|c| {
+                        matches!(c.kind, Modifier::Contrast | Modifier::Concession)
+                            && c.first > f.last
+                            && c.last < cue.first
+                    })
+                    && !(f.last + 1..cue.first).any(|k| is_clause_word(a.token(view, k)))
+            });
+            let keep = cues.iter().any(|c| {
+                c.kind == Modifier::Keep
+                    && c.first > cue.last
+                    && c.first <= cue.last + KEEP_WINDOW
+                    && layout.sentence[c.first] == sentence
+            });
+            if !(negated || after_cause || after_predicate || keep) {
+                out.push(Suggestion { cue: i, weight });
+            }
+        }
+        out
+    }
+
+    /// Negators and intensifiers around a found term: the factor its weight is scaled by, and
+    /// whether it is negated.
     fn modify(
         &self,
         text: &str,
         a: &Analysis,
         view: View,
         modifiers: &HashMap<String, Modifier>,
+        inside: &[bool],
         f: &Found,
     ) -> (f32, bool) {
-        let mut weight = f.weight;
+        let mut scale = 1.0;
         let mut negated = false;
         // Look back within the clause.
         let mut k = f.first;
@@ -249,11 +459,18 @@ impl SentimentAnalyzer {
             steps += 1;
             let one = a.token(view, k);
             let two = (k > 0).then(|| format!("{} {}", a.token(view, k - 1), one));
-            let modifier = two.as_deref().and_then(|t| modifiers.get(t)).or_else(|| modifiers.get(one));
+            // A word inside a longer lexicon phrase belongs to it (`không khí` is air, not `không`).
+            let modifier = if inside[k] {
+                None
+            } else {
+                two.as_deref().filter(|_| !inside[k - 1]).and_then(|t| modifiers.get(t)).or_else(|| modifiers.get(one))
+            };
             match modifier {
-                Some(Modifier::Negator) => negated = !negated,
+                Some(Modifier::Negator(_)) => negated = !negated,
                 // Only an intensifier right before the term scales it.
-                Some(Modifier::Scale(s)) if steps <= 2 => weight *= s,
+                Some(Modifier::Scale(s) | Modifier::Hedge(s, _)) if steps <= 2 => scale *= s,
+                // A negator does not reach across a contrast, a concession or a suggestion.
+                Some(Modifier::Contrast | Modifier::Concession | Modifier::Suggestion(_)) => break,
                 _ => {}
             }
             if is_clause_word(one) {
@@ -263,14 +480,12 @@ impl SentimentAnalyzer {
         // Post-modifiers: "đẹp quá", "tốt lắm".
         if f.last + 1 < a.len()
             && !clause_break(text, a, f.last, f.last + 1)
-            && let Some(Modifier::Scale(s)) = modifiers.get(a.token(view, f.last + 1))
+            && !inside[f.last + 1]
+            && let Some(Modifier::Scale(s) | Modifier::Hedge(s, _)) = modifiers.get(a.token(view, f.last + 1))
         {
-            weight *= s;
+            scale *= s;
         }
-        if negated {
-            weight *= NEGATION_FACTOR;
-        }
-        (weight, negated)
+        (scale, negated)
     }
 
     fn score_emoji(&self, text: &str, out: &mut Vec<SentimentTerm>) {
@@ -283,15 +498,210 @@ impl SentimentAnalyzer {
     }
 }
 
+/// A suggestion that criticises, by index into the cues.
+struct Suggestion {
+    cue: usize,
+    weight: f32,
+}
+
+impl Suggestion {
+    /// Whether the term starting at token `first` is wished for: after the cue in its sentence,
+    /// with no contrast in between.
+    fn covers(&self, first: usize, cues: &[Cue], layout: &Layout) -> bool {
+        let cue = &cues[self.cue];
+        cue.last < first
+            && layout.sentence[cue.last] == layout.sentence[first]
+            && !cues.iter().any(|c| c.kind == Modifier::Contrast && c.first > cue.last && c.last < first)
+    }
+}
+
+/// A cue's own contribution.
+fn cue_term(text: &str, a: &Analysis, cue: &Cue, weight: f32) -> SentimentTerm {
+    let (start, end) = a.original_range(cue.first, cue.last);
+    SentimentTerm { term: text[start..end].to_string(), weight, negated: false }
+}
+
+/// Lexicon terms in `a`, longest match first, left to right.
+/// A cue longer than the term at the same place wins (`yêu cầu` is a request, not `yêu`), and so
+/// does a request opening a sentence (`cải thiện tốc độ mạng`).
+fn find_terms(
+    text: &str,
+    a: &Analysis,
+    view: View,
+    lexicon: &HashMap<String, Entry>,
+    modifiers: &HashMap<String, Modifier>,
+    layout: &Layout,
+) -> Vec<Found> {
+    let mut found = Vec::new();
+    let mut i = 0;
+    while i < a.len() {
+        let matched = (1..=MAX_PHRASE.min(a.len() - i))
+            .rev()
+            .find_map(|n| lexicon.get(a.joined_tokens(view, i, i + n - 1)).map(|&entry| (n, entry)));
+        if let Some((n, kind, request)) = cue_at(a, view, modifiers, layout, i)
+            && !matches!(kind, Modifier::Negator(_) | Modifier::Scale(_) | Modifier::Hedge(..))
+            && matched.is_none_or(|(m, _)| m < n || (request && m == n))
+        {
+            i += n;
+            continue;
+        }
+        match matched {
+            Some((n, entry)) => {
+                let (start, end) = a.original_range(i, i + n - 1);
+                found.push(Found { first: i, last: i + n - 1, entry, term: text[start..end].to_string() });
+                i += n;
+            }
+            None => i += 1,
+        }
+    }
+    found
+}
+
+/// The longest modifier or cue starting at token `i`: its length, its role, and whether it is a
+/// request opening a sentence (which then acts as a suggestion; elsewhere a request is no cue).
+fn cue_at(
+    a: &Analysis,
+    view: View,
+    modifiers: &HashMap<String, Modifier>,
+    layout: &Layout,
+    i: usize,
+) -> Option<(usize, Modifier, bool)> {
+    let opens = i == 0 || layout.sentence[i] != layout.sentence[i - 1];
+    (1..=MAX_CUE.min(a.len() - i)).rev().find_map(|n| match modifiers.get(a.joined_tokens(view, i, i + n - 1))? {
+        Modifier::Request(w) if opens => Some((n, Modifier::Suggestion(*w), true)),
+        Modifier::Request(_) => None,
+        &kind => Some((n, kind, false)),
+    })
+}
+
+/// Which tokens lie inside a found phrase of two or more syllables.
+fn inside_phrases(a: &Analysis, found: &[Found]) -> Vec<bool> {
+    let mut inside = vec![false; a.len()];
+    for f in found.iter().filter(|f| f.last > f.first) {
+        inside[f.first..=f.last].fill(true);
+    }
+    inside
+}
+
+/// Modifiers and cues on tokens that are not part of a found term, longest first.
+fn find_cues(
+    a: &Analysis,
+    view: View,
+    modifiers: &HashMap<String, Modifier>,
+    found: &[Found],
+    layout: &Layout,
+) -> Vec<Cue> {
+    let mut covered = vec![false; a.len()];
+    for f in found {
+        covered[f.first..=f.last].fill(true);
+    }
+    let mut cues = Vec::new();
+    let mut i = 0;
+    while i < a.len() {
+        match cue_at(a, view, modifiers, layout, i).filter(|&(n, _, _)| !covered[i..i + n].iter().any(|&c| c)) {
+            Some((n, kind, _)) => {
+                cues.push(Cue { first: i, last: i + n - 1, kind });
+                i += n;
+            }
+            None => i += 1,
+        }
+    }
+    cues
+}
+
+/// Whether the term ends its clause with a comparative that names no standard (`dạy chậm hơn .`,
+/// `hợp lý hơn nữa`): a wish for change, unless a trend word (`càng`, `đã`, `đang`) says it
+/// happened (`ngày càng tốt hơn`).
+fn bare_comparative(a: &Analysis, view: View, first: usize, last: usize, layout: &Layout) -> bool {
+    let ends_clause = |k: usize| k >= a.len() || layout.clause[k] != layout.clause[last];
+    let j = last + 1;
+    if j >= a.len() || a.token(view, j) != fold_if(view, "hơn") || layout.clause[j] != layout.clause[last] {
+        return false;
+    }
+    let bare = ends_clause(j + 1) || (a.token(view, j + 1) == fold_if(view, "nữa") && ends_clause(j + 2));
+    let trend = (0..first)
+        .filter(|&k| layout.clause[k] == layout.clause[first])
+        .any(|k| ["càng", "đã", "đang"].iter().any(|w| a.token(view, k) == fold_if(view, w)));
+    bare && !trend
+}
+
+/// `word` as it appears in `view` (the Vietnamese words compared here fold to plain ASCII).
+fn fold_if(view: View, word: &str) -> String {
+    if view == View::Folded { duluan_text::fold(word) } else { word.to_string() }
+}
+
+/// Whether a diminisher scales no term: none starts within two syllables after it in its clause,
+/// and none ends right before it (`tốt hơi` is not Vietnamese, but `tốt lắm` is).
+fn bare_hedge(cue: &Cue, found: &[Found], layout: &Layout) -> bool {
+    let clause = layout.clause[cue.last];
+    let continues = layout.clause.get(cue.last + 1) == Some(&clause);
+    let scales = found.iter().any(|f| {
+        (f.first > cue.last && f.first <= cue.last + 2 && layout.clause[f.first] == clause) || f.last + 1 == cue.first
+    });
+    continues && !scales
+}
+
+/// Whether a contrast comes before token `first` in its sentence.
+fn after_contrast(first: usize, cues: &[Cue], layout: &Layout) -> bool {
+    cues.iter()
+        .any(|c| c.kind == Modifier::Contrast && c.last < first && layout.sentence[c.last] == layout.sentence[first])
+}
+
+/// Whether the term at tokens `first..=last` counts less: a contrast follows it in its sentence,
+/// or it sits in a concession's clause.
+fn damped(first: usize, last: usize, cues: &[Cue], layout: &Layout) -> bool {
+    cues.iter().any(|c| match c.kind {
+        Modifier::Contrast => c.first > last && layout.sentence[c.first] == layout.sentence[last],
+        Modifier::Concession => {
+            c.last < first
+                && layout.clause[c.last] == layout.clause[first]
+                && !cues.iter().any(|d| d.kind == Modifier::Contrast && d.first > c.last && d.last < first)
+        }
+        _ => false,
+    })
+}
+
+impl Layout {
+    fn of(text: &str, a: &Analysis) -> Layout {
+        let mut sentence = Vec::with_capacity(a.len());
+        let mut clause = Vec::with_capacity(a.len());
+        let (mut s, mut c) = (0, 0);
+        for k in 0..a.len() {
+            if k > 0 {
+                let gap = text.get(a.spans[k - 1].1..a.spans[k].0).unwrap_or("");
+                if gap.contains(SENTENCE_END) {
+                    s += 1;
+                }
+                if gap.contains(CLAUSE_END) {
+                    c += 1;
+                }
+            }
+            sentence.push(s);
+            clause.push(c);
+        }
+        Layout { sentence, clause }
+    }
+}
+
+/// Punctuation that ends a sentence.
+const SENTENCE_END: [char; 5] = ['.', ';', '!', '?', '\n'];
+/// Punctuation that ends a clause.
+const CLAUSE_END: [char; 7] = ['.', ',', ';', ':', '!', '?', '\n'];
+
 fn is_clause_word(token: &str) -> bool {
     matches!(token, "nhưng" | "nhung" | "mà" | "ma" | "tuy" | "but" | "however")
+}
+
+/// Words that open a cause: a `nên` after them means "so", not "should".
+fn is_cause_word(token: &str) -> bool {
+    matches!(token, "vì" | "vi" | "bởi" | "boi" | "do" | "tại" | "because" | "since")
 }
 
 /// Whether punctuation that ends a clause lies between token `a` and token `b`.
 fn clause_break(text: &str, analysis: &Analysis, a: usize, b: usize) -> bool {
     let end = analysis.spans[a].1;
     let start = analysis.spans[b].0;
-    text.get(end..start).is_some_and(|gap| gap.contains(['.', ',', ';', ':', '!', '?', '\n']))
+    text.get(end..start).is_some_and(|gap| gap.contains(CLAUSE_END))
 }
 
 #[cfg(test)]
@@ -300,16 +710,29 @@ mod tests {
 
     fn analyzer() -> SentimentAnalyzer {
         let mut lex = Lexicon::default();
-        lex.add_file(Path::new("t.tsv"), "vi.tsv", "tốt\t2\nhài lòng\t2\ntệ\t-2\nlo lắng\t-2\n")
-            .unwrap_or_else(|e| panic!("{e}"));
+        lex.add_file(
+            Path::new("t.tsv"),
+            "vi.tsv",
+            "tốt\t2\nhài lòng\t2\ntệ\t-2\nlo lắng\t-2\nvui\t2\nchi tiết\t1\t-1.5\nhướng dẫn\t0\t-1.5\n\
+             không khí\t0\nthiếu\t-1\nchuyên nghiệp\t1.5\n",
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
         lex.add_file(
             Path::new("m.tsv"),
             "modifiers.tsv",
-            "không\tnegator\nchẳng\tnegator\nrất\tscale\t1.5\nquá\tscale\t1.5\nhơi\tscale\t0.5\n",
+            "không\tnegator\t-0.5\nchẳng\tnegator\nthiếu\tnegator\nrất\tscale\t1.5\nquá\tscale\t1.5\n\
+             hơi\tscale\t0.5\t-0.5\nnếu\tsuggestion\t0\nnên\tsuggestion\t-1\nmong\tsuggestion\t-1\ncần\tsuggestion\t-1\n\
+             tiếp tục\tkeep\nnhưng\tcontrast\nmặc dù\tconcession\ncải thiện\trequest\t-1\n",
         )
         .unwrap_or_else(|e| panic!("{e}"));
+        lex.add_file(Path::new("u.tsv"), "vi.tsv", "tot\t2\n").unwrap_or_else(|e| panic!("{e}"));
+        lex.add_file(Path::new("u.tsv"), "modifiers.tsv", "khong\tnegator\n").unwrap_or_else(|e| panic!("{e}"));
         lex.add_file(Path::new("e.tsv"), "emoji.tsv", "😡\t-2\n:)\t1\n").unwrap_or_else(|e| panic!("{e}"));
         SentimentAnalyzer::new(lex)
+    }
+
+    fn terms(s: &Sentiment) -> Vec<(&str, f32, bool)> {
+        s.terms.iter().map(|t| (t.term.as_str(), t.weight, t.negated)).collect()
     }
 
     #[test]
@@ -326,8 +749,137 @@ mod tests {
         let t = s.score("không, dịch vụ tốt");
         assert_eq!(t.label, Label::Positive);
         assert!(!t.terms[0].negated);
-        // Unaccented text uses the folded lexicon.
+        // Unaccented text uses the folded lexicon: phrases by their folded form, one syllable
+        // only where its unaccented spelling is listed (`tot`; not `te`, which is also `tê`, `tế`).
         assert_eq!(s.score("dich vu khong tot").label, Label::Negative);
+        assert_eq!(terms(&s.score("dich vu hai long")), [("hai long", 2.0, false)]);
+        assert!(s.score("dich vu te").terms.is_empty());
+    }
+
+    #[test]
+    fn negation_scope() {
+        let s = analyzer();
+        // Up to three syllables back, not four.
+        assert!(s.score("không phải là tốt").terms[0].negated);
+        assert!(!s.score("không phải là rất tốt").terms.iter().any(|t| t.term == "tốt" && t.negated));
+        // Not across a contrast: `vui` stays positive.
+        let t = s.score("không tốt nhưng vui");
+        assert_eq!(terms(&t), [("tốt", -0.74, true), ("vui", 3.0, false)]);
+        // A negator inside a longer lexicon phrase is part of it: `không khí` is air.
+        let t = s.score("không khí vui");
+        assert_eq!(terms(&t), [("vui", 2.0, false)]);
+        // A word that lacks negates what it lacks, and counts itself.
+        let t = s.score("thiếu chuyên nghiệp");
+        assert_eq!(terms(&t), [("thiếu", -1.0, false), ("chuyên nghiệp", -1.11, true)]);
+    }
+
+    #[test]
+    fn bare_negation_counts_its_own_weight() {
+        let s = analyzer();
+        let t = s.score("thầy không check mail");
+        assert_eq!(terms(&t), [("không", -0.5, false)]);
+        assert_eq!(t.label, Label::Negative);
+        // A negator without weight, or one that negates a term, adds nothing itself.
+        assert!(s.score("thầy chẳng check mail").terms.is_empty());
+        assert_eq!(terms(&s.score("không tốt")), [("tốt", -1.48, true)]);
+        // A question particle at the end of a clause is no negation.
+        assert!(s.score("có check mail không ?").terms.is_empty());
+    }
+
+    #[test]
+    fn terms_that_count_only_when_missing() {
+        let s = analyzer();
+        let t = s.score("giảng viên hướng dẫn bài tập");
+        assert!(t.terms.is_empty());
+        assert_eq!(t.label, Label::Neutral);
+        let t = s.score("giảng viên không hướng dẫn bài tập");
+        assert_eq!(terms(&t), [("hướng dẫn", -1.5, true)]);
+        assert_eq!(t.label, Label::Negative);
+    }
+
+    #[test]
+    fn suggestions_ask_for_what_is_missing() {
+        let s = analyzer();
+        let t = s.score("giảng viên nên giảng chi tiết hơn , cho thêm ví dụ");
+        assert_eq!(terms(&t), [("nên", -1.0, false), ("chi tiết", -1.5, true)]);
+        assert_eq!(t.label, Label::Negative);
+        // A complaint without any term is still one.
+        assert_eq!(terms(&s.score("mong thầy cho thêm bài tập .")), [("mong", -1.0, false)]);
+        // The suggestion reaches the end of its sentence only.
+        let t = s.score("mong thầy cho thêm bài tập . thầy dạy tốt");
+        assert_eq!(terms(&t), [("mong", -1.0, false), ("tốt", 2.0, false)]);
+        // A wish to keep things as they are is praise.
+        let t = s.score("mong thầy tiếp tục dạy tốt");
+        assert_eq!(terms(&t), [("tốt", 2.0, false)]);
+        // `không cần` (no need) cancels it; after a cause `nên` means "so".
+        assert!(s.score("không cần mang máy").terms.iter().all(|t| t.term != "cần"));
+        let t = s.score("vì thầy dạy tốt nên em hài lòng");
+        assert_eq!(t.label, Label::Positive);
+        assert!(t.terms.iter().all(|t| t.term != "nên" && !t.negated));
+        // A predicate before it in its clause makes it "so" too.
+        assert!(s.score("thầy dạy tốt nên em học được").terms.iter().all(|t| t.term != "nên"));
+    }
+
+    #[test]
+    fn hedges_and_conditionals() {
+        let s = analyzer();
+        // A diminisher that scales no term voices a reservation; one that scales a term does not.
+        assert_eq!(terms(&s.score("phòng hơi ồn")), [("hơi", -0.5, false)]);
+        assert_eq!(terms(&s.score("phòng hơi tốt")), [("tốt", 1.0, false)]);
+        // What a conditional supposes is not so; a weightless cue is not reported and does not
+        // stop a later suggestion in the sentence from counting.
+        let t = s.score("nếu thầy giảng chi tiết thì tốt");
+        assert_eq!(terms(&t), [("chi tiết", -1.5, true), ("tốt", -1.48, true)]);
+        let t = s.score("nếu được thì thầy nên cho thêm bài tập");
+        assert_eq!(terms(&t), [("nên", -1.0, false)]);
+    }
+
+    #[test]
+    fn requests_open_sentences() {
+        let s = analyzer();
+        let t = s.score("cải thiện tốc độ mạng .");
+        assert_eq!(terms(&t), [("cải thiện", -1.0, false)]);
+        // Elsewhere the request verb is no cue.
+        assert!(s.score("tốc độ mạng được cải thiện").terms.is_empty());
+    }
+
+    #[test]
+    fn contrast_and_concession() {
+        let s = analyzer();
+        // Before `nhưng` counts half, after it one and a half.
+        let t = s.score("dịch vụ tốt nhưng tệ");
+        assert_eq!(terms(&t), [("tốt", 1.0, false), ("tệ", -3.0, false)]);
+        assert_eq!(t.label, Label::Negative);
+        // A contrast whose part has no term turns against what came before.
+        let t = s.score("thầy dạy tốt nhưng hay cho nghỉ");
+        assert_eq!(terms(&t), [("tốt", 1.0, false), ("nhưng", -1.5, false)]);
+        assert_eq!(t.label, Label::Negative);
+        // A concession's clause counts half.
+        let t = s.score("mặc dù tệ , em vẫn hài lòng");
+        assert_eq!(terms(&t), [("tệ", -1.0, false), ("hài lòng", 2.0, false)]);
+        assert_eq!(t.label, Label::Positive);
+    }
+
+    #[test]
+    fn bare_comparatives_wish_for_change() {
+        let s = analyzer();
+        let t = s.score("giảng chi tiết hơn .");
+        assert_eq!(terms(&t), [("chi tiết", -1.5, true)]);
+        assert_eq!(terms(&s.score("giải bài tập nhiều hơn nữa")), [("hơn", -0.5, false)]);
+        // With a standard of comparison, or a trend, it is a plain comparison.
+        assert_eq!(terms(&s.score("giảng chi tiết hơn thầy khác")), [("chi tiết", 1.0, false)]);
+        assert_eq!(terms(&s.score("dịch vụ ngày càng tốt hơn")), [("tốt", 2.0, false)]);
+    }
+
+    #[test]
+    fn bad_lines_are_rejected() {
+        let mut lex = Lexicon::default();
+        let m = Path::new("m.tsv");
+        assert!(lex.add_file(m, "modifiers.tsv", "nên\tsuggestion\n").is_err());
+        assert!(lex.add_file(m, "modifiers.tsv", "nên\twish\t-1\n").is_err());
+        assert!(lex.add_file(m, "modifiers.tsv", "một hai ba\tcontrast\n").is_err());
+        assert!(lex.add_file(Path::new("v.tsv"), "vi.tsv", "tốt\t2\tx\n").is_err());
+        assert!(lex.add_file(Path::new("v.tsv"), "vi.tsv", "tốt\t9\n").is_err());
     }
 
     #[test]
