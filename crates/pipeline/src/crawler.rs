@@ -8,8 +8,10 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use duluan_crawl::{Discovery, Expect, FetchError, Fetcher, Response, Validators, adapter_for};
 use duluan_model::{Severity, Source};
-use duluan_store::{FetchOutcome, FrontierEntry, NewUrl, PollRecord, SourceState, SystemAlert};
-use tokio::sync::watch;
+use duluan_store::{
+    FetchOutcome, FrontierEntry, NewUrl, PageCommit, PageStored, PollRecord, SourceState, Store, SystemAlert,
+};
+use tokio::sync::{mpsc, oneshot, watch};
 use tracing::Instrument;
 use url::Url;
 
@@ -24,6 +26,8 @@ const MAX_ATTEMPTS: i64 = 4;
 const MAX_CHILD_DOCUMENTS: usize = 50;
 /// Default link-following depth.
 const DEFAULT_MAX_DEPTH: u32 = 2;
+/// Most fetched pages committed in one store transaction.
+const COMMIT_BATCH: usize = 64;
 
 /// What a pass found.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
@@ -315,21 +319,26 @@ impl Crawler {
     /// is due and no worker is busy; otherwise run until `stop` turns true.
     pub async fn work(&self, until_idle: bool, stop: watch::Receiver<bool>) -> Result<()> {
         let busy = Arc::new(AtomicUsize::new(0));
+        let (committer, pages) = mpsc::channel(COMMIT_BATCH);
+        let commits = tokio::spawn(commit_pages(self.pipeline.store.clone(), pages));
         let mut workers = Vec::new();
         for n in 0..self.pipeline.config.crawl.workers {
             let this = self.clone();
             let busy = busy.clone();
             let stop = stop.clone();
+            let committer = Committer(committer.clone());
             let name = format!("{}-w{n}", self.worker_name);
-            workers.push(tokio::spawn(async move { this.worker(name, busy, until_idle, stop).await }));
+            workers.push(tokio::spawn(async move { this.worker(name, busy, until_idle, stop, committer).await }));
         }
+        // The committer stops once the last worker (holding the last sender) is gone.
+        drop(committer);
         for w in workers {
             match w.await {
                 Ok(r) => r?,
                 Err(e) => return Err(crate::Error::Stopped(format!("crawl worker failed: {e}"))),
             }
         }
-        Ok(())
+        commits.await.map_err(|e| crate::Error::Stopped(format!("page committer failed: {e}")))
     }
 
     async fn worker(
@@ -338,6 +347,7 @@ impl Crawler {
         busy: Arc<AtomicUsize>,
         until_idle: bool,
         stop: watch::Receiver<bool>,
+        committer: Committer,
     ) -> Result<()> {
         let lease = chrono::Duration::seconds(self.pipeline.config.crawl.lease_secs as i64);
         loop {
@@ -356,7 +366,7 @@ impl Crawler {
             let got = !entries.is_empty();
             for entry in entries {
                 let span = tracing::info_span!("fetch", source = %entry.source_id, url = %entry.url);
-                if let Err(e) = self.fetch_entry(&entry).instrument(span).await {
+                if let Err(e) = self.fetch_entry(&entry, &committer).instrument(span).await {
                     busy.fetch_sub(1, Ordering::SeqCst);
                     return Err(e);
                 }
@@ -376,11 +386,20 @@ impl Crawler {
         }
     }
 
-    /// Fetch, process and store one URL, and record its outcome.
-    async fn fetch_entry(&self, entry: &FrontierEntry) -> Result<()> {
+    /// Fetch and process one URL, then commit its item, its links and its outcome together.
+    /// Returns once they are committed: the URL counts as done only when everything it found is
+    /// in the store (a crash before that leaves it leased, and it is fetched again).
+    async fn fetch_entry(&self, entry: &FrontierEntry, committer: &Committer) -> Result<()> {
         let now = Utc::now();
         let stats = &self.pipeline.stats;
-        let outcome = match Url::parse(&entry.url) {
+        let mut page = PageCommit {
+            url: entry.url.clone(),
+            outcome: FetchOutcome::Failed { reason: String::new(), status: None, retry_at: None },
+            item: None,
+            source_id: entry.source_id.clone(),
+            links: Vec::new(),
+        };
+        page.outcome = match Url::parse(&entry.url) {
             Err(e) => FetchOutcome::Failed { reason: format!("invalid url: {e}"), status: None, retry_at: None },
             Ok(url) => match self.fetcher.fetch(&url, Expect::Html, None).await {
                 Err(e) => {
@@ -391,19 +410,24 @@ impl Crawler {
                 }
                 Ok(response) => {
                     Stats::bump(&stats.fetched, "duluan_items_fetched_total", 1);
-                    self.process_response(entry, response, now).await?
+                    self.process_response(entry, response, now, &mut page).await?
                 }
             },
         };
-        self.pipeline.store.finish_url(&entry.url, &outcome, Utc::now()).await?;
+        let (page, stored) = committer.commit(page).await?;
+        if let Some((item, _)) = &page.item {
+            self.pipeline.record_stored(item, &stored.item);
+        }
         Ok(())
     }
 
+    /// Process a fetched page off the runtime; fill in its item and the links to follow.
     async fn process_response(
         &self,
         entry: &FrontierEntry,
         response: Response,
         now: DateTime<Utc>,
+        page: &mut PageCommit,
     ) -> Result<FetchOutcome> {
         let status = Some(i64::from(response.status));
         let engine = self.pipeline.engine();
@@ -428,9 +452,10 @@ impl Crawler {
         .map_err(|e| crate::Error::Stopped(format!("processing task failed: {e}")))?;
         let (outcome, links) = match processed {
             Processed::Item(item, links) => {
-                let item_id = item.id.clone();
-                self.pipeline.store_item(*item).await?;
-                (FetchOutcome::Stored { item_id, status }, links)
+                let (item, requests) = self.pipeline.prepare_item(*item).await?;
+                let outcome = FetchOutcome::Stored { item_id: item.id.clone(), status };
+                page.item = Some((item, requests));
+                (outcome, links)
             }
             Processed::NotArticle { reason, links } => {
                 Stats::add(&self.pipeline.stats.not_articles, 1);
@@ -438,27 +463,21 @@ impl Crawler {
             }
         };
         if let Some(source) = source {
-            self.follow(source, entry, &page_url, links, now).await?;
+            page.links = self.follow(source, entry, &page_url, links);
         }
         Ok(outcome)
     }
 
-    /// Queue same-site links of a fetched page for sources that follow links, one level deeper.
-    async fn follow(
-        &self,
-        source: &Source,
-        entry: &FrontierEntry,
-        page: &Url,
-        links: Vec<String>,
-        now: DateTime<Utc>,
-    ) -> Result<()> {
+    /// Same-site links of a fetched page to queue for sources that follow links, one level
+    /// deeper.
+    fn follow(&self, source: &Source, entry: &FrontierEntry, page: &Url, links: Vec<String>) -> Vec<NewUrl> {
         let max_depth = i64::from(source.max_depth.unwrap_or(DEFAULT_MAX_DEPTH));
         if !source.follow_links || entry.depth >= max_depth {
-            return Ok(());
+            return Vec::new();
         }
         let limit = source.max_items.unwrap_or(self.pipeline.config.crawl.max_items_per_poll);
         let max_len = self.pipeline.config.crawl.max_url_length;
-        let urls: Vec<NewUrl> = links
+        links
             .iter()
             .filter_map(|l| Url::parse(l).ok())
             .filter(|u| u.host_str() == page.host_str() && u.as_str().len() <= max_len)
@@ -466,9 +485,7 @@ impl Crawler {
             .filter(|u| !duluan_crawl::canon::looks_like_trap(u))
             .take(limit)
             .map(|u| NewUrl { url: u.to_string(), depth: entry.depth + 1, ..NewUrl::default() })
-            .collect();
-        self.pipeline.store.enqueue(&source.id, &urls, now).await?;
-        Ok(())
+            .collect()
     }
 
     /// Poll all sources (or only due ones) and crawl until the frontier is idle.
@@ -499,6 +516,49 @@ impl Crawler {
         let result = self.work(false, stop).await;
         scheduler.abort();
         result
+    }
+}
+
+/// A page waiting to be committed, and where to send it back with the result.
+type Pending = (PageCommit, oneshot::Sender<(PageCommit, duluan_store::Result<PageStored>)>);
+
+/// The crawl workers' way to the page committer.
+#[derive(Debug, Clone)]
+struct Committer(mpsc::Sender<Pending>);
+
+impl Committer {
+    /// Commit a page with whatever other pages are waiting; returns once it is durable.
+    async fn commit(&self, page: PageCommit) -> Result<(PageCommit, PageStored)> {
+        let (ack, done) = oneshot::channel();
+        let gone = || crate::Error::Stopped("the page committer stopped".into());
+        self.0.send((page, ack)).await.map_err(|_| gone())?;
+        let (page, stored) = done.await.map_err(|_| gone())?;
+        Ok((page, stored?))
+    }
+}
+
+/// Group commit: take every page waiting (up to [`COMMIT_BATCH`]) and commit them in one store
+/// transaction; while it runs, the next batch gathers. On a failed batch each page is tried alone,
+/// so one bad page fails only its own worker.
+async fn commit_pages(store: Arc<dyn Store>, mut pages: mpsc::Receiver<Pending>) {
+    let mut batch = Vec::with_capacity(COMMIT_BATCH);
+    while pages.recv_many(&mut batch, COMMIT_BATCH).await > 0 {
+        let (pages, acks): (Vec<PageCommit>, Vec<_>) = batch.drain(..).unzip();
+        let now = Utc::now();
+        match store.finish_pages(&pages, now).await {
+            Ok(stored) if stored.len() == pages.len() => {
+                for ((page, ack), stored) in pages.into_iter().zip(acks).zip(stored) {
+                    let _ = ack.send((page, Ok(stored)));
+                }
+            }
+            _ => {
+                for (page, ack) in pages.into_iter().zip(acks) {
+                    let result = store.finish_pages(std::slice::from_ref(&page), now).await;
+                    let result = result.map(|mut s| s.pop().unwrap_or_default());
+                    let _ = ack.send((page, result));
+                }
+            }
+        }
     }
 }
 

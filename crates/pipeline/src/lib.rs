@@ -22,7 +22,7 @@ use duluan_config::Config;
 use duluan_index::SearchIndex;
 use duluan_model::Item;
 use duluan_rules::Engine;
-use duluan_store::{Store, StoreOutcome};
+use duluan_store::{AlertRequest, Store, StoreOutcome};
 use tokio::sync::Notify;
 
 pub use claims::claim_from_store;
@@ -172,9 +172,16 @@ impl Pipeline {
     }
 
     /// The store stage: assign the story, route alerts, commit, wake the indexer, count.
-    pub async fn store_item(&self, mut item: Item) -> Result<StoreOutcome> {
-        let span = tracing::info_span!("store", item = %item.id, source = %item.source_id);
-        let _enter = span.enter();
+    pub async fn store_item(&self, item: Item) -> Result<StoreOutcome> {
+        let (item, requests) = self.prepare_item(item).await?;
+        let outcome = self.store.store_item(&item, &requests, Utc::now()).await?;
+        self.record_stored(&item, &outcome);
+        Ok(outcome)
+    }
+
+    /// The first half of the store stage, before the write: assign the story and route alerts.
+    /// The crawler commits the result with the page's links and URL outcome in one batch.
+    pub(crate) async fn prepare_item(&self, mut item: Item) -> Result<(Item, Vec<AlertRequest>)> {
         if let Some(story) =
             self.store.find_story(&item.content_hash, item.simhash, duluan_crawl::dedup::STORY_DISTANCE).await?
         {
@@ -188,7 +195,11 @@ impl Pipeline {
             }
         }
         let requests = duluan_alerts::alert_requests(&self.config.alerts, &item);
-        let outcome = self.store.store_item(&item, &requests, Utc::now()).await?;
+        Ok((item, requests))
+    }
+
+    /// The second half of the store stage, after the commit: wake the indexer, count, log.
+    pub(crate) fn record_stored(&self, item: &Item, outcome: &StoreOutcome) {
         if outcome.changed() {
             self.indexer_wake.notify_one();
             if !item.flags.is_empty() {
@@ -208,9 +219,8 @@ impl Pipeline {
         Stats::bump(&self.stats.alerts_raised, "duluan_alerts_raised_total", outcome.alerts_raised.len() as u64);
         Stats::add(&self.stats.alerts_joined, outcome.alerts_joined.len() as u64);
         if !outcome.alerts_raised.is_empty() {
-            tracing::info!(alerts = ?outcome.alerts_raised, title = %item.title, "alert raised");
+            tracing::info!(alerts = ?outcome.alerts_raised, item = %item.id, title = %item.title, "alert raised");
         }
-        Ok(outcome)
     }
 
     /// Extraction settings from the configuration.

@@ -14,7 +14,7 @@ use duluan_model::{
 
 use crate::{
     AlertFilter, AlertRequest, DeliveryOutcome, Error, FetchOutcome, KnownClaimsStamp, Muted, NewKnownClaim,
-    NewSilence, NewUrl, PollRecord, Store, SystemAlert, TokenKind, UrlState,
+    NewSilence, NewUrl, PageCommit, PollRecord, Store, SystemAlert, TokenKind, UrlState,
 };
 
 fn t0() -> DateTime<Utc> {
@@ -75,6 +75,7 @@ pub async fn run_all(new_store: impl AsyncFn() -> Arc<dyn Store>) {
     outbox_orders_commits(new_store().await.as_ref()).await;
     stories_by_hash_and_simhash(new_store().await.as_ref()).await;
     frontier_seen_set_and_leases(new_store().await.as_ref()).await;
+    pages_commit_item_links_and_outcome(new_store().await.as_ref()).await;
     triage_leases_and_verdicts(new_store().await.as_ref()).await;
     concurrent_claims_have_one_winner(new_store().await).await;
     accounts_tokens_sessions(new_store().await.as_ref()).await;
@@ -238,6 +239,58 @@ pub async fn frontier_seen_set_and_leases(store: &dyn Store) {
     assert_eq!((counts.done, counts.failed, counts.queued, counts.leased), (1, 1, 1, 2));
     let failures = store.failures(10).await.expect("failures");
     assert!(failures.iter().any(|f| f.url == urls[1] && f.error.as_deref() == Some("timeout")));
+}
+
+/// A batch of fetched pages commits each page's item, links and URL outcome; links already seen
+/// (earlier, or by a page before in the same batch) are not queued twice; leases come out oldest
+/// first, in URL order among equals.
+pub async fn pages_commit_item_links_and_outcome(store: &dyn Store) {
+    let seeds: Vec<NewUrl> = (0..3).map(|i| NewUrl::listed(format!("https://e.example/{i}"))).collect();
+    store.enqueue("src", &seeds, t0()).await.expect("enqueue");
+    let leased = store.lease_urls("w1", t0(), t0() + Duration::minutes(5), 10).await.expect("lease");
+    let order: Vec<&str> = leased.iter().map(|e| e.url.as_str()).collect();
+    assert_eq!(order, ["https://e.example/0", "https://e.example/1", "https://e.example/2"]);
+    let link = |n: usize| NewUrl { depth: 1, ..NewUrl::listed(format!("https://e.example/{n}")) };
+    // 250 links: more than one multi-row statement.
+    let many: Vec<NewUrl> = (3..253).map(link).collect();
+    let pages = vec![
+        PageCommit {
+            url: "https://e.example/0".into(),
+            outcome: FetchOutcome::Stored { item_id: "p0".into(), status: Some(200) },
+            item: Some((sample_item("p0", "p0", "trang một"), vec![request("r1")])),
+            source_id: "src".into(),
+            links: vec![link(1), link(3), link(4)],
+        },
+        PageCommit {
+            url: "https://e.example/1".into(),
+            outcome: FetchOutcome::Skipped { reason: "not an article".into(), status: Some(200) },
+            item: None,
+            source_id: "src".into(),
+            links: many,
+        },
+        PageCommit {
+            url: "https://e.example/2".into(),
+            outcome: FetchOutcome::Stored { item_id: "p0".into(), status: Some(200) },
+            item: Some((sample_item("p0", "p0", "trang một"), vec![request("r1")])),
+            source_id: "src".into(),
+            links: Vec::new(),
+        },
+    ];
+    let done = store.finish_pages(&pages, t0()).await.expect("finish pages");
+    assert_eq!(done.len(), 3);
+    assert!(done[0].item.inserted && done[0].item.alerts_raised.len() == 1, "{done:?}");
+    assert_eq!((done[0].queued, done[1].queued, done[2].queued), (2, 248, 0));
+    assert!(!done[2].item.changed(), "the same item again is unchanged: {done:?}");
+    assert!(!done[1].item.changed());
+    let counts = store.frontier_counts(Some("src")).await.expect("counts");
+    assert_eq!((counts.done, counts.queued, counts.leased), (3, 250, 0));
+    assert_eq!(store.counts().await.expect("counts").items, 1);
+    assert_eq!(store.outbox_after(0, 10).await.expect("outbox").len(), 1);
+    let next = store.lease_urls("w2", t0(), t0() + Duration::minutes(5), 2).await.expect("lease");
+    let order: Vec<&str> = next.iter().map(|e| e.url.as_str()).collect();
+    assert_eq!(order, ["https://e.example/10", "https://e.example/100"]);
+    assert!(next.iter().all(|e| e.depth == 1));
+    assert!(store.finish_pages(&[], t0()).await.expect("nothing").is_empty());
 }
 
 /// Claims are leases; only the holder decides; expired leases return to the queue.

@@ -122,6 +122,25 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// Record the outcome of a leased URL.
     async fn finish_url(&self, url: &str, outcome: &FetchOutcome, now: DateTime<Utc>) -> Result<()>;
 
+    /// Commit fetched pages: for each, in order, store its item ([`Store::store_item`]), queue
+    /// its links ([`Store::enqueue`]) and record its URL's outcome ([`Store::finish_url`]).
+    /// Backends do it in one transaction, so a crawl pays one commit per batch of pages rather
+    /// than several per page, and a crash leaves each URL either finished with everything it
+    /// found, or still leased and fetched again. This default does it step by step.
+    async fn finish_pages(&self, pages: &[PageCommit], now: DateTime<Utc>) -> Result<Vec<PageStored>> {
+        let mut done = Vec::with_capacity(pages.len());
+        for page in pages {
+            let item = match &page.item {
+                Some((item, alerts)) => self.store_item(item, alerts, now).await?,
+                None => StoreOutcome::default(),
+            };
+            let queued = self.enqueue(&page.source_id, &page.links, now).await?;
+            self.finish_url(&page.url, &page.outcome, now).await?;
+            done.push(PageStored { item, queued });
+        }
+        Ok(done)
+    }
+
     /// Frontier counts by state, optionally for one source.
     async fn frontier_counts(&self, source_id: Option<&str>) -> Result<FrontierCounts>;
 

@@ -17,6 +17,7 @@ const SQLITE: &[(i64, &str)] = &[
     (5, include_str!("../migrations/sqlite/0005_report_deliveries.sql")),
     (6, include_str!("../migrations/sqlite/0006_saved_searches.sql")),
     (7, include_str!("../migrations/sqlite/0007_known_claims.sql")),
+    (8, include_str!("../migrations/sqlite/0008_frontier_lease.sql")),
 ];
 /// (version, SQL) for PostgreSQL; kept in step with [`SQLITE`].
 const POSTGRES: &[(i64, &str)] = &[
@@ -27,6 +28,7 @@ const POSTGRES: &[(i64, &str)] = &[
     (5, include_str!("../migrations/postgres/0005_report_deliveries.sql")),
     (6, include_str!("../migrations/postgres/0006_saved_searches.sql")),
     (7, include_str!("../migrations/postgres/0007_known_claims.sql")),
+    (8, include_str!("../migrations/postgres/0008_frontier_lease.sql")),
 ];
 
 /// The newest schema version this build knows.

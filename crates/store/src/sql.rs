@@ -16,9 +16,9 @@ use tokio::sync::Mutex;
 use crate::types::{from_millis, json_or_default, millis};
 use crate::{
     AlertFilter, AlertRequest, AlertTiming, Counts, DeliveryOutcome, DiscoveryDay, Error, FetchOutcome, FrontierCounts,
-    FrontierEntry, KnownClaim, KnownClaimsStamp, Muted, NewKnownClaim, NewReportRun, NewSilence, NewUrl, PollRecord,
-    ReceiverStats, ReportDelivery, ReportOutput, ReportRun, Result, RuleStats, SourceState, Store, StoreOutcome,
-    SystemAlert, TokenInfo, TokenKind, UrlState,
+    FrontierEntry, KnownClaim, KnownClaimsStamp, Muted, NewKnownClaim, NewReportRun, NewSilence, NewUrl, PageCommit,
+    PageStored, PollRecord, ReceiverStats, ReportDelivery, ReportOutput, ReportRun, Result, RuleStats, SourceState,
+    Store, StoreOutcome, SystemAlert, TokenInfo, TokenKind, UrlState,
 };
 
 const ITEM_COLS: &str = "id, url, canonical_url, source_id, source_tags, region, title, text, lang, published_at, \
@@ -32,6 +32,9 @@ const SILENCE_COLS: &str = "id, matchers, starts_at, ends_at, quiet_hours, creat
 const NOTIFICATION_COLS: &str =
     "id, alert_id, receiver, event, state, attempts, next_attempt_at, last_error, created_at, sent_at";
 const DELIVERY_COLS: &str = "id, run_id, receiver, state, attempts, next_attempt_at, last_error, created_at, sent_at";
+/// Frontier rows per multi-row insert: 5 parameters each stays far below SQLite's (32,766) and
+/// PostgreSQL's (65,535) limits on parameters per statement.
+const ENQUEUE_CHUNK: usize = 200;
 const FRONTIER_COLS: &str =
     "url, source_id, state, attempts, http_status, error, item_id, finished_at, depth, hint_title, hint_published";
 
@@ -509,6 +512,115 @@ impl SqlStore {
         })
     }
 
+    /// [`Store::store_item`] inside a transaction: unchanged items write nothing.
+    async fn store_item_in(
+        &self,
+        tx: &mut Tx<'_>,
+        item: &Item,
+        alerts: &[AlertRequest],
+        now: DateTime<Utc>,
+    ) -> Result<StoreOutcome> {
+        let existing = sqlx::query("SELECT content_hash, flags, title FROM items WHERE id = $1")
+            .bind(&item.id)
+            .fetch_optional(&mut **tx)
+            .await?;
+        let flags_json = serde_json::to_string(&item.flags).unwrap_or_else(|_| "[]".into());
+        let mut outcome = StoreOutcome::default();
+        match &existing {
+            Some(row) => {
+                let hash: String = row.try_get("content_hash")?;
+                let flags: String = row.try_get("flags")?;
+                let title: String = row.try_get("title")?;
+                if hash == item.content_hash && flags == flags_json && title == item.title {
+                    return Ok(outcome);
+                }
+                outcome.updated = true;
+            }
+            None => outcome.inserted = true,
+        }
+        self.insert_or_update_item(tx, item, existing.is_some(), now).await?;
+        for req in alerts {
+            if let Some((id, raised)) = self.group_alert(tx, item, req, now).await? {
+                if raised {
+                    outcome.alerts_raised.push(id);
+                } else {
+                    outcome.alerts_joined.push(id);
+                }
+            }
+        }
+        Ok(outcome)
+    }
+
+    /// [`Store::enqueue`] inside a transaction. Rows go in multi-row statements: a page's twenty
+    /// links are one statement, not twenty round trips to the database.
+    async fn enqueue_in(tx: &mut Tx<'_>, source_id: &str, urls: &[NewUrl], now: DateTime<Utc>) -> Result<usize> {
+        let mut added = 0;
+        for chunk in urls.chunks(ENQUEUE_CHUNK) {
+            let mut sql = String::from(
+                "INSERT INTO frontier (url, source_id, state, due_at, discovered_at, depth, hint_title, hint_published, item_id, finished_at) VALUES ",
+            );
+            for i in 0..chunk.len() {
+                // Five parameters per row (url, depth, title, published, done item) after the
+                // two every row shares: source ($1) and time ($2).
+                let p = 3 + i * 5;
+                if i > 0 {
+                    sql.push_str(", ");
+                }
+                sql.push_str(&format!(
+                    "(${p}, $1, CASE WHEN ${d} IS NULL THEN 'queued' ELSE 'done' END, $2, $2, ${a}, ${b}, ${c}, ${d}, \
+                     CASE WHEN ${d} IS NULL THEN NULL ELSE $2 END)",
+                    a = p + 1,
+                    b = p + 2,
+                    c = p + 3,
+                    d = p + 4,
+                ));
+            }
+            sql.push_str(" ON CONFLICT (url) DO NOTHING");
+            let mut query = sqlx::query(AssertSqlSafe(sql)).bind(source_id).bind(millis(now));
+            for u in chunk {
+                query = query
+                    .bind(&u.url)
+                    .bind(u.depth)
+                    .bind(u.title.as_deref())
+                    .bind(u.published.map(millis))
+                    .bind(u.done_item.as_deref());
+            }
+            added += query.execute(&mut **tx).await?.rows_affected() as usize;
+        }
+        Ok(added)
+    }
+
+    /// [`Store::finish_url`] on a connection or inside a transaction.
+    async fn finish_url_on<'e, E>(executor: E, url: &str, outcome: &FetchOutcome, now: DateTime<Utc>) -> Result<()>
+    where
+        E: sqlx::Executor<'e, Database = sqlx::Any>,
+    {
+        let (state, due, status, error, item_id) = match outcome {
+            FetchOutcome::Stored { item_id, status } => (UrlState::Done, None, *status, None, Some(item_id.as_str())),
+            FetchOutcome::Skipped { reason, status } => (UrlState::Done, None, *status, Some(reason.as_str()), None),
+            FetchOutcome::Failed { reason, status, retry_at: Some(at) } => {
+                (UrlState::Queued, Some(millis(*at)), *status, Some(reason.as_str()), None)
+            }
+            FetchOutcome::Failed { reason, status, retry_at: None } => {
+                (UrlState::Failed, None, *status, Some(reason.as_str()), None)
+            }
+        };
+        sqlx::query(
+            "UPDATE frontier SET state = $2, due_at = COALESCE($3, due_at), http_status = $4, error = $5, item_id = COALESCE($6, item_id), \
+             finished_at = $7, lease_owner = NULL, lease_until = NULL WHERE url = $1",
+        )
+        .bind(url)
+        .bind(state.as_str())
+        .bind(due)
+        .bind(status)
+        .bind(error)
+        .bind(item_id)
+        .bind(millis(now))
+        .execute(executor)
+        .await?;
+        Ok(())
+    }
+
     async fn insert_or_update_item(
         &self,
         tx: &mut Tx<'_>,
@@ -826,36 +938,12 @@ impl Store for SqlStore {
     async fn store_item(&self, item: &Item, alerts: &[AlertRequest], now: DateTime<Utc>) -> Result<StoreOutcome> {
         let _guard = self.write_guard().await;
         let mut tx = self.write_tx().await?;
-        let existing = sqlx::query("SELECT content_hash, flags, title FROM items WHERE id = $1")
-            .bind(&item.id)
-            .fetch_optional(&mut *tx)
-            .await?;
-        let flags_json = serde_json::to_string(&item.flags).unwrap_or_else(|_| "[]".into());
-        let mut outcome = StoreOutcome::default();
-        match &existing {
-            Some(row) => {
-                let hash: String = row.try_get("content_hash")?;
-                let flags: String = row.try_get("flags")?;
-                let title: String = row.try_get("title")?;
-                if hash == item.content_hash && flags == flags_json && title == item.title {
-                    tx.rollback().await?;
-                    return Ok(outcome);
-                }
-                outcome.updated = true;
-            }
-            None => outcome.inserted = true,
+        let outcome = self.store_item_in(&mut tx, item, alerts, now).await?;
+        if outcome.changed() {
+            tx.commit().await?;
+        } else {
+            tx.rollback().await?;
         }
-        self.insert_or_update_item(&mut tx, item, existing.is_some(), now).await?;
-        for req in alerts {
-            if let Some((id, raised)) = self.group_alert(&mut tx, item, req, now).await? {
-                if raised {
-                    outcome.alerts_raised.push(id);
-                } else {
-                    outcome.alerts_joined.push(id);
-                }
-            }
-        }
-        tx.commit().await?;
         Ok(outcome)
     }
 
@@ -991,24 +1079,7 @@ impl Store for SqlStore {
         }
         let _guard = self.write_guard().await;
         let mut tx = self.write_tx().await?;
-        let mut added = 0;
-        for u in urls {
-            added += sqlx::query(
-                "INSERT INTO frontier (url, source_id, state, due_at, discovered_at, depth, hint_title, hint_published, item_id, finished_at) \
-                 VALUES ($1, $2, CASE WHEN $7 IS NULL THEN 'queued' ELSE 'done' END, $3, $3, $4, $5, $6, $7, \
-                 CASE WHEN $7 IS NULL THEN NULL ELSE $3 END) ON CONFLICT (url) DO NOTHING",
-            )
-            .bind(&u.url)
-            .bind(source_id)
-            .bind(millis(now))
-            .bind(u.depth)
-            .bind(u.title.as_deref())
-            .bind(u.published.map(millis))
-            .bind(u.done_item.as_deref())
-            .execute(&mut *tx)
-            .await?
-            .rows_affected() as usize;
-        }
+        let added = SqlStore::enqueue_in(&mut tx, source_id, urls, now).await?;
         tx.commit().await?;
         Ok(added)
     }
@@ -1043,10 +1114,17 @@ impl Store for SqlStore {
     ) -> Result<Vec<FrontierEntry>> {
         let _guard = self.write_guard().await;
         let skip_locked = if self.postgres { " FOR UPDATE SKIP LOCKED" } else { "" };
+        // Each branch walks the (state, due_at, url) index in order and stops at the limit; one
+        // query with `OR` between the states made the database sort every queued URL per lease.
         let sql = format!(
             "UPDATE frontier SET state = 'leased', lease_owner = $1, lease_until = $2, attempts = attempts + 1 \
-             WHERE url IN (SELECT url FROM frontier WHERE (state = 'queued' AND due_at <= $3) OR (state = 'leased' AND lease_until < $3) \
-             ORDER BY due_at, url LIMIT $4{skip_locked}) RETURNING {FRONTIER_COLS}"
+             WHERE url IN (SELECT url FROM ( \
+               SELECT url, due_at FROM (SELECT url, due_at FROM frontier WHERE state = 'queued' AND due_at <= $3 \
+                 ORDER BY due_at, url LIMIT $4{skip_locked}) queued \
+               UNION ALL \
+               SELECT url, due_at FROM (SELECT url, due_at FROM frontier WHERE state = 'leased' AND lease_until < $3 \
+                 ORDER BY due_at, url LIMIT $4{skip_locked}) expired \
+             ) due ORDER BY due_at, url LIMIT $4) RETURNING {FRONTIER_COLS}"
         );
         let rows = sqlx::query(AssertSqlSafe(sql))
             .bind(owner)
@@ -1074,30 +1152,27 @@ impl Store for SqlStore {
 
     async fn finish_url(&self, url: &str, outcome: &FetchOutcome, now: DateTime<Utc>) -> Result<()> {
         let _guard = self.write_guard().await;
-        let (state, due, status, error, item_id) = match outcome {
-            FetchOutcome::Stored { item_id, status } => (UrlState::Done, None, *status, None, Some(item_id.as_str())),
-            FetchOutcome::Skipped { reason, status } => (UrlState::Done, None, *status, Some(reason.as_str()), None),
-            FetchOutcome::Failed { reason, status, retry_at: Some(at) } => {
-                (UrlState::Queued, Some(millis(*at)), *status, Some(reason.as_str()), None)
-            }
-            FetchOutcome::Failed { reason, status, retry_at: None } => {
-                (UrlState::Failed, None, *status, Some(reason.as_str()), None)
-            }
-        };
-        sqlx::query(
-            "UPDATE frontier SET state = $2, due_at = COALESCE($3, due_at), http_status = $4, error = $5, item_id = COALESCE($6, item_id), \
-             finished_at = $7, lease_owner = NULL, lease_until = NULL WHERE url = $1",
-        )
-        .bind(url)
-        .bind(state.as_str())
-        .bind(due)
-        .bind(status)
-        .bind(error)
-        .bind(item_id)
-        .bind(millis(now))
-        .execute(&self.pool)
-        .await?;
-        Ok(())
+        SqlStore::finish_url_on(&self.pool, url, outcome, now).await
+    }
+
+    async fn finish_pages(&self, pages: &[PageCommit], now: DateTime<Utc>) -> Result<Vec<PageStored>> {
+        if pages.is_empty() {
+            return Ok(Vec::new());
+        }
+        let _guard = self.write_guard().await;
+        let mut tx = self.write_tx().await?;
+        let mut done = Vec::with_capacity(pages.len());
+        for page in pages {
+            let item = match &page.item {
+                Some((item, alerts)) => self.store_item_in(&mut tx, item, alerts, now).await?,
+                None => StoreOutcome::default(),
+            };
+            let queued = SqlStore::enqueue_in(&mut tx, &page.source_id, &page.links, now).await?;
+            SqlStore::finish_url_on(&mut *tx, &page.url, &page.outcome, now).await?;
+            done.push(PageStored { item, queued });
+        }
+        tx.commit().await?;
+        Ok(done)
     }
 
     async fn frontier_counts(&self, source_id: Option<&str>) -> Result<FrontierCounts> {

@@ -1,5 +1,5 @@
 use chrono::{DateTime, Utc};
-use duluan_model::{AlertLabels, AlertState, NotificationState, Severity, SilenceMatchers};
+use duluan_model::{AlertLabels, AlertState, Item, NotificationState, Severity, SilenceMatchers};
 use serde_json::Value;
 
 /// The alert an alerting flag raises or joins.
@@ -622,4 +622,29 @@ pub fn verdict_claim_id(story_id: &str) -> String {
         .take(94)
         .collect();
     format!("story-{clean}")
+}
+
+/// Everything one fetched page leaves behind, committed together by [`crate::Store::finish_pages`]:
+/// the item (if the page was an article), the links it queues and the outcome of its URL.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PageCommit {
+    /// The leased frontier URL this page was fetched for.
+    pub url: String,
+    /// How the fetch ended (recorded with [`crate::Store::finish_url`]'s semantics).
+    pub outcome: FetchOutcome,
+    /// The item to store and the alert to raise or join for each of its alerting flags.
+    pub item: Option<(Item, Vec<AlertRequest>)>,
+    /// Source the links are queued for.
+    pub source_id: String,
+    /// Links found on the page to queue (seen URLs are skipped, as in [`crate::Store::enqueue`]).
+    pub links: Vec<NewUrl>,
+}
+
+/// What committing one [`PageCommit`] did.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PageStored {
+    /// The item's store outcome (default when the page had no item).
+    pub item: StoreOutcome,
+    /// How many of its links were new.
+    pub queued: usize,
 }
