@@ -194,12 +194,13 @@ impl SearchIndex {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use chrono::{TimeZone, Utc};
     use duluan_model::{Item, Label, Sentiment};
 
-    fn item(id: &str, title: &str, text: &str, source: &str, day: u32) -> Item {
+    /// An item published on day `day` of November 2026 at 08:00 UTC.
+    pub(crate) fn item(id: &str, title: &str, text: &str, source: &str, day: u32) -> Item {
         let at = Utc.with_ymd_and_hms(2026, 11, day, 8, 0, 0).single().unwrap_or_else(Utc::now);
         Item {
             id: id.into(),

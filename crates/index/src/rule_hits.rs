@@ -109,10 +109,9 @@ impl SegmentCollector for RuleHitsSegment {
 mod tests {
     use super::*;
     use chrono::{TimeZone, Utc};
-    use duluan_model::{Flag, Item, Sentiment, Severity};
+    use duluan_model::{Flag, Item, Severity};
 
     fn item(id: &str, day: u32, rules: &[&str]) -> Item {
-        let at = Utc.with_ymd_and_hms(2026, 11, day, 8, 0, 0).single().unwrap_or_else(Utc::now);
         let flag = |rule: &&str| Flag {
             rule: rule.to_string(),
             severity: Severity::Low,
@@ -122,24 +121,7 @@ mod tests {
             spans: vec![],
             claim: None,
         };
-        Item {
-            id: id.into(),
-            url: format!("https://e.example/{id}"),
-            canonical_url: format!("https://e.example/{id}"),
-            source_id: "s".into(),
-            source_tags: vec![],
-            region: None,
-            title: format!("tin {id}"),
-            text: "nội dung".into(),
-            lang: "vi".into(),
-            published_at: Some(at),
-            fetched_at: at,
-            content_hash: id.into(),
-            simhash: 0,
-            story_id: id.into(),
-            sentiment: Sentiment::default(),
-            flags: rules.iter().map(flag).collect(),
-        }
+        Item { flags: rules.iter().map(flag).collect(), ..crate::tests::item(id, "tin", "nội dung", "s", day) }
     }
 
     #[test]

@@ -4,10 +4,10 @@
 //! `duluan_text::Analysis`). One syllable matcher over the folded view (the token-level equivalent
 //! of an Aho-Corasick automaton, see `matcher`) finds them all in a single pass: an exact term
 //! occurs only where its folded form does, so exact terms are looked for by their folded form and
-//! then checked against the exact view at the same tokens. Only
-//! rules that reference a pattern that occurred are then evaluated (the presearch idea of Lucene
-//! Monitor / Luwak), first as a plain true/false, and spans are collected only for rules that
-//! hold, so matching cost stays nearly flat as rules are added.
+//! then checked against the exact view at the same tokens. Only rules whose required terms
+//! occurred are then evaluated (the presearch idea of Lucene Monitor / Luwak, see `presearch`),
+//! first as a plain true/false, and spans are collected only for rules that hold, so matching
+//! cost grows far slower than the number of rules.
 
 mod matcher;
 mod presearch;
@@ -202,37 +202,33 @@ impl Compiler<'_> {
     }
 }
 
-/// Pattern ids a node references positively (under an even number of NOTs).
-fn positive_patterns(node: &Node, negated: bool, out: &mut Vec<PatternId>) {
+/// Calls `visit(pattern, negated)` for every pattern a node refers to, `negated` when it is under
+/// an odd number of `NOT`s.
+fn each_pattern(node: &Node, negated: bool, visit: &mut impl FnMut(PatternId, bool)) {
     match node {
-        Node::Leaf(p, _) if !negated => out.push(*p),
-        Node::Leaf(..) | Node::Never => {}
+        Node::Leaf(p, _) => visit(*p, negated),
+        Node::Never => {}
         Node::And(parts) | Node::Or(parts) | Node::AtLeast { of: parts, .. } => {
-            parts.iter().for_each(|p| positive_patterns(p, negated, out))
+            parts.iter().for_each(|p| each_pattern(p, negated, visit))
         }
-        Node::Not(inner) => positive_patterns(inner, !negated, out),
-        Node::Scoped(_, inner) => positive_patterns(inner, negated, out),
+        Node::Not(inner) => each_pattern(inner, !negated, visit),
+        Node::Scoped(_, inner) => each_pattern(inner, negated, visit),
         Node::Near { left, right, .. } => {
-            positive_patterns(left, negated, out);
-            positive_patterns(right, negated, out);
+            each_pattern(left, negated, visit);
+            each_pattern(right, negated, visit);
         }
     }
 }
 
-/// Every pattern a node refers to, under `NOT` or not.
-fn every_pattern(node: &Node, out: &mut Vec<u32>) {
-    match node {
-        Node::Leaf(p, _) => out.push(*p as u32),
-        Node::Never => {}
-        Node::And(parts) | Node::Or(parts) | Node::AtLeast { of: parts, .. } => {
-            parts.iter().for_each(|p| every_pattern(p, out))
+/// Pattern ids a node references positively (under an even number of NOTs).
+fn positive_patterns(node: &Node) -> Vec<PatternId> {
+    let mut out = Vec::new();
+    each_pattern(node, false, &mut |p, negated| {
+        if !negated {
+            out.push(p);
         }
-        Node::Not(inner) | Node::Scoped(_, inner) => every_pattern(inner, out),
-        Node::Near { left, right, .. } => {
-            every_pattern(left, out);
-            every_pattern(right, out);
-        }
-    }
+    });
+    out
 }
 
 /// Whether a node can be true when no pattern occurs at all.
@@ -341,9 +337,9 @@ impl RuleSet {
         let presearch = Presearch::new(&programs, |i| packs.rules[i].enabled, &patterns, &matcher).map_err(to_error)?;
         let pattern_group = matcher.pattern_groups(patterns.len());
         let rule_groups = Csr::new(programs.iter().map(|node| {
-            let mut all = Vec::new();
-            every_pattern(node, &mut all);
-            all.iter().map(|&p| pattern_group[p as usize]).collect()
+            let mut groups = Vec::new();
+            each_pattern(node, false, &mut |p, _| groups.push(pattern_group[p]));
+            groups
         }));
         Ok(RuleSet { specs: packs.rules, programs, patterns, matcher, presearch, rule_groups, term_texts })
     }

@@ -146,6 +146,7 @@ const FILTER_BITS: u32 = 18;
 /// together: an index into [`Matcher::group`].
 pub(super) type Group = u32;
 
+/// A trie node while the matcher is built.
 #[derive(Debug)]
 struct Node {
     /// Terms that end with this node's syllable (`NONE`: none).
@@ -170,9 +171,10 @@ pub(super) struct Matcher {
     edges: Table,
     /// One bit per hashed edge key, see [`FILTER_BITS`].
     edge_filter: Vec<u64>,
-    nodes: Vec<Node>,
-    /// `nodes[i].ends` for every node, packed: read for every occurrence, so kept dense.
+    /// Per node, the terms that end there (`NONE`: none): read for every occurrence, so dense.
     node_ends: Vec<Group>,
+    /// Per node, the wildcard terms that continue from it.
+    node_prefixes: Vec<Vec<(Box<str>, Group)>>,
     /// One-syllable wildcard terms by prefix (short prefixes through the table).
     root_prefixes: Table,
     long_root_prefixes: HashMap<Box<[u8]>, u32>,
@@ -262,13 +264,14 @@ impl Matcher {
             })
             .collect();
         let node_ends = nodes.iter().map(|n| n.ends).collect();
+        let node_prefixes = nodes.into_iter().map(|n| n.prefixes).collect();
         let mut matcher = Matcher {
             node_ends,
             syllables,
             roots: root_table,
             edges: Table::with_entries(&edges),
             edge_filter,
-            nodes,
+            node_prefixes,
             groups,
             ..Matcher::default()
         };
@@ -347,7 +350,7 @@ impl Matcher {
             }
             if node & HAS_PREFIXES != 0 {
                 let token = analysis.token(View::Folded, next);
-                for (prefix, group) in &self.nodes[(node & INDEX) as usize].prefixes {
+                for (prefix, group) in &self.node_prefixes[(node & INDEX) as usize] {
                     if token.starts_with(&**prefix) {
                         found(*group, first, next);
                     }

@@ -151,11 +151,7 @@ impl Presearch {
             let clauses = match requirement(node, patterns) {
                 Some(r) => r.clauses,
                 // Only under double negation (`NOT (NOT x)`): every positive term indexes it.
-                None => {
-                    let mut all = Vec::new();
-                    super::positive_patterns(node, false, &mut all);
-                    vec![vec![Set { p: 1.0, patterns: all }]]
-                }
+                None => vec![vec![Set { p: 1.0, patterns: super::positive_patterns(node) }]],
             };
             for clause in clauses {
                 let id = u32::try_from(index.clause_rule.len())
