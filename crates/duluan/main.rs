@@ -17,7 +17,23 @@ use tracing_subscriber::EnvFilter;
 
 use crate::cli::{Cli, Command};
 
+/// Many threads (runtime, blocking pool, SQLite, tantivy) allocate and free page-sized buffers;
+/// glibc gives each its arena and keeps their free memory, mimalloc hands it back.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+/// `mi_option_purge_delay`, 15 in the option enum of mimalloc 2 and 3 (`mimalloc.h`; the bindings leave
+/// this one out). Freed pages go back to the OS at once instead of after 10 ms: the delay let a
+/// long crawl's memory grow from 140 to 185 MB between 20,000 and 100,000 pages; at once it stays
+/// near 110 MB and costs no measurable time.
+const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+
 fn main() -> ExitCode {
+    // SAFETY: `mi_option_set` takes any option id and value; this runs before any other thread.
+    #[allow(unsafe_code)]
+    unsafe {
+        libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 0)
+    };
     let cli = Cli::parse();
     init_logging(&cli);
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {

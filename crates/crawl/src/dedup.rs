@@ -28,23 +28,19 @@ fn fnv1a(bytes: &[u8]) -> u64 {
 
 /// The SimHash of a text.
 pub fn simhash(text: &str) -> u64 {
-    let a = Analysis::new(text);
-    let tokens: Vec<&str> = (0..a.len()).map(|i| a.token(View::Folded, i)).collect();
-    if tokens.is_empty() {
+    simhash_of(&Analysis::new(text))
+}
+
+/// The SimHash of an analysed text.
+pub fn simhash_of(a: &Analysis) -> u64 {
+    if a.is_empty() {
         return 0;
     }
     let mut weights = [0i32; 64];
-    let mut shingle = String::new();
-    let width = SHINGLE.min(tokens.len());
-    for window in tokens.windows(width) {
-        shingle.clear();
-        for (i, t) in window.iter().enumerate() {
-            if i > 0 {
-                shingle.push(' ');
-            }
-            shingle.push_str(t);
-        }
-        let h = fnv1a(shingle.as_bytes());
+    let width = SHINGLE.min(a.len());
+    for first in 0..=a.len() - width {
+        // The folded view joins tokens with single spaces: the shingle is a slice of it.
+        let h = fnv1a(a.joined_tokens(View::Folded, first, first + width - 1).as_bytes());
         for (bit, w) in weights.iter_mut().enumerate() {
             *w += if h >> bit & 1 == 1 { 1 } else { -1 };
         }

@@ -223,27 +223,28 @@ impl Crawler {
         let engine = self.pipeline.engine();
         let origin = Origin::of(source);
         let posts = discovery.posts.iter().take(limit).cloned().collect::<Vec<_>>();
-        let items = tokio::task::spawn_blocking(move || {
-            posts
-                .iter()
-                .map(|p| {
-                    let canonical = p.url.to_string();
-                    build_item(
-                        &engine,
-                        &canonical,
-                        &canonical,
-                        &p.title,
-                        &p.text,
-                        p.lang.as_deref(),
-                        p.published,
-                        &origin,
-                        now,
-                    )
-                })
-                .collect::<Vec<_>>()
-        })
-        .await
-        .map_err(|e| crate::Error::Stopped(format!("processing task failed: {e}")))?;
+        let items = self
+            .pipeline
+            .on_cpu(move || {
+                posts
+                    .iter()
+                    .map(|p| {
+                        let canonical = p.url.to_string();
+                        build_item(
+                            &engine,
+                            &canonical,
+                            &canonical,
+                            &p.title,
+                            &p.text,
+                            p.lang.as_deref(),
+                            p.published,
+                            &origin,
+                            now,
+                        )
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .await?;
         let mut stored = 0;
         for item in items {
             let marker =
@@ -436,7 +437,7 @@ impl Crawler {
         let origin = source.map(Origin::of).unwrap_or_else(|| Origin::ingest(&entry.source_id));
         let hints = Hints { title: entry.hint_title.clone(), published: entry.hint_published };
         let page_url = response.url.clone();
-        let processed = tokio::task::spawn_blocking(move || {
+        let processed = self.pipeline.on_cpu(move || {
             process_html(
                 &engine,
                 &options,
@@ -447,10 +448,8 @@ impl Crawler {
                 &hints,
                 now,
             )
-        })
-        .await
-        .map_err(|e| crate::Error::Stopped(format!("processing task failed: {e}")))?;
-        let (outcome, links) = match processed {
+        });
+        let (outcome, links) = match processed.await? {
             Processed::Item(item, links) => {
                 let (item, requests) = self.pipeline.prepare_item(*item).await?;
                 let outcome = FetchOutcome::Stored { item_id: item.id.clone(), status };

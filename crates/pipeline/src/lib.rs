@@ -134,6 +134,10 @@ pub struct Pipeline {
     engine: RwLock<Arc<Engine>>,
     indexer_wake: Arc<Notify>,
     claims_loaded: std::sync::Mutex<claims::Loaded>,
+    /// One permit per core for the CPU stage: sixteen crawl workers each handing a page to the
+    /// blocking pool would run sixteen threads on two cores, switching between them and keeping
+    /// a malloc arena each.
+    cpu_slots: Arc<tokio::sync::Semaphore>,
 }
 
 impl Pipeline {
@@ -153,7 +157,21 @@ impl Pipeline {
             engine: RwLock::new(Arc::new(engine)),
             indexer_wake,
             claims_loaded: Default::default(),
+            cpu_slots: Arc::new(tokio::sync::Semaphore::new(
+                std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get),
+            )),
         }
+    }
+
+    /// Run CPU-bound work `f` off the async runtime, at most one task per core at a time.
+    pub(crate) async fn on_cpu<T: Send + 'static>(&self, f: impl FnOnce() -> T + Send + 'static) -> Result<T> {
+        let stopped = |e: &dyn std::fmt::Display| Error::Stopped(format!("processing task failed: {e}"));
+        let permit = self.cpu_slots.clone().acquire_owned().await.map_err(|e| stopped(&e))?;
+        let done = tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            f()
+        });
+        done.await.map_err(|e| stopped(&e))
     }
 
     /// The rules and sentiment in force.

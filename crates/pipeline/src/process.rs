@@ -3,10 +3,11 @@
 
 use chrono::{DateTime, Utc};
 use duluan_crawl::canon::canonicalize;
-use duluan_crawl::dedup::simhash;
+use duluan_crawl::dedup::simhash_of;
 use duluan_extract::Options;
 use duluan_model::{Item, Source, content_hash, item_id_for_url};
 use duluan_rules::{Doc, Engine};
+use duluan_text::Analysis;
 use url::Url;
 
 /// What the stage needs to know about where a page came from.
@@ -144,7 +145,8 @@ pub fn build_item(
         region: origin.region.as_deref(),
         at: Some(published.unwrap_or(fetched_at)),
     };
-    let (flags, sentiment) = engine.analyze(&doc);
+    let (title_analysis, text_analysis) = (Analysis::new(&title), Analysis::new(&text));
+    let (flags, sentiment) = engine.analyze_analyzed(&doc, &title_analysis, &text_analysis);
     let id = item_id_for_url(canonical);
     Item {
         story_id: id.clone(),
@@ -155,7 +157,7 @@ pub fn build_item(
         source_tags: origin.tags.clone(),
         region: origin.region.clone(),
         content_hash: content_hash(&normalized),
-        simhash: simhash(&text),
+        simhash: simhash_of(&text_analysis),
         title,
         text,
         lang,

@@ -108,9 +108,20 @@ impl Engine {
     pub fn analyze(&self, doc: &Doc<'_>) -> (Vec<duluan_model::Flag>, duluan_model::Sentiment) {
         let title = duluan_text::Analysis::new(doc.title);
         let text = duluan_text::Analysis::new(doc.text);
-        let mut flags = self.rules.matches_analyzed(doc, &title, &text);
-        flags.extend(self.claims.matches(&title, &text, doc.at.unwrap_or_else(chrono::Utc::now)));
-        let sentiment = self.sentiment.score_analyzed(&[(doc.title, &title), (doc.text, &text)]);
+        self.analyze_analyzed(doc, &title, &text)
+    }
+
+    /// [`Engine::analyze`] with the analyses of the title and text already made (the pipeline
+    /// reuses the text's for its near-duplicate signature).
+    pub fn analyze_analyzed(
+        &self,
+        doc: &Doc<'_>,
+        title: &duluan_text::Analysis,
+        text: &duluan_text::Analysis,
+    ) -> (Vec<duluan_model::Flag>, duluan_model::Sentiment) {
+        let mut flags = self.rules.matches_analyzed(doc, title, text);
+        flags.extend(self.claims.matches(title, text, doc.at.unwrap_or_else(chrono::Utc::now)));
+        let sentiment = self.sentiment.score_analyzed(&[(doc.title, title), (doc.text, text)]);
         (flags, sentiment)
     }
 }

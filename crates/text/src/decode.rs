@@ -10,7 +10,7 @@
 use encoding_rs::Encoding;
 
 use crate::legacy::{decode_legacy, detect_legacy};
-use unicode_normalization::UnicodeNormalization;
+use crate::normalize::to_nfc;
 
 /// Decoded text and how its encoding was chosen.
 #[derive(Debug, Clone, PartialEq)]
@@ -42,7 +42,7 @@ pub fn decode(bytes: &[u8], http_charset: Option<&str>, tld: Option<&str>) -> De
     }
     let (text, _, had_errors) = encoding.decode(bytes);
     // Windows-1258 and NFD sources leave combining marks: compose them so tokens stay whole.
-    let text: String = text.nfc().collect();
+    let text = to_nfc(text);
     Decoded { text, encoding: encoding.name(), decided_by, had_errors }
 }
 

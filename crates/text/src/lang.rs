@@ -16,8 +16,7 @@
 
 use std::sync::LazyLock;
 
-use crate::fold::fold_char;
-use crate::syllable::{is_distinctive, is_folded_syllable, is_syllable};
+use crate::syllable::{is_distinctive, is_folded_syllable, syllable_folded};
 use crate::tokens::tokens;
 use crate::tone::is_vowel;
 
@@ -86,7 +85,6 @@ struct Evidence {
 impl Evidence {
     fn of(text: &str) -> Evidence {
         let mut e = Evidence::default();
-        let mut folded = String::new();
         for (start, end) in tokens(text) {
             let word = &text[start..end];
             if !word.chars().all(char::is_alphabetic) || is_acronym(word) {
@@ -95,26 +93,23 @@ impl Evidence {
             if !word.is_ascii() {
                 e.foreign += usize::from(word.chars().any(|c| !is_vietnamese_letter(c)));
             }
-            let valid = is_syllable(word);
-            if !valid && word.chars().next().is_some_and(char::is_uppercase) {
+            let syllable = syllable_folded(word);
+            if syllable.is_none() && word.chars().next().is_some_and(char::is_uppercase) {
                 e.names += 1;
                 continue;
             }
             e.words += 1;
-            if !valid {
-                continue;
-            }
+            let Some(folded) = syllable else { continue };
+            let folded = folded.as_str();
             e.valid += 1;
             if !word.is_ascii() {
                 e.marked += 1;
                 e.vi_only += usize::from(word.chars().any(is_vietnamese_only));
             }
-            folded.clear();
-            folded.extend(word.chars().map(|c| fold_char(c).to_ascii_lowercase()));
-            if is_attested(&folded) {
+            if is_attested(folded) {
                 e.attested += 1;
-                e.distinctive += usize::from(is_distinctive(&folded));
-                e.function += usize::from(VI_FUNCTION_WORDS.contains(&folded.as_str()));
+                e.distinctive += usize::from(is_distinctive(folded));
+                e.function += usize::from(is_function_word(folded));
             }
         }
         e
@@ -221,12 +216,16 @@ fn is_vietnamese_letter(c: char) -> bool {
 /// Frequent Vietnamese function words, folded. Forms that are also frequent words of other
 /// languages (`la`, `de`, `con`, `da`, `se`, `tu`, `ma`, `vi`, `dan`, `hay`, `den`) are left out,
 /// so Spanish, Italian, Swedish or Indonesian is never called Vietnamese for them.
-const VI_FUNCTION_WORDS: &[&str] = &[
-    "cua", "va", "cac", "nhung", "duoc", "trong", "nguoi", "khong", "mot", "cho", "voi", "nay", "dang", "thi", "bi",
-    "rat", "cung", "neu", "vao", "sau", "truoc", "nhieu", "nhu", "khi", "theo", "tai", "ve", "lai", "nhat", "minh",
-    "toi", "gi", "sao", "roi", "chua", "nen", "hoac", "nhan", "viec", "ngay", "biet", "thanh", "pho", "duong", "co",
-    "ko", "dc", "nhe", "ay", "day", "lam", "qua",
-];
+fn is_function_word(folded: &str) -> bool {
+    matches!(
+        folded,
+        "cua" | "va" | "cac" | "nhung" | "duoc" | "trong" | "nguoi" | "khong" | "mot" | "cho" | "voi" | "nay"
+            | "dang" | "thi" | "bi" | "rat" | "cung" | "neu" | "vao" | "sau" | "truoc" | "nhieu" | "nhu" | "khi"
+            | "theo" | "tai" | "ve" | "lai" | "nhat" | "minh" | "toi" | "gi" | "sao" | "roi" | "chua" | "nen"
+            | "hoac" | "nhan" | "viec" | "ngay" | "biet" | "thanh" | "pho" | "duong" | "co" | "ko" | "dc" | "nhe"
+            | "ay" | "day" | "lam" | "qua"
+    )
+}
 
 fn iso639_1(lang: whatlang::Lang) -> &'static str {
     use whatlang::Lang::*;

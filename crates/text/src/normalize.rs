@@ -17,18 +17,32 @@ use crate::tone::{MAX_SYLLABLE, place_tone, vowel_lower};
 /// Vietnamese, U+1E00..U+1EFF) and general punctuation (U+2000..U+207F) are characters NFC never
 /// changes whatever surrounds them; only other text goes through the general quick check.
 fn needs_nfc(text: &str) -> bool {
-    let bytes = text.as_bytes();
+    // Removing a control or invisible character can bring combining marks together in the wrong
+    // order (a fuzzer find): then compose whatever the quick check says.
+    !surely_nfc(text) && (text.chars().any(is_dropped) || is_nfc_quick(text.chars()) != IsNormalized::Yes)
+}
+
+/// Whether every character of `text` is one NFC leaves alone whatever surrounds it (see
+/// [`needs_nfc`]); `false` means "look closer", not "not NFC".
+fn surely_nfc(text: &str) -> bool {
     // No early exit: the fold vectorises, and most texts are read to the end anyway.
     // The last byte of valid UTF-8 is never a lead byte, so pairs cover every lead byte.
-    let surely = !bytes.windows(2).fold(false, |other, pair| {
+    !text.as_bytes().windows(2).fold(false, |other, pair| {
         let (b, next) = (pair[0], pair[1]);
         let composed_vietnamese = b == 0xE1 && (0xB8..=0xBB).contains(&next);
         let punctuation = b == 0xE2 && next <= 0x81;
         other | (b >= 0xCC && !composed_vietnamese && !punctuation)
-    });
-    // Removing a control or invisible character can bring combining marks together in the wrong
-    // order (a fuzzer find): then compose whatever the quick check says.
-    !surely && (text.chars().any(is_dropped) || is_nfc_quick(text.chars()) != IsNormalized::Yes)
+    })
+}
+
+/// `text` in NFC. Composes only text the byte check cannot clear and the quick check does not
+/// find normalised: decoding runs this on every fetched page, nearly all of them NFC already.
+pub(crate) fn to_nfc(text: Cow<'_, str>) -> String {
+    if surely_nfc(&text) || is_nfc_quick(text.chars()) == IsNormalized::Yes {
+        text.into_owned()
+    } else {
+        text.nfc().collect()
+    }
 }
 
 /// Characters that carry nothing and only break matching: zero-width spaces and joiners, BOM,

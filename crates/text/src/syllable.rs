@@ -73,6 +73,25 @@ fn spelled_right(initial: &str, nucleus: &str) -> bool {
 /// Whether a token, in any case and with or without diacritics, is a possible Vietnamese
 /// syllable: only Vietnamese letters, at most one tone mark, and the folded shape above.
 pub(crate) fn is_syllable(token: &str) -> bool {
+    syllable_folded(token).is_some()
+}
+
+/// A syllable's folded, lower-case form, at most 7 ASCII bytes.
+#[derive(Clone, Copy)]
+pub(crate) struct Folded {
+    bytes: [u8; 8],
+    len: usize,
+}
+
+impl Folded {
+    pub(crate) fn as_str(&self) -> &str {
+        // Only ASCII bytes are written; the fallback is never taken.
+        std::str::from_utf8(&self.bytes[..self.len]).unwrap_or("")
+    }
+}
+
+/// [`is_syllable`], returning the folded form of a syllable.
+pub(crate) fn syllable_folded(token: &str) -> Option<Folded> {
     let mut folded = [0u8; 8];
     let mut n = 0;
     let mut tones = 0;
@@ -84,14 +103,15 @@ pub(crate) fn is_syllable(token: &str) -> bool {
             tones += usize::from(tone != 0);
             needs_more = matches!(base, 'ă' | 'Ă' | 'â' | 'Â');
         } else if !(c.is_ascii_alphabetic() || c == 'đ' || c == 'Đ') {
-            return false;
+            return None;
         }
         let f = fold_char(c).to_ascii_lowercase();
-        let Some(slot) = folded.get_mut(n) else { return false };
-        *slot = u8::try_from(f).unwrap_or(b'?');
+        let slot = folded.get_mut(n)?;
+        *slot = u8::try_from(f).ok().filter(u8::is_ascii).unwrap_or(b'?');
         n += 1;
     }
-    tones <= 1 && !needs_more && std::str::from_utf8(&folded[..n]).is_ok_and(is_folded_syllable)
+    let folded = Folded { bytes: folded, len: n };
+    (tones <= 1 && !needs_more && is_folded_syllable(folded.as_str())).then_some(folded)
 }
 
 #[cfg(test)]
