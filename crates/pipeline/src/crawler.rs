@@ -11,7 +11,7 @@ use duluan_model::{Severity, Source};
 use duluan_store::{
     FetchOutcome, FrontierEntry, NewUrl, PageCommit, PageStored, PollRecord, SourceState, Store, SystemAlert,
 };
-use tokio::sync::{mpsc, oneshot, watch};
+use tokio::sync::{mpsc, watch};
 use tracing::Instrument;
 use url::Url;
 
@@ -319,27 +319,39 @@ impl Crawler {
     /// Work the frontier with `[crawl] workers` workers. With `until_idle`, return when nothing
     /// is due and no worker is busy; otherwise run until `stop` turns true.
     pub async fn work(&self, until_idle: bool, stop: watch::Receiver<bool>) -> Result<()> {
+        // Workers busy leasing or fetching, plus pages waiting for their commit: a page's links
+        // reach the frontier only with it, so the crawl is idle only when both are none.
         let busy = Arc::new(AtomicUsize::new(0));
         let (committer, pages) = mpsc::channel(COMMIT_BATCH);
-        let commits = tokio::spawn(commit_pages(self.pipeline.store.clone(), pages));
+        let commits = tokio::spawn(commit_pages(self.pipeline.clone(), pages, busy.clone()));
         let mut workers = Vec::new();
         for n in 0..self.pipeline.config.crawl.workers {
             let this = self.clone();
             let busy = busy.clone();
             let stop = stop.clone();
-            let committer = Committer(committer.clone());
+            let committer = Committer { pages: committer.clone(), busy: busy.clone() };
             let name = format!("{}-w{n}", self.worker_name);
             workers.push(tokio::spawn(async move { this.worker(name, busy, until_idle, stop, committer).await }));
         }
         // The committer stops once the last worker (holding the last sender) is gone.
         drop(committer);
+        let mut outcome = Ok(());
         for w in workers {
-            match w.await {
-                Ok(r) => r?,
-                Err(e) => return Err(crate::Error::Stopped(format!("crawl worker failed: {e}"))),
+            let result = match w.await {
+                Ok(r) => r,
+                Err(e) => Err(crate::Error::Stopped(format!("crawl worker failed: {e}"))),
+            };
+            if outcome.is_ok() {
+                outcome = result;
             }
         }
-        commits.await.map_err(|e| crate::Error::Stopped(format!("page committer failed: {e}")))
+        // A failed commit stops the committer; the workers then stop on their next page, and the
+        // commit's own error says more than theirs.
+        match commits.await {
+            Ok(Ok(())) => outcome,
+            Ok(Err(e)) => Err(e),
+            Err(e) => Err(crate::Error::Stopped(format!("page committer failed: {e}"))),
+        }
     }
 
     async fn worker(
@@ -387,9 +399,9 @@ impl Crawler {
         }
     }
 
-    /// Fetch and process one URL, then commit its item, its links and its outcome together.
-    /// Returns once they are committed: the URL counts as done only when everything it found is
-    /// in the store (a crash before that leaves it leased, and it is fetched again).
+    /// Fetch and process one URL, then hand its item, its links and its outcome to the committer,
+    /// which commits them together. The worker does not wait for the commit: the URL stays leased
+    /// until it, so a crash before the commit leaves it to be fetched again.
     async fn fetch_entry(&self, entry: &FrontierEntry, committer: &Committer) -> Result<()> {
         let now = Utc::now();
         let stats = &self.pipeline.stats;
@@ -415,11 +427,7 @@ impl Crawler {
                 }
             },
         };
-        let (page, stored) = committer.commit(page).await?;
-        if let Some((item, _)) = &page.item {
-            self.pipeline.record_stored(item, &stored.item);
-        }
-        Ok(())
+        committer.send(page).await
     }
 
     /// Process a fetched page off the runtime; fill in its item and the links to follow.
@@ -518,47 +526,71 @@ impl Crawler {
     }
 }
 
-/// A page waiting to be committed, and where to send it back with the result.
-type Pending = (PageCommit, oneshot::Sender<(PageCommit, duluan_store::Result<PageStored>)>);
-
 /// The crawl workers' way to the page committer.
 #[derive(Debug, Clone)]
-struct Committer(mpsc::Sender<Pending>);
+struct Committer {
+    pages: mpsc::Sender<PageCommit>,
+    /// Counts the page as busy until the committer has committed it.
+    busy: Arc<AtomicUsize>,
+}
 
 impl Committer {
-    /// Commit a page with whatever other pages are waiting; returns once it is durable.
-    async fn commit(&self, page: PageCommit) -> Result<(PageCommit, PageStored)> {
-        let (ack, done) = oneshot::channel();
-        let gone = || crate::Error::Stopped("the page committer stopped".into());
-        self.0.send((page, ack)).await.map_err(|_| gone())?;
-        let (page, stored) = done.await.map_err(|_| gone())?;
-        Ok((page, stored?))
+    /// Queue a page for the next commit; waits only while the queue is full.
+    async fn send(&self, page: PageCommit) -> Result<()> {
+        self.busy.fetch_add(1, Ordering::SeqCst);
+        if self.pages.send(page).await.is_err() {
+            self.busy.fetch_sub(1, Ordering::SeqCst);
+            return Err(crate::Error::Stopped("the page committer stopped".into()));
+        }
+        Ok(())
     }
 }
 
 /// Group commit: take every page waiting (up to [`COMMIT_BATCH`]) and commit them in one store
-/// transaction; while it runs, the next batch gathers. On a failed batch each page is tried alone,
-/// so one bad page fails only its own worker.
-async fn commit_pages(store: Arc<dyn Store>, mut pages: mpsc::Receiver<Pending>) {
+/// transaction; while it runs, the workers go on fetching and the next batch gathers. On a failed
+/// batch each page is tried alone; a page that cannot be committed on its own stops the crawl
+/// with that error (its URL stays leased and is fetched again on the next run).
+async fn commit_pages(
+    pipeline: Arc<Pipeline>,
+    mut queue: mpsc::Receiver<PageCommit>,
+    busy: Arc<AtomicUsize>,
+) -> Result<()> {
+    let store = pipeline.store.clone();
     let mut batch = Vec::with_capacity(COMMIT_BATCH);
-    while pages.recv_many(&mut batch, COMMIT_BATCH).await > 0 {
-        let (pages, acks): (Vec<PageCommit>, Vec<_>) = batch.drain(..).unzip();
+    while queue.recv_many(&mut batch, COMMIT_BATCH).await > 0 {
+        let pages = std::mem::take(&mut batch);
+        let count = pages.len();
         let now = Utc::now();
-        match store.finish_pages(&pages, now).await {
-            Ok(stored) if stored.len() == pages.len() => {
-                for ((page, ack), stored) in pages.into_iter().zip(acks).zip(stored) {
-                    let _ = ack.send((page, Ok(stored)));
-                }
+        let stored = match store.finish_pages(&pages, now).await {
+            Ok(stored) if stored.len() == count => Ok(stored),
+            _ => commit_one_by_one(store.as_ref(), &pages, now).await,
+        };
+        busy.fetch_sub(count, Ordering::SeqCst);
+        let stored = stored?;
+        for (page, stored) in pages.iter().zip(stored) {
+            if let Some((item, _)) = &page.item {
+                pipeline.record_stored(item, &stored.item);
             }
-            _ => {
-                for (page, ack) in pages.into_iter().zip(acks) {
-                    let result = store.finish_pages(std::slice::from_ref(&page), now).await;
-                    let result = result.map(|mut s| s.pop().unwrap_or_default());
-                    let _ = ack.send((page, result));
-                }
+        }
+        batch = pages;
+        batch.clear();
+    }
+    Ok(())
+}
+
+/// Commit each page alone (after its batch failed), stopping at the first that fails.
+async fn commit_one_by_one(store: &dyn Store, pages: &[PageCommit], now: DateTime<Utc>) -> Result<Vec<PageStored>> {
+    let mut stored = Vec::with_capacity(pages.len());
+    for page in pages {
+        match store.finish_pages(std::slice::from_ref(page), now).await {
+            Ok(mut s) => stored.push(s.pop().unwrap_or_default()),
+            Err(e) => {
+                tracing::error!(url = %page.url, error = %e, "page commit failed");
+                return Err(e.into());
             }
         }
     }
+    Ok(stored)
 }
 
 /// A failed fetch: retried later for transient errors (with growing delays), else final.

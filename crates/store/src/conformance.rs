@@ -291,6 +291,21 @@ pub async fn pages_commit_item_links_and_outcome(store: &dyn Store) {
     assert_eq!(order, ["https://e.example/10", "https://e.example/100"]);
     assert!(next.iter().all(|e| e.depth == 1));
     assert!(store.finish_pages(&[], t0()).await.expect("nothing").is_empty());
+    // Two versions of one new item in one batch: the second updates what the first inserted, and
+    // both reach the index queue, in order.
+    let version = |url: &str, title: &str| PageCommit {
+        url: url.into(),
+        outcome: FetchOutcome::Stored { item_id: "p1".into(), status: Some(200) },
+        item: Some((Item { title: title.into(), ..sample_item("p1", "p1", "nội dung") }, Vec::new())),
+        source_id: "src".into(),
+        links: Vec::new(),
+    };
+    let pages = [version("https://e.example/10", "bản đầu"), version("https://e.example/100", "bản sửa")];
+    let done = store.finish_pages(&pages, t0()).await.expect("finish pages");
+    assert!(done[0].item.inserted && done[1].item.updated, "{done:?}");
+    assert_eq!(store.item("p1").await.expect("item").map(|i| i.title).as_deref(), Some("bản sửa"));
+    let queued: Vec<String> = store.outbox_after(0, 10).await.expect("outbox").into_iter().map(|(_, i)| i.id).collect();
+    assert_eq!(queued, ["p0", "p1", "p1"]);
 }
 
 /// Claims are leases; only the holder decides; expired leases return to the queue.

@@ -1,5 +1,6 @@
 //! [`Store`] on SQLite or PostgreSQL through sqlx's `Any` driver: one SQL text for both.
 
+use std::collections::HashMap;
 use std::str::FromStr;
 use std::sync::Arc;
 
@@ -32,9 +33,16 @@ const SILENCE_COLS: &str = "id, matchers, starts_at, ends_at, quiet_hours, creat
 const NOTIFICATION_COLS: &str =
     "id, alert_id, receiver, event, state, attempts, next_attempt_at, last_error, created_at, sent_at";
 const DELIVERY_COLS: &str = "id, run_id, receiver, state, attempts, next_attempt_at, last_error, created_at, sent_at";
-/// Frontier rows per multi-row insert: 5 parameters each stays far below SQLite's (32,766) and
-/// PostgreSQL's (65,535) limits on parameters per statement.
-const ENQUEUE_CHUNK: usize = 200;
+/// Most frontier rows queued in one statement (a JSON array of them).
+const ENQUEUE_CHUNK: usize = 2_000;
+
+/// What decides whether a new version of a stored item changes it.
+#[derive(Debug, PartialEq)]
+struct StoredVersion {
+    hash: String,
+    flags: String,
+    title: String,
+}
 const FRONTIER_COLS: &str =
     "url, source_id, state, attempts, http_status, error, item_id, finished_at, depth, hint_title, hint_published";
 
@@ -520,25 +528,66 @@ impl SqlStore {
         alerts: &[AlertRequest],
         now: DateTime<Utc>,
     ) -> Result<StoreOutcome> {
-        let existing = sqlx::query("SELECT content_hash, flags, title FROM items WHERE id = $1")
-            .bind(&item.id)
-            .fetch_optional(&mut **tx)
-            .await?;
-        let flags_json = serde_json::to_string(&item.flags).unwrap_or_else(|_| "[]".into());
+        let mut stored = self.stored_versions(tx, &[item.id.as_str()]).await?;
+        let outcome = self.write_item_in(tx, item, alerts, &mut stored, now).await?;
+        if outcome.changed() {
+            self.queue_for_index(tx, &[item.id.as_str()]).await?;
+        }
+        Ok(outcome)
+    }
+
+    /// Rows of the strings of a JSON array bound as parameter `$n`, in a column `value`.
+    fn json_strings(&self, n: usize) -> String {
+        if self.postgres {
+            format!(
+                "SELECT value FROM jsonb_array_elements_text(${n}::jsonb) WITH ORDINALITY AS j(value, i) ORDER BY i"
+            )
+        } else {
+            format!("SELECT value FROM json_each(${n}) ORDER BY key")
+        }
+    }
+
+    /// What the store holds of the items `ids` that decides whether a new version changes them.
+    /// The ids travel as one JSON array: one SQL text for any number of them.
+    async fn stored_versions(&self, tx: &mut Tx<'_>, ids: &[&str]) -> Result<HashMap<String, StoredVersion>> {
+        let sql = format!("SELECT id, content_hash, flags, title FROM items WHERE id IN ({})", self.json_strings(1));
+        let rows =
+            sqlx::query(AssertSqlSafe(sql)).bind(serde_json::json!(ids).to_string()).fetch_all(&mut **tx).await?;
+        let mut versions = HashMap::with_capacity(ids.len());
+        for row in rows {
+            let version = StoredVersion {
+                hash: row.try_get("content_hash")?,
+                flags: row.try_get("flags")?,
+                title: row.try_get("title")?,
+            };
+            versions.insert(row.try_get("id")?, version);
+        }
+        Ok(versions)
+    }
+
+    /// Insert or update an item unless `stored` says it is unchanged (then nothing is written),
+    /// and group its alerts; `stored` is kept up to date for later items of the same batch.
+    async fn write_item_in(
+        &self,
+        tx: &mut Tx<'_>,
+        item: &Item,
+        alerts: &[AlertRequest],
+        stored: &mut HashMap<String, StoredVersion>,
+        now: DateTime<Utc>,
+    ) -> Result<StoreOutcome> {
+        let version = StoredVersion {
+            hash: item.content_hash.clone(),
+            flags: serde_json::to_string(&item.flags).unwrap_or_else(|_| "[]".into()),
+            title: item.title.clone(),
+        };
         let mut outcome = StoreOutcome::default();
-        match &existing {
-            Some(row) => {
-                let hash: String = row.try_get("content_hash")?;
-                let flags: String = row.try_get("flags")?;
-                let title: String = row.try_get("title")?;
-                if hash == item.content_hash && flags == flags_json && title == item.title {
-                    return Ok(outcome);
-                }
-                outcome.updated = true;
-            }
+        match stored.get(&item.id) {
+            Some(old) if *old == version => return Ok(outcome),
+            Some(_) => outcome.updated = true,
             None => outcome.inserted = true,
         }
-        self.insert_or_update_item(tx, item, existing.is_some(), now).await?;
+        self.insert_or_update_item(tx, item, outcome.updated, &version.flags, now).await?;
+        stored.insert(item.id.clone(), version);
         for req in alerts {
             if let Some((id, raised)) = self.group_alert(tx, item, req, now).await? {
                 if raised {
@@ -551,43 +600,95 @@ impl SqlStore {
         Ok(outcome)
     }
 
-    /// [`Store::enqueue`] inside a transaction. Rows go in multi-row statements: a page's twenty
-    /// links are one statement, not twenty round trips to the database.
-    async fn enqueue_in(tx: &mut Tx<'_>, source_id: &str, urls: &[NewUrl], now: DateTime<Utc>) -> Result<usize> {
-        let mut added = 0;
+    /// Queue changed items for the indexer, in order, in one statement.
+    async fn queue_for_index(&self, tx: &mut Tx<'_>, ids: &[&str]) -> Result<()> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let sql = format!("INSERT INTO index_outbox (item_id) {}", self.json_strings(1));
+        sqlx::query(AssertSqlSafe(sql)).bind(serde_json::json!(ids).to_string()).execute(&mut **tx).await?;
+        Ok(())
+    }
+
+    /// [`Store::enqueue`] inside a transaction.
+    async fn enqueue_in(&self, tx: &mut Tx<'_>, source_id: &str, urls: &[NewUrl], now: DateTime<Utc>) -> Result<usize> {
+        Ok(self.enqueue_returning(tx, source_id, urls, now).await?.len())
+    }
+
+    /// Queue `urls` of a source; the URLs that were new. The rows travel as one JSON array in one
+    /// statement: a batch's hundreds of links are one round trip to the database, and one SQL text
+    /// (multi-row `VALUES` lists had a text per row count, each prepared anew).
+    async fn enqueue_returning(
+        &self,
+        tx: &mut Tx<'_>,
+        source_id: &str,
+        urls: &[NewUrl],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<String>> {
+        let rows = if self.postgres {
+            "jsonb_to_recordset($3::jsonb) AS u(url text, depth bigint, title text, published bigint, item text)"
+        } else {
+            "(SELECT value ->> 'url' AS url, value ->> 'depth' AS depth, value ->> 'title' AS title, \
+             value ->> 'published' AS published, value ->> 'item' AS item FROM json_each($3)) AS u"
+        };
+        // `WHERE true`: SQLite needs it to tell the upsert clause from a join's `ON`.
+        let sql = format!(
+            "INSERT INTO frontier (url, source_id, state, due_at, discovered_at, depth, hint_title, hint_published, item_id, finished_at) \
+             SELECT u.url, $1, CASE WHEN u.item IS NULL THEN 'queued' ELSE 'done' END, $2, $2, u.depth, u.title, u.published, \
+             u.item, CASE WHEN u.item IS NULL THEN NULL ELSE $2 END FROM {rows} WHERE true \
+             ON CONFLICT (url) DO NOTHING RETURNING url"
+        );
+        let mut added = Vec::new();
         for chunk in urls.chunks(ENQUEUE_CHUNK) {
-            let mut sql = String::from(
-                "INSERT INTO frontier (url, source_id, state, due_at, discovered_at, depth, hint_title, hint_published, item_id, finished_at) VALUES ",
-            );
-            for i in 0..chunk.len() {
-                // Five parameters per row (url, depth, title, published, done item) after the
-                // two every row shares: source ($1) and time ($2).
-                let p = 3 + i * 5;
-                if i > 0 {
-                    sql.push_str(", ");
-                }
-                sql.push_str(&format!(
-                    "(${p}, $1, CASE WHEN ${d} IS NULL THEN 'queued' ELSE 'done' END, $2, $2, ${a}, ${b}, ${c}, ${d}, \
-                     CASE WHEN ${d} IS NULL THEN NULL ELSE $2 END)",
-                    a = p + 1,
-                    b = p + 2,
-                    c = p + 3,
-                    d = p + 4,
-                ));
+            let json: Vec<serde_json::Value> = chunk
+                .iter()
+                .map(|u| {
+                    serde_json::json!({
+                        "url": u.url, "depth": u.depth, "title": u.title,
+                        "published": u.published.map(millis), "item": u.done_item,
+                    })
+                })
+                .collect();
+            let json = serde_json::Value::Array(json).to_string();
+            let query = sqlx::query(AssertSqlSafe(sql.clone())).bind(source_id).bind(millis(now)).bind(json);
+            for row in query.fetch_all(&mut **tx).await? {
+                added.push(row.try_get("url")?);
             }
-            sql.push_str(" ON CONFLICT (url) DO NOTHING");
-            let mut query = sqlx::query(AssertSqlSafe(sql)).bind(source_id).bind(millis(now));
-            for u in chunk {
-                query = query
-                    .bind(&u.url)
-                    .bind(u.depth)
-                    .bind(u.title.as_deref())
-                    .bind(u.published.map(millis))
-                    .bind(u.done_item.as_deref());
-            }
-            added += query.execute(&mut **tx).await?.rows_affected() as usize;
         }
         Ok(added)
+    }
+
+    /// The links of a batch of pages, each URL once (with the first page that has it), queued per
+    /// source in one statement each; how many each page added.
+    async fn enqueue_links_in(
+        &self,
+        tx: &mut Tx<'_>,
+        pages: &[PageCommit],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<(usize, usize)>> {
+        let mut owner: HashMap<&str, usize> = HashMap::new();
+        let mut by_source: Vec<(&str, Vec<NewUrl>)> = Vec::new();
+        for (i, page) in pages.iter().enumerate() {
+            for link in &page.links {
+                if owner.contains_key(link.url.as_str()) {
+                    continue;
+                }
+                owner.insert(link.url.as_str(), i);
+                match by_source.iter_mut().find(|(s, _)| *s == page.source_id) {
+                    Some((_, urls)) => urls.push(link.clone()),
+                    None => by_source.push((page.source_id.as_str(), vec![link.clone()])),
+                }
+            }
+        }
+        let mut added = vec![0; pages.len()];
+        for (source, urls) in &by_source {
+            for url in self.enqueue_returning(tx, source, urls, now).await? {
+                if let Some(&page) = owner.get(url.as_str()) {
+                    added[page] += 1;
+                }
+            }
+        }
+        Ok(added.into_iter().enumerate().collect())
     }
 
     /// [`Store::finish_url`] on a connection or inside a transaction.
@@ -626,6 +727,7 @@ impl SqlStore {
         tx: &mut Tx<'_>,
         item: &Item,
         exists: bool,
+        flags_json: &str,
         now: DateTime<Utc>,
     ) -> Result<()> {
         let b = bands(item.simhash);
@@ -661,11 +763,10 @@ impl SqlStore {
             .bind(f64::from(item.sentiment.score))
             .bind(item.sentiment.label.as_str())
             .bind(serde_json::to_string(&item.sentiment).unwrap_or_else(|_| "{}".into()))
-            .bind(serde_json::to_string(&item.flags).unwrap_or_else(|_| "[]".into()))
+            .bind(flags_json)
             .bind(millis(now))
             .execute(&mut **tx)
             .await?;
-        sqlx::query("INSERT INTO index_outbox (item_id) VALUES ($1)").bind(&item.id).execute(&mut **tx).await?;
         Ok(())
     }
 
@@ -1079,7 +1180,7 @@ impl Store for SqlStore {
         }
         let _guard = self.write_guard().await;
         let mut tx = self.write_tx().await?;
-        let added = SqlStore::enqueue_in(&mut tx, source_id, urls, now).await?;
+        let added = self.enqueue_in(&mut tx, source_id, urls, now).await?;
         tx.commit().await?;
         Ok(added)
     }
@@ -1161,15 +1262,29 @@ impl Store for SqlStore {
         }
         let _guard = self.write_guard().await;
         let mut tx = self.write_tx().await?;
+        // One read for the batch's items, one write for their index queue and one for all their
+        // links: a statement costs far more here than the rows it carries.
+        let ids: Vec<&str> = pages.iter().filter_map(|p| p.item.as_ref()).map(|(item, _)| item.id.as_str()).collect();
+        let mut stored = self.stored_versions(&mut tx, &ids).await?;
         let mut done = Vec::with_capacity(pages.len());
+        let mut changed = Vec::new();
         for page in pages {
             let item = match &page.item {
-                Some((item, alerts)) => self.store_item_in(&mut tx, item, alerts, now).await?,
+                Some((item, alerts)) => {
+                    let outcome = self.write_item_in(&mut tx, item, alerts, &mut stored, now).await?;
+                    if outcome.changed() {
+                        changed.push(item.id.as_str());
+                    }
+                    outcome
+                }
                 None => StoreOutcome::default(),
             };
-            let queued = SqlStore::enqueue_in(&mut tx, &page.source_id, &page.links, now).await?;
             SqlStore::finish_url_on(&mut *tx, &page.url, &page.outcome, now).await?;
-            done.push(PageStored { item, queued });
+            done.push(PageStored { item, queued: 0 });
+        }
+        self.queue_for_index(&mut tx, &changed).await?;
+        for (page, queued) in self.enqueue_links_in(&mut tx, pages, now).await? {
+            done[page].queued = queued;
         }
         tx.commit().await?;
         Ok(done)
