@@ -300,8 +300,28 @@ pub async fn pages_commit_item_links_and_outcome(store: &dyn Store) {
         source_id: "src".into(),
         links: Vec::new(),
     };
-    let pages = [version("https://e.example/10", "bản đầu"), version("https://e.example/100", "bản sửa")];
+    let retry = PageCommit {
+        url: "https://e.example/101".into(),
+        outcome: FetchOutcome::Failed {
+            reason: "HTTP 503".into(),
+            status: Some(503),
+            retry_at: Some(t0() + Duration::hours(1)),
+        },
+        item: None,
+        source_id: "src".into(),
+        links: Vec::new(),
+    };
+    let pages = [version("https://e.example/10", "bản đầu"), version("https://e.example/100", "bản sửa"), retry];
     let done = store.finish_pages(&pages, t0()).await.expect("finish pages");
+    let failed = store.failures(10).await.expect("failures");
+    assert!(failed.iter().any(|f| f.url.ends_with("/101") && f.error.as_deref() == Some("HTTP 503")), "{failed:?}");
+    // Due again in an hour, not before.
+    let soon =
+        store.lease_urls("w3", t0() + Duration::minutes(59), t0() + Duration::hours(2), 500).await.expect("lease");
+    assert!(!soon.iter().any(|e| e.url.ends_with("/101")));
+    let later =
+        store.lease_urls("w3", t0() + Duration::minutes(61), t0() + Duration::hours(2), 500).await.expect("lease");
+    assert!(later.iter().any(|e| e.url.ends_with("/101")));
     assert!(done[0].item.inserted && done[1].item.updated, "{done:?}");
     assert_eq!(store.item("p1").await.expect("item").map(|i| i.title).as_deref(), Some("bản sửa"));
     let queued: Vec<String> = store.outbox_after(0, 10).await.expect("outbox").into_iter().map(|(_, i)| i.id).collect();

@@ -696,16 +696,7 @@ impl SqlStore {
     where
         E: sqlx::Executor<'e, Database = sqlx::Any>,
     {
-        let (state, due, status, error, item_id) = match outcome {
-            FetchOutcome::Stored { item_id, status } => (UrlState::Done, None, *status, None, Some(item_id.as_str())),
-            FetchOutcome::Skipped { reason, status } => (UrlState::Done, None, *status, Some(reason.as_str()), None),
-            FetchOutcome::Failed { reason, status, retry_at: Some(at) } => {
-                (UrlState::Queued, Some(millis(*at)), *status, Some(reason.as_str()), None)
-            }
-            FetchOutcome::Failed { reason, status, retry_at: None } => {
-                (UrlState::Failed, None, *status, Some(reason.as_str()), None)
-            }
-        };
+        let (state, due, status, error, item_id) = outcome_columns(outcome);
         sqlx::query(
             "UPDATE frontier SET state = $2, due_at = COALESCE($3, due_at), http_status = $4, error = $5, item_id = COALESCE($6, item_id), \
              finished_at = $7, lease_owner = NULL, lease_until = NULL WHERE url = $1",
@@ -719,6 +710,33 @@ impl SqlStore {
         .bind(millis(now))
         .execute(executor)
         .await?;
+        Ok(())
+    }
+
+    /// The outcomes of a batch's URLs, in one statement (rows as a JSON array).
+    async fn finish_urls_in(&self, tx: &mut Tx<'_>, pages: &[PageCommit], now: DateTime<Utc>) -> Result<()> {
+        let rows: Vec<serde_json::Value> = pages
+            .iter()
+            .map(|page| {
+                let (state, due, status, error, item) = outcome_columns(&page.outcome);
+                serde_json::json!({
+                    "url": page.url, "state": state.as_str(), "due": due, "status": status, "error": error, "item": item,
+                })
+            })
+            .collect();
+        let rows_sql = if self.postgres {
+            "jsonb_to_recordset($1::jsonb) AS u(url text, state text, due bigint, status bigint, error text, item text)"
+        } else {
+            "(SELECT value ->> 'url' AS url, value ->> 'state' AS state, value ->> 'due' AS due, \
+             value ->> 'status' AS status, value ->> 'error' AS error, value ->> 'item' AS item FROM json_each($1)) AS u"
+        };
+        let sql = format!(
+            "UPDATE frontier SET state = u.state, due_at = COALESCE(u.due, frontier.due_at), http_status = u.status, \
+             error = u.error, item_id = COALESCE(u.item, frontier.item_id), finished_at = $2, lease_owner = NULL, \
+             lease_until = NULL FROM {rows_sql} WHERE frontier.url = u.url"
+        );
+        let json = serde_json::Value::Array(rows).to_string();
+        sqlx::query(AssertSqlSafe(sql)).bind(json).bind(millis(now)).execute(&mut **tx).await?;
         Ok(())
     }
 
@@ -1030,6 +1048,20 @@ fn text(s: &str) -> Bind {
     Bind::Text(Some(s.to_string()))
 }
 
+/// A fetch outcome as frontier columns: state, next due time, HTTP status, error, item.
+fn outcome_columns(outcome: &FetchOutcome) -> (UrlState, Option<i64>, Option<i64>, Option<&str>, Option<&str>) {
+    match outcome {
+        FetchOutcome::Stored { item_id, status } => (UrlState::Done, None, *status, None, Some(item_id.as_str())),
+        FetchOutcome::Skipped { reason, status } => (UrlState::Done, None, *status, Some(reason.as_str()), None),
+        FetchOutcome::Failed { reason, status, retry_at: Some(at) } => {
+            (UrlState::Queued, Some(millis(*at)), *status, Some(reason.as_str()), None)
+        }
+        FetchOutcome::Failed { reason, status, retry_at: None } => {
+            (UrlState::Failed, None, *status, Some(reason.as_str()), None)
+        }
+    }
+}
+
 fn ms(t: DateTime<Utc>) -> Bind {
     Bind::Int(millis(t))
 }
@@ -1279,9 +1311,9 @@ impl Store for SqlStore {
                 }
                 None => StoreOutcome::default(),
             };
-            SqlStore::finish_url_on(&mut *tx, &page.url, &page.outcome, now).await?;
             done.push(PageStored { item, queued: 0 });
         }
+        self.finish_urls_in(&mut tx, pages, now).await?;
         self.queue_for_index(&mut tx, &changed).await?;
         for (page, queued) in self.enqueue_links_in(&mut tx, pages, now).await? {
             done[page].queued = queued;
