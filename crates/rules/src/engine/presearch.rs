@@ -115,19 +115,25 @@ fn all_of(mut parts: Vec<Requirement>) -> Option<Requirement> {
 }
 
 /// The rule index: clauses by the matcher groups of their terms.
+///
+/// A clause is indexed by its first (rarest) set only; when one of those terms occurs, its second
+/// set, if any, is checked against the groups that occurred. The second set is usually the common
+/// side of a pair (a frequent word `NEAR` a rare one), and indexing it too made every occurrence of
+/// a common word visit thousands of clauses.
 #[derive(Debug, Default)]
 pub(super) struct Presearch {
-    /// Per group, the clause sets it belongs to, as `clause << 1 | set`.
-    group_marks: Csr,
-    /// Groups with any mark, one bit each.
+    /// Per group, the clauses whose first set it belongs to.
+    group_clauses: Csr,
+    /// Groups with any clause, one bit each.
     indexing_groups: Vec<u64>,
     /// The rule of each clause.
     clause_rule: Vec<u32>,
-    /// Clauses of two sets, one bit each.
-    pairs: Vec<u64>,
+    /// Per clause, the groups of its second set (empty: the clause has one set).
+    second_sets: Csr,
     /// Rules that can hold without any term occurring (`NOT x`): always evaluated.
     unconditional: Vec<u32>,
     rules: usize,
+    groups: usize,
 }
 
 impl Presearch {
@@ -139,9 +145,9 @@ impl Presearch {
         matcher: &Matcher,
     ) -> Result<Presearch, String> {
         let pattern_group = matcher.pattern_groups(patterns.len());
-        let mut index = Presearch { rules: programs.len(), ..Presearch::default() };
-        let mut marks: Vec<Vec<u32>> = vec![Vec::new(); matcher.group_count()];
-        let mut pairs = Vec::new();
+        let mut index = Presearch { rules: programs.len(), groups: matcher.group_count(), ..Presearch::default() };
+        let mut clauses_of: Vec<Vec<u32>> = vec![Vec::new(); matcher.group_count()];
+        let mut second_sets = Vec::new();
         for (rule, node) in programs.iter().enumerate().filter(|(i, _)| enabled(*i)) {
             let rule = u32::try_from(rule).map_err(|_| "too many rules".to_string())?;
             if super::true_without_hits(node) {
@@ -154,28 +160,25 @@ impl Presearch {
                 None => vec![vec![Set { p: 1.0, patterns: super::positive_patterns(node) }]],
             };
             for clause in clauses {
-                let id = u32::try_from(index.clause_rule.len())
-                    .ok()
-                    .filter(|id| *id < u32::MAX >> 1)
-                    .ok_or_else(|| "too many rule clauses".to_string())?;
+                let id = u32::try_from(index.clause_rule.len()).map_err(|_| "too many rule clauses".to_string())?;
                 index.clause_rule.push(rule);
-                pairs.push(clause.len() > 1);
-                for (i, set) in clause.iter().take(2).enumerate() {
-                    for &p in &set.patterns {
-                        marks[pattern_group[p] as usize].push(id << 1 | i as u32);
-                    }
+                let groups = |set: Option<&Set>| -> Vec<u32> {
+                    set.map(|s| s.patterns.iter().map(|&p| pattern_group[p]).collect()).unwrap_or_default()
+                };
+                for group in groups(clause.first()) {
+                    clauses_of[group as usize].push(id);
                 }
+                second_sets.push(groups(clause.get(1)));
             }
         }
-        index.pairs = vec![0; pairs.len().div_ceil(64)];
-        pairs.iter().enumerate().filter(|(_, two)| **two).for_each(|(i, _)| set_bit(&mut index.pairs, i));
-        index.indexing_groups = vec![0; marks.len().div_ceil(64)];
-        marks
+        index.indexing_groups = vec![0; clauses_of.len().div_ceil(64)];
+        clauses_of
             .iter()
             .enumerate()
-            .filter(|(_, m)| !m.is_empty())
+            .filter(|(_, c)| !c.is_empty())
             .for_each(|(g, _)| set_bit(&mut index.indexing_groups, g));
-        index.group_marks = Csr::new(marks.into_iter());
+        index.group_clauses = Csr::new(clauses_of.into_iter());
+        index.second_sets = Csr::new(second_sets.into_iter());
         Ok(index)
     }
 
@@ -183,15 +186,23 @@ impl Presearch {
     pub(super) fn candidates(&self, raw: &[RawHit]) -> Vec<u64> {
         let mut candidates = vec![0u64; self.rules.div_ceil(64)];
         self.unconditional.iter().for_each(|&r| set_bit(&mut candidates, r as usize));
-        // One bit per clause set that has an occurring term: bit `2 × clause + set`.
-        let mut met = vec![0u64; (self.clause_rule.len() * 2).div_ceil(64)];
+        let mut present = vec![0u64; self.groups.div_ceil(64)];
+        raw.iter().for_each(|h| set_bit(&mut present, h.group as usize));
+        // Each group that occurred once, however often it did.
+        let mut done = vec![0u64; present.len()];
         for hit in raw.iter().filter(|h| bit(&self.indexing_groups, h.group as usize)) {
-            for &mark in self.group_marks.get(hit.group as usize) {
-                set_bit(&mut met, mark as usize);
-                let clause = (mark >> 1) as usize;
-                // A pair is met when the other set's bit is set too; a single set at once.
-                if !bit(&self.pairs, clause) || bit(&met, (mark ^ 1) as usize) {
-                    set_bit(&mut candidates, self.clause_rule[clause] as usize);
+            if bit(&done, hit.group as usize) {
+                continue;
+            }
+            set_bit(&mut done, hit.group as usize);
+            for &clause in self.group_clauses.get(hit.group as usize) {
+                let rule = self.clause_rule[clause as usize] as usize;
+                if bit(&candidates, rule) {
+                    continue;
+                }
+                let second = self.second_sets.get(clause as usize);
+                if second.is_empty() || second.iter().any(|&g| bit(&present, g as usize)) {
+                    set_bit(&mut candidates, rule);
                 }
             }
         }
