@@ -243,13 +243,14 @@ fn true_without_hits(node: &Node) -> bool {
     }
 }
 
-/// One occurrence of a matcher group's text.
+/// One occurrence of a matcher group's text. Token indexes are `u32` (a text's tokens are far
+/// fewer): a long article has thousands of these, and half the size is half the memory traffic.
 #[derive(Debug, Clone, Copy)]
 struct RawHit {
     group: Group,
     field: Field,
-    first: usize,
-    last: usize,
+    first: u32,
+    last: u32,
 }
 
 /// Lists of `u32` stored end to end (compressed sparse rows): one allocation for all.
@@ -377,7 +378,9 @@ impl RuleSet {
         let mut raw = Vec::new();
         let mut ids = Vec::new();
         for (field, analysis) in [(Field::Title, title), (Field::Text, text)] {
-            self.matcher.find(analysis, &mut ids, |group, first, last| raw.push(RawHit { group, field, first, last }));
+            self.matcher.find(analysis, &mut ids, |group, first, last| {
+                raw.push(RawHit { group, field, first: token_index(first), last: token_index(last) });
+            });
         }
         raw
     }
@@ -393,16 +396,17 @@ impl RuleSet {
         let mut found: Vec<(PatternId, Occ)> = Vec::new();
         for hit in raw.iter().filter(|h| bit(&needed, h.group as usize)) {
             let analysis = if hit.field == Field::Title { title } else { text };
+            let (first, last) = (hit.first as usize, hit.last as usize);
             let mut span = None;
             for &pid in self.matcher.group(hit.group) {
                 let pattern = &self.patterns[pid];
                 if let Some(exact) = &pattern.exact
-                    && !exact_holds(analysis, hit.first, hit.last, exact, pattern.prefix)
+                    && !exact_holds(analysis, first, last, exact, pattern.prefix)
                 {
                     continue;
                 }
-                let (start, end) = *span.get_or_insert_with(|| analysis.original_range(hit.first, hit.last));
-                found.push((pid, Occ { field: hit.field, first: hit.first, last: hit.last, start, end, term: 0 }));
+                let (start, end) = *span.get_or_insert_with(|| analysis.original_range(first, last));
+                found.push((pid, Occ { field: hit.field, first, last, start, end, term: 0 }));
             }
         }
         // Stable: each pattern's occurrences stay in text order.
@@ -457,6 +461,11 @@ impl RuleSet {
         }
         flags
     }
+}
+
+/// A token index as a hit stores it (saturating: no text the crawler accepts comes close).
+fn token_index(i: usize) -> u32 {
+    u32::try_from(i).unwrap_or(u32::MAX)
 }
 
 fn set_bit(words: &mut [u64], i: usize) {
