@@ -375,8 +375,9 @@ impl RuleSet {
 
     /// Every occurrence of every group in the title and the text.
     fn raw_hits(&self, title: &Analysis, text: &Analysis) -> Vec<RawHit> {
-        let mut raw = Vec::new();
-        let mut ids = Vec::new();
+        // About one hit per token with large rule sets: grown once, not doubled a dozen times.
+        let mut raw = Vec::with_capacity(title.len() + text.len());
+        let mut ids = Vec::with_capacity(title.len().max(text.len()));
         for (field, analysis) in [(Field::Title, title), (Field::Text, text)] {
             self.matcher.find(analysis, &mut ids, |group, first, last| {
                 raw.push(RawHit { group, field, first: token_index(first), last: token_index(last) });
