@@ -367,6 +367,10 @@ impl Crawler {
             if *stop.borrow() {
                 return Ok(());
             }
+            // A stopped committer (a failed commit) ends the crawl even while the frontier is empty.
+            if committer.pages.is_closed() {
+                return Err(crate::Error::Stopped("the page committer stopped".into()));
+            }
             busy.fetch_add(1, Ordering::SeqCst);
             let now = Utc::now();
             let entries = match self.pipeline.store.lease_urls(&name, now, now + lease, LEASE_BATCH).await {
