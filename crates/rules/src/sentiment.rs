@@ -32,7 +32,7 @@ const MAX_PHRASE: usize = 4;
 /// Longest modifier or cue phrase, in syllables.
 const MAX_CUE: usize = 2;
 /// How far back (in syllables) a negator reaches.
-const NEGATION_WINDOW: usize = 3;
+const NEGATION_WINDOW: usize = 5;
 /// A negated term keeps this share of its weight, with the sign flipped.
 const NEGATION_FACTOR: f32 = -0.74;
 /// Share of its weight a term keeps before a contrast or inside a concession (VADER's `but` rule).
@@ -759,9 +759,11 @@ mod tests {
     #[test]
     fn negation_scope() {
         let s = analyzer();
-        // Up to three syllables back, not four.
+        // Up to five syllables back, not six.
         assert!(s.score("không phải là tốt").terms[0].negated);
-        assert!(!s.score("không phải là rất tốt").terms.iter().any(|t| t.term == "tốt" && t.negated));
+        assert!(s.score("không phải là rất tốt").terms.iter().any(|t| t.term == "tốt" && t.negated));
+        assert!(s.score("không phải là cái bàn tốt").terms.iter().any(|t| t.term == "tốt" && t.negated));
+        assert!(!s.score("không phải là cái bàn đó tốt").terms.iter().any(|t| t.term == "tốt" && t.negated));
         // Not across a contrast: `vui` stays positive.
         let t = s.score("không tốt nhưng vui");
         assert_eq!(terms(&t), [("tốt", -0.74, true), ("vui", 3.0, false)]);
