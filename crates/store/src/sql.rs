@@ -35,6 +35,8 @@ const NOTIFICATION_COLS: &str =
 const DELIVERY_COLS: &str = "id, run_id, receiver, state, attempts, next_attempt_at, last_error, created_at, sent_at";
 /// Most frontier rows queued in one statement (a JSON array of them).
 const ENQUEUE_CHUNK: usize = 2_000;
+const FRONTIER_COLS: &str =
+    "url, source_id, state, attempts, http_status, error, item_id, finished_at, depth, hint_title, hint_published";
 
 /// What decides whether a new version of a stored item changes it.
 #[derive(Debug, PartialEq)]
@@ -43,8 +45,6 @@ struct StoredVersion {
     flags: String,
     title: String,
 }
-const FRONTIER_COLS: &str =
-    "url, source_id, state, attempts, http_status, error, item_id, finished_at, depth, hint_title, hint_published";
 
 /// The SQL store.
 #[derive(Debug, Clone)]
@@ -660,12 +660,7 @@ impl SqlStore {
 
     /// The links of a batch of pages, each URL once (with the first page that has it), queued per
     /// source in one statement each; how many each page added.
-    async fn enqueue_links_in(
-        &self,
-        tx: &mut Tx<'_>,
-        pages: &[PageCommit],
-        now: DateTime<Utc>,
-    ) -> Result<Vec<(usize, usize)>> {
+    async fn enqueue_links_in(&self, tx: &mut Tx<'_>, pages: &[PageCommit], now: DateTime<Utc>) -> Result<Vec<usize>> {
         let mut owner: HashMap<&str, usize> = HashMap::new();
         let mut by_source: Vec<(&str, Vec<NewUrl>)> = Vec::new();
         for (i, page) in pages.iter().enumerate() {
@@ -688,7 +683,7 @@ impl SqlStore {
                 }
             }
         }
-        Ok(added.into_iter().enumerate().collect())
+        Ok(added)
     }
 
     /// [`Store::finish_url`] on a connection or inside a transaction.
@@ -1315,8 +1310,8 @@ impl Store for SqlStore {
         }
         self.finish_urls_in(&mut tx, pages, now).await?;
         self.queue_for_index(&mut tx, &changed).await?;
-        for (page, queued) in self.enqueue_links_in(&mut tx, pages, now).await? {
-            done[page].queued = queued;
+        for (page, queued) in done.iter_mut().zip(self.enqueue_links_in(&mut tx, pages, now).await?) {
+            page.queued = queued;
         }
         tx.commit().await?;
         Ok(done)
