@@ -547,6 +547,18 @@ impl SqlStore {
         }
     }
 
+    /// A table `u` of the objects of a JSON array bound as parameter `$n`, one column per
+    /// `(name, PostgreSQL type)`: how a batch's rows reach the database in one statement.
+    fn json_rows(&self, n: usize, columns: &[(&str, &str)]) -> String {
+        if self.postgres {
+            let typed: Vec<String> = columns.iter().map(|(name, ty)| format!("{name} {ty}")).collect();
+            format!("jsonb_to_recordset(${n}::jsonb) AS u({})", typed.join(", "))
+        } else {
+            let picked: Vec<String> = columns.iter().map(|(name, _)| format!("value ->> '{name}' AS {name}")).collect();
+            format!("(SELECT {} FROM json_each(${n})) AS u", picked.join(", "))
+        }
+    }
+
     /// What the store holds of the items `ids` that decides whether a new version changes them.
     /// The ids travel as one JSON array: one SQL text for any number of them.
     async fn stored_versions(&self, tx: &mut Tx<'_>, ids: &[&str]) -> Result<HashMap<String, StoredVersion>> {
@@ -625,12 +637,10 @@ impl SqlStore {
         urls: &[NewUrl],
         now: DateTime<Utc>,
     ) -> Result<Vec<String>> {
-        let rows = if self.postgres {
-            "jsonb_to_recordset($3::jsonb) AS u(url text, depth bigint, title text, published bigint, item text)"
-        } else {
-            "(SELECT value ->> 'url' AS url, value ->> 'depth' AS depth, value ->> 'title' AS title, \
-             value ->> 'published' AS published, value ->> 'item' AS item FROM json_each($3)) AS u"
-        };
+        let rows = self.json_rows(
+            3,
+            &[("url", "text"), ("depth", "bigint"), ("title", "text"), ("published", "bigint"), ("item", "text")],
+        );
         // `WHERE true`: SQLite needs it to tell the upsert clause from a join's `ON`.
         let sql = format!(
             "INSERT INTO frontier (url, source_id, state, due_at, discovered_at, depth, hint_title, hint_published, item_id, finished_at) \
@@ -686,52 +696,44 @@ impl SqlStore {
         Ok(added)
     }
 
-    /// [`Store::finish_url`] on a connection or inside a transaction.
-    async fn finish_url_on<'e, E>(executor: E, url: &str, outcome: &FetchOutcome, now: DateTime<Utc>) -> Result<()>
+    /// The outcomes of URLs, in one statement (rows as a JSON array), on a connection or inside a
+    /// transaction.
+    async fn finish_urls_on<'e, E>(
+        &self,
+        executor: E,
+        outcomes: &[(&str, &FetchOutcome)],
+        now: DateTime<Utc>,
+    ) -> Result<()>
     where
         E: sqlx::Executor<'e, Database = sqlx::Any>,
     {
-        let (state, due, status, error, item_id) = outcome_columns(outcome);
-        sqlx::query(
-            "UPDATE frontier SET state = $2, due_at = COALESCE($3, due_at), http_status = $4, error = $5, item_id = COALESCE($6, item_id), \
-             finished_at = $7, lease_owner = NULL, lease_until = NULL WHERE url = $1",
-        )
-        .bind(url)
-        .bind(state.as_str())
-        .bind(due)
-        .bind(status)
-        .bind(error)
-        .bind(item_id)
-        .bind(millis(now))
-        .execute(executor)
-        .await?;
-        Ok(())
-    }
-
-    /// The outcomes of a batch's URLs, in one statement (rows as a JSON array).
-    async fn finish_urls_in(&self, tx: &mut Tx<'_>, pages: &[PageCommit], now: DateTime<Utc>) -> Result<()> {
-        let rows: Vec<serde_json::Value> = pages
+        let rows: Vec<serde_json::Value> = outcomes
             .iter()
-            .map(|page| {
-                let (state, due, status, error, item) = outcome_columns(&page.outcome);
+            .map(|(url, outcome)| {
+                let (state, due, status, error, item) = outcome_columns(outcome);
                 serde_json::json!({
-                    "url": page.url, "state": state.as_str(), "due": due, "status": status, "error": error, "item": item,
+                    "url": url, "state": state.as_str(), "due": due, "status": status, "error": error, "item": item,
                 })
             })
             .collect();
-        let rows_sql = if self.postgres {
-            "jsonb_to_recordset($1::jsonb) AS u(url text, state text, due bigint, status bigint, error text, item text)"
-        } else {
-            "(SELECT value ->> 'url' AS url, value ->> 'state' AS state, value ->> 'due' AS due, \
-             value ->> 'status' AS status, value ->> 'error' AS error, value ->> 'item' AS item FROM json_each($1)) AS u"
-        };
+        let rows_sql = self.json_rows(
+            1,
+            &[
+                ("url", "text"),
+                ("state", "text"),
+                ("due", "bigint"),
+                ("status", "bigint"),
+                ("error", "text"),
+                ("item", "text"),
+            ],
+        );
         let sql = format!(
             "UPDATE frontier SET state = u.state, due_at = COALESCE(u.due, frontier.due_at), http_status = u.status, \
              error = u.error, item_id = COALESCE(u.item, frontier.item_id), finished_at = $2, lease_owner = NULL, \
              lease_until = NULL FROM {rows_sql} WHERE frontier.url = u.url"
         );
         let json = serde_json::Value::Array(rows).to_string();
-        sqlx::query(AssertSqlSafe(sql)).bind(json).bind(millis(now)).execute(&mut **tx).await?;
+        sqlx::query(AssertSqlSafe(sql)).bind(json).bind(millis(now)).execute(executor).await?;
         Ok(())
     }
 
@@ -1280,7 +1282,7 @@ impl Store for SqlStore {
 
     async fn finish_url(&self, url: &str, outcome: &FetchOutcome, now: DateTime<Utc>) -> Result<()> {
         let _guard = self.write_guard().await;
-        SqlStore::finish_url_on(&self.pool, url, outcome, now).await
+        self.finish_urls_on(&self.pool, &[(url, outcome)], now).await
     }
 
     async fn finish_pages(&self, pages: &[PageCommit], now: DateTime<Utc>) -> Result<Vec<PageStored>> {
@@ -1308,7 +1310,8 @@ impl Store for SqlStore {
             };
             done.push(PageStored { item, queued: 0 });
         }
-        self.finish_urls_in(&mut tx, pages, now).await?;
+        let outcomes: Vec<(&str, &FetchOutcome)> = pages.iter().map(|p| (p.url.as_str(), &p.outcome)).collect();
+        self.finish_urls_on(&mut *tx, &outcomes, now).await?;
         self.queue_for_index(&mut tx, &changed).await?;
         for (page, queued) in done.iter_mut().zip(self.enqueue_links_in(&mut tx, pages, now).await?) {
             page.queued = queued;
