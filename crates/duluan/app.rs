@@ -105,6 +105,14 @@ pub(crate) fn open_index(config: &Config) -> Result<(SearchIndex, OpenState)> {
     Ok((index, state))
 }
 
+/// The index writer's memory budget and merge cap from the configuration.
+pub(crate) fn writer_options(config: &Config) -> duluan_index::WriterOptions {
+    duluan_index::WriterOptions {
+        memory_bytes: config.index.writer_memory_mb * 1024 * 1024,
+        max_segment_docs: config.index.max_segment_docs,
+    }
+}
+
 /// The rules directory to use: the configured one, or the embedded default pack unpacked into
 /// the data directory when the configured one does not exist.
 pub(crate) fn rules_dir(config: &Config, explicit: Option<&Path>) -> Result<PathBuf> {

@@ -41,7 +41,7 @@ impl Running {
             store.clone(),
             index.clone(),
             &state,
-            config.index.writer_memory_mb * 1024 * 1024,
+            app::writer_options(&config),
             policy,
             move |done, total| {
                 bar_for_rebuild.set_length(total);

@@ -86,10 +86,16 @@ impl Harness {
         let (index, state) = duluan_index::SearchIndex::open(&config.index_dir()).expect("index");
         let engine = duluan_rules::Engine::load(&config.rules.dir).expect("rules");
         let policy = duluan_pipeline::CommitPolicy { every_items: 1000, every: std::time::Duration::from_millis(50) };
-        let indexer =
-            duluan_pipeline::Indexer::start(store.clone(), index.clone(), &state, 20_000_000, policy, |_, _| {})
-                .await
-                .expect("indexer");
+        let indexer = duluan_pipeline::Indexer::start(
+            store.clone(),
+            index.clone(),
+            &state,
+            duluan_index::WriterOptions::with_memory(20_000_000),
+            policy,
+            |_, _| {},
+        )
+        .await
+        .expect("indexer");
         let pipeline =
             duluan_pipeline::Pipeline::new(std::sync::Arc::new(config), store, index, engine, indexer.waker());
         Harness { pipeline: std::sync::Arc::new(pipeline), indexer: Some(indexer), dir }

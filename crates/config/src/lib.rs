@@ -77,6 +77,7 @@ pub struct StoreConfig {
 pub struct IndexConfig {
     pub dir: String,
     pub writer_memory_mb: usize,
+    pub max_segment_docs: u32,
     pub commit_every_items: usize,
     pub commit_every_ms: u64,
 }
@@ -215,6 +216,9 @@ impl Config {
         let invalid = |message: &str| Error::Invalid { origin: "configuration".into(), message: message.to_string() };
         if self.index.writer_memory_mb < 15 {
             return Err(invalid("index.writer_memory_mb must be at least 15"));
+        }
+        if self.index.max_segment_docs < 1_000 {
+            return Err(invalid("index.max_segment_docs must be at least 1000"));
         }
         if self.crawl.workers == 0 || self.crawl.per_host_concurrency == 0 {
             return Err(invalid("crawl.workers and crawl.per_host_concurrency must be at least 1"));

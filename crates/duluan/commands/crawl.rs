@@ -67,7 +67,7 @@ pub(crate) async fn reindex(config: Config) -> Result<ExitCode> {
         store,
         index.clone(),
         &state,
-        config.index.writer_memory_mb * 1024 * 1024,
+        app::writer_options(&config),
         policy,
         move |done, _| bar_cb.set_position(done),
     )

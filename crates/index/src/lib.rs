@@ -10,6 +10,7 @@
 mod cursor;
 mod export;
 mod histogram;
+mod merge;
 mod rule_hits;
 mod schema;
 mod search;
@@ -20,12 +21,13 @@ mod writer;
 
 pub use export::{ExportFormat, ExportRow, ExportWriter, csv_cell};
 pub use histogram::{Bucket, Interval};
+pub use merge::{CappedMergePolicy, DEFAULT_MAX_SEGMENT_DOCS};
 pub use rule_hits::RuleHits;
 pub use schema::SCHEMA_VERSION;
 pub use search::{Facet, Hit, Query, SearchResults, Sort};
 pub use snippet::{Fragment, QueryTerms, snippet};
 pub use stats::{Aggregate, DayCounts, STORIES_PER_SEGMENT, Sample, SampleText, StoryCount, StorySummary};
-pub use writer::IndexWriterHandle;
+pub use writer::{IndexWriterHandle, WriterOptions};
 
 use std::path::{Path, PathBuf};
 
@@ -187,9 +189,15 @@ impl SearchIndex {
         Ok(())
     }
 
-    /// Start the single writer of this index.
+    /// Start the single writer of this index, with `memory_bytes` of buffer and the default
+    /// merge cap.
     pub fn writer(&self, memory_bytes: usize) -> Result<IndexWriterHandle> {
-        IndexWriterHandle::new(self, memory_bytes)
+        self.writer_with(WriterOptions::with_memory(memory_bytes))
+    }
+
+    /// Start the single writer of this index.
+    pub fn writer_with(&self, options: WriterOptions) -> Result<IndexWriterHandle> {
+        IndexWriterHandle::new(self, options)
     }
 }
 
@@ -273,6 +281,25 @@ pub(crate) mod tests {
         assert!(matches!(state, OpenState::Reset(_)), "{state:?}");
         assert_eq!(index.num_docs(), 0);
     }
+    #[test]
+    fn merges_stop_at_the_segment_cap() {
+        let index = SearchIndex::in_memory().expect("index");
+        let mut w =
+            index.writer_with(WriterOptions { memory_bytes: 20_000_000, max_segment_docs: 25 }).expect("writer");
+        for commit in 0..16 {
+            for n in 0..10 {
+                w.upsert(&item(&format!("{commit}-{n}"), "Mưa lớn", "Mưa lớn kéo dài.", "vnexpress", 1)).expect("add");
+            }
+            w.commit(commit).expect("commit");
+        }
+        w.finish().expect("finish");
+        index.reload().expect("reload");
+        let sizes: Vec<u32> = index.reader.searcher().segment_readers().iter().map(|s| s.num_docs()).collect();
+        assert_eq!(sizes.iter().sum::<u32>(), 160);
+        assert!(sizes.iter().all(|&n| n <= 25), "{sizes:?}");
+        assert!(sizes.iter().any(|&n| n > 10), "nothing merged: {sizes:?}");
+    }
+
     #[test]
     fn aggregate_counts_days_sources_stories_and_sentiment() {
         let index = SearchIndex::in_memory().expect("index");

@@ -3,8 +3,25 @@
 use duluan_model::Item;
 use tantivy::{DateTime, IndexWriter, TantivyDocument, Term};
 
+use crate::merge::{CappedMergePolicy, DEFAULT_MAX_SEGMENT_DOCS};
 use crate::schema::Fields;
 use crate::{Result, SearchIndex};
+
+/// How the writer uses memory.
+#[derive(Debug, Clone, Copy)]
+pub struct WriterOptions {
+    /// Budget for documents buffered between commits (at least 15 MB).
+    pub memory_bytes: usize,
+    /// Most documents one merge may produce (see [`CappedMergePolicy`]).
+    pub max_segment_docs: u32,
+}
+
+impl WriterOptions {
+    /// `memory_bytes` of buffer and the default merge cap.
+    pub fn with_memory(memory_bytes: usize) -> WriterOptions {
+        WriterOptions { memory_bytes, max_segment_docs: DEFAULT_MAX_SEGMENT_DOCS }
+    }
+}
 
 /// Owns the index's single `IndexWriter`. Blocking: run it on a dedicated thread.
 pub struct IndexWriterHandle {
@@ -35,8 +52,9 @@ fn date(t: chrono::DateTime<chrono::Utc>) -> DateTime {
 }
 
 impl IndexWriterHandle {
-    pub(crate) fn new(index: &SearchIndex, memory_bytes: usize) -> Result<IndexWriterHandle> {
-        let writer = index.index.writer_with_num_threads(1, memory_bytes.max(15_000_000))?;
+    pub(crate) fn new(index: &SearchIndex, options: WriterOptions) -> Result<IndexWriterHandle> {
+        let writer = index.index.writer_with_num_threads(1, options.memory_bytes.max(15_000_000))?;
+        writer.set_merge_policy(Box::new(CappedMergePolicy::new(options.max_segment_docs)));
         Ok(IndexWriterHandle { writer, fields: index.fields, index: index.clone(), pending: 0 })
     }
 

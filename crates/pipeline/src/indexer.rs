@@ -55,11 +55,11 @@ impl Indexer {
         store: Arc<dyn Store>,
         index: SearchIndex,
         state: &OpenState,
-        memory_bytes: usize,
+        writer: duluan_index::WriterOptions,
         policy: CommitPolicy,
         progress_bar: impl Fn(u64, u64) + Send + 'static,
     ) -> Result<Indexer> {
-        let mut writer = index.writer(memory_bytes)?;
+        let mut writer = index.writer_with(writer)?;
         if !matches!(state, OpenState::Existing) {
             writer = rebuild(store.as_ref(), writer, progress_bar).await?;
         }
