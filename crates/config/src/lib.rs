@@ -390,6 +390,16 @@ mod tests {
     }
 
     #[test]
+    fn index_settings_out_of_range_are_refused() {
+        assert_eq!(Config::defaults().index.max_segment_docs, 100_000);
+        for bad in ["writer_memory_mb = 14", "max_segment_docs = 999"] {
+            let file = ("c.toml".to_string(), format!("[index]\n{bad}\n"));
+            let err = Config::from_layers(Some(file), std::iter::empty()).expect_err(bad);
+            assert!(err.to_string().contains("index."), "{bad}: {err}");
+        }
+    }
+
+    #[test]
     fn every_key_in_default_toml_has_a_comment() {
         let mut previous_is_comment = false;
         for line in DEFAULT_TOML.lines() {
