@@ -21,7 +21,6 @@ mod writer;
 
 pub use export::{ExportFormat, ExportRow, ExportWriter, csv_cell};
 pub use histogram::{Bucket, Interval};
-pub use merge::{CappedMergePolicy, DEFAULT_MAX_SEGMENT_DOCS};
 pub use rule_hits::RuleHits;
 pub use schema::SCHEMA_VERSION;
 pub use search::{Facet, Hit, Query, SearchResults, Sort};
@@ -281,6 +280,7 @@ pub(crate) mod tests {
         assert!(matches!(state, OpenState::Reset(_)), "{state:?}");
         assert_eq!(index.num_docs(), 0);
     }
+
     #[test]
     fn merges_stop_at_the_segment_cap() {
         let index = SearchIndex::in_memory().expect("index");

@@ -12,7 +12,7 @@ use tantivy::index::{SegmentId, SegmentMeta};
 use tantivy::merge_policy::{LogMergePolicy, MergeCandidate, MergePolicy};
 
 /// Documents one merge may produce when the configuration does not say.
-pub const DEFAULT_MAX_SEGMENT_DOCS: u32 = 100_000;
+pub(crate) const DEFAULT_MAX_SEGMENT_DOCS: u32 = 100_000;
 
 /// Share of deleted documents (items updated since they were indexed) past which a segment too
 /// big to merge with others is rewritten on its own.
@@ -20,14 +20,14 @@ const EXPUNGE_RATIO: f32 = 0.3;
 
 /// Log-level merges, none producing more than `max_docs` documents.
 #[derive(Debug, Clone)]
-pub struct CappedMergePolicy {
+pub(crate) struct CappedMergePolicy {
     levels: LogMergePolicy,
     max_docs: u32,
 }
 
 impl CappedMergePolicy {
     /// Merges produce at most `max_docs` documents (at least 2).
-    pub fn new(max_docs: u32) -> CappedMergePolicy {
+    pub(crate) fn new(max_docs: u32) -> CappedMergePolicy {
         let max_docs = max_docs.max(2);
         let mut levels = LogMergePolicy::default();
         // Past half the cap a segment is full: any merge with a segment of its level would pass it.

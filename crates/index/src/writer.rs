@@ -12,7 +12,7 @@ use crate::{Result, SearchIndex};
 pub struct WriterOptions {
     /// Budget for documents buffered between commits (at least 15 MB).
     pub memory_bytes: usize,
-    /// Most documents one merge may produce (see [`CappedMergePolicy`]).
+    /// Most documents one merge may produce: it bounds the memory a merge maps.
     pub max_segment_docs: u32,
 }
 
