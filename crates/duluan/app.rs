@@ -27,7 +27,8 @@ pub(crate) const EMBEDDED_RULES: &[(&str, &str)] = &[
 
 /// Configuration with the command line applied.
 pub(crate) fn load_config(cli: &Cli) -> Result<Config> {
-    let mut config = Config::load(cli.config.as_deref()).context("configuration")?;
+    // Config errors name their file or layer themselves.
+    let mut config = Config::load(cli.config.as_deref())?;
     if let Some(dir) = &cli.data_dir {
         config.data_dir = dir.clone();
     }

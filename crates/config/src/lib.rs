@@ -24,7 +24,7 @@ pub const DEFAULT_TOML: &str = include_str!("../../../config/default.toml");
 #[non_exhaustive]
 pub enum Error {
     /// The file could not be read.
-    #[error("cannot read {path}: {source}")]
+    #[error("cannot read {path}")]
     Read {
         /// File.
         path: PathBuf,
