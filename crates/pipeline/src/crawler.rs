@@ -1,15 +1,16 @@
 //! Crawling: poll sources for links and posts, then lease frontier URLs and fetch them.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use duluan_crawl::{Discovery, Expect, FetchError, Fetcher, Response, Validators, adapter_for};
-use duluan_model::{Severity, Source};
+use duluan_model::{Item, Severity, Source};
 use duluan_store::{
-    FetchOutcome, FrontierEntry, NewUrl, PageCommit, PageStored, PollRecord, SourceState, Store, SystemAlert,
+    AlertRequest, FetchOutcome, FrontierEntry, NewUrl, PageCommit, PageStored, PollRecord, SourceState, Store,
+    SystemAlert,
 };
 use tokio::sync::{mpsc, watch};
 use tracing::Instrument;
@@ -561,8 +562,12 @@ async fn commit_pages(
 ) -> Result<()> {
     let store = pipeline.store.clone();
     let mut batch = Vec::with_capacity(COMMIT_BATCH);
+    let mut recent = RecentItems::default();
     while queue.recv_many(&mut batch, COMMIT_BATCH).await > 0 {
-        let pages = std::mem::take(&mut batch);
+        let mut pages = std::mem::take(&mut batch);
+        for (item, requests) in pages.iter_mut().filter_map(|p| p.item.as_mut()) {
+            recent.join_story(&pipeline, item, requests);
+        }
         let count = pages.len();
         let now = Utc::now();
         let stored = match store.finish_pages(&pages, now).await {
@@ -580,6 +585,52 @@ async fn commit_pages(
         batch.clear();
     }
     Ok(())
+}
+
+/// Items the committer handled last, newest at the back: see [`RecentItems::join_story`].
+#[derive(Debug, Default)]
+struct RecentItems {
+    items: VecDeque<(String, u64, String)>,
+}
+
+/// How many recent items the committer remembers. A worker looks the story up before it queues
+/// its page; what was committed in between is at most the queue, the batch being committed and
+/// a page per waiting worker, far fewer than this.
+const RECENT_ITEMS: usize = 1024;
+
+impl RecentItems {
+    /// A worker's story lookup cannot see the pages queued or being committed at the time, so
+    /// two copies fetched at once would each start a story: an item that started its own story
+    /// joins the story of a recent copy (same content, else the nearest within the story
+    /// distance) instead. Then it is remembered.
+    fn join_story(&mut self, pipeline: &Pipeline, item: &mut Item, requests: &mut Vec<AlertRequest>) {
+        if item.story_id == item.id
+            && let Some(story) = self.story_of(&item.content_hash, item.simhash)
+        {
+            item.story_id = story;
+            *requests = pipeline.route_item(item);
+        }
+        self.remember(&item.content_hash, item.simhash, &item.story_id);
+    }
+
+    fn remember(&mut self, content_hash: &str, simhash: u64, story: &str) {
+        if self.items.len() == RECENT_ITEMS {
+            self.items.pop_front();
+        }
+        self.items.push_back((content_hash.to_string(), simhash, story.to_string()));
+    }
+
+    fn story_of(&self, content_hash: &str, simhash: u64) -> Option<String> {
+        if let Some((_, _, story)) = self.items.iter().rev().find(|(hash, _, _)| hash == content_hash) {
+            return Some(story.clone());
+        }
+        self.items
+            .iter()
+            .map(|(_, other, story)| (duluan_crawl::dedup::distance(simhash, *other), story))
+            .filter(|(d, _)| *d <= duluan_crawl::dedup::STORY_DISTANCE)
+            .min_by_key(|(d, _)| *d)
+            .map(|(_, story)| story.clone())
+    }
 }
 
 /// Commit each page alone (after its batch failed), stopping at the first that fails.
@@ -610,4 +661,23 @@ fn hostname() -> String {
         .ok()
         .filter(|h| !h.is_empty())
         .unwrap_or_else(|| "duluan".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recent_items_give_the_story_of_a_copy() {
+        let mut recent = RecentItems::default();
+        recent.remember("h1", 0xFFFF_0000_FFFF_0000, "s1");
+        recent.remember("h2", 0x0000_FFFF_0000_FFFF, "s2");
+        assert_eq!(recent.story_of("h2", 0).as_deref(), Some("s2"), "same content");
+        assert_eq!(recent.story_of("h3", 0xFFFF_0000_FFFF_0007).as_deref(), Some("s1"), "3 bits apart");
+        assert_eq!(recent.story_of("h3", 0xFFFF_0000_FFFF_000F), None, "4 bits apart");
+        for i in 0..RECENT_ITEMS {
+            recent.remember(&format!("x{i}"), 0x1234_5678_9ABC_DEF0, "other");
+        }
+        assert_eq!(recent.story_of("h1", 0xFFFF_0000_FFFF_0000), None, "forgotten");
+    }
 }

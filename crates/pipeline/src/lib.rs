@@ -205,6 +205,12 @@ impl Pipeline {
         {
             item.story_id = story;
         }
+        let requests = self.route_item(&mut item);
+        Ok((item, requests))
+    }
+
+    /// The alerts an item raises or joins, once its story is settled.
+    pub(crate) fn route_item(&self, item: &mut Item) -> Vec<AlertRequest> {
         // A copy of a story collaborators confirmed joins that story's alert already: its match
         // with the claim made from the verdict is recorded, but does not page a second time.
         for flag in &mut item.flags {
@@ -212,8 +218,7 @@ impl Pipeline {
                 flag.alert = false;
             }
         }
-        let requests = duluan_alerts::alert_requests(&self.config.alerts, &item);
-        Ok((item, requests))
+        duluan_alerts::alert_requests(&self.config.alerts, item)
     }
 
     /// The second half of the store stage, after the commit: wake the indexer, count, log.
