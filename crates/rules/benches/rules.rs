@@ -13,7 +13,8 @@
 //! matching alone (the analysis is shared with sentiment and claims in the pipeline), and of the
 //! baseline (every rule compiled and matched separately; run on a slice of the text for the big
 //! sets, as it is slow), with the flags raised. `-- quick` skips the baseline and the claims;
-//! numbers among the arguments choose the rule counts (`-- quick 10000`). Without the data it
+//! numbers among the arguments choose the rule counts (`-- quick 10000`); `-- profile 10000` only
+//! matches, for five CPU seconds per rule count, to run under `perf record`. Without the data it
 //! says so and exits.
 //!
 //! Then known claims, 1,000 and 10,000 of them: sentences of other articles of the same data (one
@@ -49,6 +50,7 @@ fn main() {
     }
     // `quick`: the engine alone, no baseline and no claims (for profiling).
     let quick = std::env::args().any(|a| a == "quick");
+    let profile = std::env::args().any(|a| a == "profile");
     let vocabulary = vocabulary(&docs);
     let analyzed: Vec<(String, duluan_text::Analysis)> =
         docs.iter().map(|d| (d.clone(), duluan_text::Analysis::new(d))).collect();
@@ -70,6 +72,14 @@ fn main() {
     for n in sizes {
         let specs = generate(n, &vocabulary);
         let engine = compile(&specs);
+        if profile {
+            // Matching alone, long enough for a sampling profiler to see where the time goes.
+            let start = cpu_seconds();
+            while cpu_seconds() - start < 5.0 {
+                std::hint::black_box(run_analyzed(&engine, &analyzed));
+            }
+            continue;
+        }
         let (secs, flags) = best_of(3, || run(&engine, &docs));
         let engine_rate = mb(bytes) / secs;
         // In the pipeline the analysis is shared with sentiment and made once per item: matching alone.

@@ -475,7 +475,12 @@ impl Analysis {
         }
     }
 
-    /// Where each original token starts in the joined view.
+    /// Where each original token starts in the joined view; token `i` ends one byte (the space)
+    /// before token `i + 1` starts, the last one at the end of the view.
+    pub fn token_starts(&self, view: View) -> &[usize] {
+        self.starts(view)
+    }
+
     fn starts(&self, view: View) -> &[usize] {
         match view {
             View::Exact => &self.exact_starts,

@@ -25,19 +25,19 @@ pub(super) struct Term<'a> {
     pub id: PatternId,
 }
 
-/// An open-addressing table from a `u64` key to a `u32`, probed linearly. Key 0 marks an empty
-/// slot: syllable keys are never 0 (a token has at least one byte and no NUL bytes) and node keys
-/// have a syllable id + 1 in their low half.
+/// An open-addressing table from a `u64` key to a small value, probed linearly. Key 0 marks an
+/// empty slot: syllable keys are never 0 (a token has at least one byte and no NUL bytes) and
+/// node keys have a syllable id + 1 in their low half.
 #[derive(Debug, Default)]
-struct Table {
-    slots: Vec<(u64, u32)>,
+struct Table<V = u32> {
+    slots: Vec<(u64, V)>,
     shift: u32,
 }
 
-impl Table {
-    fn with_entries(entries: &[(u64, u32)]) -> Table {
+impl<V: Copy + Default> Table<V> {
+    fn with_entries(entries: &[(u64, V)]) -> Table<V> {
         let capacity = (entries.len() * 2).next_power_of_two().max(16);
-        let mut table = Table { slots: vec![(0, 0); capacity], shift: 64 - capacity.trailing_zeros() };
+        let mut table = Table { slots: vec![(0, V::default()); capacity], shift: 64 - capacity.trailing_zeros() };
         for &(key, value) in entries {
             table.insert(key, value);
         }
@@ -48,7 +48,7 @@ impl Table {
         (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> self.shift) as usize
     }
 
-    fn insert(&mut self, key: u64, value: u32) {
+    fn insert(&mut self, key: u64, value: V) {
         let mask = self.slots.len() - 1;
         let mut i = self.slot(key);
         while self.slots[i].0 != 0 && self.slots[i].0 != key {
@@ -58,7 +58,7 @@ impl Table {
     }
 
     #[inline]
-    fn get(&self, key: u64) -> Option<u32> {
+    fn get(&self, key: u64) -> Option<V> {
         let mask = self.slots.len().checked_sub(1)?;
         let mut i = self.slot(key);
         loop {
@@ -94,6 +94,17 @@ fn short_key(bytes: &[u8]) -> Option<u64> {
         _ => None,
     }
 }
+
+/// `LENGTH_MASK[n]` keeps the low `n` bytes of a little-endian word.
+const LENGTH_MASK: [u64; 9] = {
+    let mut masks = [u64::MAX; 9];
+    let mut n = 0;
+    while n < 8 {
+        masks[n] = (1 << (8 * n)) - 1;
+        n += 1;
+    }
+    masks
+};
 
 /// Syllable strings to dense ids: short ones through the table, long ones through a map.
 #[derive(Debug, Default)]
@@ -148,6 +159,20 @@ const HAS_ENDS: u32 = 1 << 31;
 const HAS_PREFIXES: u32 = 1 << 30;
 const INDEX: u32 = HAS_PREFIXES - 1;
 
+/// A trie node as the roots and edges store it: its [`NodeRef`] in the low half and the group of
+/// the terms that end there in the high half, so that reaching a node and reporting its terms is
+/// one read (a separate array of groups cost a cache miss per occurrence with large rule sets).
+type Step = u64;
+const NO_STEP: Step = u64::MAX;
+
+fn step_node(step: Step) -> NodeRef {
+    step as u32
+}
+
+fn step_ends(step: Step) -> Group {
+    (step >> 32) as u32
+}
+
 /// Bits in the edge filter: most pairs of adjacent syllables in a text are no edge of the trie,
 /// and this bit set (32 KB, it stays in the cache) says so without probing the edge table.
 const FILTER_BITS: u32 = 18;
@@ -175,14 +200,12 @@ impl Default for Node {
 #[derive(Debug, Default)]
 pub(super) struct Matcher {
     syllables: Syllables,
-    /// Per syllable id, the node of terms starting with it (or `NONE`).
-    roots: Vec<NodeRef>,
+    /// Per syllable id, the node of terms starting with it (or `NO_STEP`).
+    roots: Vec<Step>,
     /// `(node << 32) | (syllable + 1)` → child node.
-    edges: Table,
+    edges: Table<Step>,
     /// One bit per hashed edge key, see [`FILTER_BITS`].
     edge_filter: Vec<u64>,
-    /// Per node, the terms that end there (`NONE`: none): read for every occurrence, so dense.
-    node_ends: Vec<Group>,
     /// Per node, the wildcard terms that continue from it.
     node_prefixes: Vec<Vec<(Box<str>, Group)>>,
     /// One-syllable wildcard terms by prefix (short prefixes through the table).
@@ -257,15 +280,15 @@ impl Matcher {
             let n = &nodes[node as usize];
             let ends = if n.ends == NONE { 0 } else { HAS_ENDS };
             let prefixes = if n.prefixes.is_empty() { 0 } else { HAS_PREFIXES };
-            node | ends | prefixes
+            u64::from(node | ends | prefixes) | u64::from(n.ends) << 32
         };
         let syllables = interner.finish();
-        let mut root_table = vec![NONE; syllables.count as usize];
+        let mut root_table = vec![NO_STEP; syllables.count as usize];
         for (syllable, node) in roots {
             root_table[syllable as usize] = flagged(node);
         }
         let mut edge_filter = vec![0u64; (1 << FILTER_BITS) / 64];
-        let edges: Vec<(u64, u32)> = edges
+        let edges: Vec<(u64, Step)> = edges
             .into_iter()
             .map(|(key, node)| {
                 let bit = filter_bit(key);
@@ -273,10 +296,8 @@ impl Matcher {
                 (key, flagged(node))
             })
             .collect();
-        let node_ends = nodes.iter().map(|n| n.ends).collect();
         let node_prefixes = nodes.into_iter().map(|n| n.prefixes).collect();
         let mut matcher = Matcher {
-            node_ends,
             syllables,
             roots: root_table,
             edges: Table::with_entries(&edges),
@@ -327,23 +348,43 @@ impl Matcher {
     /// Calls `found(group, first, last)` for every occurrence of a group's text over tokens
     /// `first..=last` of the folded view.
     pub(super) fn find(&self, analysis: &Analysis, ids: &mut Vec<u32>, mut found: impl FnMut(Group, usize, usize)) {
-        ids.clear();
-        ids.extend(analysis.view_tokens(View::Folded).map(|t| self.syllables.id(t.as_bytes())));
+        self.syllable_ids(analysis, ids);
         for first in 0..ids.len() {
             if self.root_prefix_lengths != 0 {
                 self.root_prefix_terms_at(analysis.token(View::Folded, first), |terms| found(terms, first, first));
             }
             let Some(&root) = self.roots.get(ids[first] as usize) else { continue };
-            if root != NONE {
+            if root != NO_STEP {
                 self.walk(root, first, ids, analysis, &mut found);
             }
         }
     }
 
-    /// Follow the trie from `node`, the term's first syllable being token `first`.
+    /// The syllable id of each token of the folded view (`NONE`: no term has it).
+    fn syllable_ids(&self, analysis: &Analysis, ids: &mut Vec<u32>) {
+        let joined = analysis.joined(View::Folded).as_bytes();
+        let starts = analysis.token_starts(View::Folded);
+        ids.clear();
+        ids.reserve(starts.len());
+        for (i, &start) in starts.iter().enumerate() {
+            let end = starts.get(i + 1).map_or(joined.len(), |&next| next - 1);
+            // One load of the eight bytes from the token's start, masked to its length, is the
+            // token's short key: most syllables are short and most are not at the view's end.
+            let id = match joined.get(start..start + 8) {
+                Some(word) if (1..=8).contains(&end.wrapping_sub(start)) => {
+                    let word = u64::from_le_bytes(word.try_into().unwrap_or_default());
+                    self.syllables.short.get(word & LENGTH_MASK[end - start]).unwrap_or(NONE)
+                }
+                _ => joined.get(start..end).map_or(NONE, |token| self.syllables.id(token)),
+            };
+            ids.push(id);
+        }
+    }
+
+    /// Follow the trie from `step`, the term's first syllable being token `first`.
     fn walk(
         &self,
-        mut node: NodeRef,
+        mut step: Step,
         first: usize,
         ids: &[u32],
         analysis: &Analysis,
@@ -351,8 +392,9 @@ impl Matcher {
     ) {
         let mut at = first;
         loop {
+            let node = step_node(step);
             if node & HAS_ENDS != 0 {
-                found(self.node_ends[(node & INDEX) as usize], first, at);
+                found(step_ends(step), first, at);
             }
             let next = at + 1;
             if next >= ids.len() {
@@ -377,7 +419,7 @@ impl Matcher {
             }
             match self.edges.get(key) {
                 Some(child) => {
-                    node = child;
+                    step = child;
                     at = next;
                 }
                 None => return,
@@ -486,6 +528,26 @@ mod tests {
                 u64::from_le_bytes(buf)
             });
             prop_assert_eq!(short_key(&bytes), expected);
+        }
+    }
+
+    proptest! {
+        /// The masked loads read each token's id as a lookup of its own bytes would, wherever the
+        /// token sits (near the view's end too) and whatever its length or script.
+        #[test]
+        fn syllable_ids_are_the_ids_of_the_tokens(
+            words in proptest::collection::vec("[a-cđ]{1,10}|[0-9]{1,3}|[ăâ北京]{1,3}", 0..30),
+            known in proptest::collection::vec("[a-c]{1,10}|[0-9]{1,3}", 1..20),
+        ) {
+            let terms: Vec<Term<'_>> =
+                known.iter().enumerate().map(|(id, w)| Term { syllables: vec![w], prefix: false, id }).collect();
+            let matcher = Matcher::new(&terms).expect("builds");
+            let analysis = Analysis::new(&words.join(" "));
+            let mut ids = Vec::new();
+            matcher.syllable_ids(&analysis, &mut ids);
+            let expected: Vec<u32> =
+                analysis.view_tokens(View::Folded).map(|t| matcher.syllables.id(t.as_bytes())).collect();
+            prop_assert_eq!(ids, expected);
         }
     }
 

@@ -9,7 +9,7 @@
 //! grows far slower than the number of rules.
 
 use super::matcher::Matcher;
-use super::{Csr, Node, Pattern, PatternId, RawHit, bit, set_bit};
+use super::{Csr, Node, Pattern, PatternId, bit, set_bit, set_bits};
 use duluan_text::{Analysis, View};
 
 /// Patterns of which one must occur, with the rough probability that one does.
@@ -133,7 +133,6 @@ pub(super) struct Presearch {
     /// Rules that can hold without any term occurring (`NOT x`): always evaluated.
     unconditional: Vec<u32>,
     rules: usize,
-    groups: usize,
 }
 
 impl Presearch {
@@ -145,7 +144,7 @@ impl Presearch {
         matcher: &Matcher,
     ) -> Result<Presearch, String> {
         let pattern_group = matcher.pattern_groups(patterns.len());
-        let mut index = Presearch { rules: programs.len(), groups: matcher.group_count(), ..Presearch::default() };
+        let mut index = Presearch { rules: programs.len(), ..Presearch::default() };
         let mut clauses_of: Vec<Vec<u32>> = vec![Vec::new(); matcher.group_count()];
         let mut second_sets = Vec::new();
         for (rule, node) in programs.iter().enumerate().filter(|(i, _)| enabled(*i)) {
@@ -182,26 +181,20 @@ impl Presearch {
         Ok(index)
     }
 
-    /// The rules to evaluate, given the groups that occurred, as a bit set over rules.
-    pub(super) fn candidates(&self, raw: &[RawHit]) -> Vec<u64> {
+    /// The rules to evaluate, as a bit set over rules, given the groups that occurred (a bit set).
+    pub(super) fn candidates(&self, present: &[u64]) -> Vec<u64> {
         let mut candidates = vec![0u64; self.rules.div_ceil(64)];
         self.unconditional.iter().for_each(|&r| set_bit(&mut candidates, r as usize));
-        let mut present = vec![0u64; self.groups.div_ceil(64)];
-        raw.iter().for_each(|h| set_bit(&mut present, h.group as usize));
-        // Each group that occurred once, however often it did.
-        let mut done = vec![0u64; present.len()];
-        for hit in raw.iter().filter(|h| bit(&self.indexing_groups, h.group as usize)) {
-            if bit(&done, hit.group as usize) {
-                continue;
-            }
-            set_bit(&mut done, hit.group as usize);
-            for &clause in self.group_clauses.get(hit.group as usize) {
+        // Each indexing group that occurred once, however often it did.
+        let triggered: Vec<u64> = present.iter().zip(&self.indexing_groups).map(|(p, i)| p & i).collect();
+        for group in set_bits(&triggered) {
+            for &clause in self.group_clauses.get(group) {
                 let rule = self.clause_rule[clause as usize] as usize;
                 if bit(&candidates, rule) {
                     continue;
                 }
                 let second = self.second_sets.get(clause as usize);
-                if second.is_empty() || second.iter().any(|&g| bit(&present, g as usize)) {
+                if second.is_empty() || second.iter().any(|&g| bit(present, g as usize)) {
                     set_bit(&mut candidates, rule);
                 }
             }
