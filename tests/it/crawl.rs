@@ -25,8 +25,8 @@ fn page(n: usize) -> String {
     article_page(&format!("Bài số {n} về giá cả thị trường"), &format!("Đây là bài số {n}. {BODY}"), None)
 }
 
-/// A feed with ETag support, a sitemap reachable from robots.txt (index + gzip'd child), a
-/// listing page, and social endpoints.
+/// A feed with ETag support, the other feed formats (Atom, JSON Feed, RSS 1.0/RDF), a sitemap
+/// reachable from robots.txt (index + gzip'd child), a listing page, and social endpoints.
 fn site() -> Router {
     let feed = |headers: HeaderMap| async move {
         if headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) == Some("\"feed-v1\"") {
@@ -56,6 +56,18 @@ fn site() -> Router {
         .route("/sitemap-index.xml", get(|| async { "<sitemapindex xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\"><sitemap><loc>/sitemap-1.xml.gz</loc></sitemap><sitemap><loc>/sitemap-index.xml</loc></sitemap></sitemapindex>" }))
         .route("/sitemap-1.xml.gz", get(move || async move { ([(header::CONTENT_TYPE, "application/x-gzip")], gz.clone()) }))
         .route("/kinh-te/", get(|| async { html("<html><body><h1>Kinh tế</h1><ul><li><a href=\"/bai/bai-so-6.html\">Bài 6 về giá cả thị trường</a></li><li><a href=\"/rieng/bai-mat-khong-duoc-lay.html\">Bài riêng</a></li></ul></body></html>".into()) }))
+        .route("/atom.xml", get(|| async {
+            ([(header::CONTENT_TYPE, "application/atom+xml")], r#"<feed xmlns="http://www.w3.org/2005/Atom"><title>A</title><id>urn:a</id><updated>2026-11-18T00:00:00Z</updated><entry><title>Bài số 7</title><id>urn:a:7</id><link href="/bai/bai-so-7.html"/><updated>2026-11-18T00:00:00Z</updated></entry></feed>"#)
+        }))
+        .route("/feed.json", get(|| async {
+            ([(header::CONTENT_TYPE, "application/feed+json")], r#"{"version":"https://jsonfeed.org/version/1.1","title":"J","items":[{"id":"8","url":"/bai/bai-so-8.html","title":"Bài số 8"}]}"#)
+        }))
+        .route("/rdf.xml", get(|| async {
+            ([(header::CONTENT_TYPE, "application/rdf+xml")], r#"<?xml version="1.0"?><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns="http://purl.org/rss/1.0/"><channel rdf:about="/rdf.xml"><title>R</title><link>/</link><description>R</description></channel><item rdf:about="/bai/bai-so-9.html"><title>Bài số 9</title><link>/bai/bai-so-9.html</link></item></rdf:RDF>"#)
+        }))
+        .route("/feeds/videos.xml", get(|| async {
+            ([(header::CONTENT_TYPE, "application/atom+xml")], r#"<feed xmlns:yt="http://www.youtube.com/xml/schemas/2015" xmlns:media="http://search.yahoo.com/mrss/" xmlns="http://www.w3.org/2005/Atom"><title>Kênh</title><id>yt:channel:x</id><updated>2026-11-20T00:00:00+00:00</updated><entry><id>yt:video:abc</id><yt:videoId>abc</yt:videoId><title>Bản tin sáng</title><link rel="alternate" href="https://www.youtube.com/watch?v=abc"/><published>2026-11-20T00:00:00+00:00</published><updated>2026-11-20T00:00:00+00:00</updated><media:group><media:title>Bản tin sáng</media:title><media:description>Ngập sâu ở đường Nguyễn Hữu Cảnh sau mưa lớn</media:description></media:group></entry></feed>"#)
+        }))
         .route("/bai/{slug}", get(|axum::extract::Path(slug): axum::extract::Path<String>| async move { html(page(number(&slug))) }))
         .route("/rieng/bai-mat-khong-duoc-lay.html", get(|| async { html(page(99)) }))
         .route("/api/v1/timelines/tag/hanoi", get(|| async {
@@ -75,21 +87,25 @@ async fn every_source_type_conditional_get_robots_and_seen_set() {
     let h = Harness::new(|_| {}).await;
     let sources = vec![
         source("feed", "feed", &format!("{base}/feed.xml")),
+        source("atom", "feed", &format!("{base}/atom.xml")),
+        source("json", "feed", &format!("{base}/feed.json")),
+        source("rdf", "feed", &format!("{base}/rdf.xml")),
         source("sitemap", "sitemap", &format!("{base}/robots.txt")),
         source("listing", "listing", &format!("{base}/kinh-te/")),
         source("masto", "mastodon", &format!("{base}/api/v1/timelines/tag/hanoi")),
         source("tg", "telegram", &format!("{base}/s/kenh")),
         source("reddit", "reddit", &format!("{base}/r/vn/new.json")),
+        source("yt", "youtube", &format!("{base}/feeds/videos.xml?channel_id=x")),
     ];
     let crawler = h.crawler(sources.clone());
     let report = crawler.run_once(true).await.expect("crawl");
     h.flush().await;
     assert_eq!(report.sources_failed, 0, "{report:?}");
-    assert_eq!(report.posts_stored, 3, "one post each from Mastodon, Telegram, Reddit");
+    assert_eq!(report.posts_stored, 4, "one post each from Mastodon, Telegram, Reddit, YouTube");
     let store = &h.pipeline.store;
     let counts = store.counts().await.expect("counts");
-    assert_eq!(counts.items, 6 + 3, "articles 1-6 and three posts");
-    for n in 1..=6 {
+    assert_eq!(counts.items, 9 + 4, "articles 1-9 (RSS, sitemap, listing, Atom, JSON Feed, RDF) and four posts");
+    for n in 1..=9 {
         assert_eq!(hits(&log, &format!("/bai/bai-so-{n}.html")), 1, "article {n} fetched once");
     }
     assert_eq!(hits(&log, "/bai/bai-so-1.html?utm_source=rss"), 0, "tracking parameters are stripped before fetching");
@@ -114,6 +130,12 @@ async fn every_source_type_conditional_get_robots_and_seen_set() {
         .search(&duluan_index::Query { text: "tac duong".into(), limit: 5, ..Default::default() })
         .expect("search");
     assert_eq!(posts.hits[0].url, "https://social.example/@a/1");
+    let video = h
+        .pipeline
+        .index
+        .search(&duluan_index::Query { text: "\"nguyễn hữu cảnh\"".into(), limit: 5, ..Default::default() })
+        .expect("search");
+    assert_eq!(video.hits[0].url, "https://www.youtube.com/watch?v=abc", "the video's description is its text");
 
     // A second pass: the feed answers 304, nothing already seen is fetched again.
     let feed_requests = hits(&log, "/feed.xml");
@@ -127,7 +149,7 @@ async fn every_source_type_conditional_get_robots_and_seen_set() {
         .filter(|(p, h, _)| p == "/feed.xml" && h.contains_key(header::IF_NONE_MATCH))
         .count();
     assert_eq!(conditional, 1, "the second poll sends the validator");
-    for n in 1..=6 {
+    for n in 1..=9 {
         assert_eq!(hits(&log, &format!("/bai/bai-so-{n}.html")), 1, "article {n} is not fetched twice");
     }
     let state = store.source_state("feed").await.expect("state");

@@ -551,6 +551,22 @@ mod tests {
         }
     }
 
+    proptest! {
+        /// Lookups agree with a map, long probe runs included (a few hundred keys over small
+        /// tables, drawn from a narrow range so that many collide).
+        #[test]
+        fn tables_find_what_was_inserted_and_nothing_else(
+            entries in proptest::collection::hash_map(1u64..2_000, any::<u32>(), 0..300),
+            probes in proptest::collection::vec(1u64..2_000, 0..100),
+        ) {
+            let pairs: Vec<(u64, u32)> = entries.iter().map(|(&k, &v)| (k, v)).collect();
+            let table = Table::with_entries(&pairs);
+            for key in probes.iter().chain(entries.keys()) {
+                prop_assert_eq!(table.get(*key), entries.get(key).copied());
+            }
+        }
+    }
+
     #[test]
     fn wildcards_at_the_root_and_after_whole_syllables() {
         let terms = [
