@@ -106,10 +106,15 @@ const LENGTH_MASK: [u64; 9] = {
     masks
 };
 
+/// Bits in the syllable filter (8 KB): see [`Syllables::short_id`].
+const SYLLABLE_FILTER_BITS: u32 = 16;
+
 /// Syllable strings to dense ids: short ones through the table, long ones through a map.
 #[derive(Debug, Default)]
 struct Syllables {
     short: Table,
+    /// One bit per hashed short key of the table.
+    filter: Vec<u64>,
     long: HashMap<Box<[u8]>, u32>,
     count: u32,
 }
@@ -118,11 +123,26 @@ impl Syllables {
     #[inline]
     fn id(&self, bytes: &[u8]) -> u32 {
         match short_key(bytes) {
-            Some(key) => self.short.get(key),
-            None => self.long.get(bytes).copied(),
+            Some(key) => self.short_id(key),
+            None => self.long.get(bytes).copied().unwrap_or(NONE),
         }
-        .unwrap_or(NONE)
     }
+
+    /// The id of a short key. Most tokens of a text are no rule's syllable when rules are few:
+    /// a bit in a filter that stays in the first-level cache says so, where a table probe ran
+    /// on until an empty slot, a varying number of steps the processor mispredicted.
+    #[inline]
+    fn short_id(&self, key: u64) -> u32 {
+        let bit = syllable_filter_bit(key);
+        match self.filter.get(bit / 64) {
+            Some(word) if word & (1 << (bit % 64)) != 0 => self.short.get(key).unwrap_or(NONE),
+            _ => NONE,
+        }
+    }
+}
+
+fn syllable_filter_bit(key: u64) -> usize {
+    (key.wrapping_mul(0xD6E8_FEB8_6659_FD93) >> (64 - SYLLABLE_FILTER_BITS)) as usize
 }
 
 /// Interns syllables while the matcher is built.
@@ -148,7 +168,12 @@ impl<'a> Interner<'a> {
                 }
             }
         }
-        Syllables { short: Table::with_entries(&short), long, count: self.ids.len() as u32 }
+        let mut filter = vec![0u64; (1 << SYLLABLE_FILTER_BITS) / 64];
+        for &(key, _) in &short {
+            let bit = syllable_filter_bit(key);
+            filter[bit / 64] |= 1 << (bit % 64);
+        }
+        Syllables { short: Table::with_entries(&short), filter, long, count: self.ids.len() as u32 }
     }
 }
 
@@ -373,7 +398,7 @@ impl Matcher {
             let id = match joined.get(start..start + 8) {
                 Some(word) if (1..=8).contains(&end.wrapping_sub(start)) => {
                     let word = u64::from_le_bytes(word.try_into().unwrap_or_default());
-                    self.syllables.short.get(word & LENGTH_MASK[end - start]).unwrap_or(NONE)
+                    self.syllables.short_id(word & LENGTH_MASK[end - start])
                 }
                 _ => joined.get(start..end).map_or(NONE, |token| self.syllables.id(token)),
             };
