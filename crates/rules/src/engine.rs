@@ -470,14 +470,14 @@ impl RuleSet {
 /// is needed, at random: selected without a branch per hit, which the processor would mispredict
 /// at every tenth.
 fn needed_hits<'r>(raw: &'r [RawHit], needed: &[u64]) -> impl Iterator<Item = &'r RawHit> + 'r {
-    let mut kept = vec![0u32; raw.len()];
+    let mut kept = vec![0usize; raw.len()];
     let mut n = 0;
     for (i, hit) in raw.iter().enumerate() {
-        kept[n] = i as u32;
+        kept[n] = i;
         n += usize::from(bit(needed, hit.group as usize));
     }
     kept.truncate(n);
-    kept.into_iter().map(move |i| &raw[i as usize])
+    kept.into_iter().map(move |i| &raw[i])
 }
 
 /// A token index as a hit stores it (saturating: no text the crawler accepts comes close).

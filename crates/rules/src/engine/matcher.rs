@@ -188,6 +188,7 @@ const INDEX: u32 = HAS_PREFIXES - 1;
 /// the terms that end there in the high half, so that reaching a node and reporting its terms is
 /// one read (a separate array of groups cost a cache miss per occurrence with large rule sets).
 type Step = u64;
+/// No node: a step is never all ones, as no node has index [`INDEX`] (see [`Matcher::new`]).
 const NO_STEP: Step = u64::MAX;
 
 fn step_node(step: Step) -> NodeRef {
