@@ -170,13 +170,17 @@ fn rules_check_match_and_sentiment() {
     assert_eq!(words, ["vắc xin", "vô sinh"]);
     let o = d.run(
         &["sentiment"],
-        Some("Cán bộ rất nhiệt tình, tôi rất hài lòng\nDịch vụ quá tệ, thất vọng\nHôm nay là thứ hai\n"),
+        Some(
+            "Cán bộ rất nhiệt tình, tôi rất hài lòng\nDịch vụ quá tệ, thất vọng\nHôm nay là thứ hai\n\
+             Nghe xong thấy kinh khủng quá\nPhở ở đây ngon kinh khủng\n",
+        ),
     );
     let labels: Vec<String> = stdout(&o)
         .lines()
         .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["label"].as_str().unwrap().to_string())
         .collect();
-    assert_eq!(labels, ["positive", "negative", "neutral"]);
+    // `kinh khủng` alone is a complaint; after a term it only intensifies it.
+    assert_eq!(labels, ["positive", "negative", "neutral", "negative", "positive"]);
 }
 
 #[test]
