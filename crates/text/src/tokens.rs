@@ -478,10 +478,6 @@ impl Analysis {
     /// Where each original token starts in the joined view; token `i` ends one byte (the space)
     /// before token `i + 1` starts, the last one at the end of the view.
     pub fn token_starts(&self, view: View) -> &[usize] {
-        self.starts(view)
-    }
-
-    fn starts(&self, view: View) -> &[usize] {
         match view {
             View::Exact => &self.exact_starts,
             View::Folded => &self.folded_starts,
@@ -509,7 +505,7 @@ impl Analysis {
     /// or `None` if the match does not start at a syllable start, or (unless `prefix`) does not
     /// end at a syllable end.
     pub fn token_range(&self, view: View, start: usize, end: usize, prefix: bool) -> Option<(usize, usize)> {
-        let starts = self.starts(view);
+        let starts = self.token_starts(view);
         let bytes = self.joined(view).as_bytes();
         let starts_at_boundary = start < bytes.len() && (start == 0 || bytes.get(start - 1) == Some(&b' '));
         let ends_at_boundary = end == bytes.len() || bytes.get(end) == Some(&b' ');
@@ -523,7 +519,7 @@ impl Analysis {
 
     /// The normalised tokens of a view, in order.
     pub fn view_tokens(&self, view: View) -> impl Iterator<Item = &str> + '_ {
-        let starts = self.starts(view);
+        let starts = self.token_starts(view);
         let joined = self.joined(view);
         starts.iter().enumerate().map(move |(i, &start)| {
             let end = starts.get(i + 1).map_or(joined.len(), |&next| next.saturating_sub(1)).max(start);
@@ -533,7 +529,7 @@ impl Analysis {
 
     /// The normalised tokens `first..=last` of a view, as joined (single spaces between).
     pub fn joined_tokens(&self, view: View, first: usize, last: usize) -> &str {
-        let starts = self.starts(view);
+        let starts = self.token_starts(view);
         let joined = self.joined(view);
         let start = starts.get(first).copied().unwrap_or(joined.len());
         let end = starts.get(last + 1).map_or(joined.len(), |&next| next.saturating_sub(1)).max(start);
