@@ -114,7 +114,7 @@ fn main() {
             );
         }
     }
-    if !quick {
+    if !quick && !profile {
         claims_bench(&jsonl, &docs);
     }
 }
