@@ -263,10 +263,17 @@ struct Csr {
 impl Csr {
     /// Each list sorted and deduplicated.
     fn new(lists: impl Iterator<Item = Vec<u32>>) -> Csr {
-        let mut csr = Csr { starts: vec![0], items: Vec::new() };
-        for mut list in lists {
+        Csr::rows(lists.map(|mut list| {
             list.sort_unstable();
             list.dedup();
+            list
+        }))
+    }
+
+    /// Each list as it is.
+    fn rows(lists: impl Iterator<Item = Vec<u32>>) -> Csr {
+        let mut csr = Csr { starts: vec![0], items: Vec::new() };
+        for list in lists {
             csr.items.extend(list);
             csr.starts.push(csr.items.len() as u32);
         }

@@ -400,11 +400,15 @@ impl Matcher {
     /// `first..=last` of the folded view.
     pub(super) fn find(&self, analysis: &Analysis, ids: &mut Vec<u32>, mut found: impl FnMut(Group, usize, usize)) {
         self.syllable_ids(analysis, ids);
-        for first in 0..ids.len() {
-            if self.root_prefix_lengths != 0 {
+        // One-syllable wildcard terms in a loop of their own: a group's occurrences are still in
+        // text order, as such a group is found here only.
+        if self.root_prefix_lengths != 0 {
+            for first in 0..ids.len() {
                 self.root_prefix_terms_at(analysis.token(View::Folded, first), |terms| found(terms, first, first));
             }
-            let Some(&root) = self.roots.get(ids[first] as usize) else { continue };
+        }
+        for (first, &id) in ids.iter().enumerate() {
+            let Some(&root) = self.roots.get(id as usize) else { continue };
             if root != NO_STEP {
                 self.walk(root, first, ids, analysis, &mut found);
             }
@@ -432,7 +436,9 @@ impl Matcher {
         }
     }
 
-    /// Follow the trie from `step`, the term's first syllable being token `first`.
+    /// Follow the trie from `step`, the term's first syllable being token `first`. Not inlined:
+    /// inlined, it took the registers of the loop over tokens, which then ran from the stack.
+    #[inline(never)]
     fn walk(
         &self,
         mut step: Step,

@@ -122,14 +122,12 @@ fn all_of(mut parts: Vec<Requirement>) -> Option<Requirement> {
 /// a common word visit thousands of clauses.
 #[derive(Debug, Default)]
 pub(super) struct Presearch {
-    /// Per group, the clauses whose first set it belongs to.
+    /// Per group, the clauses whose first set it belongs to, each written out in a row: its
+    /// rule, the number of groups in its second set (0: it has one set) and those groups. One
+    /// read per group that occurred, where arrays per clause cost a cache miss each.
     group_clauses: Csr,
     /// Groups with any clause, one bit each.
     indexing_groups: Vec<u64>,
-    /// The rule of each clause.
-    clause_rule: Vec<u32>,
-    /// Per clause, the groups of its second set (empty: the clause has one set).
-    second_sets: Csr,
     /// Rules that can hold without any term occurring (`NOT x`): always evaluated.
     unconditional: Vec<u32>,
     rules: usize,
@@ -146,7 +144,6 @@ impl Presearch {
         let pattern_group = matcher.pattern_groups(patterns.len());
         let mut index = Presearch { rules: programs.len(), ..Presearch::default() };
         let mut clauses_of: Vec<Vec<u32>> = vec![Vec::new(); matcher.group_count()];
-        let mut second_sets = Vec::new();
         for (rule, node) in programs.iter().enumerate().filter(|(i, _)| enabled(*i)) {
             let rule = u32::try_from(rule).map_err(|_| "too many rules".to_string())?;
             if super::true_without_hits(node) {
@@ -159,15 +156,20 @@ impl Presearch {
                 None => vec![vec![Set { p: 1.0, patterns: super::positive_patterns(node) }]],
             };
             for clause in clauses {
-                let id = u32::try_from(index.clause_rule.len()).map_err(|_| "too many rule clauses".to_string())?;
-                index.clause_rule.push(rule);
                 let groups = |set: Option<&Set>| -> Vec<u32> {
-                    set.map(|s| s.patterns.iter().map(|&p| pattern_group[p]).collect()).unwrap_or_default()
+                    let mut groups: Vec<u32> =
+                        set.map(|s| s.patterns.iter().map(|&p| pattern_group[p]).collect()).unwrap_or_default();
+                    groups.sort_unstable();
+                    groups.dedup();
+                    groups
                 };
+                let second = groups(clause.get(1));
+                let n = u32::try_from(second.len()).map_err(|_| "too many terms in a rule".to_string())?;
                 for group in groups(clause.first()) {
-                    clauses_of[group as usize].push(id);
+                    let row = &mut clauses_of[group as usize];
+                    row.extend([rule, n]);
+                    row.extend(&second);
                 }
-                second_sets.push(groups(clause.get(1)));
             }
         }
         index.indexing_groups = vec![0; clauses_of.len().div_ceil(64)];
@@ -176,8 +178,7 @@ impl Presearch {
             .enumerate()
             .filter(|(_, c)| !c.is_empty())
             .for_each(|(g, _)| set_bit(&mut index.indexing_groups, g));
-        index.group_clauses = Csr::new(clauses_of.into_iter());
-        index.second_sets = Csr::new(second_sets.into_iter());
+        index.group_clauses = Csr::rows(clauses_of.into_iter());
         Ok(index)
     }
 
@@ -188,13 +189,12 @@ impl Presearch {
         // Each indexing group that occurred once, however often it did.
         let triggered: Vec<u64> = present.iter().zip(&self.indexing_groups).map(|(p, i)| p & i).collect();
         for group in set_bits(&triggered) {
-            for &clause in self.group_clauses.get(group) {
-                let rule = self.clause_rule[clause as usize] as usize;
-                if bit(&candidates, rule) {
-                    continue;
-                }
-                let second = self.second_sets.get(clause as usize);
-                if second.is_empty() || second.iter().any(|&g| bit(present, g as usize)) {
+            let mut row = self.group_clauses.get(group);
+            while let [rule, n, rest @ ..] = row {
+                let (second, next) = rest.split_at((*n as usize).min(rest.len()));
+                row = next;
+                let rule = *rule as usize;
+                if !bit(&candidates, rule) && (second.is_empty() || second.iter().any(|&g| bit(present, g as usize))) {
                     set_bit(&mut candidates, rule);
                 }
             }
