@@ -779,6 +779,26 @@ query = "hoả*"
         }
     }
 
+    /// Two long lists of rare phrases near each other (so the rule is indexed by the pair): the
+    /// index grows with their sum, not their product.
+    #[test]
+    fn a_clause_of_two_long_lists_is_indexed_in_linear_space() {
+        const TAIL: &str = "một hai ba bốn năm sáu bảy tám chín mười";
+        let list = |id: &str, prefix: &str| {
+            let terms: Vec<String> = (0..3_000).map(|n| format!("\"{prefix} {n} {TAIL}\"")).collect();
+            format!("[[list]]\nid = \"{id}\"\nterms = [{}]\n", terms.join(","))
+        };
+        let pack = format!(
+            "{}{}[[rule]]\nid = \"pair\"\nseverity = \"low\"\nquery = \"@a NEAR/3 @b\"\n",
+            list("a", "alpha"),
+            list("b", "beta")
+        );
+        let rs = set(&pack);
+        assert!(rs.presearch.size() < 20_000, "index of {} entries", rs.presearch.size());
+        assert_eq!(fired(&rs, "", &format!("alpha 17 {TAIL} rồi beta 2999 {TAIL}")), ["pair"]);
+        assert!(fired(&rs, "", &format!("alpha 17 {TAIL} và không gì khác")).is_empty());
+    }
+
     #[test]
     fn unconditional_rules_are_evaluated() {
         let rs = set("[[rule]]\nid = \"n\"\nseverity = \"info\"\nquery = \"NOT spam\"\n");

@@ -114,6 +114,13 @@ fn all_of(mut parts: Vec<Requirement>) -> Option<Requirement> {
     }
 }
 
+/// Second sets of up to this many groups are copied into the row of every group of their clause's
+/// first set; larger ones are stored once, as a clause of two long lists (`@a NEAR/5 @b`) would
+/// otherwise take the product of their lengths.
+const INLINE_SECOND: usize = 8;
+/// Marks a row's reference to a shared second set.
+const SHARED: u32 = 1 << 31;
+
 /// The rule index: clauses by the matcher groups of their terms.
 ///
 /// A clause is indexed by its first (rarest) set only; when one of those terms occurs, its second
@@ -123,9 +130,13 @@ fn all_of(mut parts: Vec<Requirement>) -> Option<Requirement> {
 #[derive(Debug, Default)]
 pub(super) struct Presearch {
     /// Per group, the clauses whose first set it belongs to, each written out in a row: its
-    /// rule, the number of groups in its second set (0: it has one set) and those groups. One
-    /// read per group that occurred, where arrays per clause cost a cache miss each.
+    /// rule, then the number of groups in its second set (0: it has one set) and those groups, or
+    /// for a second set of more than [`INLINE_SECOND`] groups, [`SHARED`] | its index in
+    /// `second_sets`. One read per group that occurred, where arrays per clause cost a cache miss
+    /// each.
     group_clauses: Csr,
+    /// The second sets too large to copy into rows.
+    second_sets: Csr,
     /// Groups with any clause, one bit each.
     indexing_groups: Vec<u64>,
     /// Rules that can hold without any term occurring (`NOT x`): always evaluated.
@@ -144,6 +155,7 @@ impl Presearch {
         let pattern_group = matcher.pattern_groups(patterns.len());
         let mut index = Presearch { rules: programs.len(), ..Presearch::default() };
         let mut clauses_of: Vec<Vec<u32>> = vec![Vec::new(); matcher.group_count()];
+        let mut second_sets: Vec<Vec<u32>> = Vec::new();
         for (rule, node) in programs.iter().enumerate().filter(|(i, _)| enabled(*i)) {
             let rule = u32::try_from(rule).map_err(|_| "too many rules".to_string())?;
             if super::true_without_hits(node) {
@@ -163,11 +175,17 @@ impl Presearch {
                     groups.dedup();
                     groups
                 };
-                let second = groups(clause.get(1));
-                let n = u32::try_from(second.len()).map_err(|_| "too many terms in a rule".to_string())?;
+                let mut second = groups(clause.get(1));
+                if second.len() > INLINE_SECOND {
+                    let shared = u32::try_from(second_sets.len()).ok().filter(|&i| i < SHARED);
+                    let shared = shared.ok_or_else(|| "too many rule clauses".to_string())?;
+                    second_sets.push(std::mem::replace(&mut second, vec![SHARED | shared]));
+                } else {
+                    second.insert(0, second.len() as u32);
+                }
                 for group in groups(clause.first()) {
                     let row = &mut clauses_of[group as usize];
-                    row.extend([rule, n]);
+                    row.push(rule);
                     row.extend(&second);
                 }
             }
@@ -179,7 +197,14 @@ impl Presearch {
             .filter(|(_, c)| !c.is_empty())
             .for_each(|(g, _)| set_bit(&mut index.indexing_groups, g));
         index.group_clauses = Csr::rows(clauses_of.into_iter());
+        index.second_sets = Csr::rows(second_sets.into_iter());
         Ok(index)
+    }
+
+    /// Entries in the index (for tests of its size).
+    #[cfg(test)]
+    pub(super) fn size(&self) -> usize {
+        self.group_clauses.items.len() + self.second_sets.items.len()
     }
 
     /// The rules to evaluate, as a bit set over rules, given the groups that occurred (a bit set).
@@ -191,7 +216,10 @@ impl Presearch {
         for group in set_bits(&triggered) {
             let mut row = self.group_clauses.get(group);
             while let [rule, n, rest @ ..] = row {
-                let (second, next) = rest.split_at((*n as usize).min(rest.len()));
+                let (second, next) = match *n {
+                    n if n & SHARED != 0 => (self.second_sets.get((n & !SHARED) as usize), rest),
+                    n => rest.split_at((n as usize).min(rest.len())),
+                };
                 row = next;
                 let rule = *rule as usize;
                 if !bit(&candidates, rule) && (second.is_empty() || second.iter().any(|&g| bit(present, g as usize))) {
