@@ -280,6 +280,11 @@ impl Csr {
         csr
     }
 
+    /// Number of lists.
+    fn len(&self) -> usize {
+        self.starts.len().saturating_sub(1)
+    }
+
     fn get(&self, i: usize) -> &[u32] {
         match (self.starts.get(i), self.starts.get(i + 1)) {
             (Some(&from), Some(&to)) => &self.items[from as usize..to as usize],
@@ -408,6 +413,7 @@ impl RuleSet {
             let mut there = None;
             let (start, end) = analysis.original_range(first, last);
             for &pid in self.matcher.group(hit.group) {
+                let pid = pid as PatternId;
                 let pattern = &self.patterns[pid];
                 if let Some(exact) = &pattern.exact {
                     let there = *there.get_or_insert_with(|| analysis.joined_tokens(View::Exact, first, last));

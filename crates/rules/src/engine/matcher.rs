@@ -14,7 +14,7 @@ use std::collections::HashMap;
 
 use duluan_text::{Analysis, View};
 
-use super::PatternId;
+use super::{Csr, PatternId};
 
 const NONE: u32 = u32::MAX;
 
@@ -109,12 +109,42 @@ const LENGTH_MASK: [u64; 9] = {
 /// Bits in the syllable filter (8 KB): see [`Syllables::short_id`].
 const SYLLABLE_FILTER_BITS: u32 = 16;
 
+/// One bit per hashed key of a table: says cheaply, from the cache, that most keys are absent.
+#[derive(Debug, Default)]
+struct Filter {
+    words: Vec<u64>,
+    shift: u32,
+}
+
+impl Filter {
+    /// A filter of `2^bits` bits holding `keys`.
+    fn new(bits: u32, keys: impl Iterator<Item = u64>) -> Filter {
+        let mut filter = Filter { words: vec![0; (1 << bits) / 64], shift: 64 - bits };
+        for key in keys {
+            let bit = filter.bit(key);
+            filter.words[bit / 64] |= 1 << (bit % 64);
+        }
+        filter
+    }
+
+    fn bit(&self, key: u64) -> usize {
+        (key.wrapping_mul(0xD6E8_FEB8_6659_FD93) >> self.shift) as usize
+    }
+
+    /// Whether `key` may be in the table (`false`: it is not).
+    #[inline]
+    fn may_hold(&self, key: u64) -> bool {
+        let bit = self.bit(key);
+        self.words.get(bit / 64).is_some_and(|word| word & (1 << (bit % 64)) != 0)
+    }
+}
+
 /// Syllable strings to dense ids: short ones through the table, long ones through a map.
 #[derive(Debug, Default)]
 struct Syllables {
     short: Table,
-    /// One bit per hashed short key of the table.
-    filter: Vec<u64>,
+    /// The short keys of the table, see [`SYLLABLE_FILTER_BITS`].
+    filter: Filter,
     long: HashMap<Box<[u8]>, u32>,
     count: u32,
 }
@@ -133,16 +163,8 @@ impl Syllables {
     /// on until an empty slot, a varying number of steps the processor mispredicted.
     #[inline]
     fn short_id(&self, key: u64) -> u32 {
-        let bit = syllable_filter_bit(key);
-        match self.filter.get(bit / 64) {
-            Some(word) if word & (1 << (bit % 64)) != 0 => self.short.get(key).unwrap_or(NONE),
-            _ => NONE,
-        }
+        if self.filter.may_hold(key) { self.short.get(key).unwrap_or(NONE) } else { NONE }
     }
-}
-
-fn syllable_filter_bit(key: u64) -> usize {
-    (key.wrapping_mul(0xD6E8_FEB8_6659_FD93) >> (64 - SYLLABLE_FILTER_BITS)) as usize
 }
 
 /// Interns syllables while the matcher is built.
@@ -168,11 +190,7 @@ impl<'a> Interner<'a> {
                 }
             }
         }
-        let mut filter = vec![0u64; (1 << SYLLABLE_FILTER_BITS) / 64];
-        for &(key, _) in &short {
-            let bit = syllable_filter_bit(key);
-            filter[bit / 64] |= 1 << (bit % 64);
-        }
+        let filter = Filter::new(SYLLABLE_FILTER_BITS, short.iter().map(|&(key, _)| key));
         Syllables { short: Table::with_entries(&short), filter, long, count: self.ids.len() as u32 }
     }
 }
@@ -201,7 +219,7 @@ fn step_ends(step: Step) -> Group {
 
 /// Bits in the edge filter: most pairs of adjacent syllables in a text are no edge of the trie,
 /// and this bit set (32 KB, it stays in the cache) says so without probing the edge table.
-const FILTER_BITS: u32 = 18;
+const EDGE_FILTER_BITS: u32 = 18;
 
 /// The terms that share one text (a folded text and whether it ends in a wildcard), reported
 /// together: an index into [`Matcher::group`].
@@ -222,26 +240,6 @@ impl Default for Node {
     }
 }
 
-/// The terms of each group, end to end: one allocation, where a vector per group cost one more
-/// cache miss for every occurrence a candidate rule needs.
-#[derive(Debug, Default)]
-struct Groups {
-    /// Group `g`'s terms are `patterns[starts[g]..starts[g + 1]]`.
-    starts: Vec<usize>,
-    patterns: Vec<PatternId>,
-}
-
-impl Groups {
-    fn new(groups: Vec<Vec<PatternId>>) -> Groups {
-        let mut flat = Groups { starts: vec![0], patterns: Vec::new() };
-        for group in groups {
-            flat.patterns.extend(group);
-            flat.starts.push(flat.patterns.len());
-        }
-        flat
-    }
-}
-
 /// Every term of a rule set, ready to be found in texts.
 #[derive(Debug, Default)]
 pub(super) struct Matcher {
@@ -250,8 +248,8 @@ pub(super) struct Matcher {
     roots: Vec<Step>,
     /// `(node << 32) | (syllable + 1)` → child node.
     edges: Table<Step>,
-    /// One bit per hashed edge key, see [`FILTER_BITS`].
-    edge_filter: Vec<u64>,
+    /// The keys of the edge table, see [`EDGE_FILTER_BITS`].
+    edge_filter: Filter,
     /// Per node, the wildcard terms that continue from it.
     node_prefixes: Vec<Vec<(Box<str>, Group)>>,
     /// One-syllable wildcard terms by prefix (short prefixes through the table).
@@ -259,18 +257,15 @@ pub(super) struct Matcher {
     long_root_prefixes: HashMap<Box<[u8]>, u32>,
     /// `root_prefix_terms[i]`: the terms of root prefix `i`.
     root_prefix_terms: Vec<Group>,
-    /// The terms of each group.
-    groups: Groups,
+    /// The terms of each group, end to end: one allocation, where a vector per group cost one
+    /// more cache miss for every occurrence a candidate rule needs.
+    groups: Csr,
     /// Bit `n` set: some one-syllable wildcard term has an `n`-byte prefix (64+: bit 63).
     root_prefix_lengths: u64,
 }
 
 fn edge_key(node: NodeRef, syllable: u32) -> u64 {
     (u64::from(node & INDEX) << 32) | u64::from(syllable + 1)
-}
-
-fn filter_bit(key: u64) -> usize {
-    (key.wrapping_mul(0xD6E8_FEB8_6659_FD93) >> (64 - FILTER_BITS)) as usize
 }
 
 impl Matcher {
@@ -281,13 +276,14 @@ impl Matcher {
         let mut edges: HashMap<u64, u32> = HashMap::new();
         let mut nodes: Vec<Node> = Vec::new();
         let mut root_prefixes: HashMap<&str, Group> = HashMap::new();
-        let mut groups: Vec<Vec<PatternId>> = Vec::new();
+        let mut groups: Vec<Vec<u32>> = Vec::new();
         let mut join = |group: &mut Group, id: PatternId| {
             if *group == NONE {
                 *group = groups.len() as Group;
                 groups.push(Vec::new());
             }
-            groups[*group as usize].push(id);
+            // Pattern ids fit: there are at most `MAX_PATTERNS`.
+            groups[*group as usize].push(id as u32);
         };
         for term in terms {
             let (whole, last) = match (term.prefix, term.syllables.split_last()) {
@@ -333,15 +329,8 @@ impl Matcher {
         for (syllable, node) in roots {
             root_table[syllable as usize] = flagged(node);
         }
-        let mut edge_filter = vec![0u64; (1 << FILTER_BITS) / 64];
-        let edges: Vec<(u64, Step)> = edges
-            .into_iter()
-            .map(|(key, node)| {
-                let bit = filter_bit(key);
-                edge_filter[bit / 64] |= 1 << (bit % 64);
-                (key, flagged(node))
-            })
-            .collect();
+        let edges: Vec<(u64, Step)> = edges.into_iter().map(|(key, node)| (key, flagged(node))).collect();
+        let edge_filter = Filter::new(EDGE_FILTER_BITS, edges.iter().map(|&(key, _)| key));
         let node_prefixes = nodes.into_iter().map(|n| n.prefixes).collect();
         let mut matcher = Matcher {
             syllables,
@@ -349,7 +338,7 @@ impl Matcher {
             edges: Table::with_entries(&edges),
             edge_filter,
             node_prefixes,
-            groups: Groups::new(groups),
+            groups: Csr::rows(groups.into_iter()),
             ..Matcher::default()
         };
         matcher.add_root_prefixes(root_prefixes);
@@ -358,16 +347,12 @@ impl Matcher {
 
     /// Number of groups.
     pub(super) fn group_count(&self) -> usize {
-        self.groups.starts.len().saturating_sub(1)
+        self.groups.len()
     }
 
-    /// The terms of a group.
-    pub(super) fn group(&self, group: Group) -> &[PatternId] {
-        let g = group as usize;
-        match (self.groups.starts.get(g), self.groups.starts.get(g + 1)) {
-            (Some(&from), Some(&to)) => &self.groups.patterns[from..to],
-            _ => &[],
-        }
+    /// The terms (pattern ids) of a group.
+    pub(super) fn group(&self, group: Group) -> &[u32] {
+        self.groups.get(group as usize)
     }
 
     /// The group of each of `patterns` pattern ids (0 for a pattern with no syllable).
@@ -375,7 +360,7 @@ impl Matcher {
         let mut out = vec![0; patterns];
         for g in 0..self.group_count() {
             let ids = self.group(g as Group);
-            ids.iter().filter(|&&p| p < patterns).for_each(|&p| out[p] = g as Group);
+            ids.iter().map(|&p| p as PatternId).filter(|&p| p < patterns).for_each(|p| out[p] = g as Group);
         }
         out
     }
@@ -470,8 +455,7 @@ impl Matcher {
                 return;
             }
             let key = edge_key(node, syllable);
-            let bit = filter_bit(key);
-            if self.edge_filter[bit / 64] & (1 << (bit % 64)) == 0 {
+            if !self.edge_filter.may_hold(key) {
                 return;
             }
             match self.edges.get(key) {
@@ -545,7 +529,7 @@ mod tests {
         let mut out = Vec::new();
         let mut ids = Vec::new();
         matcher.find(analysis, &mut ids, |group, first, last| {
-            out.extend(matcher.group(group).iter().map(|&id| (id, first, last)));
+            out.extend(matcher.group(group).iter().map(|&id| (id as PatternId, first, last)));
         });
         out.sort_unstable();
         out

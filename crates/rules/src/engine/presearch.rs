@@ -175,18 +175,20 @@ impl Presearch {
                     groups.dedup();
                     groups
                 };
-                let mut second = groups(clause.get(1));
-                if second.len() > INLINE_SECOND {
+                // What follows the rule in each row: the second set, or where it is.
+                let second = groups(clause.get(1));
+                let tail: Vec<u32> = if second.len() > INLINE_SECOND {
                     let shared = u32::try_from(second_sets.len()).ok().filter(|&i| i < SHARED);
                     let shared = shared.ok_or_else(|| "too many rule clauses".to_string())?;
-                    second_sets.push(std::mem::replace(&mut second, vec![SHARED | shared]));
+                    second_sets.push(second);
+                    vec![SHARED | shared]
                 } else {
-                    second.insert(0, second.len() as u32);
-                }
+                    std::iter::once(second.len() as u32).chain(second).collect()
+                };
                 for group in groups(clause.first()) {
                     let row = &mut clauses_of[group as usize];
                     row.push(rule);
-                    row.extend(&second);
+                    row.extend(&tail);
                 }
             }
         }
