@@ -14,7 +14,10 @@
 //! baseline (every rule compiled and matched separately; run on a slice of the text for the big
 //! sets, as it is slow), with the flags raised. `-- quick` skips the baseline and the claims;
 //! numbers among the arguments choose the rule counts (`-- quick 10000`); `-- profile 10000` only
-//! matches, for five CPU seconds per rule count, to run under `perf record`. Without the data it
+//! matches, for five CPU seconds per rule count, to run under `perf record`; `-- once 10000`
+//! matches the texts once per rule count and times nothing, for tools that count instructions and
+//! simulate caches (`valgrind --tool=cachegrind --toggle-collect='*matches_analyzed*'`), whose
+//! figures, unlike times on a shared machine, do not move with other load. Without the data it
 //! says so and exits.
 //!
 //! Then known claims, 1,000 and 10,000 of them: sentences of other articles of the same data (one
@@ -51,6 +54,7 @@ fn main() {
     // `quick`: the engine alone, no baseline and no claims (for profiling).
     let quick = std::env::args().any(|a| a == "quick");
     let profile = std::env::args().any(|a| a == "profile");
+    let once = std::env::args().any(|a| a == "once");
     let vocabulary = vocabulary(&docs);
     let analyzed: Vec<(String, duluan_text::Analysis)> =
         docs.iter().map(|d| (d.clone(), duluan_text::Analysis::new(d))).collect();
@@ -72,6 +76,14 @@ fn main() {
     for n in sizes {
         let specs = generate(n, &vocabulary);
         let engine = compile(&specs);
+        if once {
+            println!(
+                "{n:>6}   {:>8}   matched once: {} flags",
+                engine.pattern_count(),
+                run_analyzed(&engine, &analyzed)
+            );
+            continue;
+        }
         if profile {
             // Matching alone, long enough for a sampling profiler to see where the time goes.
             let start = cpu_seconds();
@@ -114,7 +126,7 @@ fn main() {
             );
         }
     }
-    if !quick && !profile {
+    if !quick && !profile && !once {
         claims_bench(&jsonl, &docs);
     }
 }

@@ -60,15 +60,17 @@ enum Node {
     Never,
 }
 
-/// One occurrence of a pattern in an item field.
+/// One occurrence of a pattern in an item field: token range `first..=last`, byte range
+/// `start..end` of the original field. Offsets are `u32` (see [`token_index`]): an item has
+/// thousands of these to sort and copy, and half the size is half the memory traffic.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Occ {
-    field: Field,
-    first: usize,
-    last: usize,
-    start: usize,
-    end: usize,
+    first: u32,
+    last: u32,
+    start: u32,
+    end: u32,
     term: u32,
+    field: Field,
 }
 
 /// The text of an item as rules see it.
@@ -297,7 +299,7 @@ impl Csr {
 #[derive(Debug, Default)]
 struct Hits {
     /// Pattern of each occurrence, ascending.
-    patterns: Vec<PatternId>,
+    patterns: Vec<u32>,
     /// The occurrences, in the order of `patterns`; in text order within one pattern.
     occs: Vec<Occ>,
     /// One bit per pattern: whether it occurred (in any field).
@@ -306,6 +308,7 @@ struct Hits {
 
 impl Hits {
     fn of(&self, pid: PatternId) -> &[Occ] {
+        let pid = pid as u32;
         let from = self.patterns.partition_point(|&p| p < pid);
         let to = from + self.patterns[from..].partition_point(|&p| p == pid);
         &self.occs[from..to]
@@ -383,8 +386,10 @@ impl RuleSet {
     /// Every occurrence of every group in the title and the text, and which groups occurred (a
     /// bit set).
     fn raw_hits(&self, title: &Analysis, text: &Analysis) -> (Vec<RawHit>, Vec<u64>) {
-        // About one hit per token with large rule sets: grown once, not doubled a dozen times.
-        let mut raw = Vec::with_capacity(title.len() + text.len());
+        // Up to one and a half hits per token with large rule sets (terms nest: a word and the
+        // phrases starting with it): sized once, not grown and copied as it fills.
+        let tokens = title.len() + text.len();
+        let mut raw = Vec::with_capacity(tokens + tokens / 2 + 16);
         let mut present = vec![0u64; self.matcher.group_count().div_ceil(64)];
         let mut ids = Vec::with_capacity(title.len().max(text.len()));
         for (field, analysis) in [(Field::Title, title), (Field::Text, text)] {
@@ -404,17 +409,25 @@ impl RuleSet {
         for rule in set_bits(rules) {
             self.rule_groups.get(rule).iter().for_each(|&g| set_bit(&mut needed, g as usize));
         }
-        let mut found: Vec<(PatternId, Occ)> = Vec::new();
-        for hit in needed_hits(raw, &needed) {
+        let needed_hits = needed_hits(raw, &needed);
+        let mut found: Vec<(u32, Occ)> = Vec::with_capacity(needed_hits.len() + needed_hits.len() / 2);
+        for hit in needed_hits.into_iter().map(|i| &raw[i as usize]) {
             let analysis = if hit.field == Field::Title { title } else { text };
             let (first, last) = (hit.first as usize, hit.last as usize);
             // Where a group has several patterns they are mostly exact forms of one folded text
             // (`bán`, `bạn`, `bàn`): the exact text there is read once for all of them.
             let mut there = None;
             let (start, end) = analysis.original_range(first, last);
+            let occ = Occ {
+                first: hit.first,
+                last: hit.last,
+                start: token_index(start),
+                end: token_index(end),
+                term: 0,
+                field: hit.field,
+            };
             for &pid in self.matcher.group(hit.group) {
-                let pid = pid as PatternId;
-                let pattern = &self.patterns[pid];
+                let pattern = &self.patterns[pid as PatternId];
                 if let Some(exact) = &pattern.exact {
                     let there = *there.get_or_insert_with(|| analysis.joined_tokens(View::Exact, first, last));
                     let holds = if pattern.prefix { there.starts_with(&**exact) } else { there == &**exact };
@@ -422,13 +435,13 @@ impl RuleSet {
                         continue;
                     }
                 }
-                found.push((pid, Occ { field: hit.field, first, last, start, end, term: 0 }));
+                found.push((pid, occ));
             }
         }
         // Stable: each pattern's occurrences stay in text order.
         found.sort_by_key(|(pid, _)| *pid);
         let mut present = vec![0u64; self.patterns.len().div_ceil(64)];
-        found.iter().for_each(|(p, _)| set_bit(&mut present, *p));
+        found.iter().for_each(|(p, _)| set_bit(&mut present, *p as usize));
         Hits {
             patterns: found.iter().map(|(p, _)| *p).collect(),
             occs: found.into_iter().map(|(_, o)| o).collect(),
@@ -467,8 +480,8 @@ impl RuleSet {
                     .iter()
                     .map(|o| Span {
                         field: o.field,
-                        start: o.start,
-                        end: o.end,
+                        start: o.start as usize,
+                        end: o.end as usize,
                         term: self.term_texts.get(o.term as usize).cloned().unwrap_or_default(),
                     })
                     .collect(),
@@ -479,21 +492,23 @@ impl RuleSet {
     }
 }
 
-/// The hits of the `needed` groups (a bit set), in order. With many rules about one hit in ten
-/// is needed, at random: selected without a branch per hit, which the processor would mispredict
-/// at every tenth.
-fn needed_hits<'r>(raw: &'r [RawHit], needed: &[u64]) -> impl Iterator<Item = &'r RawHit> + 'r {
-    let mut kept = vec![0usize; raw.len()];
+/// Indexes of the hits of the `needed` groups (a bit set), in order. With many rules about one
+/// hit in ten is needed, at random: selected without a branch per hit, which the processor would
+/// mispredict at every tenth.
+fn needed_hits(raw: &[RawHit], needed: &[u64]) -> Vec<u32> {
+    let mut kept = vec![0u32; raw.len()];
     let mut n = 0;
     for (i, hit) in raw.iter().enumerate() {
-        kept[n] = i;
+        // Fits: 2^32 hits of 16 bytes would take 64 GiB.
+        kept[n] = i as u32;
         n += usize::from(bit(needed, hit.group as usize));
     }
     kept.truncate(n);
-    kept.into_iter().map(move |i| &raw[i])
+    kept
 }
 
-/// A token index as a hit stores it (saturating: no text the crawler accepts comes close).
+/// A token index or byte offset as hits and occurrences store it (saturating: no text the
+/// crawler or `rules match` accepts comes close).
 fn token_index(i: usize) -> u32 {
     u32::try_from(i).unwrap_or(u32::MAX)
 }
@@ -604,10 +619,10 @@ fn eval(node: &Node, hits: &Hits, scope: Scope) -> Option<Vec<Occ>> {
                         continue;
                     }
                     let close = if *ordered {
-                        b.first > a.last && b.first - a.last - 1 <= *distance
+                        b.first > a.last && (b.first - a.last - 1) as usize <= *distance
                     } else {
                         let gap = a.first.max(b.first).saturating_sub(a.last.min(b.last) + 1);
-                        gap <= *distance
+                        gap as usize <= *distance
                     };
                     if close {
                         out.push(*a);

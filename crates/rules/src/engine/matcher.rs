@@ -392,10 +392,24 @@ impl Matcher {
                 self.root_prefix_terms_at(analysis.token(View::Folded, first), |terms| found(terms, first, first));
             }
         }
+        // A term's first syllable is handled here: its terms reported, and the trie followed
+        // only if the filter says the next token may continue it, which with large rule sets is
+        // rarely so, though most tokens start some term.
         for (first, &id) in ids.iter().enumerate() {
             let Some(&root) = self.roots.get(id as usize) else { continue };
-            if root != NO_STEP {
-                self.walk(root, first, ids, analysis, &mut found);
+            if root == NO_STEP {
+                continue;
+            }
+            let node = step_node(root);
+            if node & HAS_ENDS != 0 {
+                found(step_ends(root), first, first);
+            }
+            let continues = match ids.get(first + 1) {
+                Some(&next) => next != NONE && self.edge_filter.may_hold(edge_key(node, next)),
+                None => false,
+            };
+            if continues || node & HAS_PREFIXES != 0 {
+                self.walk(node, first, ids, analysis, &mut found);
             }
         }
     }
@@ -421,12 +435,13 @@ impl Matcher {
         }
     }
 
-    /// Follow the trie from `step`, the term's first syllable being token `first`. Not inlined:
-    /// inlined, it took the registers of the loop over tokens, which then ran from the stack.
+    /// Follow the trie on from `node`, reached at token `first` (a term's first syllable), its
+    /// terms already reported. Not inlined: inlined, it took the registers of the loop over
+    /// tokens, which then ran from the stack.
     #[inline(never)]
     fn walk(
         &self,
-        mut step: Step,
+        mut node: NodeRef,
         first: usize,
         ids: &[u32],
         analysis: &Analysis,
@@ -434,10 +449,6 @@ impl Matcher {
     ) {
         let mut at = first;
         loop {
-            let node = step_node(step);
-            if node & HAS_ENDS != 0 {
-                found(step_ends(step), first, at);
-            }
             let next = at + 1;
             if next >= ids.len() {
                 return;
@@ -458,12 +469,11 @@ impl Matcher {
             if !self.edge_filter.may_hold(key) {
                 return;
             }
-            match self.edges.get(key) {
-                Some(child) => {
-                    step = child;
-                    at = next;
-                }
-                None => return,
+            let Some(step) = self.edges.get(key) else { return };
+            node = step_node(step);
+            at = next;
+            if node & HAS_ENDS != 0 {
+                found(step_ends(step), first, at);
             }
         }
     }
