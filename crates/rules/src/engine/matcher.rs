@@ -154,8 +154,16 @@ impl Syllables {
     fn id(&self, bytes: &[u8]) -> u32 {
         match short_key(bytes) {
             Some(key) => self.short_id(key),
-            None => self.long.get(bytes).copied().unwrap_or(NONE),
+            None => self.long_id(bytes),
         }
+    }
+
+    /// The id of a syllable of more than eight bytes: rare, and kept out of the loops over
+    /// tokens, where its hashing took registers.
+    #[cold]
+    #[inline(never)]
+    fn long_id(&self, bytes: &[u8]) -> u32 {
+        self.long.get(bytes).copied().unwrap_or(NONE)
     }
 
     /// The id of a short key. Most tokens of a text are no rule's syllable when rules are few:
@@ -392,35 +400,53 @@ impl Matcher {
                 self.root_prefix_terms_at(analysis.token(View::Folded, first), |terms| found(terms, first, first));
             }
         }
-        // A term's first syllable is handled here: its terms reported, and the trie followed
-        // only if the filter says the next token may continue it, which with large rule sets is
-        // rarely so, though most tokens start some term.
         for (first, &id) in ids.iter().enumerate() {
             let Some(&root) = self.roots.get(id as usize) else { continue };
             if root == NO_STEP {
                 continue;
             }
-            let node = step_node(root);
-            if node & HAS_ENDS != 0 {
-                found(step_ends(root), first, first);
-            }
-            let continues = match ids.get(first + 1) {
-                Some(&next) => next != NONE && self.edge_filter.may_hold(edge_key(node, next)),
-                None => false,
-            };
-            if continues || node & HAS_PREFIXES != 0 {
-                self.walk(node, first, ids, analysis, &mut found);
+            // The trie walk, inline: most walks end at the first syllable or the edge filter, and
+            // a call for each cost more than the walk. The rare wildcard terms are out of line, so
+            // that the loop keeps its values in registers.
+            let (mut step, mut at) = (root, first);
+            loop {
+                let node = step_node(step);
+                if node & HAS_ENDS != 0 {
+                    found(step_ends(step), first, at);
+                }
+                let next = at + 1;
+                let Some(&syllable) = ids.get(next) else { break };
+                if node & HAS_PREFIXES != 0 {
+                    self.prefixes_at(node, first, next, analysis, &mut found);
+                }
+                if syllable == NONE {
+                    break;
+                }
+                let key = edge_key(node, syllable);
+                if !self.edge_filter.may_hold(key) {
+                    break;
+                }
+                match self.edges.get(key) {
+                    Some(child) => {
+                        step = child;
+                        at = next;
+                    }
+                    None => break,
+                }
             }
         }
     }
 
-    /// The syllable id of each token of the folded view (`NONE`: no term has it).
+    /// The syllable id of each token of the folded view (`NONE`: no term has it). Not inlined,
+    /// so that its loop has the registers to itself; ids are written in place, where pushing
+    /// them read and wrote the vector's length in memory for each token.
+    #[inline(never)]
     fn syllable_ids(&self, analysis: &Analysis, ids: &mut Vec<u32>) {
         let joined = analysis.joined(View::Folded).as_bytes();
         let starts = analysis.token_starts(View::Folded);
         ids.clear();
-        ids.reserve(starts.len());
-        for (i, &start) in starts.iter().enumerate() {
+        ids.resize(starts.len(), NONE);
+        for ((i, &start), slot) in starts.iter().enumerate().zip(ids.iter_mut()) {
             let end = starts.get(i + 1).map_or(joined.len(), |&next| next - 1);
             // One load of the eight bytes from the token's start, masked to its length, is the
             // token's short key: most syllables are short and most are not at the view's end.
@@ -431,49 +457,26 @@ impl Matcher {
                 }
                 _ => joined.get(start..end).map_or(NONE, |token| self.syllables.id(token)),
             };
-            ids.push(id);
+            *slot = id;
         }
     }
 
-    /// Follow the trie on from `node`, reached at token `first` (a term's first syllable), its
-    /// terms already reported. Not inlined: inlined, it took the registers of the loop over
-    /// tokens, which then ran from the stack.
+    /// Reports the wildcard terms that continue from `node` (reached at a term's token `first`)
+    /// with a prefix of token `next`.
+    #[cold]
     #[inline(never)]
-    fn walk(
+    fn prefixes_at(
         &self,
-        mut node: NodeRef,
+        node: NodeRef,
         first: usize,
-        ids: &[u32],
+        next: usize,
         analysis: &Analysis,
         found: &mut impl FnMut(Group, usize, usize),
     ) {
-        let mut at = first;
-        loop {
-            let next = at + 1;
-            if next >= ids.len() {
-                return;
-            }
-            if node & HAS_PREFIXES != 0 {
-                let token = analysis.token(View::Folded, next);
-                for (prefix, group) in &self.node_prefixes[(node & INDEX) as usize] {
-                    if token.starts_with(&**prefix) {
-                        found(*group, first, next);
-                    }
-                }
-            }
-            let syllable = ids[next];
-            if syllable == NONE {
-                return;
-            }
-            let key = edge_key(node, syllable);
-            if !self.edge_filter.may_hold(key) {
-                return;
-            }
-            let Some(step) = self.edges.get(key) else { return };
-            node = step_node(step);
-            at = next;
-            if node & HAS_ENDS != 0 {
-                found(step_ends(step), first, at);
+        let token = analysis.token(View::Folded, next);
+        for (prefix, group) in &self.node_prefixes[(node & INDEX) as usize] {
+            if token.starts_with(&**prefix) {
+                found(*group, first, next);
             }
         }
     }
