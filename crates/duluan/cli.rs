@@ -64,7 +64,8 @@ pub(crate) enum Command {
     /// Check rule files and run their examples, or match items against rules.
     Rules(RulesArgs),
 
-    /// Score sentiment: one text per line on stdin, one JSON object per line on stdout.
+    /// Score sentiment: one text per line on stdin, one JSON object per line on stdout (a line
+    /// longer than 64 MiB: {"error":...}).
     Sentiment,
 
     /// Search the collected items.
@@ -193,6 +194,9 @@ pub(crate) enum RulesOp {
         dir: Option<PathBuf>,
     },
     /// Match JSONL items {"id","title","text","lang"?} from stdin; one JSONL result per item.
+    ///
+    /// A line that is not an item (bad JSON, not UTF-8, longer than 64 MiB) is answered with
+    /// {"id":null,"error":...} in its place, and matching goes on.
     Match {
         /// Rules directory (default: `[rules] dir`).
         #[arg(long)]

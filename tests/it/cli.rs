@@ -168,6 +168,19 @@ fn rules_check_match_and_sentiment() {
         .map(|s| &text[s["start"].as_u64().unwrap() as usize..s["end"].as_u64().unwrap() as usize])
         .collect();
     assert_eq!(words, ["vắc xin", "vô sinh"]);
+    // One answer per line, in input order: a broken line gets its error and the rest go on.
+    let input = format!(
+        "{}\n{{\"id\": 8, \"text\": \"vắc\n{}\n",
+        serde_json::json!({"id": 7, "text": text}),
+        serde_json::json!({"id": 9, "text": text})
+    );
+    let o = d.run(&["rules", "match"], Some(&input));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let lines: Vec<serde_json::Value> = stdout(&o).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 3, "{}", stdout(&o));
+    assert_eq!((lines[0]["id"].clone(), lines[2]["id"].clone()), (serde_json::json!(7), serde_json::json!(9)));
+    assert!(lines[1]["id"].is_null() && lines[1]["error"].as_str().is_some_and(|e| e.contains("EOF")), "{}", lines[1]);
+    assert!(stderr(&o).contains("stdin:2: invalid item"), "{}", stderr(&o));
     let o = d.run(
         &["sentiment"],
         Some(

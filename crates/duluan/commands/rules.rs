@@ -160,21 +160,95 @@ struct MatchInput {
     published_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
+/// Longest stdin line `rules match` and `sentiment` read (64 MiB, past any page the crawler
+/// keeps): a longer one is answered with an error and skipped without being held in memory.
+const MAX_LINE: usize = 64 << 20;
+
+/// One line of input, without its line end.
+#[derive(Debug, PartialEq)]
+enum Line<'b> {
+    Bytes(&'b [u8]),
+    /// Longer than the limit; skipped.
+    TooLong,
+}
+
+/// The next line of `input` (`None`: end of input), holding at most `limit` bytes of it in `buf`.
+fn next_line<'b, R: BufRead>(input: &mut R, buf: &'b mut Vec<u8>, limit: usize) -> std::io::Result<Option<Line<'b>>> {
+    buf.clear();
+    let read = <&mut R as std::io::Read>::take(input, limit as u64 + 1).read_until(b'\n', buf)?;
+    if read == 0 {
+        return Ok(None);
+    }
+    if buf.last() == Some(&b'\n') {
+        buf.pop();
+        if buf.last() == Some(&b'\r') {
+            buf.pop();
+        }
+    } else if buf.len() > limit {
+        skip_line(input)?;
+        return Ok(Some(Line::TooLong));
+    }
+    Ok(Some(Line::Bytes(buf)))
+}
+
+/// Reads past the end of the current line.
+fn skip_line(input: &mut impl BufRead) -> std::io::Result<()> {
+    loop {
+        let chunk = input.fill_buf()?;
+        if chunk.is_empty() {
+            return Ok(());
+        }
+        match chunk.iter().position(|&b| b == b'\n') {
+            Some(i) => {
+                input.consume(i + 1);
+                return Ok(());
+            }
+            None => {
+                let n = chunk.len();
+                input.consume(n);
+            }
+        }
+    }
+}
+
+fn too_long(n: usize) -> String {
+    format!("line {n}: longer than {} MiB; skipped", MAX_LINE >> 20)
+}
+
 fn match_items(config: &Config, dir: Option<PathBuf>) -> Result<ExitCode> {
     let dir = app::rules_dir(config, dir.as_deref())?;
     let engine = app::load_engine(config, &dir)?;
-    let stdin = std::io::stdin();
+    let mut stdin = std::io::stdin().lock();
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    for (n, line) in stdin.lock().lines().enumerate() {
-        let line = line?;
+    let mut buf = Vec::new();
+    let mut n = 0;
+    while let Some(line) = next_line(&mut stdin, &mut buf, MAX_LINE)? {
+        n += 1;
+        // Every line is answered in input order, a bad one with its error.
+        let fail = |out: &mut dyn Write, message: String| -> std::io::Result<()> {
+            eprintln!("stdin:{n}: invalid item: {message}");
+            writeln!(out, "{}", serde_json::json!({"id": null, "error": message}))
+        };
+        let line = match line {
+            Line::TooLong => {
+                fail(&mut out, too_long(n))?;
+                continue;
+            }
+            Line::Bytes(bytes) => match std::str::from_utf8(bytes) {
+                Ok(line) => line,
+                Err(e) => {
+                    fail(&mut out, format!("not UTF-8: {e}"))?;
+                    continue;
+                }
+            },
+        };
         if line.trim().is_empty() {
             continue;
         }
-        let input: MatchInput = match serde_json::from_str(&line) {
+        let input: MatchInput = match serde_json::from_str(line) {
             Ok(i) => i,
             Err(e) => {
-                eprintln!("stdin:{}: invalid item: {e}", n + 1);
-                writeln!(out, "{}", serde_json::json!({"id": null, "error": e.to_string()}))?;
+                fail(&mut out, e.to_string())?;
                 continue;
             }
         };
@@ -203,12 +277,48 @@ pub(crate) fn sentiment(config: &Config) -> Result<ExitCode> {
     let dir = app::rules_dir(config, None)?;
     let engine = app::load_engine(config, &dir)?;
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    for line in std::io::stdin().lock().split(b'\n') {
-        let bytes = line?;
-        let text = String::from_utf8_lossy(&bytes);
-        let s = engine.sentiment.score(text.trim_end_matches('\r'));
+    let mut stdin = std::io::stdin().lock();
+    let mut buf = Vec::new();
+    let mut n = 0;
+    while let Some(line) = next_line(&mut stdin, &mut buf, MAX_LINE)? {
+        n += 1;
+        let Line::Bytes(bytes) = line else {
+            eprintln!("stdin:{n}: {}", too_long(n));
+            writeln!(out, "{}", serde_json::json!({"error": too_long(n)}))?;
+            continue;
+        };
+        let s = engine.sentiment.score(&String::from_utf8_lossy(bytes));
         writeln!(out, "{}", serde_json::json!({"label": s.label, "score": s.score, "terms": s.terms}))?;
     }
     out.flush()?;
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lines(input: &[u8], limit: usize) -> Vec<Option<Vec<u8>>> {
+        let mut input = std::io::Cursor::new(input);
+        let mut buf = Vec::new();
+        let mut out = Vec::new();
+        while let Some(line) = next_line(&mut input, &mut buf, limit).expect("reads") {
+            out.push(match line {
+                Line::Bytes(b) => Some(b.to_vec()),
+                Line::TooLong => None,
+            });
+        }
+        out
+    }
+
+    #[test]
+    fn lines_end_at_newlines_and_long_ones_are_skipped_whole() {
+        let got = lines(b"abc\r\n\n0123456789\nxy\xff\n12345", 5);
+        let want: Vec<Option<Vec<u8>>> =
+            vec![Some(b"abc".to_vec()), Some(Vec::new()), None, Some(b"xy\xff".to_vec()), Some(b"12345".to_vec())];
+        assert_eq!(got, want);
+        // A long last line without a newline, and a line of exactly the limit.
+        assert_eq!(lines(b"12345\n123456", 5), vec![Some(b"12345".to_vec()), None]);
+        assert_eq!(lines(b"", 5), Vec::<Option<Vec<u8>>>::new());
+    }
 }
