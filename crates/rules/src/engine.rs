@@ -61,8 +61,9 @@ enum Node {
 }
 
 /// One occurrence of a pattern in an item field: token range `first..=last`, byte range
-/// `start..end` of the original field. Offsets are `u32` (see [`token_index`]): an item has
-/// thousands of these to sort and copy, and half the size is half the memory traffic.
+/// `start..end` of the original field. Offsets are `u32` (see [`token_index`]): a long item
+/// with many rules has hundreds of these to sort and copy, and half the size is half the memory
+/// traffic.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Occ {
     first: u32,
