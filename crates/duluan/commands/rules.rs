@@ -283,8 +283,9 @@ pub(crate) fn sentiment(config: &Config) -> Result<ExitCode> {
     while let Some(line) = next_line(&mut stdin, &mut buf, MAX_LINE)? {
         n += 1;
         let Line::Bytes(bytes) = line else {
-            eprintln!("stdin:{n}: {}", too_long(n));
-            writeln!(out, "{}", serde_json::json!({"error": too_long(n)}))?;
+            let error = too_long(n);
+            eprintln!("stdin:{n}: {error}");
+            writeln!(out, "{}", serde_json::json!({ "error": error }))?;
             continue;
         };
         let s = engine.sentiment.score(&String::from_utf8_lossy(bytes));

@@ -567,7 +567,7 @@ fn holds(node: &Node, hits: &Hits, scope: Scope) -> bool {
     match node {
         Node::Never => false,
         Node::Leaf(pid, _) => {
-            bit(&hits.present, *pid) && (scope == Scope::Any || hits.of(*pid).iter().any(|o| in_scope(o, scope)))
+            bit(&hits.present, *pid) && (scope == Scope::Any || in_scope_of(hits, *pid, scope).next().is_some())
         }
         Node::And(parts) => parts.iter().all(|p| holds(p, hits, scope)),
         Node::Or(parts) => parts.iter().any(|p| holds(p, hits, scope)),
@@ -613,8 +613,7 @@ fn eval(node: &Node, hits: &Hits, scope: Scope) -> Option<Vec<Occ>> {
     match node {
         Node::Never => None,
         Node::Leaf(pid, term) => {
-            let occs: Vec<Occ> =
-                hits.of(*pid).iter().filter(|o| in_scope(o, scope)).map(|o| Occ { term: *term, ..*o }).collect();
+            let occs: Vec<Occ> = in_scope_of(hits, *pid, scope).map(|o| Occ { term: *term, ..*o }).collect();
             (!occs.is_empty()).then_some(occs)
         }
         Node::And(parts) => {

@@ -405,34 +405,47 @@ impl Matcher {
             if root == NO_STEP {
                 continue;
             }
-            // The trie walk, inline: most walks end at the first syllable or the edge filter, and
-            // a call for each cost more than the walk. The rare wildcard terms are out of line, so
-            // that the loop keeps its values in registers.
-            let (mut step, mut at) = (root, first);
-            loop {
-                let node = step_node(step);
-                if node & HAS_ENDS != 0 {
-                    found(step_ends(step), first, at);
+            self.walk(root, first, ids, analysis, &mut found);
+        }
+    }
+
+    /// Follows the trie from `step`, the node of token `first`'s syllable, reporting every term
+    /// it passes. Inlined into the loop over tokens: most walks end at the first syllable or the
+    /// edge filter, and a call for each cost more than the walk. The rare wildcard terms are out
+    /// of line, so that the loop keeps its values in registers.
+    #[inline(always)]
+    fn walk(
+        &self,
+        mut step: Step,
+        first: usize,
+        ids: &[u32],
+        analysis: &Analysis,
+        found: &mut impl FnMut(Group, usize, usize),
+    ) {
+        let mut at = first;
+        loop {
+            let node = step_node(step);
+            if node & HAS_ENDS != 0 {
+                found(step_ends(step), first, at);
+            }
+            let next = at + 1;
+            let Some(&syllable) = ids.get(next) else { return };
+            if node & HAS_PREFIXES != 0 {
+                self.prefixes_at(node, first, next, analysis, found);
+            }
+            if syllable == NONE {
+                return;
+            }
+            let key = edge_key(node, syllable);
+            if !self.edge_filter.may_hold(key) {
+                return;
+            }
+            match self.edges.get(key) {
+                Some(child) => {
+                    step = child;
+                    at = next;
                 }
-                let next = at + 1;
-                let Some(&syllable) = ids.get(next) else { break };
-                if node & HAS_PREFIXES != 0 {
-                    self.prefixes_at(node, first, next, analysis, &mut found);
-                }
-                if syllable == NONE {
-                    break;
-                }
-                let key = edge_key(node, syllable);
-                if !self.edge_filter.may_hold(key) {
-                    break;
-                }
-                match self.edges.get(key) {
-                    Some(child) => {
-                        step = child;
-                        at = next;
-                    }
-                    None => break,
-                }
+                None => return,
             }
         }
     }
