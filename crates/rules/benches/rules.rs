@@ -17,8 +17,9 @@
 //! matches, for five CPU seconds per rule count, to run under `perf record`; `-- once 10000`
 //! matches the texts once per rule count and times nothing, for tools that count instructions and
 //! simulate caches (`valgrind --tool=cachegrind --toggle-collect='*matches_analyzed*'`), whose
-//! figures, unlike times on a shared machine, do not move with other load. Without the data it
-//! says so and exits.
+//! figures, unlike times on a shared machine, do not move with other load; `engine` among the
+//! arguments of either analyses each text too, as the service does (`-- profile engine 10000`).
+//! Without the data it says so and exits.
 //!
 //! Then known claims, 1,000 and 10,000 of them: sentences of other articles of the same data (one
 //! in fifty taken from the matched articles, half of those typed without diacritics, so there is
@@ -55,6 +56,8 @@ fn main() {
     let quick = std::env::args().any(|a| a == "quick");
     let profile = std::env::args().any(|a| a == "profile");
     let once = std::env::args().any(|a| a == "once");
+    // With `profile` or `once`: the text analysis too, as the service runs it.
+    let with_analysis = std::env::args().any(|a| a == "engine");
     let vocabulary = vocabulary(&docs);
     let analyzed: Vec<(String, duluan_text::Analysis)> =
         docs.iter().map(|d| (d.clone(), duluan_text::Analysis::new(d))).collect();
@@ -77,18 +80,19 @@ fn main() {
         let specs = generate(n, &vocabulary);
         let engine = compile(&specs);
         if once {
-            println!(
-                "{n:>6}   {:>8}   matched once: {} flags",
-                engine.pattern_count(),
-                run_analyzed(&engine, &analyzed)
-            );
+            let flags = if with_analysis { run(&engine, &docs) } else { run_analyzed(&engine, &analyzed) };
+            println!("{n:>6}   {:>8}   matched once: {flags} flags", engine.pattern_count());
             continue;
         }
         if profile {
             // Matching alone, long enough for a sampling profiler to see where the time goes.
             let start = cpu_seconds();
             while cpu_seconds() - start < 5.0 {
-                std::hint::black_box(run_analyzed(&engine, &analyzed));
+                if with_analysis {
+                    std::hint::black_box(run(&engine, &docs));
+                } else {
+                    std::hint::black_box(run_analyzed(&engine, &analyzed));
+                }
             }
             continue;
         }

@@ -299,9 +299,8 @@ impl Csr {
 /// Pattern occurrences in one item, grouped by pattern.
 #[derive(Debug, Default)]
 struct Hits {
-    /// Pattern of each occurrence, ascending.
-    patterns: Vec<u32>,
-    /// The occurrences, in the order of `patterns`; in text order within one pattern.
+    /// The occurrences by pattern, ascending, and in text order within one pattern. Here an
+    /// occurrence's `term` is its pattern (the term as written is filled in by [`eval`]).
     occs: Vec<Occ>,
     /// One bit per pattern: whether it occurred (in any field).
     present: Vec<u64>,
@@ -310,8 +309,8 @@ struct Hits {
 impl Hits {
     fn of(&self, pid: PatternId) -> &[Occ] {
         let pid = pid as u32;
-        let from = self.patterns.partition_point(|&p| p < pid);
-        let to = from + self.patterns[from..].partition_point(|&p| p == pid);
+        let from = self.occs.partition_point(|o| o.term < pid);
+        let to = from + self.occs[from..].partition_point(|o| o.term == pid);
         &self.occs[from..to]
     }
 }
@@ -381,7 +380,7 @@ impl RuleSet {
         set_bit(&mut rule, i);
         let (raw, _) = self.raw_hits(&title, &text);
         let hits = self.occurrences(&raw, &rule, &title, &text);
-        eval(&self.programs[i], &hits, Scope::Any).is_some()
+        eval(&self.programs[i], &hits, Scope::Any, &mut Vec::new())
     }
 
     /// Every occurrence of every group in the title and the text, and which groups occurred (a
@@ -411,7 +410,7 @@ impl RuleSet {
             self.rule_groups.get(rule).iter().for_each(|&g| set_bit(&mut needed, g as usize));
         }
         let needed_hits = needed_hits(raw, &needed);
-        let mut found: Vec<(u32, Occ)> = Vec::with_capacity(needed_hits.len() + needed_hits.len() / 2);
+        let mut occs: Vec<Occ> = Vec::with_capacity(needed_hits.len() + needed_hits.len() / 2);
         for hit in needed_hits.into_iter().map(|i| &raw[i as usize]) {
             let analysis = if hit.field == Field::Title { title } else { text };
             let (first, last) = (hit.first as usize, hit.last as usize);
@@ -419,14 +418,6 @@ impl RuleSet {
             // (`bán`, `bạn`, `bàn`): the exact text there is read once for all of them.
             let mut there = None;
             let (start, end) = analysis.original_range(first, last);
-            let occ = Occ {
-                first: hit.first,
-                last: hit.last,
-                start: token_index(start),
-                end: token_index(end),
-                term: 0,
-                field: hit.field,
-            };
             for &pid in self.matcher.group(hit.group) {
                 let pattern = &self.patterns[pid as PatternId];
                 if let Some(exact) = &pattern.exact {
@@ -436,18 +427,21 @@ impl RuleSet {
                         continue;
                     }
                 }
-                found.push((pid, occ));
+                occs.push(Occ {
+                    first: hit.first,
+                    last: hit.last,
+                    start: token_index(start),
+                    end: token_index(end),
+                    term: pid,
+                    field: hit.field,
+                });
             }
         }
         // Stable: each pattern's occurrences stay in text order.
-        found.sort_by_key(|(pid, _)| *pid);
+        occs.sort_by_key(|o| o.term);
         let mut present = vec![0u64; self.patterns.len().div_ceil(64)];
-        found.iter().for_each(|(p, _)| set_bit(&mut present, *p as usize));
-        Hits {
-            patterns: found.iter().map(|(p, _)| *p).collect(),
-            occs: found.into_iter().map(|(_, o)| o).collect(),
-            present,
-        }
+        occs.iter().for_each(|o| set_bit(&mut present, o.term as usize));
+        Hits { occs, present }
     }
 
     /// Match with analyses computed by the caller (sentiment and rules can share them).
@@ -458,6 +452,7 @@ impl RuleSet {
         let hits = self.occurrences(&raw, &candidates, title, text);
 
         let mut flags = Vec::new();
+        let mut occs = Vec::new();
         for rule in set_bits(&candidates) {
             let program = &self.programs[rule];
             // The expression first: most candidates fail it, and it is the smaller read.
@@ -468,7 +463,10 @@ impl RuleSet {
             if !passes_filters(spec, doc) {
                 continue;
             }
-            let Some(mut occs) = eval(program, &hits, Scope::Any) else { continue };
+            occs.clear();
+            if !eval(program, &hits, Scope::Any, &mut occs) {
+                continue;
+            }
             occs.sort_by_key(|o| (o.field == Field::Text, o.start, o.end));
             occs.dedup_by_key(|o| (o.field, o.start, o.end));
             flags.push(Flag {
@@ -562,7 +560,7 @@ fn narrow(outer: Scope, inner: Scope) -> Option<Scope> {
 }
 
 /// Whether a node holds, without collecting spans: most candidate rules do not, and this costs no
-/// allocation. Agrees with `eval(..).is_some()`.
+/// allocation. Agrees with `eval`.
 fn holds(node: &Node, hits: &Hits, scope: Scope) -> bool {
     match node {
         Node::Never => false,
@@ -584,7 +582,7 @@ fn holds(node: &Node, hits: &Hits, scope: Scope) -> bool {
                         let (l, r) = (in_scope_of(hits, *l, scope), in_scope_of(hits, *r, scope));
                         l.clone().any(|a| r.clone().any(|b| close(a, b, *distance, *ordered)))
                     }
-                    _ => eval(node, hits, scope).is_some(),
+                    _ => eval(node, hits, scope, &mut Vec::new()),
                 }
         }
     }
@@ -608,64 +606,62 @@ fn close(a: &Occ, b: &Occ, distance: usize, ordered: bool) -> bool {
     }
 }
 
-/// `None`: false. `Some(occurrences)`: true, with the spans that made it so (empty for `NOT`).
-fn eval(node: &Node, hits: &Hits, scope: Scope) -> Option<Vec<Occ>> {
-    match node {
-        Node::Never => None,
+/// Whether a node holds; if it does, the occurrences that made it so (none for `NOT`) are
+/// appended to `out`, and if it does not, `out` is left as it was. One buffer serves a whole
+/// expression and every rule of an item, where a vector per node cost a handful of allocations
+/// for every flag.
+fn eval(node: &Node, hits: &Hits, scope: Scope, out: &mut Vec<Occ>) -> bool {
+    let mark = out.len();
+    let holds = match node {
+        Node::Never => false,
         Node::Leaf(pid, term) => {
-            let occs: Vec<Occ> = in_scope_of(hits, *pid, scope).map(|o| Occ { term: *term, ..*o }).collect();
-            (!occs.is_empty()).then_some(occs)
+            out.extend(in_scope_of(hits, *pid, scope).map(|o| Occ { term: *term, ..*o }));
+            out.len() > mark
         }
-        Node::And(parts) => {
-            let mut all = Vec::new();
-            for p in parts {
-                all.extend(eval(p, hits, scope)?);
-            }
-            Some(all)
+        Node::And(parts) => parts.iter().all(|p| eval(p, hits, scope, out)),
+        // Every part is tried: the spans of all that hold are shown.
+        Node::Or(parts) => parts.iter().fold(false, |any, p| eval(p, hits, scope, out) | any),
+        Node::Not(inner) => {
+            let inner = eval(inner, hits, scope, out);
+            out.truncate(mark);
+            !inner
         }
-        Node::Or(parts) => {
-            let mut any = None::<Vec<Occ>>;
-            for p in parts {
-                if let Some(occs) = eval(p, hits, scope) {
-                    any.get_or_insert_with(Vec::new).extend(occs);
-                }
-            }
-            any
-        }
-        Node::Not(inner) => match eval(inner, hits, scope) {
-            Some(_) => None,
-            None => Some(Vec::new()),
-        },
-        Node::Scoped(s, inner) => eval(inner, hits, narrow(scope, *s)?),
+        Node::Scoped(s, inner) => narrow(scope, *s).is_some_and(|s| eval(inner, hits, s, out)),
         Node::Near { left, right, distance, ordered } => {
-            let l = eval(left, hits, scope)?;
-            let r = eval(right, hits, scope)?;
-            let mut out = Vec::new();
-            for a in &l {
-                for b in &r {
-                    if close(a, b, *distance, *ordered) {
-                        out.push(*a);
-                        out.push(*b);
-                    }
-                }
-                if out.len() > 10_000 {
-                    break;
-                }
+            eval(left, hits, scope, out) && {
+                let middle = out.len();
+                eval(right, hits, scope, out) && near_pairs(out, mark, middle, *distance, *ordered)
             }
-            (!out.is_empty()).then_some(out)
         }
-        Node::AtLeast { min, of } => {
-            let mut count = 0;
-            let mut all = Vec::new();
-            for p in of {
-                if let Some(occs) = eval(p, hits, scope) {
-                    count += 1;
-                    all.extend(occs);
-                }
+        Node::AtLeast { min, of } => of.iter().filter(|p| eval(p, hits, scope, out)).count() >= *min,
+    };
+    if !holds {
+        out.truncate(mark);
+    }
+    holds
+}
+
+/// Replaces the occurrences `out[from..]` of two sides of a `NEAR`, the left side's ending at
+/// `middle`, by the pairs that lie close enough (left then right occurrence of each pair);
+/// whether there is any.
+fn near_pairs(out: &mut Vec<Occ>, from: usize, middle: usize, distance: usize, ordered: bool) -> bool {
+    let end = out.len();
+    for i in from..middle {
+        for j in middle..end {
+            let (a, b) = (out[i], out[j]);
+            if close(&a, &b, distance, ordered) {
+                out.push(a);
+                out.push(b);
             }
-            (count >= *min).then_some(all)
+        }
+        // Enough to show why the rule fired.
+        if out.len() - end > 10_000 {
+            break;
         }
     }
+    out.copy_within(end.., from);
+    out.truncate(from + (out.len() - end));
+    out.len() > from
 }
 
 #[cfg(test)]
@@ -769,6 +765,30 @@ query = "hoả*"
         let words: Vec<&str> = flags[0].spans.iter().map(|s| &text[s.start..s.end]).collect();
         assert_eq!(words, ["VẮC-XIN", "vô sinh"]);
         assert_eq!(flags[0].spans[0].term, "vắc xin");
+    }
+
+    /// The spans of a flag are the occurrences that made each operator hold: only the pairs
+    /// close enough for `NEAR`, every alternative of `OR` that occurred, nothing under `NOT`.
+    #[test]
+    fn spans_follow_the_operators() {
+        let rs = set(concat!(
+            "[[rule]]\nid = \"near\"\nseverity = \"low\"\nquery = \"giá ONEAR/2 tăng\"\n",
+            "[[rule]]\nid = \"fuel\"\nseverity = \"low\"\nquery = \"(xăng OR dầu OR \\\"khí đốt\\\") AND NOT rẻ\"\n",
+        ));
+        let spans = |text: &str| -> Vec<(String, Vec<String>)> {
+            rs.matches(&Doc { text, ..Doc::default() })
+                .into_iter()
+                .map(|f| (f.rule, f.spans.iter().map(|s| format!("{}@{}", &text[s.start..s.end], s.start)).collect()))
+                .collect()
+        };
+        // `giá` at 0 and the first `tăng` are two syllables apart; the second `tăng` and the
+        // last `giá` are no pair.
+        assert_eq!(
+            spans("giá rau lại tăng tăng giá"),
+            [("near".to_string(), vec!["giá@0".to_string(), "tăng@15".into()])]
+        );
+        assert_eq!(spans("giá xăng và dầu"), [("fuel".to_string(), vec!["xăng@5".to_string(), "dầu@15".into()])]);
+        assert!(spans("xăng rẻ").is_empty());
     }
 
     /// Queries over a few overlapping words, in every operator.
