@@ -297,22 +297,56 @@ impl Csr {
 }
 
 /// Pattern occurrences in one item, grouped by pattern.
-#[derive(Debug, Default)]
-struct Hits {
+#[derive(Debug, Clone, Copy)]
+struct Hits<'s> {
     /// The occurrences by pattern, ascending, and in text order within one pattern. Here an
     /// occurrence's `term` is its pattern (the term as written is filled in by [`eval`]).
-    occs: Vec<Occ>,
+    occs: &'s [Occ],
     /// One bit per pattern: whether it occurred (in any field).
-    present: Vec<u64>,
+    present: &'s [u64],
 }
 
-impl Hits {
-    fn of(&self, pid: PatternId) -> &[Occ] {
-        let pid = pid as u32;
-        let from = self.occs.partition_point(|o| o.term < pid);
-        let to = from + self.occs[from..].partition_point(|o| o.term == pid);
-        &self.occs[from..to]
+impl<'s> Hits<'s> {
+    fn of(&self, pid: PatternId) -> &'s [Occ] {
+        let (occs, pid) = (self.occs, pid as u32);
+        let from = occs.partition_point(|o| o.term < pid);
+        let to = from + occs[from..].partition_point(|o| o.term == pid);
+        &occs[from..to]
     }
+}
+
+/// Buffers matching keeps from one item to the next on a thread. The bit sets span every group,
+/// pattern or rule of the rule set (kilobytes with 10,000 rules): allocated and zeroed for each
+/// item they cost more than most items' own hits.
+#[derive(Debug, Default)]
+struct Scratch {
+    /// Syllable ids of a field's tokens.
+    ids: Vec<u32>,
+    raw: Vec<RawHit>,
+    /// Groups that occurred.
+    present: Vec<u64>,
+    /// Rules to evaluate.
+    candidates: Vec<u64>,
+    /// Groups whose occurrences the candidates need.
+    needed: Vec<u64>,
+    /// Indexes of the needed raw hits.
+    kept: Vec<u32>,
+    /// See [`Hits`].
+    occs: Vec<Occ>,
+    /// Patterns that occurred.
+    patterns: Vec<u64>,
+    /// The occurrences that made one rule hold.
+    spans: Vec<Occ>,
+}
+
+thread_local! {
+    static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::default();
+}
+
+/// Clears a bit set and sizes it for `bits` bits, keeping its allocation.
+fn zeroed(words: &mut Vec<u64>, bits: usize) {
+    words.clear();
+    words.resize(bits.div_ceil(64), 0);
 }
 
 impl RuleSet {
@@ -376,42 +410,43 @@ impl RuleSet {
     pub fn matches_rule_ignoring_filters(&self, rule_id: &str, doc: &Doc<'_>) -> bool {
         let Some(i) = self.specs.iter().position(|s| s.id == rule_id) else { return false };
         let (title, text) = (Analysis::new(doc.title), Analysis::new(doc.text));
-        let mut rule = vec![0u64; self.specs.len().div_ceil(64)];
-        set_bit(&mut rule, i);
-        let (raw, _) = self.raw_hits(&title, &text);
-        let hits = self.occurrences(&raw, &rule, &title, &text);
-        eval(&self.programs[i], &hits, Scope::Any, &mut Vec::new())
+        let s = &mut Scratch::default();
+        self.raw_hits(s, &title, &text);
+        zeroed(&mut s.candidates, self.specs.len());
+        set_bit(&mut s.candidates, i);
+        self.occurrences(s, &title, &text);
+        eval(&self.programs[i], &Hits { occs: &s.occs, present: &s.patterns }, Scope::Any, &mut s.spans)
     }
 
-    /// Every occurrence of every group in the title and the text, and which groups occurred (a
-    /// bit set).
-    fn raw_hits(&self, title: &Analysis, text: &Analysis) -> (Vec<RawHit>, Vec<u64>) {
+    /// Every occurrence of every group in the title and the text (`s.raw`), and which groups
+    /// occurred (`s.present`).
+    fn raw_hits(&self, s: &mut Scratch, title: &Analysis, text: &Analysis) {
         // Up to one and a half hits per token with large rule sets (terms nest: a word and the
         // phrases starting with it): sized once, not grown and copied as it fills.
         let tokens = title.len() + text.len();
-        let mut raw = Vec::with_capacity(tokens + tokens / 2 + 16);
-        let mut present = vec![0u64; self.matcher.group_count().div_ceil(64)];
-        let mut ids = Vec::with_capacity(title.len().max(text.len()));
+        s.raw.clear();
+        s.raw.reserve(tokens + tokens / 2 + 16);
+        zeroed(&mut s.present, self.matcher.group_count());
+        let Scratch { ids, raw, present, .. } = s;
         for (field, analysis) in [(Field::Title, title), (Field::Text, text)] {
-            self.matcher.find(analysis, &mut ids, |group, first, last| {
-                set_bit(&mut present, group as usize);
+            self.matcher.find(analysis, ids, |group, first, last| {
+                set_bit(present, group as usize);
                 raw.push(RawHit { group, field, first: token_index(first), last: token_index(last) });
             });
         }
-        (raw, present)
     }
 
-    /// The occurrences of the patterns the `rules` refer to (exact ones checked), grouped by
-    /// pattern. Other patterns' occurrences are dropped unread: most of a text's hits are of
-    /// common words that only narrow some rule down.
-    fn occurrences(&self, raw: &[RawHit], rules: &[u64], title: &Analysis, text: &Analysis) -> Hits {
-        let mut needed = vec![0u64; self.matcher.group_count().div_ceil(64)];
-        for rule in set_bits(rules) {
-            self.rule_groups.get(rule).iter().for_each(|&g| set_bit(&mut needed, g as usize));
+    /// The occurrences of the patterns the candidate rules refer to (exact ones checked), grouped
+    /// by pattern (`s.occs`, `s.patterns`). Other patterns' occurrences are dropped unread: most
+    /// of a text's hits are of common words that only narrow some rule down.
+    fn occurrences(&self, s: &mut Scratch, title: &Analysis, text: &Analysis) {
+        zeroed(&mut s.needed, self.matcher.group_count());
+        for rule in set_bits(&s.candidates) {
+            self.rule_groups.get(rule).iter().for_each(|&g| set_bit(&mut s.needed, g as usize));
         }
-        let needed_hits = needed_hits(raw, &needed);
-        let mut occs: Vec<Occ> = Vec::with_capacity(needed_hits.len() + needed_hits.len() / 2);
-        for hit in needed_hits.into_iter().map(|i| &raw[i as usize]) {
+        needed_hits(&s.raw, &s.needed, &mut s.kept);
+        s.occs.clear();
+        for hit in s.kept.iter().map(|&i| &s.raw[i as usize]) {
             let analysis = if hit.field == Field::Title { title } else { text };
             let (first, last) = (hit.first as usize, hit.last as usize);
             // Where a group has several patterns they are mostly exact forms of one folded text
@@ -427,7 +462,7 @@ impl RuleSet {
                         continue;
                     }
                 }
-                occs.push(Occ {
+                s.occs.push(Occ {
                     first: hit.first,
                     last: hit.last,
                     start: token_index(start),
@@ -438,22 +473,30 @@ impl RuleSet {
             }
         }
         // Stable: each pattern's occurrences stay in text order.
-        occs.sort_by_key(|o| o.term);
-        let mut present = vec![0u64; self.patterns.len().div_ceil(64)];
-        occs.iter().for_each(|o| set_bit(&mut present, o.term as usize));
-        Hits { occs, present }
+        s.occs.sort_by_key(|o| o.term);
+        zeroed(&mut s.patterns, self.patterns.len());
+        s.occs.iter().for_each(|o| set_bit(&mut s.patterns, o.term as usize));
     }
 
     /// Match with analyses computed by the caller (sentiment and rules can share them).
     pub fn matches_analyzed(&self, doc: &Doc<'_>, title: &Analysis, text: &Analysis) -> Vec<Flag> {
-        let (raw, present) = self.raw_hits(title, text);
-        // Candidate rules as a bit set: deduplicated and in file order without sorting.
-        let candidates = self.presearch.candidates(&present);
-        let hits = self.occurrences(&raw, &candidates, title, text);
+        SCRATCH.with(|cell| match cell.try_borrow_mut() {
+            Ok(mut s) => self.matches_with(&mut s, doc, title, text),
+            // Only if a match on this thread were under way already.
+            Err(_) => self.matches_with(&mut Scratch::default(), doc, title, text),
+        })
+    }
 
+    fn matches_with(&self, s: &mut Scratch, doc: &Doc<'_>, title: &Analysis, text: &Analysis) -> Vec<Flag> {
+        self.raw_hits(s, title, text);
+        // Candidate rules as a bit set: deduplicated and in file order without sorting.
+        self.presearch.candidates(&s.present, &mut s.candidates);
+        self.occurrences(s, title, text);
+
+        let Scratch { candidates, occs, patterns, spans, .. } = s;
+        let hits = Hits { occs, present: patterns };
         let mut flags = Vec::new();
-        let mut occs = Vec::new();
-        for rule in set_bits(&candidates) {
+        for rule in set_bits(candidates) {
             let program = &self.programs[rule];
             // The expression first: most candidates fail it, and it is the smaller read.
             if !holds(program, &hits, Scope::Any) {
@@ -463,19 +506,19 @@ impl RuleSet {
             if !passes_filters(spec, doc) {
                 continue;
             }
-            occs.clear();
-            if !eval(program, &hits, Scope::Any, &mut occs) {
+            spans.clear();
+            if !eval(program, &hits, Scope::Any, spans) {
                 continue;
             }
-            occs.sort_by_key(|o| (o.field == Field::Text, o.start, o.end));
-            occs.dedup_by_key(|o| (o.field, o.start, o.end));
+            spans.sort_by_key(|o| (o.field == Field::Text, o.start, o.end));
+            spans.dedup_by_key(|o| (o.field, o.start, o.end));
             flags.push(Flag {
                 rule: spec.id.clone(),
                 severity: spec.severity,
                 alert: spec.action == Action::Alert,
                 route: spec.route.clone(),
                 tags: spec.tags.clone(),
-                spans: occs
+                spans: spans
                     .iter()
                     .map(|o| Span {
                         field: o.field,
@@ -491,11 +534,12 @@ impl RuleSet {
     }
 }
 
-/// Indexes of the hits of the `needed` groups (a bit set), in order. With many rules about one
-/// hit in ten is needed, at random: selected without a branch per hit, which the processor would
-/// mispredict at every tenth.
-fn needed_hits(raw: &[RawHit], needed: &[u64]) -> Vec<u32> {
-    let mut kept = vec![0u32; raw.len()];
+/// Indexes of the hits of the `needed` groups (a bit set), in order, into `kept`. With many
+/// rules about one hit in ten is needed, at random: selected without a branch per hit, which the
+/// processor would mispredict at every tenth.
+fn needed_hits(raw: &[RawHit], needed: &[u64], kept: &mut Vec<u32>) {
+    kept.clear();
+    kept.resize(raw.len(), 0);
     let mut n = 0;
     for (i, hit) in raw.iter().enumerate() {
         // Fits: 2^32 hits of 16 bytes would take 64 GiB.
@@ -503,7 +547,6 @@ fn needed_hits(raw: &[RawHit], needed: &[u64]) -> Vec<u32> {
         n += usize::from(bit(needed, hit.group as usize));
     }
     kept.truncate(n);
-    kept
 }
 
 /// A token index or byte offset as hits and occurrences store it (saturating: no text the
@@ -561,11 +604,11 @@ fn narrow(outer: Scope, inner: Scope) -> Option<Scope> {
 
 /// Whether a node holds, without collecting spans: most candidate rules do not, and this costs no
 /// allocation. Agrees with `eval`.
-fn holds(node: &Node, hits: &Hits, scope: Scope) -> bool {
+fn holds(node: &Node, hits: &Hits<'_>, scope: Scope) -> bool {
     match node {
         Node::Never => false,
         Node::Leaf(pid, _) => {
-            bit(&hits.present, *pid) && (scope == Scope::Any || in_scope_of(hits, *pid, scope).next().is_some())
+            bit(hits.present, *pid) && (scope == Scope::Any || in_scope_of(hits, *pid, scope).next().is_some())
         }
         Node::And(parts) => parts.iter().all(|p| holds(p, hits, scope)),
         Node::Or(parts) => parts.iter().any(|p| holds(p, hits, scope)),
@@ -589,7 +632,7 @@ fn holds(node: &Node, hits: &Hits, scope: Scope) -> bool {
 }
 
 /// The occurrences of pattern `pid` within `scope`.
-fn in_scope_of(hits: &Hits, pid: PatternId, scope: Scope) -> impl Iterator<Item = &Occ> + Clone {
+fn in_scope_of<'h>(hits: &Hits<'h>, pid: PatternId, scope: Scope) -> impl Iterator<Item = &'h Occ> + Clone {
     hits.of(pid).iter().filter(move |o| in_scope(o, scope))
 }
 
@@ -610,7 +653,7 @@ fn close(a: &Occ, b: &Occ, distance: usize, ordered: bool) -> bool {
 /// appended to `out`, and if it does not, `out` is left as it was. One buffer serves a whole
 /// expression and every rule of an item, where a vector per node cost a handful of allocations
 /// for every flag.
-fn eval(node: &Node, hits: &Hits, scope: Scope, out: &mut Vec<Occ>) -> bool {
+fn eval(node: &Node, hits: &Hits<'_>, scope: Scope, out: &mut Vec<Occ>) -> bool {
     let mark = out.len();
     let holds = match node {
         Node::Never => false,

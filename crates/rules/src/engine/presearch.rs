@@ -9,7 +9,7 @@
 //! grows far slower than the number of rules.
 
 use super::matcher::Matcher;
-use super::{Csr, Node, Pattern, PatternId, bit, set_bit, set_bits};
+use super::{Csr, Node, Pattern, PatternId, bit, set_bit};
 use duluan_text::{Analysis, View};
 
 /// Patterns of which one must occur, with the rough probability that one does.
@@ -209,26 +209,35 @@ impl Presearch {
         self.group_clauses.items.len() + self.second_sets.items.len()
     }
 
-    /// The rules to evaluate, as a bit set over rules, given the groups that occurred (a bit set).
-    pub(super) fn candidates(&self, present: &[u64]) -> Vec<u64> {
-        let mut candidates = vec![0u64; self.rules.div_ceil(64)];
-        self.unconditional.iter().for_each(|&r| set_bit(&mut candidates, r as usize));
+    /// The rules to evaluate, as a bit set over rules (`candidates`, cleared first), given the
+    /// groups that occurred (a bit set).
+    pub(super) fn candidates(&self, present: &[u64], candidates: &mut Vec<u64>) {
+        super::zeroed(candidates, self.rules);
+        self.unconditional.iter().for_each(|&r| set_bit(candidates, r as usize));
         // Each indexing group that occurred once, however often it did.
-        let triggered: Vec<u64> = present.iter().zip(&self.indexing_groups).map(|(p, i)| p & i).collect();
-        for group in set_bits(&triggered) {
-            let mut row = self.group_clauses.get(group);
-            while let [rule, n, rest @ ..] = row {
-                let (second, next) = match *n {
-                    n if n & SHARED != 0 => (self.second_sets.get((n & !SHARED) as usize), rest),
-                    n => rest.split_at((n as usize).min(rest.len())),
-                };
-                row = next;
-                let rule = *rule as usize;
-                if !bit(&candidates, rule) && (second.is_empty() || second.iter().any(|&g| bit(present, g as usize))) {
-                    set_bit(&mut candidates, rule);
-                }
+        for (w, (&p, &i)) in present.iter().zip(&self.indexing_groups).enumerate() {
+            let mut triggered = p & i;
+            while triggered != 0 {
+                let group = w * 64 + triggered.trailing_zeros() as usize;
+                triggered &= triggered - 1;
+                self.add_clauses(group, present, candidates);
             }
         }
-        candidates
+    }
+
+    /// Adds the rules of the clauses indexed by `group` whose second set, if any, occurred.
+    fn add_clauses(&self, group: usize, present: &[u64], candidates: &mut [u64]) {
+        let mut row = self.group_clauses.get(group);
+        while let [rule, n, rest @ ..] = row {
+            let (second, next) = match *n {
+                n if n & SHARED != 0 => (self.second_sets.get((n & !SHARED) as usize), rest),
+                n => rest.split_at((n as usize).min(rest.len())),
+            };
+            row = next;
+            let rule = *rule as usize;
+            if !bit(candidates, rule) && (second.is_empty() || second.iter().any(|&g| bit(present, g as usize))) {
+                set_bit(candidates, rule);
+            }
+        }
     }
 }
