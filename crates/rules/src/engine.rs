@@ -246,14 +246,14 @@ fn true_without_hits(node: &Node) -> bool {
     }
 }
 
-/// One occurrence of a matcher group's text. Token indexes are `u32` (a text's tokens are far
-/// fewer): a long article has thousands of these, and half the size is half the memory traffic.
+/// One occurrence of a matcher group's text, from token `first` on (as many tokens as the group
+/// has syllables; the field is told by where the hit lies, see [`Scratch::title_hits`]). Eight
+/// bytes: with many rules a text has more of these than tokens, written once and read once, and
+/// half the size is half that memory traffic.
 #[derive(Debug, Clone, Copy)]
 struct RawHit {
     group: Group,
-    field: Field,
     first: u32,
-    last: u32,
 }
 
 /// Lists of `u32` stored end to end (compressed sparse rows): one allocation for all.
@@ -323,6 +323,8 @@ struct Scratch {
     /// Syllable ids of a field's tokens.
     ids: Vec<u32>,
     raw: Vec<RawHit>,
+    /// How many of `raw` are in the title (they come first).
+    title_hits: usize,
     /// Groups that occurred.
     present: Vec<u64>,
     /// Rules to evaluate.
@@ -427,12 +429,15 @@ impl RuleSet {
         s.raw.clear();
         s.raw.reserve(tokens + tokens / 2 + 16);
         zeroed(&mut s.present, self.matcher.group_count());
-        let Scratch { ids, raw, present, .. } = s;
+        let Scratch { ids, raw, present, title_hits, .. } = s;
         for (field, analysis) in [(Field::Title, title), (Field::Text, text)] {
-            self.matcher.find(analysis, ids, |group, first, last| {
+            self.matcher.find(analysis, ids, |group, first, _| {
                 set_bit(present, group as usize);
-                raw.push(RawHit { group, field, first: token_index(first), last: token_index(last) });
+                raw.push(RawHit { group, first: token_index(first) });
             });
+            if field == Field::Title {
+                *title_hits = raw.len();
+            }
         }
     }
 
@@ -446,9 +451,12 @@ impl RuleSet {
         }
         needed_hits(&s.raw, &s.needed, &mut s.kept);
         s.occs.clear();
-        for hit in s.kept.iter().map(|&i| &s.raw[i as usize]) {
-            let analysis = if hit.field == Field::Title { title } else { text };
-            let (first, last) = (hit.first as usize, hit.last as usize);
+        for &i in &s.kept {
+            let hit = s.raw[i as usize];
+            let (field, analysis) =
+                if (i as usize) < s.title_hits { (Field::Title, title) } else { (Field::Text, text) };
+            let last = hit.first + self.matcher.group_length(hit.group).saturating_sub(1);
+            let (first, last) = (hit.first as usize, last as usize);
             // Where a group has several patterns they are mostly exact forms of one folded text
             // (`bán`, `bạn`, `bàn`): the exact text there is read once for all of them.
             let mut there = None;
@@ -464,11 +472,11 @@ impl RuleSet {
                 }
                 s.occs.push(Occ {
                     first: hit.first,
-                    last: hit.last,
+                    last: token_index(last),
                     start: token_index(start),
                     end: token_index(end),
                     term: pid,
-                    field: hit.field,
+                    field,
                 });
             }
         }
@@ -542,7 +550,7 @@ fn needed_hits(raw: &[RawHit], needed: &[u64], kept: &mut Vec<u32>) {
     kept.resize(raw.len(), 0);
     let mut n = 0;
     for (i, hit) in raw.iter().enumerate() {
-        // Fits: 2^32 hits of 16 bytes would take 64 GiB.
+        // Fits: 2^32 hits of 8 bytes would take 32 GiB.
         kept[n] = i as u32;
         n += usize::from(bit(needed, hit.group as usize));
     }

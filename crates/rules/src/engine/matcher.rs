@@ -265,8 +265,9 @@ pub(super) struct Matcher {
     long_root_prefixes: HashMap<Box<[u8]>, u32>,
     /// `root_prefix_terms[i]`: the terms of root prefix `i`.
     root_prefix_terms: Vec<Group>,
-    /// The terms of each group, end to end: one allocation, where a vector per group cost one
-    /// more cache miss for every occurrence a candidate rule needs.
+    /// Each group's number of syllables (the tokens an occurrence covers) and terms, end to end:
+    /// one allocation and one read, where a vector per group cost one more cache miss for every
+    /// occurrence a candidate rule needs.
     groups: Csr,
     /// Bit `n` set: some one-syllable wildcard term has an `n`-byte prefix (64+: bit 63).
     root_prefix_lengths: u64,
@@ -284,11 +285,12 @@ impl Matcher {
         let mut edges: HashMap<u64, u32> = HashMap::new();
         let mut nodes: Vec<Node> = Vec::new();
         let mut root_prefixes: HashMap<&str, Group> = HashMap::new();
+        // Each group's row: its number of syllables, then its terms.
         let mut groups: Vec<Vec<u32>> = Vec::new();
-        let mut join = |group: &mut Group, id: PatternId| {
+        let mut join = |group: &mut Group, id: PatternId, syllables: usize| {
             if *group == NONE {
                 *group = groups.len() as Group;
-                groups.push(Vec::new());
+                groups.push(vec![u32::try_from(syllables).unwrap_or(u32::MAX)]);
             }
             // Pattern ids fit: there are at most `MAX_PATTERNS`.
             groups[*group as usize].push(id as u32);
@@ -301,7 +303,7 @@ impl Matcher {
             };
             let Some((head, rest)) = whole.split_first() else {
                 if let Some(prefix) = last {
-                    join(root_prefixes.entry(prefix).or_insert(NONE), term.id);
+                    join(root_prefixes.entry(prefix).or_insert(NONE), term.id, term.syllables.len());
                 }
                 continue;
             };
@@ -312,12 +314,12 @@ impl Matcher {
             }
             let node = &mut nodes[node as usize];
             match last {
-                None => join(&mut node.ends, term.id),
+                None => join(&mut node.ends, term.id, term.syllables.len()),
                 Some(prefix) => match node.prefixes.iter_mut().find(|(p, _)| &**p == prefix) {
-                    Some((_, group)) => join(group, term.id),
+                    Some((_, group)) => join(group, term.id, term.syllables.len()),
                     None => {
                         let mut group = NONE;
-                        join(&mut group, term.id);
+                        join(&mut group, term.id, term.syllables.len());
                         node.prefixes.push((prefix.into(), group));
                     }
                 },
@@ -360,7 +362,12 @@ impl Matcher {
 
     /// The terms (pattern ids) of a group.
     pub(super) fn group(&self, group: Group) -> &[u32] {
-        self.groups.get(group as usize)
+        self.groups.get(group as usize).get(1..).unwrap_or_default()
+    }
+
+    /// How many tokens an occurrence of a group covers.
+    pub(super) fn group_length(&self, group: Group) -> u32 {
+        self.groups.get(group as usize).first().copied().unwrap_or(1)
     }
 
     /// The group of each of `patterns` pattern ids (0 for a pattern with no syllable).
