@@ -316,8 +316,9 @@ impl<'s> Hits<'s> {
 }
 
 /// Buffers matching keeps from one item to the next on a thread. The bit sets span every group,
-/// pattern or rule of the rule set (kilobytes with 10,000 rules): allocated and zeroed for each
-/// item they cost more than most items' own hits.
+/// pattern or rule of the rule set (kilobytes with 10,000 rules): allocating and zeroing them,
+/// and the lists, for every item took a tenth of the instructions Callgrind counted for a match
+/// with 10,000 rules.
 #[derive(Debug, Default)]
 struct Scratch {
     /// Syllable ids of a field's tokens.
@@ -343,6 +344,25 @@ struct Scratch {
 
 thread_local! {
     static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::default();
+}
+
+impl Scratch {
+    /// Lists longer than this many entries are given back after the item: one huge item must not
+    /// keep its buffers (hundreds of megabytes for a 64 MiB text) for the life of the thread.
+    const KEEP: usize = 1 << 16;
+
+    fn give_back_large(&mut self) {
+        fn trim<T>(list: &mut Vec<T>) {
+            if list.capacity() > Scratch::KEEP {
+                *list = Vec::new();
+            }
+        }
+        trim(&mut self.ids);
+        trim(&mut self.raw);
+        trim(&mut self.kept);
+        trim(&mut self.occs);
+        trim(&mut self.spans);
+    }
 }
 
 /// Clears a bit set and sizes it for `bits` bits, keeping its allocation.
@@ -489,7 +509,11 @@ impl RuleSet {
     /// Match with analyses computed by the caller (sentiment and rules can share them).
     pub fn matches_analyzed(&self, doc: &Doc<'_>, title: &Analysis, text: &Analysis) -> Vec<Flag> {
         SCRATCH.with(|cell| match cell.try_borrow_mut() {
-            Ok(mut s) => self.matches_with(&mut s, doc, title, text),
+            Ok(mut s) => {
+                let flags = self.matches_with(&mut s, doc, title, text);
+                s.give_back_large();
+                flags
+            }
             // Only if a match on this thread were under way already.
             Err(_) => self.matches_with(&mut Scratch::default(), doc, title, text),
         })
@@ -573,7 +597,12 @@ fn bit(words: &[u64], i: usize) -> bool {
 
 /// Indexes of the set bits, ascending.
 fn set_bits(words: &[u64]) -> impl Iterator<Item = usize> + '_ {
-    words.iter().enumerate().flat_map(|(w, &bits)| {
+    set_bits_of(words.iter().copied())
+}
+
+/// Indexes of the set bits of a bit set given word by word, ascending.
+fn set_bits_of(words: impl Iterator<Item = u64>) -> impl Iterator<Item = usize> {
+    words.enumerate().flat_map(|(w, bits)| {
         let mut rest = bits;
         std::iter::from_fn(move || {
             (rest != 0).then(|| {
@@ -840,6 +869,21 @@ query = "hoả*"
         );
         assert_eq!(spans("giá xăng và dầu"), [("fuel".to_string(), vec!["xăng@5".to_string(), "dầu@15".into()])]);
         assert!(spans("xăng rẻ").is_empty());
+    }
+
+    /// A huge item's buffers are not kept for the next: the thread's scratch stays small, and
+    /// the items after it still match.
+    #[test]
+    fn a_huge_item_leaves_no_huge_buffers() {
+        let rs = set(PACK);
+        let huge = "giá rau lại tăng ".repeat(20_000);
+        assert_eq!(fired(&rs, "", &huge), ["near"]);
+        let kept = SCRATCH.with(|s| {
+            let s = s.borrow();
+            [s.ids.capacity(), s.raw.capacity(), s.kept.capacity(), s.occs.capacity(), s.spans.capacity()]
+        });
+        assert!(kept.iter().all(|&c| c <= Scratch::KEEP), "{kept:?}");
+        assert_eq!(fired(&rs, "", "Nghe nói tiêm vắc xin bị vô sinh"), ["vaccine_harm"]);
     }
 
     /// Queries over a few overlapping words, in every operator.

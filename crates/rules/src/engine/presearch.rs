@@ -9,7 +9,7 @@
 //! grows far slower than the number of rules.
 
 use super::matcher::Matcher;
-use super::{Csr, Node, Pattern, PatternId, bit, set_bit};
+use super::{Csr, Node, Pattern, PatternId, bit, set_bit, set_bits_of};
 use duluan_text::{Analysis, View};
 
 /// Patterns of which one must occur, with the rough probability that one does.
@@ -215,13 +215,9 @@ impl Presearch {
         super::zeroed(candidates, self.rules);
         self.unconditional.iter().for_each(|&r| set_bit(candidates, r as usize));
         // Each indexing group that occurred once, however often it did.
-        for (w, (&p, &i)) in present.iter().zip(&self.indexing_groups).enumerate() {
-            let mut triggered = p & i;
-            while triggered != 0 {
-                let group = w * 64 + triggered.trailing_zeros() as usize;
-                triggered &= triggered - 1;
-                self.add_clauses(group, present, candidates);
-            }
+        let triggered = present.iter().zip(&self.indexing_groups).map(|(p, i)| p & i);
+        for group in set_bits_of(triggered) {
+            self.add_clauses(group, present, candidates);
         }
     }
 
