@@ -451,7 +451,7 @@ impl RuleSet {
         zeroed(&mut s.present, self.matcher.group_count());
         let Scratch { ids, raw, present, title_hits, .. } = s;
         for (field, analysis) in [(Field::Title, title), (Field::Text, text)] {
-            self.matcher.find(analysis, ids, |group, first, _| {
+            self.matcher.find(analysis, ids, |group, first| {
                 set_bit(present, group as usize);
                 raw.push(RawHit { group, first: token_index(first) });
             });

@@ -287,13 +287,13 @@ impl Matcher {
         let mut root_prefixes: HashMap<&str, Group> = HashMap::new();
         // Each group's row: its number of syllables, then its terms.
         let mut groups: Vec<Vec<u32>> = Vec::new();
-        let mut join = |group: &mut Group, id: PatternId, syllables: usize| {
+        let mut join = |group: &mut Group, term: &Term<'_>| {
             if *group == NONE {
                 *group = groups.len() as Group;
-                groups.push(vec![u32::try_from(syllables).unwrap_or(u32::MAX)]);
+                groups.push(vec![u32::try_from(term.syllables.len()).unwrap_or(u32::MAX)]);
             }
             // Pattern ids fit: there are at most `MAX_PATTERNS`.
-            groups[*group as usize].push(id as u32);
+            groups[*group as usize].push(term.id as u32);
         };
         for term in terms {
             let (whole, last) = match (term.prefix, term.syllables.split_last()) {
@@ -303,7 +303,7 @@ impl Matcher {
             };
             let Some((head, rest)) = whole.split_first() else {
                 if let Some(prefix) = last {
-                    join(root_prefixes.entry(prefix).or_insert(NONE), term.id, term.syllables.len());
+                    join(root_prefixes.entry(prefix).or_insert(NONE), term);
                 }
                 continue;
             };
@@ -314,12 +314,12 @@ impl Matcher {
             }
             let node = &mut nodes[node as usize];
             match last {
-                None => join(&mut node.ends, term.id, term.syllables.len()),
+                None => join(&mut node.ends, term),
                 Some(prefix) => match node.prefixes.iter_mut().find(|(p, _)| &**p == prefix) {
-                    Some((_, group)) => join(group, term.id, term.syllables.len()),
+                    Some((_, group)) => join(group, term),
                     None => {
                         let mut group = NONE;
-                        join(&mut group, term.id, term.syllables.len());
+                        join(&mut group, term);
                         node.prefixes.push((prefix.into(), group));
                     }
                 },
@@ -396,15 +396,15 @@ impl Matcher {
         self.root_prefixes = Table::with_entries(&short);
     }
 
-    /// Calls `found(group, first, last)` for every occurrence of a group's text over tokens
-    /// `first..=last` of the folded view.
-    pub(super) fn find(&self, analysis: &Analysis, ids: &mut Vec<u32>, mut found: impl FnMut(Group, usize, usize)) {
+    /// Calls `found(group, first)` for every occurrence of a group's text from token `first` of
+    /// the folded view on (over [`Matcher::group_length`] tokens).
+    pub(super) fn find(&self, analysis: &Analysis, ids: &mut Vec<u32>, mut found: impl FnMut(Group, usize)) {
         self.syllable_ids(analysis, ids);
         // One-syllable wildcard terms in a loop of their own: a group's occurrences are still in
         // text order, as such a group is found here only.
         if self.root_prefix_lengths != 0 {
             for first in 0..ids.len() {
-                self.root_prefix_terms_at(analysis.token(View::Folded, first), |terms| found(terms, first, first));
+                self.root_prefix_terms_at(analysis.token(View::Folded, first), |terms| found(terms, first));
             }
         }
         for (first, &id) in ids.iter().enumerate() {
@@ -427,13 +427,13 @@ impl Matcher {
         first: usize,
         ids: &[u32],
         analysis: &Analysis,
-        found: &mut impl FnMut(Group, usize, usize),
+        found: &mut impl FnMut(Group, usize),
     ) {
         let mut at = first;
         loop {
             let node = step_node(step);
             if node & HAS_ENDS != 0 {
-                found(step_ends(step), first, at);
+                found(step_ends(step), first);
             }
             let next = at + 1;
             let Some(&syllable) = ids.get(next) else { return };
@@ -491,12 +491,12 @@ impl Matcher {
         first: usize,
         next: usize,
         analysis: &Analysis,
-        found: &mut impl FnMut(Group, usize, usize),
+        found: &mut impl FnMut(Group, usize),
     ) {
         let token = analysis.token(View::Folded, next);
         for (prefix, group) in &self.node_prefixes[(node & INDEX) as usize] {
             if token.starts_with(&**prefix) {
-                found(*group, first, next);
+                found(*group, first);
             }
         }
     }
@@ -561,7 +561,8 @@ mod tests {
     fn found(matcher: &Matcher, analysis: &Analysis) -> Vec<(PatternId, usize, usize)> {
         let mut out = Vec::new();
         let mut ids = Vec::new();
-        matcher.find(analysis, &mut ids, |group, first, last| {
+        matcher.find(analysis, &mut ids, |group, first| {
+            let last = first + matcher.group_length(group) as usize - 1;
             out.extend(matcher.group(group).iter().map(|&id| (id as PatternId, first, last)));
         });
         out.sort_unstable();
