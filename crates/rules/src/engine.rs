@@ -530,10 +530,6 @@ impl RuleSet {
         let mut flags = Vec::new();
         for rule in set_bits(candidates) {
             let program = &self.programs[rule];
-            // The expression first: most candidates fail it, and it is the smaller read.
-            if !holds(program, &hits, Scope::Any) {
-                continue;
-            }
             let spec = &self.specs[rule];
             if !passes_filters(spec, doc) {
                 continue;
@@ -639,35 +635,6 @@ fn narrow(outer: Scope, inner: Scope) -> Option<Scope> {
     }
 }
 
-/// Whether a node holds, without collecting spans: most candidate rules do not, and this costs no
-/// allocation. Agrees with `eval`.
-fn holds(node: &Node, hits: &Hits<'_>, scope: Scope) -> bool {
-    match node {
-        Node::Never => false,
-        Node::Leaf(pid, _) => {
-            bit(hits.present, *pid) && (scope == Scope::Any || in_scope_of(hits, *pid, scope).next().is_some())
-        }
-        Node::And(parts) => parts.iter().all(|p| holds(p, hits, scope)),
-        Node::Or(parts) => parts.iter().any(|p| holds(p, hits, scope)),
-        Node::Not(inner) => !holds(inner, hits, scope),
-        Node::Scoped(s, inner) => narrow(scope, *s).is_some_and(|s| holds(inner, hits, s)),
-        Node::AtLeast { min, of } => of.iter().filter(|p| holds(p, hits, scope)).take(*min).count() >= *min,
-        Node::Near { left, right, distance, ordered } => {
-            holds(left, hits, scope)
-                && holds(right, hits, scope)
-                && match (&**left, &**right) {
-                    // Two terms, the common case: their occurrences compared where they lie, where
-                    // collecting them first cost three allocations per candidate rule.
-                    (Node::Leaf(l, _), Node::Leaf(r, _)) => {
-                        let (l, r) = (in_scope_of(hits, *l, scope), in_scope_of(hits, *r, scope));
-                        l.clone().any(|a| r.clone().any(|b| close(a, b, *distance, *ordered)))
-                    }
-                    _ => eval(node, hits, scope, &mut Vec::new()),
-                }
-        }
-    }
-}
-
 /// The occurrences of pattern `pid` within `scope`.
 fn in_scope_of<'h>(hits: &Hits<'h>, pid: PatternId, scope: Scope) -> impl Iterator<Item = &'h Occ> + Clone {
     hits.of(pid).iter().filter(move |o| in_scope(o, scope))
@@ -694,9 +661,14 @@ fn eval(node: &Node, hits: &Hits<'_>, scope: Scope, out: &mut Vec<Occ>) -> bool 
     let mark = out.len();
     let holds = match node {
         Node::Never => false,
+        // An absent pattern is answered from its bit, without searching the occurrences: most
+        // candidate rules fail on one, and a separate check without spans first cost more than
+        // it saved once rules are many.
         Node::Leaf(pid, term) => {
-            out.extend(in_scope_of(hits, *pid, scope).map(|o| Occ { term: *term, ..*o }));
-            out.len() > mark
+            bit(hits.present, *pid) && {
+                out.extend(in_scope_of(hits, *pid, scope).map(|o| Occ { term: *term, ..*o }));
+                out.len() > mark
+            }
         }
         Node::And(parts) => parts.iter().all(|p| eval(p, hits, scope, out)),
         // Every part is tried: the spans of all that hold are shown.
