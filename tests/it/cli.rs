@@ -194,6 +194,20 @@ fn rules_check_match_and_sentiment() {
         .collect();
     // `kinh khủng` alone is a complaint; after a term it only intensifies it.
     assert_eq!(labels, ["positive", "negative", "neutral", "negative", "positive"]);
+    // Scores and weights print as the short decimals they are, not widened to f64 digits
+    // (-0.758, never -0.7580000162124634), in both commands.
+    let input = format!("{}\n", serde_json::json!({"id": 1, "text": "Giá xăng tăng quá cao, người dân rất bức xúc"}));
+    let matched = d.run(&["rules", "match"], Some(&input));
+    let scored = d.run(&["sentiment"], Some("Giá xăng tăng quá cao, người dân rất bức xúc\n"));
+    for out in [stdout(&matched), stdout(&scored)] {
+        let line: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+        let score = line.get("sentiment").unwrap_or(&line)["score"].as_f64().unwrap();
+        assert!(score < 0.0, "{out}");
+        let digits = |n: &str| n.trim_start_matches('-').len();
+        for number in out.split(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-')).filter(|n| n.contains('.')) {
+            assert!(digits(number) <= 8, "{number} in {out}");
+        }
+    }
 }
 
 #[test]

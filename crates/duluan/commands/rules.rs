@@ -6,8 +6,9 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 use duluan_config::Config;
+use duluan_model::{ClaimMatch, Flag, Label, Sentiment, SentimentTerm, Severity, Span};
 use duluan_rules::{Doc, Engine};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::app;
 use crate::cli::RulesOp;
@@ -256,21 +257,45 @@ fn match_items(config: &Config, dir: Option<PathBuf>) -> Result<ExitCode> {
             input.lang.clone().unwrap_or_else(|| duluan_text::detect_language(&input.text, None).code.to_string());
         let doc = Doc { title: &input.title, text: &input.text, lang: &lang, at: input.published_at, ..Doc::default() };
         let (flags, sentiment) = engine.analyze(&doc);
-        let flags: Vec<serde_json::Value> = flags.iter().map(flag_json).collect();
-        writeln!(out, "{}", serde_json::json!({"id": input.id, "flags": flags, "sentiment": sentiment}))?;
+        let flags = flags.iter().map(FlagLine::of).collect();
+        writeln!(out, "{}", serde_json::to_string(&MatchLine { id: &input.id, flags, sentiment: &sentiment })?)?;
     }
     out.flush()?;
     Ok(ExitCode::SUCCESS)
 }
 
+/// One output line of `rules match`. Typed rather than built as a `serde_json::Value`, which
+/// holds numbers as `f64`: an `f32` score of -0.758 printed as -0.7580000162124634.
+#[derive(Serialize)]
+struct MatchLine<'a> {
+    id: &'a serde_json::Value,
+    flags: Vec<FlagLine<'a>>,
+    sentiment: &'a Sentiment,
+}
+
 /// A flag as `rules match` prints it: rule, severity and spans, plus the claim and its similarity
 /// for a known-claim match.
-fn flag_json(f: &duluan_model::Flag) -> serde_json::Value {
-    let mut out = serde_json::json!({"rule": f.rule, "severity": f.severity, "spans": f.spans});
-    if let Some(claim) = &f.claim {
-        out["claim"] = serde_json::json!(claim);
+#[derive(Serialize)]
+struct FlagLine<'a> {
+    rule: &'a str,
+    severity: Severity,
+    spans: &'a [Span],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    claim: Option<&'a ClaimMatch>,
+}
+
+impl<'a> FlagLine<'a> {
+    fn of(f: &'a Flag) -> FlagLine<'a> {
+        FlagLine { rule: &f.rule, severity: f.severity, spans: &f.spans, claim: f.claim.as_ref() }
     }
-    out
+}
+
+/// One output line of `duluan sentiment` (typed for the reason given at [`MatchLine`]).
+#[derive(Serialize)]
+struct SentimentLine<'a> {
+    label: Label,
+    score: f32,
+    terms: &'a [SentimentTerm],
 }
 
 pub(crate) fn sentiment(config: &Config) -> Result<ExitCode> {
@@ -289,7 +314,8 @@ pub(crate) fn sentiment(config: &Config) -> Result<ExitCode> {
             continue;
         };
         let s = engine.sentiment.score(&String::from_utf8_lossy(bytes));
-        writeln!(out, "{}", serde_json::json!({"label": s.label, "score": s.score, "terms": s.terms}))?;
+        let line = SentimentLine { label: s.label, score: s.score, terms: &s.terms };
+        writeln!(out, "{}", serde_json::to_string(&line)?)?;
     }
     out.flush()?;
     Ok(ExitCode::SUCCESS)
