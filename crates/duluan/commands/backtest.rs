@@ -129,8 +129,10 @@ pub(crate) async fn run(config: &Config, args: &BacktestArgs) -> Result<ExitCode
             if outcome.sample.len() == args.sample {
                 outcome.sample.pop_front();
             }
-            let mut terms: Vec<String> = flag.spans.iter().map(|s| s.term.clone()).collect();
-            terms.dedup();
+            // Each term once, in text order: spans repeat a term in the title and the text.
+            let mut shown = HashSet::new();
+            let terms: Vec<String> =
+                flag.spans.iter().filter(|s| shown.insert(s.term.as_str())).map(|s| s.term.clone()).collect();
             outcome.sample.push_back(SampleHit {
                 id: item.id.to_string(),
                 url: item.url.clone(),
