@@ -7,19 +7,19 @@
 //! shapes real packs use: a phrase AND any of a few words, words NEAR words, words with an
 //! exclusion, a phrase OR words AND a syllable; folded and exact modes alternate.
 //!
-//! `cargo bench -p duluan-rules --bench rules` prints one table: MB per CPU second (one core;
-//! other load on the machine does not count) of the engine (one text analysis, one pass of the
-//! syllable matcher for all rules, then only the rules whose required terms occurred), of
-//! matching alone (the analysis is shared with sentiment and claims in the pipeline), and of the
-//! baseline (every rule compiled and matched separately; run on a slice of the text for the big
-//! sets, as it is slow), with the flags raised. `-- quick` skips the baseline and the claims;
-//! numbers among the arguments choose the rule counts (`-- quick 10000`); `-- profile 10000` only
-//! matches, for five CPU seconds per rule count, to run under `perf record`; `-- once 10000`
-//! matches the texts once per rule count and times nothing, for tools that count instructions and
-//! simulate caches (`valgrind --tool=cachegrind --toggle-collect='*matches_analyzed*'`), whose
-//! figures, unlike times on a shared machine, do not move with other load; `engine` among the
-//! arguments of either analyses each text too, as the service does (`-- profile engine 10000`).
-//! Without the data it says so and exits.
+//! `cargo bench -p duluan-rules --bench rules` prints one table: MB per CPU second (one core; other
+//! load on the machine does not count) of the engine (one text analysis, one pass of the syllable
+//! matcher for all rules, then only the rules whose required terms occurred), of matching alone
+//! (the analysis is shared with sentiment and claims in the pipeline), and of the baseline (every
+//! rule compiled and matched separately; run on a slice of the text for the big sets, as it is
+//! slow), with the flags raised; above it, the rate of the text analysis alone. `-- quick` skips
+//! the baseline and the claims; numbers among the arguments choose the rule counts (`-- quick
+//! 10000`); `-- profile 10000` only matches, for five CPU seconds per rule count, to run under
+//! `perf record`; `-- once 10000` matches the texts once per rule count and times nothing, for
+//! tools that count instructions and simulate caches (`valgrind --tool=cachegrind
+//! --toggle-collect='*matches_analyzed*'`), whose figures, unlike times on a shared machine, do not
+//! move with other load; `engine` among the arguments of either analyses each text too, as the
+//! service does (`-- profile engine 10000`). Without the data it says so and exits.
 //!
 //! Then known claims, 1,000 and 10,000 of them: sentences of other articles of the same data (one
 //! in fifty taken from the matched articles, half of those typed without diacritics, so there is
@@ -69,6 +69,14 @@ fn main() {
         vocabulary.words.len(),
         vocabulary.phrases.len()
     );
+    if !profile && !once {
+        // The engine analyses each text before matching: its rate can never pass this one.
+        let (secs, tokens) = best_of(3, || docs.iter().map(|d| duluan_text::Analysis::new(d).len()).sum());
+        println!(
+            "text analysis alone: {:.1} MB/s ({tokens} tokens), the ceiling of the engine column",
+            mb(bytes) / secs
+        );
+    }
     println!("rules   patterns   engine MB/s   matching only MB/s   flags     baseline MB/s   engine/baseline");
     let mut first = None;
     // Numbers among the arguments choose the rule counts.
