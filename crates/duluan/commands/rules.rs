@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 use duluan_config::Config;
-use duluan_model::{ClaimMatch, Flag, Label, Sentiment, SentimentTerm, Severity, Span};
+use duluan_model::{ClaimMatch, Flag, Sentiment, Severity, Span};
 use duluan_rules::{Doc, Engine};
 use serde::{Deserialize, Serialize};
 
@@ -290,14 +290,6 @@ impl<'a> FlagLine<'a> {
     }
 }
 
-/// One output line of `duluan sentiment` (typed for the reason given at [`MatchLine`]).
-#[derive(Serialize)]
-struct SentimentLine<'a> {
-    label: Label,
-    score: f32,
-    terms: &'a [SentimentTerm],
-}
-
 pub(crate) fn sentiment(config: &Config) -> Result<ExitCode> {
     let dir = app::rules_dir(config, None)?;
     let engine = app::load_engine(config, &dir)?;
@@ -314,8 +306,8 @@ pub(crate) fn sentiment(config: &Config) -> Result<ExitCode> {
             continue;
         };
         let s = engine.sentiment.score(&String::from_utf8_lossy(bytes));
-        let line = SentimentLine { label: s.label, score: s.score, terms: &s.terms };
-        writeln!(out, "{}", serde_json::to_string(&line)?)?;
+        // The model's own type, not a `serde_json::Value` (see [`MatchLine`]).
+        writeln!(out, "{}", serde_json::to_string(&s)?)?;
     }
     out.flush()?;
     Ok(ExitCode::SUCCESS)

@@ -6,8 +6,7 @@
 //! occurs only where its folded form does, so exact terms are looked for by their folded form and
 //! then checked against the exact view at the same tokens. Only rules whose required terms
 //! occurred are then evaluated (the presearch idea of Lucene Monitor / Luwak, see `presearch`),
-//! first as a plain true/false, and spans are collected only for rules that hold, so matching
-//! cost grows far slower than the number of rules.
+//! collecting their spans as they go, so matching cost grows far slower than the number of rules.
 
 mod matcher;
 mod presearch;
