@@ -13,6 +13,7 @@
 //! never panics on any input. Measured figures and how to reproduce them are in `README.md`.
 
 pub mod analyzer;
+mod blocks;
 mod date;
 mod decode;
 mod fold;

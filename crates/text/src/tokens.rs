@@ -1,5 +1,7 @@
 //! Syllable tokens with offsets, and the joined matching views built from them.
 
+use arrayvec::ArrayString;
+
 use crate::fold::{fold_into, is_combining_mark};
 use crate::glyph::{ASCII_CLASS, ASCII_SEPARATOR, ASCII_UPPER, ASCII_VOWEL, Glyph, Kind, glyph_at, glyphs};
 use crate::informal::informal_form;
@@ -9,23 +11,28 @@ use crate::tone::{MAX_SYLLABLE, ToneWatch, is_vowel, place_tone};
 /// Byte ranges `[start, end)` of the syllable tokens of `text`: maximal runs of letters and digits
 /// (combining marks stay with their letter). Offsets always fall on char boundaries of `text`.
 pub fn tokens(text: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
-    Tokens::new(text)
+    crate::blocks::BlockTokens::new(text)
 }
 
-/// Byte-level scanner: ASCII and Vietnamese letters are classified by table, other characters are
-/// decoded once.
+/// The character-by-character scanner: ASCII and Vietnamese letters are classified by table,
+/// other characters are decoded once. The definition of tokens that [`crate::blocks`] must
+/// reproduce, kept for its tests; its two steps also serve the block scanner for stretches it
+/// cannot decide.
+#[cfg(test)]
 pub(crate) struct Tokens<'a> {
     text: &'a str,
     pos: usize,
     glyphs: &'static [Glyph],
 }
 
+#[cfg(test)]
 impl<'a> Tokens<'a> {
     pub(crate) fn new(text: &'a str) -> Self {
         Tokens { text, pos: 0, glyphs: glyphs() }
     }
 }
 
+#[cfg(test)]
 impl Iterator for Tokens<'_> {
     type Item = (usize, usize);
 
@@ -38,7 +45,7 @@ impl Iterator for Tokens<'_> {
 
 /// Where the next token starts at or after `pos`, if any.
 #[inline(always)]
-fn skip_separators(text: &str, mut pos: usize, glyphs: &[Glyph]) -> Option<usize> {
+pub(crate) fn skip_separators(text: &str, mut pos: usize, glyphs: &[Glyph]) -> Option<usize> {
     let bytes = text.as_bytes();
     loop {
         let &b = bytes.get(pos)?;
@@ -66,7 +73,7 @@ fn skip_separators(text: &str, mut pos: usize, glyphs: &[Glyph]) -> Option<usize
 
 /// The end of the token starting at `start`.
 #[inline]
-fn token_end(text: &str, start: usize, glyphs: &[Glyph]) -> usize {
+pub(crate) fn token_end(text: &str, start: usize, glyphs: &[Glyph]) -> usize {
     let bytes = text.as_bytes();
     let mut pos = start;
     while let Some(&b) = bytes.get(pos) {
@@ -339,6 +346,226 @@ pub(crate) fn is_word_char(c: char) -> bool {
     is_vowel(c) || c == 'đ' || c == 'Đ' || c.is_alphanumeric()
 }
 
+/// Longest token, in bytes, whose forms are remembered.
+const CACHED_TOKEN: usize = 16;
+
+/// The bytes of a token of up to [`CACHED_TOKEN`] bytes, zero-padded (tokens hold no NUL, so the
+/// key identifies the token and is never 0).
+#[inline]
+fn token_key(text: &str, start: usize, end: usize) -> Option<u128> {
+    let bytes = text.as_bytes();
+    let len = end.checked_sub(start).filter(|len| (1..=CACHED_TOKEN).contains(len))?;
+    let word = match bytes.get(start..start + CACHED_TOKEN) {
+        Some(word) => u128::from_le_bytes(word.try_into().ok()?),
+        None => {
+            let mut padded = [0u8; CACHED_TOKEN];
+            padded[..len].copy_from_slice(bytes.get(start..end)?);
+            u128::from_le_bytes(padded)
+        }
+    };
+    Some(word & (u128::MAX >> (8 * (CACHED_TOKEN - len))))
+}
+
+/// An [`Analysis`] under construction.
+struct Builder {
+    spans: Vec<(usize, usize)>,
+    exact: String,
+    exact_starts: Vec<usize>,
+    folded: String,
+    folded_starts: Vec<usize>,
+    /// Most tokens' exact form is their own text (lower case, tone where the canon puts it), and
+    /// most separators are one space: such a stretch of the original is the exact view as it is,
+    /// and is copied whole once a token breaks it.
+    run: std::ops::Range<usize>,
+    /// The forms of a token scanned character by character.
+    scratch_exact: String,
+    scratch_folded: String,
+}
+
+impl Builder {
+    fn new(text: &str) -> Builder {
+        // Vietnamese news averages about five bytes per syllable and its separator.
+        let tokens = text.len() / 5 + 4;
+        Builder {
+            spans: Vec::with_capacity(tokens),
+            exact: String::with_capacity(text.len() + 16),
+            exact_starts: Vec::with_capacity(tokens),
+            folded: String::with_capacity(text.len() + 16),
+            folded_starts: Vec::with_capacity(tokens),
+            run: 0..0,
+            scratch_exact: String::new(),
+            scratch_folded: String::new(),
+        }
+    }
+
+    #[inline]
+    fn begin_token(&mut self) {
+        if !self.spans.is_empty() {
+            self.folded.push(' ');
+        }
+        self.folded_starts.push(self.folded.len());
+    }
+
+    /// Writes the forms of the token `start..end` from a remembered slot.
+    #[inline]
+    fn push_slot(&mut self, text: &str, start: usize, end: usize, slot: &Slot) {
+        self.folded.push_str(&slot.folded);
+        if slot.verbatim {
+            self.push_verbatim(text, start, end);
+        } else {
+            self.start_exact(text);
+            self.exact.push_str(&slot.exact);
+            self.end_token(start, end, false);
+        }
+    }
+
+    /// Writes the forms of the token `start..end` from the scratch strings.
+    fn push_scanned(&mut self, text: &str, start: usize, end: usize, verbatim: bool) {
+        self.folded.push_str(&self.scratch_folded);
+        if verbatim {
+            self.push_verbatim(text, start, end);
+        } else {
+            self.start_exact(text);
+            self.exact.push_str(&self.scratch_exact);
+            self.end_token(start, end, false);
+        }
+    }
+
+    /// A token whose exact form is its text: it joins the pending run when one space separates
+    /// them, else the run is written out and the token starts a new one.
+    #[inline]
+    fn push_verbatim(&mut self, text: &str, start: usize, end: usize) {
+        let first = self.spans.is_empty();
+        let joins = !first && self.run.end + 1 == start && text.as_bytes().get(self.run.end) == Some(&b' ');
+        if !joins {
+            self.exact.push_str(text.get(self.run.clone()).unwrap_or_default());
+            if !first {
+                self.exact.push(' ');
+            }
+            self.run.start = start;
+        }
+        self.exact_starts.push(self.exact.len() + (start - self.run.start));
+        self.end_token(start, end, true);
+    }
+
+    /// Writes out the pending run and the space before a token whose exact form is not its text.
+    fn start_exact(&mut self, text: &str) {
+        self.exact.push_str(text.get(self.run.clone()).unwrap_or_default());
+        if !self.spans.is_empty() {
+            self.exact.push(' ');
+        }
+        self.exact_starts.push(self.exact.len());
+    }
+
+    #[inline]
+    fn end_token(&mut self, start: usize, end: usize, verbatim: bool) {
+        // After a rewritten token, an empty run at its end: a verbatim token after one space
+        // joins it.
+        if verbatim {
+            self.run.end = end;
+        } else {
+            self.run = end..end;
+        }
+        self.spans.push((start, end));
+    }
+
+    /// Scans the token `start..end` character by character into the scratch strings: its folded
+    /// form, and unless it is its own text (then `true`), its exact form.
+    fn scan(&mut self, text: &str, start: usize, end: usize, glyphs: &[Glyph]) -> bool {
+        let (exact, folded) = (&mut self.scratch_exact, &mut self.scratch_folded);
+        exact.clear();
+        folded.clear();
+        let mut unused = String::new();
+        let token = scan_token::<false, true>(text, start, glyphs, &mut unused, folded);
+        debug_assert_eq!(token.end, end, "the block scanner and the character scanner agree");
+        if token.verbatim(text) {
+            return true;
+        }
+        let exact_token = scan_token::<true, false>(text, start, glyphs, exact, &mut unused);
+        exact_token.finish::<false>(text, exact, &mut unused);
+        if token.general {
+            folded.clear();
+            fold_into(exact, folded);
+        }
+        false
+    }
+
+    fn finish(mut self, text: &str) -> Analysis {
+        self.exact.push_str(text.get(self.run.clone()).unwrap_or_default());
+        Analysis {
+            spans: self.spans,
+            exact: self.exact,
+            exact_starts: self.exact_starts,
+            folded: self.folded,
+            folded_starts: self.folded_starts,
+            informal: std::sync::OnceLock::new(),
+        }
+    }
+}
+
+/// Longest exact form remembered, in bytes (a tone moved to another vowel or a lower-cased
+/// letter may take more bytes than the token).
+const CACHED_EXACT: usize = 20;
+
+/// One remembered token and its forms, in one cache line: a lookup is one read. The forms are
+/// strings held in the slot (`ArrayString`), so they are appended without being checked as UTF-8
+/// again, which took longer than the scan it saves.
+#[derive(Clone, Copy, Default)]
+#[repr(align(64))]
+struct Slot {
+    key: u128,
+    folded: ArrayString<CACHED_TOKEN>,
+    exact: ArrayString<CACHED_EXACT>,
+    /// The exact form is the token itself (`exact` is empty).
+    verbatim: bool,
+}
+
+/// The folded and exact forms of recently seen tokens, per thread, direct-mapped. News and posts
+/// repeat a few thousand syllables (8,192 slots keep 93 % of the tokens of 4 MB of news), and
+/// looking a token up costs far less than scanning it character by character, where every switch
+/// between plain and accented letters was a branch the processor mispredicted.
+struct FormCache {
+    slots: Vec<Slot>,
+}
+
+impl Default for FormCache {
+    fn default() -> FormCache {
+        FormCache { slots: vec![Slot::default(); FormCache::SLOTS] }
+    }
+}
+
+impl FormCache {
+    /// 8,192 slots of 64 bytes: half a megabyte, within the second-level cache.
+    const SLOTS: usize = 1 << 13;
+
+    fn slot(key: u128) -> usize {
+        let mixed = (key as u64) ^ ((key >> 64) as u64).wrapping_mul(0xD6E8_FEB8_6659_FD93);
+        (mixed.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - FormCache::SLOTS.trailing_zeros())) as usize
+    }
+
+    #[inline]
+    fn get(&self, key: u128) -> Option<&Slot> {
+        self.slots.get(FormCache::slot(key)).filter(|s| s.key == key)
+    }
+
+    /// Remembers a token's forms, unless they are too long for a slot.
+    fn insert(&mut self, key: u128, folded: &str, exact: Option<&str>) -> Option<&Slot> {
+        let slot = Slot {
+            key,
+            folded: ArrayString::from(folded).ok()?,
+            exact: ArrayString::from(exact.unwrap_or_default()).ok()?,
+            verbatim: exact.is_none(),
+        };
+        let place = self.slots.get_mut(FormCache::slot(key))?;
+        *place = slot;
+        Some(place)
+    }
+}
+
+thread_local! {
+    static FORMS: std::cell::RefCell<FormCache> = std::cell::RefCell::default();
+}
+
 /// Which matching view of a text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum View {
@@ -384,63 +611,32 @@ struct InformalViews {
 impl Analysis {
     /// Tokenise and normalise `text`.
     pub fn new(text: &str) -> Analysis {
-        // Vietnamese news averages about five bytes per syllable and its separator.
-        let tokens = text.len() / 5 + 4;
-        let mut a = Analysis {
-            spans: Vec::with_capacity(tokens),
-            exact: String::with_capacity(text.len() + 16),
-            exact_starts: Vec::with_capacity(tokens),
-            folded: String::with_capacity(text.len() + 16),
-            folded_starts: Vec::with_capacity(tokens),
-            ..Analysis::default()
-        };
+        FORMS.with(|cache| match cache.try_borrow_mut() {
+            Ok(mut cache) => Analysis::build(text, &mut cache),
+            // Only if an analysis on this thread were under way already.
+            Err(_) => Analysis::build(text, &mut FormCache::default()),
+        })
+    }
+
+    fn build(text: &str, cache: &mut FormCache) -> Analysis {
+        let mut b = Builder::new(text);
         let glyphs = glyphs();
-        // Most tokens' exact form is their own text (lower case, tone where the canon puts it), and
-        // most separators are one space: such stretches of the original are the exact view as it
-        // is, and are copied whole once a token breaks the run.
-        let mut run = 0..0;
-        let mut pos = 0;
-        while let Some(start) = skip_separators(text, pos, glyphs) {
-            let first = a.spans.is_empty();
-            if !first {
-                a.folded.push(' ');
-            }
-            a.folded_starts.push(a.folded.len());
-            let mut unused = String::new();
-            let token = scan_token::<false, true>(text, start, glyphs, &mut unused, &mut a.folded);
-            if token.verbatim(text) {
-                let joins = !first && run.end + 1 == start && text.as_bytes().get(run.end) == Some(&b' ');
-                if joins {
-                    run.end = token.end;
-                } else {
-                    a.exact.push_str(&text[run.clone()]);
-                    if !first {
-                        a.exact.push(' ');
+        for (start, end) in crate::blocks::BlockTokens::new(text) {
+            b.begin_token();
+            let key = token_key(text, start, end);
+            match key.and_then(|key| cache.get(key)) {
+                Some(slot) => b.push_slot(text, start, end, slot),
+                None => {
+                    let verbatim = b.scan(text, start, end, glyphs);
+                    let exact = (!verbatim).then_some(b.scratch_exact.as_str());
+                    match key.and_then(|key| cache.insert(key, &b.scratch_folded, exact)) {
+                        Some(slot) => b.push_slot(text, start, end, slot),
+                        None => b.push_scanned(text, start, end, verbatim),
                     }
-                    run = start..token.end;
                 }
-                a.exact_starts.push(a.exact.len() + (start - run.start));
-            } else {
-                a.exact.push_str(&text[run]);
-                if !first {
-                    a.exact.push(' ');
-                }
-                let exact_start = a.exact.len();
-                a.exact_starts.push(exact_start);
-                let exact_token = scan_token::<true, false>(text, start, glyphs, &mut a.exact, &mut unused);
-                exact_token.finish::<false>(text, &mut a.exact, &mut unused);
-                if token.general {
-                    a.folded.truncate(token.folded_from);
-                    fold_into(&a.exact[exact_start..], &mut a.folded);
-                }
-                // An empty run at the token's end: a verbatim token after one space joins it.
-                run = token.end..token.end;
             }
-            a.spans.push((start, token.end));
-            pos = token.end;
         }
-        a.exact.push_str(&text[run]);
-        a
+        b.finish(text)
     }
 
     fn informal_views(&self) -> &InformalViews {
@@ -572,6 +768,35 @@ mod tests {
         assert_eq!(a.joined_tokens(View::Exact, 2, 3), "hòa bình");
         assert_eq!(a.joined_tokens(View::Folded, 3, 4), "binh tang");
         assert_eq!(a.view_tokens(View::Folded).collect::<Vec<_>>(), ["gia", "xang", "hoa", "binh", "tang"]);
+    }
+
+    #[test]
+    fn remembered_forms_give_what_scanning_gives() {
+        let text = "Người dân HOÀ BÌNH nói: “hoà bình, thuỷ lợi, khoẻ” — Nguyễn Văn Đức, COVID-19, naïve café Ελλάδα \
+                    xin chào\u{0301} nghiêngnghiêngnghiêng";
+        let cold = Analysis::build(text, &mut FormCache::default());
+        let mut cache = FormCache::default();
+        // Every token scanned, then every token remembered.
+        for _ in 0..2 {
+            let warm = Analysis::build(text, &mut cache);
+            assert_eq!(warm.spans, cold.spans);
+            for view in [View::Exact, View::Folded] {
+                assert_eq!(warm.joined(view), cold.joined(view));
+                assert_eq!(warm.token_starts(view), cold.token_starts(view));
+            }
+        }
+        assert_eq!(
+            cold.joined(View::Exact),
+            "người dân hòa bình nói hòa bình thủy lợi khỏe nguyễn văn đức covid 19 naïve café ελλάδα xin chàó nghiêngnghiêngnghiêng"
+        );
+        // A slot holds the last token that hashed to it: a different token in that slot is
+        // scanned again.
+        let (a, b) = ("hoà", "Hoà");
+        let (ka, kb) = (token_key(a, 0, a.len()), token_key(b, 0, b.len()));
+        assert_ne!(ka, kb);
+        let mut one = FormCache::default();
+        assert!(one.insert(ka.unwrap_or(1), "hoa", Some("hòa")).is_some());
+        assert!(one.get(kb.unwrap_or(2)).is_none());
     }
 
     #[test]

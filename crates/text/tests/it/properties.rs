@@ -112,10 +112,14 @@ proptest! {
             prop_assert_eq!(a.token(View::Folded, i), fold(&exact));
             if end - start <= 64 {
                 prop_assert!(exact_stream.advance() && folded_stream.advance());
+                // The analysis finds boundaries by blocks, the tokenizers character by character.
+                let token = exact_stream.token();
+                prop_assert_eq!((token.offset_from, token.offset_to), (start, end));
                 prop_assert_eq!(&exact_stream.token().text, &exact);
                 prop_assert_eq!(&folded_stream.token().text, &fold(&exact));
             }
         }
+        prop_assert_eq!(tokens(&t).collect::<Vec<_>>(), a.spans.clone());
         let n = normalize(&t);
         let mut normalised = String::new();
         for (start, end) in tokens(&n) {
