@@ -39,7 +39,6 @@ impl SyllableTokenizer {
 pub struct SyllableStream<'a> {
     spans: ViewScanner<'a>,
     folded: bool,
-    scratch: String,
     token: Token,
     next_position: usize,
 }
@@ -48,13 +47,7 @@ impl Tokenizer for SyllableTokenizer {
     type TokenStream<'a> = SyllableStream<'a>;
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> SyllableStream<'a> {
-        SyllableStream {
-            spans: ViewScanner::new(text),
-            folded: self.folded,
-            scratch: String::new(),
-            token: Token::default(),
-            next_position: 0,
-        }
+        SyllableStream { spans: ViewScanner::new(text), folded: self.folded, token: Token::default(), next_position: 0 }
     }
 }
 
@@ -63,11 +56,10 @@ impl TokenStream for SyllableStream<'_> {
         loop {
             let token = &mut self.token;
             token.text.clear();
-            self.scratch.clear();
             let span = if self.folded {
-                self.spans.next_into(&mut self.scratch, Some(&mut token.text))
+                self.spans.next_into(None, Some(&mut token.text))
             } else {
-                self.spans.next_into(&mut token.text, None)
+                self.spans.next_into(Some(&mut token.text), None)
             };
             let Some((start, end)) = span else { return false };
             if end - start > MAX_TOKEN_BYTES {

@@ -101,37 +101,43 @@ pub(crate) fn token_end(text: &str, start: usize, glyphs: &[Glyph]) -> usize {
 }
 
 /// One pass over a text that yields each token's span and writes its exact form (lower case,
-/// canonical tone) and, when asked, its folded form. Every character is looked at once: this is
-/// the hot path of rules and indexing.
+/// canonical tone) and, when asked, its folded form: the hot path of indexing. Boundaries come
+/// from the block scanner and forms from the thread's [`FormCache`], as for [`Analysis`].
 pub(crate) struct ViewScanner<'a> {
     text: &'a str,
-    pos: usize,
-    glyphs: &'static [Glyph],
+    tokens: crate::blocks::BlockTokens<'a>,
+    scratch: Scratch,
 }
 
 impl<'a> ViewScanner<'a> {
     pub(crate) fn new(text: &'a str) -> Self {
-        ViewScanner { text, pos: 0, glyphs: glyphs() }
+        ViewScanner { text, tokens: crate::blocks::BlockTokens::new(text), scratch: Scratch::default() }
     }
 
     /// The next token's byte span, after appending its exact form to `exact` and its folded form
-    /// to `folded`. Both receive valid UTF-8.
+    /// to `folded` (each if given).
     #[inline]
-    pub(crate) fn next_into(&mut self, exact: &mut String, folded: Option<&mut String>) -> Option<(usize, usize)> {
-        match folded {
-            Some(folded) => self.scan::<true>(exact, folded),
-            None => self.scan::<false>(exact, &mut String::new()),
-        }
-    }
-
-    /// [`ViewScanner::next_into`], with the folded view written only when `FOLD`.
-    #[inline]
-    fn scan<const FOLD: bool>(&mut self, exact: &mut String, folded: &mut String) -> Option<(usize, usize)> {
-        let start = skip_separators(self.text, self.pos, self.glyphs)?;
-        let token = scan_token::<true, FOLD>(self.text, start, self.glyphs, exact, folded);
-        self.pos = token.end;
-        token.finish::<FOLD>(self.text, exact, folded);
-        Some((start, token.end))
+    pub(crate) fn next_into(
+        &mut self,
+        exact: Option<&mut String>,
+        folded: Option<&mut String>,
+    ) -> Option<(usize, usize)> {
+        let (start, end) = self.tokens.next()?;
+        let (text, scratch) = (self.text, &mut self.scratch);
+        FORMS.with(|cell| {
+            let mut none = FormCache::none();
+            let mut borrowed = cell.try_borrow_mut();
+            // Only if this thread were inside an analysis already: then without the cache.
+            let cache = borrowed.as_deref_mut().unwrap_or(&mut none);
+            let forms = cache.forms(text, start, end, scratch);
+            if let Some(exact) = exact {
+                exact.push_str(forms.exact.unwrap_or(&text[start..end]));
+            }
+            if let Some(folded) = folded {
+                folded.push_str(forms.folded);
+            }
+        });
+        Some((start, end))
     }
 }
 
@@ -377,9 +383,6 @@ struct Builder {
     /// most separators are one space: such a stretch of the original is the exact view as it is,
     /// and is copied whole once a token breaks it.
     run: std::ops::Range<usize>,
-    /// The forms of a token scanned character by character.
-    scratch_exact: String,
-    scratch_folded: String,
 }
 
 impl Builder {
@@ -393,8 +396,6 @@ impl Builder {
             folded: String::with_capacity(text.len() + 16),
             folded_starts: Vec::with_capacity(tokens),
             run: 0..0,
-            scratch_exact: String::new(),
-            scratch_folded: String::new(),
         }
     }
 
@@ -406,28 +407,17 @@ impl Builder {
         self.folded_starts.push(self.folded.len());
     }
 
-    /// Writes the forms of the token `start..end` from a remembered slot.
+    /// Writes the forms of the token `start..end`.
     #[inline]
-    fn push_slot(&mut self, text: &str, start: usize, end: usize, slot: &Slot) {
-        self.folded.push_str(&slot.folded);
-        if slot.verbatim {
-            self.push_verbatim(text, start, end);
-        } else {
-            self.start_exact(text);
-            self.exact.push_str(&slot.exact);
-            self.end_token(start, end, false);
-        }
-    }
-
-    /// Writes the forms of the token `start..end` from the scratch strings.
-    fn push_scanned(&mut self, text: &str, start: usize, end: usize, verbatim: bool) {
-        self.folded.push_str(&self.scratch_folded);
-        if verbatim {
-            self.push_verbatim(text, start, end);
-        } else {
-            self.start_exact(text);
-            self.exact.push_str(&self.scratch_exact);
-            self.end_token(start, end, false);
+    fn push_forms(&mut self, text: &str, start: usize, end: usize, forms: Forms<'_>) {
+        self.folded.push_str(forms.folded);
+        match forms.exact {
+            None => self.push_verbatim(text, start, end),
+            Some(exact) => {
+                self.start_exact(text);
+                self.exact.push_str(exact);
+                self.end_token(start, end, false);
+            }
         }
     }
 
@@ -469,10 +459,40 @@ impl Builder {
         self.spans.push((start, end));
     }
 
-    /// Scans the token `start..end` character by character into the scratch strings: its folded
-    /// form, and unless it is its own text (then `true`), its exact form.
-    fn scan(&mut self, text: &str, start: usize, end: usize, glyphs: &[Glyph]) -> bool {
-        let (exact, folded) = (&mut self.scratch_exact, &mut self.scratch_folded);
+    fn finish(mut self, text: &str) -> Analysis {
+        self.exact.push_str(text.get(self.run.clone()).unwrap_or_default());
+        Analysis {
+            spans: self.spans,
+            exact: self.exact,
+            exact_starts: self.exact_starts,
+            folded: self.folded,
+            folded_starts: self.folded_starts,
+            informal: std::sync::OnceLock::new(),
+        }
+    }
+}
+
+/// The forms of one token.
+#[derive(Clone, Copy)]
+struct Forms<'f> {
+    folded: &'f str,
+    /// `None`: the exact form is the token's own text.
+    exact: Option<&'f str>,
+}
+
+/// The forms of a token scanned character by character.
+#[derive(Default)]
+struct Scratch {
+    exact: String,
+    folded: String,
+}
+
+impl Scratch {
+    /// Scans the token `start..end` character by character: its folded form, and unless it is its
+    /// own text (then `true`), its exact form.
+    fn scan(&mut self, text: &str, start: usize, end: usize) -> bool {
+        let glyphs = glyphs();
+        let (exact, folded) = (&mut self.exact, &mut self.folded);
         exact.clear();
         folded.clear();
         let mut unused = String::new();
@@ -488,18 +508,6 @@ impl Builder {
             fold_into(exact, folded);
         }
         false
-    }
-
-    fn finish(mut self, text: &str) -> Analysis {
-        self.exact.push_str(text.get(self.run.clone()).unwrap_or_default());
-        Analysis {
-            spans: self.spans,
-            exact: self.exact,
-            exact_starts: self.exact_starts,
-            folded: self.folded,
-            folded_starts: self.folded_starts,
-            informal: std::sync::OnceLock::new(),
-        }
     }
 }
 
@@ -535,17 +543,34 @@ impl Default for FormCache {
 }
 
 impl FormCache {
+    /// A cache that remembers nothing.
+    fn none() -> FormCache {
+        FormCache { slots: Vec::new() }
+    }
+
+    /// The forms of the token `start..end` of `text`: remembered, or scanned (into `scratch`)
+    /// and remembered.
+    #[inline]
+    fn forms<'f>(&'f mut self, text: &str, start: usize, end: usize, scratch: &'f mut Scratch) -> Forms<'f> {
+        let key = token_key(text, start, end);
+        let remembered = key.map(FormCache::slot).filter(|&i| self.slots.get(i).is_some_and(|s| Some(s.key) == key));
+        if let Some(i) = remembered {
+            return self.slots[i].forms();
+        }
+        let verbatim = scratch.scan(text, start, end);
+        let exact = (!verbatim).then_some(scratch.exact.as_str());
+        match key.and_then(|key| self.insert(key, &scratch.folded, exact)) {
+            Some(slot) => slot.forms(),
+            None => Forms { folded: &scratch.folded, exact: (!verbatim).then_some(&scratch.exact) },
+        }
+    }
+
     /// 8,192 slots of 64 bytes: half a megabyte, within the second-level cache.
     const SLOTS: usize = 1 << 13;
 
     fn slot(key: u128) -> usize {
         let mixed = (key as u64) ^ ((key >> 64) as u64).wrapping_mul(0xD6E8_FEB8_6659_FD93);
         (mixed.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - FormCache::SLOTS.trailing_zeros())) as usize
-    }
-
-    #[inline]
-    fn get(&self, key: u128) -> Option<&Slot> {
-        self.slots.get(FormCache::slot(key)).filter(|s| s.key == key)
     }
 
     /// Remembers a token's forms, unless they are too long for a slot.
@@ -559,6 +584,12 @@ impl FormCache {
         let place = self.slots.get_mut(FormCache::slot(key))?;
         *place = slot;
         Some(place)
+    }
+}
+
+impl Slot {
+    fn forms(&self) -> Forms<'_> {
+        Forms { folded: &self.folded, exact: (!self.verbatim).then_some(&self.exact) }
     }
 }
 
@@ -614,27 +645,17 @@ impl Analysis {
         FORMS.with(|cache| match cache.try_borrow_mut() {
             Ok(mut cache) => Analysis::build(text, &mut cache),
             // Only if an analysis on this thread were under way already.
-            Err(_) => Analysis::build(text, &mut FormCache::default()),
+            Err(_) => Analysis::build(text, &mut FormCache::none()),
         })
     }
 
     fn build(text: &str, cache: &mut FormCache) -> Analysis {
         let mut b = Builder::new(text);
-        let glyphs = glyphs();
+        let mut scratch = Scratch::default();
         for (start, end) in crate::blocks::BlockTokens::new(text) {
             b.begin_token();
-            let key = token_key(text, start, end);
-            match key.and_then(|key| cache.get(key)) {
-                Some(slot) => b.push_slot(text, start, end, slot),
-                None => {
-                    let verbatim = b.scan(text, start, end, glyphs);
-                    let exact = (!verbatim).then_some(b.scratch_exact.as_str());
-                    match key.and_then(|key| cache.insert(key, &b.scratch_folded, exact)) {
-                        Some(slot) => b.push_slot(text, start, end, slot),
-                        None => b.push_scanned(text, start, end, verbatim),
-                    }
-                }
-            }
+            let forms = cache.forms(text, start, end, &mut scratch);
+            b.push_forms(text, start, end, forms);
         }
         b.finish(text)
     }
@@ -789,14 +810,17 @@ mod tests {
             cold.joined(View::Exact),
             "người dân hòa bình nói hòa bình thủy lợi khỏe nguyễn văn đức covid 19 naïve café ελλάδα xin chàó nghiêngnghiêngnghiêng"
         );
-        // A slot holds the last token that hashed to it: a different token in that slot is
-        // scanned again.
-        let (a, b) = ("hoà", "Hoà");
-        let (ka, kb) = (token_key(a, 0, a.len()), token_key(b, 0, b.len()));
-        assert_ne!(ka, kb);
+        // Forms come from the slot of the token's own key, never from another token's.
         let mut one = FormCache::default();
-        assert!(one.insert(ka.unwrap_or(1), "hoa", Some("hòa")).is_some());
-        assert!(one.get(kb.unwrap_or(2)).is_none());
+        let mut scratch = Scratch::default();
+        let key = token_key("hoà", 0, "hoà".len()).unwrap_or(1);
+        assert!(one.insert(key, "planted", Some("planted")).is_some());
+        assert_eq!(one.forms("hoà", 0, "hoà".len(), &mut scratch).folded, "planted");
+        let other = one.forms("Hoà", 0, "Hoà".len(), &mut scratch);
+        assert_eq!((other.folded, other.exact), ("hoa", Some("hòa")));
+        let long = "nghiêngnghiêngnghiêng";
+        let forms = one.forms(long, 0, long.len(), &mut scratch);
+        assert_eq!((forms.folded, forms.exact), ("nghiengnghiengnghieng", None));
     }
 
     #[test]
