@@ -2,7 +2,9 @@
 //! invariants the rest of duluan relies on must hold.
 #![no_main]
 
-use duluan_text::{Analysis, Legacy, View, clean, decode, decode_legacy, detect_language, fold, normalize};
+use duluan_text::{
+    Analysis, Legacy, View, clean, decode, decode_legacy, detect_language, fold, normalize, normalize_token_into, tokens,
+};
 use libfuzzer_sys::fuzz_target;
 
 /// Charset labels as HTTP headers and `<meta>` tags give them, chosen by the first byte.
@@ -23,10 +25,20 @@ fuzz_target!(|data: &[u8]| {
     assert_eq!(clean(&cleaned), cleaned, "clean is idempotent");
     assert_eq!(fold(&normalized), normalize(&fold(text)), "folding commutes with normalisation");
 
-    let analysis = Analysis::new(text);
-    for &(start, end) in &analysis.spans {
-        assert!(start < end && text.is_char_boundary(start) && text.is_char_boundary(end));
+    // Analysed twice: the second time most tokens' forms come from the thread's cache; both must
+    // be what the one-token definitions give.
+    for analysis in [Analysis::new(text), Analysis::new(text)] {
+        let mut exact = String::new();
+        for (i, &(start, end)) in analysis.spans.iter().enumerate() {
+            assert!(start < end && text.is_char_boundary(start) && text.is_char_boundary(end));
+            exact.clear();
+            normalize_token_into(&text[start..end], &mut exact);
+            assert_eq!(analysis.token(View::Exact, i), exact, "exact form of token {i}");
+            assert_eq!(analysis.token(View::Folded, i), fold(&exact), "folded form of token {i}");
+        }
+        assert_eq!(tokens(text).collect::<Vec<_>>(), analysis.spans);
     }
+    let analysis = Analysis::new(text);
     for view in [View::Exact, View::Folded, View::Informal, View::InformalFolded] {
         let joined = analysis.joined(view);
         if let Some((first, last)) = analysis.token_range(view, 0, joined.len(), false) {

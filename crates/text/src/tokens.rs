@@ -544,9 +544,25 @@ impl Default for FormCache {
 }
 
 impl FormCache {
+    /// 8,192 slots of 64 bytes: half a megabyte, within the second-level cache.
+    const SLOTS: usize = 1 << 13;
+
     /// A cache that remembers nothing.
     fn none() -> FormCache {
         FormCache { slots: Vec::new() }
+    }
+
+    /// The thread's cache, or one that remembers nothing if it is lent out already (a scan inside
+    /// another scan) or the thread is ending.
+    fn borrow() -> FormCache {
+        FORMS.try_with(std::cell::Cell::take).ok().flatten().unwrap_or_else(FormCache::none)
+    }
+
+    /// Gives the thread's cache back.
+    fn give_back(self) {
+        if !self.slots.is_empty() {
+            let _ = FORMS.try_with(|cell| cell.set(Some(self)));
+        }
     }
 
     /// The forms of the token `start..end` of `text`: remembered, or scanned (into `scratch`)
@@ -565,9 +581,6 @@ impl FormCache {
             None => Forms { folded: &scratch.folded, exact: (!verbatim).then_some(&scratch.exact) },
         }
     }
-
-    /// 8,192 slots of 64 bytes: half a megabyte, within the second-level cache.
-    const SLOTS: usize = 1 << 13;
 
     fn slot(key: u128) -> usize {
         let mixed = (key as u64) ^ ((key >> 64) as u64).wrapping_mul(0xD6E8_FEB8_6659_FD93);
@@ -598,21 +611,6 @@ thread_local! {
     /// The thread's cache, lent out whole to whoever scans (`None` while it is): a token stream
     /// holds it for its life, where taking it for every token cost 8 % of indexing's text work.
     static FORMS: std::cell::Cell<Option<FormCache>> = std::cell::Cell::new(Some(FormCache::default()));
-}
-
-impl FormCache {
-    /// The thread's cache, or one that remembers nothing if it is lent out already (a scan inside
-    /// another scan) or the thread is ending.
-    fn borrow() -> FormCache {
-        FORMS.try_with(std::cell::Cell::take).ok().flatten().unwrap_or_else(FormCache::none)
-    }
-
-    /// Gives the thread's cache back.
-    fn give_back(self) {
-        if !self.slots.is_empty() {
-            let _ = FORMS.try_with(|cell| cell.set(Some(self)));
-        }
-    }
 }
 
 /// Which matching view of a text.
