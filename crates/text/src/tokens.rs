@@ -378,7 +378,9 @@ struct Builder {
     spans: Vec<(usize, usize)>,
     exact: String,
     exact_starts: Vec<usize>,
-    folded: String,
+    /// Bytes until [`Builder::finish`]: a remembered folded form is copied as one 16-byte block
+    /// (then cut to its length), where appending it as a string called `memcpy` for every token.
+    folded: Vec<u8>,
     folded_starts: Vec<usize>,
     /// Most tokens' exact form is their own text (lower case, tone where the canon puts it), and
     /// most separators are one space: such a stretch of the original is the exact view as it is,
@@ -394,7 +396,7 @@ impl Builder {
             spans: Vec::with_capacity(tokens),
             exact: String::with_capacity(text.len() + 16),
             exact_starts: Vec::with_capacity(tokens),
-            folded: String::with_capacity(text.len() + 16),
+            folded: Vec::with_capacity(text.len() + CACHED_TOKEN + 16),
             folded_starts: Vec::with_capacity(tokens),
             run: 0..0,
         }
@@ -403,7 +405,7 @@ impl Builder {
     #[inline]
     fn begin_token(&mut self) {
         if !self.spans.is_empty() {
-            self.folded.push(' ');
+            self.folded.push(b' ');
         }
         self.folded_starts.push(self.folded.len());
     }
@@ -411,7 +413,14 @@ impl Builder {
     /// Writes the forms of the token `start..end`.
     #[inline]
     fn push_forms(&mut self, text: &str, start: usize, end: usize, forms: Forms<'_>) {
-        self.folded.push_str(forms.folded);
+        match forms.folded_block {
+            Some(block) => {
+                let at = self.folded.len();
+                self.folded.extend_from_slice(block);
+                self.folded.truncate(at + forms.folded.len());
+            }
+            None => self.folded.extend_from_slice(forms.folded.as_bytes()),
+        }
         match forms.exact {
             None => self.push_verbatim(text, start, end),
             Some(exact) => {
@@ -466,7 +475,9 @@ impl Builder {
             spans: self.spans,
             exact: self.exact,
             exact_starts: self.exact_starts,
-            folded: self.folded,
+            // Pieces of valid strings and spaces; mostly ASCII, which is checked fast.
+            folded: String::from_utf8(self.folded)
+                .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
             folded_starts: self.folded_starts,
             informal: std::sync::OnceLock::new(),
         }
@@ -477,6 +488,8 @@ impl Builder {
 #[derive(Clone, Copy)]
 struct Forms<'f> {
     folded: &'f str,
+    /// `folded` followed by NUL bytes, when the form comes from a slot.
+    folded_block: Option<&'f [u8; CACHED_TOKEN]>,
     /// `None`: the exact form is the token's own text.
     exact: Option<&'f str>,
 }
@@ -512,6 +525,9 @@ impl Scratch {
     }
 }
 
+/// What pads a remembered folded form to its slot's capacity.
+const NULS: &str = "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0";
+
 /// Longest exact form remembered, in bytes (a tone moved to another vowel or a lower-cased
 /// letter may take more bytes than the token).
 const CACHED_EXACT: usize = 20;
@@ -523,7 +539,9 @@ const CACHED_EXACT: usize = 20;
 #[repr(align(64))]
 struct Slot {
     key: u128,
+    /// The folded form, padded with NUL bytes to the full capacity (see [`Builder::folded`]).
     folded: ArrayString<CACHED_TOKEN>,
+    folded_len: u8,
     exact: ArrayString<CACHED_EXACT>,
     /// The exact form is the token itself (`exact` is empty).
     verbatim: bool,
@@ -578,7 +596,7 @@ impl FormCache {
         let exact = (!verbatim).then_some(scratch.exact.as_str());
         match key.and_then(|key| self.insert(key, &scratch.folded, exact)) {
             Some(slot) => slot.forms(),
-            None => Forms { folded: &scratch.folded, exact: (!verbatim).then_some(&scratch.exact) },
+            None => Forms { folded: &scratch.folded, folded_block: None, exact: (!verbatim).then_some(&scratch.exact) },
         }
     }
 
@@ -589,9 +607,12 @@ impl FormCache {
 
     /// Remembers a token's forms, unless they are too long for a slot.
     fn insert(&mut self, key: u128, folded: &str, exact: Option<&str>) -> Option<&Slot> {
+        let mut padded = ArrayString::from(folded).ok()?;
+        padded.push_str(NULS.get(folded.len()..).unwrap_or_default());
         let slot = Slot {
             key,
-            folded: ArrayString::from(folded).ok()?,
+            folded: padded,
+            folded_len: folded.len() as u8,
             exact: ArrayString::from(exact.unwrap_or_default()).ok()?,
             verbatim: exact.is_none(),
         };
@@ -603,7 +624,12 @@ impl FormCache {
 
 impl Slot {
     fn forms(&self) -> Forms<'_> {
-        Forms { folded: &self.folded, exact: (!self.verbatim).then_some(&self.exact) }
+        let block = <&[u8; CACHED_TOKEN]>::try_from(self.folded.as_bytes()).ok();
+        Forms {
+            folded: self.folded.get(..usize::from(self.folded_len)).unwrap_or_default(),
+            folded_block: block,
+            exact: (!self.verbatim).then_some(&self.exact),
+        }
     }
 }
 
