@@ -382,6 +382,7 @@ struct Builder {
     /// (then cut to its length), where appending it as a string called `memcpy` for every token.
     folded: Vec<u8>,
     folded_starts: Vec<usize>,
+    folded_keys: Vec<u64>,
     /// Most tokens' exact form is their own text (lower case, tone where the canon puts it), and
     /// most separators are one space: such a stretch of the original is the exact view as it is,
     /// and is copied whole once a token breaks it.
@@ -398,6 +399,7 @@ impl Builder {
             exact_starts: Vec::with_capacity(tokens),
             folded: Vec::with_capacity(text.len() + CACHED_TOKEN + 16),
             folded_starts: Vec::with_capacity(tokens),
+            folded_keys: Vec::with_capacity(tokens),
             run: 0..0,
         }
     }
@@ -413,14 +415,22 @@ impl Builder {
     /// Writes the forms of the token `start..end`.
     #[inline]
     fn push_forms(&mut self, text: &str, start: usize, end: usize, forms: Forms<'_>) {
-        match forms.folded_block {
+        let len = forms.folded.len();
+        let key = match forms.folded_block {
             Some(block) => {
                 let at = self.folded.len();
                 self.folded.extend_from_slice(block);
-                self.folded.truncate(at + forms.folded.len());
+                self.folded.truncate(at + len);
+                // The padding is zeros: the first eight bytes are the key as they are.
+                let head = <[u8; 8]>::try_from(&block[..8]).unwrap_or_default();
+                if len <= 8 { u64::from_le_bytes(head) } else { 0 }
             }
-            None => self.folded.extend_from_slice(forms.folded.as_bytes()),
-        }
+            None => {
+                self.folded.extend_from_slice(forms.folded.as_bytes());
+                folded_key(forms.folded)
+            }
+        };
+        self.folded_keys.push(key);
         match forms.exact {
             None => self.push_verbatim(text, start, end),
             Some(exact) => {
@@ -479,6 +489,7 @@ impl Builder {
             folded: String::from_utf8(self.folded)
                 .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
             folded_starts: self.folded_starts,
+            folded_keys: self.folded_keys,
             informal: std::sync::OnceLock::new(),
         }
     }
@@ -522,6 +533,19 @@ impl Scratch {
             fold_into(exact, folded);
         }
         false
+    }
+}
+
+/// A folded form of one to eight bytes as a little-endian number (zero above), else 0.
+fn folded_key(folded: &str) -> u64 {
+    let bytes = folded.as_bytes();
+    let mut head = [0u8; 8];
+    match head.get_mut(..bytes.len()) {
+        Some(place) if !bytes.is_empty() => {
+            place.copy_from_slice(bytes);
+            u64::from_le_bytes(head)
+        }
+        _ => 0,
     }
 }
 
@@ -669,6 +693,8 @@ pub struct Analysis {
     exact_starts: Vec<usize>,
     folded: String,
     folded_starts: Vec<usize>,
+    /// See [`Analysis::folded_keys`].
+    folded_keys: Vec<u64>,
     informal: std::sync::OnceLock<Box<InformalViews>>,
 }
 
@@ -742,6 +768,13 @@ impl Analysis {
             View::Informal => &self.informal_views().exact_starts,
             View::InformalFolded => &self.informal_views().folded_starts,
         }
+    }
+
+    /// Per token, its folded form as a number when the form has one to eight bytes (most
+    /// syllables): the bytes in little-endian order, zero above; 0 for longer forms. Matchers key
+    /// tables by it without reading the view again.
+    pub fn folded_keys(&self) -> &[u64] {
+        &self.folded_keys
     }
 
     /// Number of tokens.

@@ -95,17 +95,6 @@ fn short_key(bytes: &[u8]) -> Option<u64> {
     }
 }
 
-/// `LENGTH_MASK[n]` keeps the low `n` bytes of a little-endian word.
-const LENGTH_MASK: [u64; 9] = {
-    let mut masks = [u64::MAX; 9];
-    let mut n = 0;
-    while n < 8 {
-        masks[n] = (1 << (8 * n)) - 1;
-        n += 1;
-    }
-    masks
-};
-
 /// Bits in the syllable filter (8 KB): see [`Syllables::short_id`].
 const SYLLABLE_FILTER_BITS: u32 = 16;
 
@@ -462,22 +451,16 @@ impl Matcher {
     /// them read and wrote the vector's length in memory for each token.
     #[inline(never)]
     fn syllable_ids(&self, analysis: &Analysis, ids: &mut Vec<u32>) {
-        let joined = analysis.joined(View::Folded).as_bytes();
-        let starts = analysis.token_starts(View::Folded);
+        let keys = analysis.folded_keys();
         ids.clear();
-        ids.resize(starts.len(), NONE);
-        for ((i, &start), slot) in starts.iter().enumerate().zip(ids.iter_mut()) {
-            let end = starts.get(i + 1).map_or(joined.len(), |&next| next - 1);
-            // One load of the eight bytes from the token's start, masked to its length, is the
-            // token's short key: most syllables are short and most are not at the view's end.
-            let id = match joined.get(start..start + 8) {
-                Some(word) if (1..=8).contains(&end.wrapping_sub(start)) => {
-                    let word = u64::from_le_bytes(word.try_into().unwrap_or_default());
-                    self.syllables.short_id(word & LENGTH_MASK[end - start])
-                }
-                _ => joined.get(start..end).map_or(NONE, |token| self.syllables.id(token)),
+        ids.resize(keys.len(), NONE);
+        for ((i, &key), slot) in keys.iter().enumerate().zip(ids.iter_mut()) {
+            // The analysis gives most syllables' short keys; longer ones are read from the view.
+            *slot = if key != 0 {
+                self.syllables.short_id(key)
+            } else {
+                self.syllables.id(analysis.token(View::Folded, i).as_bytes())
             };
-            *slot = id;
         }
     }
 

@@ -110,6 +110,16 @@ proptest! {
             normalize_token_into(&t[start..end], &mut exact);
             prop_assert_eq!(a.token(View::Exact, i), exact.as_str());
             prop_assert_eq!(a.token(View::Folded, i), fold(&exact));
+            let folded = fold(&exact);
+            let mut head = [0u8; 8];
+            let key = match head.get_mut(..folded.len()) {
+                Some(place) if !folded.is_empty() => {
+                    place.copy_from_slice(folded.as_bytes());
+                    u64::from_le_bytes(head)
+                }
+                _ => 0,
+            };
+            prop_assert_eq!(a.folded_keys()[i], key);
             if end - start <= 64 {
                 prop_assert!(exact_stream.advance() && folded_stream.advance());
                 // The analysis finds boundaries by blocks, the tokenizers character by character.
