@@ -34,7 +34,7 @@ pub use informal::{TEENCODE, teencode};
 pub use lang::{Language, detect_language};
 pub use legacy::{Legacy, decode_legacy, detect_legacy};
 pub use normalize::{clean, normalize, normalize_token_into};
-pub use tokens::{Analysis, View, tokens};
+pub use tokens::{Analysis, View, short_key, tokens};
 pub use tone::canonical_tone_placement;
 
 /// 1-based line and column (in characters) of a byte offset in `text`, for error messages. For

@@ -12,7 +12,7 @@
 
 use std::collections::HashMap;
 
-use duluan_text::{Analysis, View};
+use duluan_text::{Analysis, View, short_key};
 
 use super::{Csr, PatternId};
 
@@ -71,27 +71,6 @@ impl<V: Copy + Default> Table<V> {
             }
             i = (i + 1) & mask;
         }
-    }
-}
-
-/// The bytes of a short string as a key (little-endian, zero above); `None` past eight bytes.
-/// Built from two overlapping loads rather than a copy into a buffer, which compiled to a call
-/// to `memcpy` for every token of every text.
-#[inline]
-fn short_key(bytes: &[u8]) -> Option<u64> {
-    let len = bytes.len();
-    let load = |at: usize, n: usize| bytes[at..at + n].iter().rev().fold(0u64, |k, &b| k << 8 | u64::from(b));
-    match len {
-        0 => None,
-        // The two halves overlap where `len < 8`; overlapping bytes are the same bytes at the
-        // same place, so or-ing them changes nothing.
-        4..=8 => Some(load(0, 4) | load(len - 4, 4) << (8 * (len - 4))),
-        1..=3 => Some(
-            u64::from(bytes[0])
-                | u64::from(bytes[len / 2]) << (8 * (len / 2))
-                | u64::from(bytes[len - 1]) << (8 * (len - 1)),
-        ),
-        _ => None,
     }
 }
 
@@ -574,18 +553,6 @@ mod tests {
             let matcher = Matcher::new(&terms).expect("builds");
             let analysis = Analysis::new(&text.join(" "));
             prop_assert_eq!(found(&matcher, &analysis), naive(&terms, &analysis));
-        }
-    }
-
-    proptest! {
-        #[test]
-        fn short_keys_are_the_bytes_little_endian(bytes in proptest::collection::vec(1u8..=255, 0..12)) {
-            let expected = (!bytes.is_empty() && bytes.len() <= 8).then(|| {
-                let mut buf = [0u8; 8];
-                buf[..bytes.len()].copy_from_slice(&bytes);
-                u64::from_le_bytes(buf)
-            });
-            prop_assert_eq!(short_key(&bytes), expected);
         }
     }
 
