@@ -19,7 +19,7 @@ use duluan_text::{Analysis, View};
 use crate::Error;
 use crate::expr::{Expr, Mode, Scope, Term};
 use crate::pack::{Action, Packs, RuleSpec};
-use matcher::{Group, Matcher};
+use matcher::{Hit, Matcher};
 use presearch::Presearch;
 
 /// Most distinct patterns one rule set may compile (memory cap for hostile rule files).
@@ -245,16 +245,6 @@ fn true_without_hits(node: &Node) -> bool {
     }
 }
 
-/// One occurrence of a matcher group's text, from token `first` on (as many tokens as the group
-/// has syllables; the field is told by where the hit lies, see [`Scratch::title_hits`]). Eight
-/// bytes: with many rules a text has more of these than tokens, written once and read once, and
-/// half the size is half that memory traffic.
-#[derive(Debug, Clone, Copy)]
-struct RawHit {
-    group: Group,
-    first: u32,
-}
-
 /// Lists of `u32` stored end to end (compressed sparse rows): one allocation for all.
 #[derive(Debug, Default)]
 struct Csr {
@@ -322,7 +312,9 @@ impl<'s> Hits<'s> {
 struct Scratch {
     /// Syllable ids of a field's tokens.
     ids: Vec<u32>,
-    raw: Vec<RawHit>,
+    /// The matcher's open walks.
+    open: Vec<(u32, u32)>,
+    raw: Vec<Hit>,
     /// How many of `raw` are in the title (they come first).
     title_hits: usize,
     /// Groups that occurred.
@@ -357,6 +349,7 @@ impl Scratch {
             }
         }
         trim(&mut self.ids);
+        trim(&mut self.open);
         trim(&mut self.raw);
         trim(&mut self.kept);
         trim(&mut self.occs);
@@ -448,12 +441,11 @@ impl RuleSet {
         s.raw.clear();
         s.raw.reserve(tokens + tokens / 2 + 16);
         zeroed(&mut s.present, self.matcher.group_count());
-        let Scratch { ids, raw, present, title_hits, .. } = s;
+        let Scratch { ids, open, raw, present, title_hits, .. } = s;
         for (field, analysis) in [(Field::Title, title), (Field::Text, text)] {
-            self.matcher.find(analysis, ids, |group, first| {
-                set_bit(present, group as usize);
-                raw.push(RawHit { group, first: token_index(first) });
-            });
+            let from = raw.len();
+            self.matcher.find(analysis, ids, open, raw);
+            raw[from..].iter().for_each(|hit| set_bit(present, hit.group as usize));
             if field == Field::Title {
                 *title_hits = raw.len();
             }
@@ -564,7 +556,7 @@ impl RuleSet {
 /// Indexes of the hits of the `needed` groups (a bit set), in order, into `kept`. With many
 /// rules about one hit in ten is needed, at random: selected without a branch per hit, which the
 /// processor would mispredict at every tenth.
-fn needed_hits(raw: &[RawHit], needed: &[u64], kept: &mut Vec<u32>) {
+fn needed_hits(raw: &[Hit], needed: &[u64], kept: &mut Vec<u32>) {
     kept.clear();
     kept.resize(raw.len(), 0);
     let mut n = 0;

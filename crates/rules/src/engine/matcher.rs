@@ -2,9 +2,10 @@
 //!
 //! Terms are whole syllables (the text layer tokenises rules and texts alike), so instead of
 //! running a byte automaton over the joined view, each token is looked up once in a table of the
-//! syllables that rules use, and a syllable trie is walked from each token that starts a term.
-//! The table stays small enough for the cache however many rules there are (a byte automaton over
-//! 16,000 terms does not: it ran at a quarter of this speed), and most tokens cost one probe.
+//! syllables that rules use, and a syllable trie is walked from each token that starts a term,
+//! all walks one syllable at a time (see [`Matcher::first_syllables`]). The table stays small
+//! enough for the cache however many rules there are (a byte automaton over 16,000 terms does
+//! not: it ran at a quarter of this speed), and most tokens cost one probe.
 //!
 //! A term ending in a wildcard (`hoả*`) is a path of whole syllables and a prefix of the next one:
 //! the prefix is compared at the trie node where the whole syllables end, or, for a one-syllable
@@ -171,19 +172,21 @@ impl<'a> Interner<'a> {
     }
 }
 
-/// A node reference as the trie stores it: the node's index, with two flag bits saying whether
-/// the node has anything to report, so that the node itself is read only when it has.
+/// A node reference as the trie stores it: the node's index, with flag bits saying whether the
+/// node has anything to report, so that the node itself is read only when it has, and whether a
+/// walk goes on from it.
 type NodeRef = u32;
 const HAS_ENDS: u32 = 1 << 31;
 const HAS_PREFIXES: u32 = 1 << 30;
-const INDEX: u32 = HAS_PREFIXES - 1;
+const HAS_CHILDREN: u32 = 1 << 29;
+const INDEX: u32 = HAS_CHILDREN - 1;
 
 /// A trie node as the roots and edges store it: its [`NodeRef`] in the low half and the group of
 /// the terms that end there in the high half, so that reaching a node and reporting its terms is
 /// one read (a separate array of groups cost a cache miss per occurrence with large rule sets).
 type Step = u64;
-/// No node: a step is never all ones, as no node has index [`INDEX`] (see [`Matcher::new`]).
-const NO_STEP: Step = u64::MAX;
+/// No node: no node has index [`INDEX`] (see [`Matcher::new`]), and this one has no flags.
+const NO_STEP: Step = INDEX as Step;
 
 fn step_node(step: Step) -> NodeRef {
     step as u32
@@ -220,7 +223,8 @@ impl Default for Node {
 #[derive(Debug, Default)]
 pub(super) struct Matcher {
     syllables: Syllables,
-    /// Per syllable id, the node of terms starting with it (or `NO_STEP`).
+    /// Per syllable id, the node of terms starting with it (or `NO_STEP`), and `NO_STEP` once
+    /// more at the end, for tokens of no term's syllable.
     roots: Vec<Step>,
     /// `(node << 32) | (syllable + 1)` → child node.
     edges: Table<Step>,
@@ -296,14 +300,17 @@ impl Matcher {
         if nodes.len() > INDEX as usize {
             return Err(format!("more than {INDEX} syllables in rule terms"));
         }
+        let mut parents = vec![false; nodes.len()];
+        edges.keys().for_each(|key| parents[(key >> 32) as usize] = true);
         let flagged = |node: u32| {
             let n = &nodes[node as usize];
             let ends = if n.ends == NONE { 0 } else { HAS_ENDS };
             let prefixes = if n.prefixes.is_empty() { 0 } else { HAS_PREFIXES };
-            u64::from(node | ends | prefixes) | u64::from(n.ends) << 32
+            let children = if parents[node as usize] { HAS_CHILDREN } else { 0 };
+            u64::from(node | ends | prefixes | children) | u64::from(n.ends) << 32
         };
         let syllables = interner.finish();
-        let mut root_table = vec![NO_STEP; syllables.count as usize];
+        let mut root_table = vec![NO_STEP; syllables.count as usize + 1];
         for (syllable, node) in roots {
             root_table[syllable as usize] = flagged(node);
         }
@@ -364,75 +371,109 @@ impl Matcher {
         self.root_prefixes = Table::with_entries(&short);
     }
 
-    /// Calls `found(group, first)` for every occurrence of a group's text from token `first` of
-    /// the folded view on (over [`Matcher::group_length`] tokens).
-    pub(super) fn find(&self, analysis: &Analysis, ids: &mut Vec<u32>, mut found: impl FnMut(Group, usize)) {
+    /// Appends to `hits` every occurrence of a group's text in the folded view; the occurrences
+    /// of one group come in text order. `ids` and `open` are buffers.
+    pub(super) fn find(&self, analysis: &Analysis, ids: &mut Vec<u32>, open: &mut Vec<(u32, NodeRef)>, hits: &mut Vec<Hit>) {
         self.syllable_ids(analysis, ids);
-        // One-syllable wildcard terms in a loop of their own: a group's occurrences are still in
-        // text order, as such a group is found here only.
+        // One-syllable wildcard terms in a loop of their own.
         if self.root_prefix_lengths != 0 {
-            for first in 0..ids.len() {
-                self.root_prefix_terms_at(analysis.token(View::Folded, first), |terms| found(terms, first));
+            for first in 0..analysis.len() {
+                self.root_prefix_terms_at(analysis.token(View::Folded, first), |group| {
+                    hits.push(Hit { group, first: token_u32(first) });
+                });
             }
         }
-        for (first, &id) in ids.iter().enumerate() {
-            let Some(&root) = self.roots.get(id as usize) else { continue };
-            if root == NO_STEP {
-                continue;
-            }
-            self.walk(root, first, ids, analysis, &mut found);
+        self.first_syllables(ids, analysis, open, hits);
+        let mut depth = 1;
+        while !open.is_empty() {
+            self.next_syllables(ids, depth, analysis, open, hits);
+            depth += 1;
         }
     }
 
-    /// Follows the trie from `step`, the node of token `first`'s syllable, reporting every term
-    /// it passes. Inlined into the loop over tokens: most walks end at the first syllable or the
-    /// edge filter, and a call for each cost more than the walk. The rare wildcard terms are out
-    /// of line, so that the loop keeps its values in registers.
-    #[inline(always)]
-    fn walk(
-        &self,
-        mut step: Step,
-        first: usize,
-        ids: &[u32],
-        analysis: &Analysis,
-        found: &mut impl FnMut(Group, usize),
-    ) {
-        let mut at = first;
-        loop {
+    /// Reports the terms that start and end at each token, and leaves in `open` the walks that
+    /// go on: where a term starts and the node its first syllable reached.
+    ///
+    /// The trie is walked one syllable of all open walks at a time, not one walk at a time:
+    /// whether a walk goes on, or a term ends, depends on the text, and the processor
+    /// mispredicted those branches for half the walks. Here they are counts that advance or not,
+    /// and the lookups of one step are independent of each other.
+    #[inline(never)]
+    fn first_syllables(&self, ids: &[u32], analysis: &Analysis, open: &mut Vec<(u32, NodeRef)>, hits: &mut Vec<Hit>) {
+        let tokens = ids.len() - 1;
+        let unknown = self.roots.len() - 1;
+        open.clear();
+        open.resize(tokens, (0, 0));
+        let mut n = 0;
+        let mut found = hits.len();
+        hits.resize(found + tokens, Hit::default());
+        let mut wildcards = Vec::new();
+        for (first, pair) in ids.windows(2).enumerate() {
+            let step = self.roots[(pair[0] as usize).min(unknown)];
             let node = step_node(step);
-            if node & HAS_ENDS != 0 {
-                found(step_ends(step), first);
-            }
-            let next = at + 1;
-            let Some(&syllable) = ids.get(next) else { return };
+            hits[found] = Hit { group: step_ends(step), first: token_u32(first) };
+            found += usize::from(node & HAS_ENDS != 0);
             if node & HAS_PREFIXES != 0 {
-                self.prefixes_at(node, first, next, analysis, found);
+                self.prefixes_at(node, first, first + 1, analysis, &mut wildcards);
             }
-            if syllable == NONE {
-                return;
-            }
-            let key = edge_key(node, syllable);
-            if !self.edge_filter.may_hold(key) {
-                return;
-            }
-            match self.edges.get(key) {
-                Some(child) => {
-                    step = child;
-                    at = next;
-                }
-                None => return,
-            }
+            open[n] = (token_u32(first), node);
+            n += usize::from((node & HAS_CHILDREN != 0) & (pair[1] != NONE));
         }
+        hits.truncate(found);
+        hits.append(&mut wildcards);
+        open.truncate(n);
     }
 
-    /// The syllable id of each token of the folded view (`NONE`: no term has it). Not inlined,
-    /// so that its loop has the registers to itself; ids are written in place, where pushing
-    /// them read and wrote the vector's length in memory for each token.
+    /// Takes each open walk one syllable further (`depth` syllables from where it started),
+    /// reporting the terms that end there; the walks that go on stay in `open`.
+    #[inline(never)]
+    fn next_syllables(
+        &self,
+        ids: &[u32],
+        depth: usize,
+        analysis: &Analysis,
+        open: &mut Vec<(u32, NodeRef)>,
+        hits: &mut Vec<Hit>,
+    ) {
+        // The pairs the edge filter lets through.
+        let mut n = 0;
+        for i in 0..open.len() {
+            let (first, node) = open[i];
+            let key = edge_key(node, ids[first as usize + depth]);
+            open[n] = (first, node);
+            n += usize::from(self.edge_filter.may_hold(key));
+        }
+        let mut kept = 0;
+        let mut found = hits.len();
+        hits.resize(found + n, Hit::default());
+        let mut wildcards = Vec::new();
+        for i in 0..n {
+            let (first, node) = open[i];
+            let next = first as usize + depth;
+            let Some(step) = self.edges.get(edge_key(node, ids[next])) else { continue };
+            let child = step_node(step);
+            hits[found] = Hit { group: step_ends(step), first };
+            found += usize::from(child & HAS_ENDS != 0);
+            if child & HAS_PREFIXES != 0 {
+                self.prefixes_at(child, first as usize, next + 1, analysis, &mut wildcards);
+            }
+            open[kept] = (first, child);
+            kept += usize::from((child & HAS_CHILDREN != 0) & (ids[next + 1] != NONE));
+        }
+        hits.truncate(found);
+        hits.append(&mut wildcards);
+        open.truncate(kept);
+    }
+
+    /// The syllable id of each token of the folded view (`NONE`: no term has it), and one more
+    /// `NONE` after the last, so that the next token's id can be read at every token. Not
+    /// inlined, so that its loop has the registers to itself; ids are written in place, where
+    /// pushing them read and wrote the vector's length in memory for each token.
     #[inline(never)]
     fn syllable_ids(&self, analysis: &Analysis, ids: &mut Vec<u32>) {
         let keys = analysis.folded_keys();
         ids.clear();
-        ids.resize(keys.len(), NONE);
+        ids.resize(keys.len() + 1, NONE);
         for ((i, &key), slot) in keys.iter().enumerate().zip(ids.iter_mut()) {
             // The analysis gives most syllables' short keys; longer ones are read from the view.
             *slot = if key != 0 {
@@ -447,18 +488,14 @@ impl Matcher {
     /// with a prefix of token `next`.
     #[cold]
     #[inline(never)]
-    fn prefixes_at(
-        &self,
-        node: NodeRef,
-        first: usize,
-        next: usize,
-        analysis: &Analysis,
-        found: &mut impl FnMut(Group, usize),
-    ) {
+    fn prefixes_at(&self, node: NodeRef, first: usize, next: usize, analysis: &Analysis, hits: &mut Vec<Hit>) {
+        if next >= analysis.len() {
+            return;
+        }
         let token = analysis.token(View::Folded, next);
         for (prefix, group) in &self.node_prefixes[(node & INDEX) as usize] {
             if token.starts_with(&**prefix) {
-                found(*group, first);
+                hits.push(Hit { group: *group, first: token_u32(first) });
             }
         }
     }
@@ -488,6 +525,21 @@ impl Matcher {
             }
         }
     }
+}
+
+/// One occurrence of a group's text, from token `first` on (over [`Matcher::group_length`]
+/// tokens). Eight bytes: with many rules a text has more of these than tokens, written once and
+/// read once, and half the size is half that memory traffic.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct Hit {
+    pub(super) group: Group,
+    pub(super) first: u32,
+}
+
+/// A token index as hits and open walks keep it (saturating: no text the crawler or `rules match` accepts
+/// comes close to 2^32 tokens).
+fn token_u32(i: usize) -> u32 {
+    u32::try_from(i).unwrap_or(u32::MAX)
 }
 
 fn new_node(nodes: &mut Vec<Node>) -> u32 {
@@ -522,11 +574,12 @@ mod tests {
 
     fn found(matcher: &Matcher, analysis: &Analysis) -> Vec<(PatternId, usize, usize)> {
         let mut out = Vec::new();
-        let mut ids = Vec::new();
-        matcher.find(analysis, &mut ids, |group, first| {
-            let last = first + matcher.group_length(group) as usize - 1;
+        let (mut ids, mut open, mut hits) = (Vec::new(), Vec::new(), Vec::new());
+        matcher.find(analysis, &mut ids, &mut open, &mut hits);
+        for Hit { group, first } in hits {
+            let (first, last) = (first as usize, (first + matcher.group_length(group) - 1) as usize);
             out.extend(matcher.group(group).iter().map(|&id| (id as PatternId, first, last)));
-        });
+        }
         out.sort_unstable();
         out
     }
@@ -570,8 +623,9 @@ mod tests {
             let analysis = Analysis::new(&words.join(" "));
             let mut ids = Vec::new();
             matcher.syllable_ids(&analysis, &mut ids);
-            let expected: Vec<u32> =
+            let mut expected: Vec<u32> =
                 analysis.view_tokens(View::Folded).map(|t| matcher.syllables.id(t.as_bytes())).collect();
+            expected.push(NONE);
             prop_assert_eq!(ids, expected);
         }
     }
