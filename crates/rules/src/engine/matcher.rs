@@ -15,7 +15,7 @@ use std::collections::HashMap;
 
 use duluan_text::{Analysis, View, short_key};
 
-use super::{Csr, PatternId};
+use super::{Csr, PatternId, token_index};
 
 const NONE: u32 = u32::MAX;
 
@@ -373,13 +373,19 @@ impl Matcher {
 
     /// Appends to `hits` every occurrence of a group's text in the folded view; the occurrences
     /// of one group come in text order. `ids` and `open` are buffers.
-    pub(super) fn find(&self, analysis: &Analysis, ids: &mut Vec<u32>, open: &mut Vec<(u32, NodeRef)>, hits: &mut Vec<Hit>) {
+    pub(super) fn find(
+        &self,
+        analysis: &Analysis,
+        ids: &mut Vec<u32>,
+        open: &mut Vec<(u32, NodeRef)>,
+        hits: &mut Vec<Hit>,
+    ) {
         self.syllable_ids(analysis, ids);
         // One-syllable wildcard terms in a loop of their own.
         if self.root_prefix_lengths != 0 {
             for first in 0..analysis.len() {
                 self.root_prefix_terms_at(analysis.token(View::Folded, first), |group| {
-                    hits.push(Hit { group, first: token_u32(first) });
+                    hits.push(Hit { group, first: token_index(first) });
                 });
             }
         }
@@ -411,12 +417,12 @@ impl Matcher {
         for (first, pair) in ids.windows(2).enumerate() {
             let step = self.roots[(pair[0] as usize).min(unknown)];
             let node = step_node(step);
-            hits[found] = Hit { group: step_ends(step), first: token_u32(first) };
+            hits[found] = Hit { group: step_ends(step), first: token_index(first) };
             found += usize::from(node & HAS_ENDS != 0);
             if node & HAS_PREFIXES != 0 {
                 self.prefixes_at(node, first, first + 1, analysis, &mut wildcards);
             }
-            open[n] = (token_u32(first), node);
+            open[n] = (token_index(first), node);
             n += usize::from((node & HAS_CHILDREN != 0) & (pair[1] != NONE));
         }
         hits.truncate(found);
@@ -495,7 +501,7 @@ impl Matcher {
         let token = analysis.token(View::Folded, next);
         for (prefix, group) in &self.node_prefixes[(node & INDEX) as usize] {
             if token.starts_with(&**prefix) {
-                hits.push(Hit { group: *group, first: token_u32(first) });
+                hits.push(Hit { group: *group, first: token_index(first) });
             }
         }
     }
@@ -534,12 +540,6 @@ impl Matcher {
 pub(super) struct Hit {
     pub(super) group: Group,
     pub(super) first: u32,
-}
-
-/// A token index as hits and open walks keep it (saturating: no text the crawler or `rules match` accepts
-/// comes close to 2^32 tokens).
-fn token_u32(i: usize) -> u32 {
-    u32::try_from(i).unwrap_or(u32::MAX)
 }
 
 fn new_node(nodes: &mut Vec<Node>) -> u32 {
