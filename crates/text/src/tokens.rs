@@ -630,7 +630,7 @@ impl FormCache {
         let exact = (!verbatim).then_some(scratch.exact.as_str());
         match key.and_then(|key| self.insert(key, &scratch.folded, exact)) {
             Some(slot) => slot.forms(),
-            None => Forms { folded: &scratch.folded, folded_block: None, exact: (!verbatim).then_some(&scratch.exact) },
+            None => Forms { folded: &scratch.folded, folded_block: None, exact },
         }
     }
 
