@@ -7,16 +7,16 @@
 //! shapes real packs use: a phrase AND any of a few words, words NEAR words, words with an
 //! exclusion, a phrase OR words AND a syllable; folded and exact modes alternate.
 //!
-//! `cargo bench -p duluan-rules --bench rules` prints one table: MB per CPU second (one core; other
-//! load on the machine does not count) of the engine (one text analysis, one pass of the syllable
-//! matcher for all rules, then only the rules whose required terms occurred), of matching alone
-//! (the analysis is shared with sentiment and claims in the pipeline), and of the baseline (every
-//! rule compiled and matched separately; run on a slice of the text for the big sets, as it is
-//! slow), with the flags raised; above it, the rate of the text analysis alone. `-- quick` skips
-//! the baseline and the claims; numbers among the arguments choose the rule counts (`-- quick
-//! 10000`); `-- profile 10000` only matches, for five CPU seconds per rule count, to run under
-//! `perf record`; `-- once 10000` matches the texts once per rule count and times nothing, for
-//! tools that count instructions and simulate caches (`valgrind --tool=cachegrind
+//! `cargo bench -p duluan-rules --bench rules` prints one table: MB per CPU second (one core, the
+//! median of many runs; other load on the machine does not count) of the engine (one text analysis,
+//! one pass of the syllable matcher for all rules, then only the rules whose required terms
+//! occurred), of matching alone (the analysis is shared with sentiment and claims in the pipeline),
+//! and of the baseline (every rule compiled and matched separately; run on a slice of the text for
+//! the big sets, as it is slow), with the flags raised; above it, the rate of the text analysis
+//! alone. `-- quick` skips the baseline and the claims; numbers among the arguments choose the rule
+//! counts (`-- quick 10000`); `-- profile 10000` only matches, for five CPU seconds per rule count,
+//! to run under `perf record`; `-- once 10000` matches the texts once per rule count and times
+//! nothing, for tools that count instructions and simulate caches (`valgrind --tool=cachegrind
 //! --toggle-collect='*matches_analyzed*'`), whose figures, unlike times on a shared machine, do not
 //! move with other load; `engine` among the arguments of either analyses each text too, as the
 //! service does (`-- profile engine 10000`). Without the data it says so and exits.
@@ -29,7 +29,9 @@
 
 use std::collections::HashMap;
 use std::path::Path;
-use std::time::Instant;
+use std::time::{Duration, Instant};
+
+use cpu_time::ThreadTime;
 
 /// The `duluan` binary's allocator: the engine is measured as the service runs it.
 #[global_allocator]
@@ -71,7 +73,7 @@ fn main() {
     );
     if !profile && !once {
         // The engine analyses each text before matching: its rate can never pass this one.
-        let (secs, tokens) = best_of(3, || docs.iter().map(|d| duluan_text::Analysis::new(d).len()).sum());
+        let (secs, tokens) = median_of(3, || docs.iter().map(|d| duluan_text::Analysis::new(d).len()).sum());
         println!(
             "text analysis alone: {:.1} MB/s ({tokens} tokens), the ceiling of the engine column",
             mb(bytes) / secs
@@ -94,8 +96,8 @@ fn main() {
         }
         if profile {
             // Matching alone, long enough for a sampling profiler to see where the time goes.
-            let start = cpu_seconds();
-            while cpu_seconds() - start < 5.0 {
+            let start = ThreadTime::now();
+            while start.elapsed() < Duration::from_secs(5) {
                 if with_analysis {
                     std::hint::black_box(run(&engine, &docs));
                 } else {
@@ -104,10 +106,10 @@ fn main() {
             }
             continue;
         }
-        let (secs, flags) = best_of(3, || run(&engine, &docs));
+        let (secs, flags) = median_of(3, || run(&engine, &docs));
         let engine_rate = mb(bytes) / secs;
         // In the pipeline the analysis is shared with sentiment and made once per item: matching alone.
-        let (match_secs, _) = best_of(3, || run_analyzed(&engine, &analyzed));
+        let (match_secs, _) = median_of(3, || run_analyzed(&engine, &analyzed));
         let match_rate = mb(bytes) / match_secs;
         if quick {
             println!("{n:>6}   {:>8}   {engine_rate:>11.1}   {match_rate:>18.1}   {flags:>6}", engine.pattern_count());
@@ -118,9 +120,9 @@ fn main() {
         let share = (20_000 / n).clamp(1, docs.len());
         let sample = &docs[..share.min(docs.len())];
         let sample_bytes: usize = sample.iter().map(String::len).sum();
-        let (base_secs, base_flags) = best_of(1, || singles.iter().map(|r| run(r, sample)).sum());
+        let (base_secs, base_flags) = median_of(1, || singles.iter().map(|r| run(r, sample)).sum());
         let base_rate = mb(sample_bytes) / base_secs;
-        let (_, engine_sample_flags) = best_of(1, || run(&engine, sample));
+        let (_, engine_sample_flags) = median_of(1, || run(&engine, sample));
         assert_eq!(engine_sample_flags, base_flags, "the engine and the baseline disagree");
         println!(
             "{n:>6}   {:>8}   {engine_rate:>11.1}   {match_rate:>18.1}   {flags:>6}   {base_rate:>13.2}   {:>14.0}×",
@@ -161,15 +163,15 @@ fn claims_bench(jsonl: &str, docs: &[String]) {
         let run = |k: &KnownClaims, texts: &[duluan_text::Analysis]| -> usize {
             texts.iter().map(|a| k.matches(&empty, a, at).len()).sum()
         };
-        let (secs, flags) = best_of(3, || run(&known, &analyzed));
+        let (secs, flags) = median_of(3, || run(&known, &analyzed));
         // The baseline: one claim set per claim, each matched on its own, on a slice of the texts.
         let singles: Vec<KnownClaims> =
             claims.iter().map(|c| KnownClaims::new(vec![c.clone()], ClaimOptions::default())).collect();
         let share = (20_000 / n).clamp(1, docs.len());
         let sample = &analyzed[..share];
         let sample_bytes: usize = docs[..share].iter().map(String::len).sum();
-        let (base_secs, base_flags) = best_of(1, || singles.iter().map(|k| run(k, sample)).sum());
-        let (_, engine_sample_flags) = best_of(1, || run(&known, sample));
+        let (base_secs, base_flags) = median_of(1, || singles.iter().map(|k| run(k, sample)).sum());
+        let (_, engine_sample_flags) = median_of(1, || run(&known, sample));
         assert_eq!(engine_sample_flags, base_flags, "the claim index and the baseline disagree");
         let rate = mb(bytes) / secs;
         let base_rate = mb(sample_bytes) / base_secs;
@@ -338,26 +340,22 @@ fn run_analyzed(rules: &RuleSet, docs: &[(String, duluan_text::Analysis)]) -> us
         .sum()
 }
 
-/// CPU seconds per run of `f` (the process's user + system time, so other load on a shared
-/// machine does not count), over at least `times` runs and one CPU second; and a run's result.
-fn best_of(times: usize, mut f: impl FnMut() -> usize) -> (f64, usize) {
-    let start = cpu_seconds();
-    let (mut runs, mut out) = (0, 0);
-    while runs < times || cpu_seconds() - start < 1.0 {
+/// CPU seconds of the median run of `f` and a run's result. Runs go on until there are at least
+/// `times` of them and a CPU second in all. Each run is timed on this thread's CPU clock (the
+/// kernel's, in nanoseconds), so other load on a shared machine does not count, and the median is
+/// kept, so that the few runs slowed by it (caches and memory shared with other work) do not move
+/// the figure either. A mean of the process's CPU time in 10 ms ticks, which this replaced, moved
+/// by ±5 % from one run of the bench to the next: more than most single changes are worth.
+fn median_of(times: usize, mut f: impl FnMut() -> usize) -> (f64, usize) {
+    let start = ThreadTime::now();
+    let (mut runs, mut out) = (Vec::new(), 0);
+    while runs.len() < times || start.elapsed() < Duration::from_secs(1) {
+        let run = ThreadTime::now();
         out = std::hint::black_box(f());
-        runs += 1;
+        runs.push(run.elapsed().as_secs_f64());
     }
-    ((cpu_seconds() - start) / runs as f64, out)
-}
-
-/// User + system CPU time of this process, from /proc (Linux; 10 ms ticks), in seconds.
-fn cpu_seconds() -> f64 {
-    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else { return 0.0 };
-    // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
-    let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
-    let fields: Vec<&str> = after.split_whitespace().collect();
-    let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok()).unwrap_or(0.0);
-    (ticks(11) + ticks(12)) / 100.0
+    runs.sort_by(f64::total_cmp);
+    (runs[runs.len() / 2], out)
 }
 
 fn mb(bytes: usize) -> f64 {
