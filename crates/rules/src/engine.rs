@@ -8,6 +8,7 @@
 //! occurred are then evaluated (the presearch idea of Lucene Monitor / Luwak, see `presearch`),
 //! collecting their spans as they go, so matching cost grows far slower than the number of rules.
 
+mod checks;
 mod matcher;
 mod presearch;
 
@@ -19,6 +20,7 @@ use duluan_text::{Analysis, View};
 use crate::Error;
 use crate::expr::{Expr, Mode, Scope, Term};
 use crate::pack::{Action, Packs, RuleSpec};
+use checks::Checks;
 use matcher::{Hit, Matcher};
 use presearch::Presearch;
 
@@ -106,6 +108,8 @@ pub struct RuleSet {
     /// Per rule, the matcher groups of every pattern it refers to (the occurrences its evaluation
     /// needs).
     rule_groups: Csr,
+    /// Per group, its length and its terms' checks, read for each needed hit.
+    checks: Checks,
     /// Term texts as written, indexed by `Node::Leaf`'s second field.
     term_texts: Vec<String>,
 }
@@ -399,7 +403,8 @@ impl RuleSet {
             each_pattern(node, false, &mut |p, _| groups.push(pattern_group[p]));
             groups
         }));
-        Ok(RuleSet { specs: packs.rules, programs, patterns, matcher, presearch, rule_groups, term_texts })
+        let checks = Checks::new(&matcher, &patterns).map_err(to_error)?;
+        Ok(RuleSet { specs: packs.rules, programs, patterns, matcher, presearch, rule_groups, checks, term_texts })
     }
 
     /// The compiled rules' specifications, in file order.
@@ -466,20 +471,16 @@ impl RuleSet {
             let hit = s.raw[i as usize];
             let (field, analysis) =
                 if (i as usize) < s.title_hits { (Field::Title, title) } else { (Field::Text, text) };
-            let last = hit.first + self.matcher.group_length(hit.group).saturating_sub(1);
+            let (length, terms) = self.checks.group(hit.group);
+            let last = hit.first + length.saturating_sub(1);
             let (first, last) = (hit.first as usize, last as usize);
             // Where a group has several patterns they are mostly exact forms of one folded text
             // (`bán`, `bạn`, `bàn`): the exact text there is read once for all of them.
             let mut there = None;
             let (start, end) = analysis.original_range(first, last);
-            for &pid in self.matcher.group(hit.group) {
-                let pattern = &self.patterns[pid as PatternId];
-                if let Some(exact) = &pattern.exact {
-                    let there = *there.get_or_insert_with(|| analysis.joined_tokens(View::Exact, first, last));
-                    let holds = if pattern.prefix { there.starts_with(&**exact) } else { there == &**exact };
-                    if !holds {
-                        continue;
-                    }
+            for (pid, check) in terms {
+                if !check.holds(|| *there.get_or_insert_with(|| analysis.joined_tokens(View::Exact, first, last))) {
+                    continue;
                 }
                 s.occs.push(Occ {
                     first: hit.first,
