@@ -45,7 +45,8 @@ pub(super) struct Checks {
 }
 
 impl Checks {
-    /// Fails only if the rows pass 4 GiB, which the limits on rule files rule out.
+    /// Fails only if the rows pass 4 GiB, which the limits on rule files rule out, or if the
+    /// matcher names a pattern that is not there, which would be a bug of the compiler.
     pub(super) fn new(matcher: &Matcher, patterns: &[Pattern]) -> Result<Checks, String> {
         let too_large = || "rule terms too large to index".to_string();
         let mut checks = Checks { starts: Vec::with_capacity(matcher.group_count() + 1), bytes: Vec::new() };
@@ -56,7 +57,9 @@ impl Checks {
             checks.bytes.extend(matcher.group_length(group).to_le_bytes());
             checks.bytes.extend(u32::try_from(terms.len()).map_err(|_| too_large())?.to_le_bytes());
             for &pid in terms {
-                let pattern = patterns.get(pid as PatternId).ok_or_else(too_large)?;
+                let pattern = patterns
+                    .get(pid as PatternId)
+                    .ok_or_else(|| format!("rule terms: group {group} names no pattern {pid}"))?;
                 checks.bytes.extend(pid.to_le_bytes());
                 let exact = pattern.exact.as_deref().map(str::as_bytes);
                 let kind = match (exact, pattern.prefix) {
