@@ -33,9 +33,11 @@ use std::time::{Duration, Instant};
 
 use cpu_time::ThreadTime;
 
-/// The `duluan` binary's allocator: the engine is measured as the service runs it.
+/// The `duluan` binary's allocator: the engine is measured as the service runs it, without
+/// transparent huge pages (`libmimalloc-sys`'s `no_thp`, see `Cargo.toml`).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+use libmimalloc_sys as _;
 
 use duluan_rules::{Claim, ClaimOptions, ClaimVerdict, Doc, KnownClaims, Packs, RuleSet, read_pack};
 
