@@ -9,20 +9,24 @@
 //! collecting their spans as they go, so matching cost grows far slower than the number of rules.
 
 mod checks;
+mod flags;
 mod matcher;
 mod presearch;
+mod program;
 
 use std::collections::HashMap;
 
-use duluan_model::{Field, Flag, Span};
+use duluan_model::{Field, Flag};
 use duluan_text::{Analysis, View};
 
 use crate::Error;
 use crate::expr::{Expr, Mode, Scope, Term};
-use crate::pack::{Action, Packs, RuleSpec};
+use crate::pack::{Packs, RuleSpec};
 use checks::Checks;
+use flags::FlagMaker;
 use matcher::{Hit, Matcher};
 use presearch::Presearch;
+use program::Programs;
 
 /// Most distinct patterns one rule set may compile (memory cap for hostile rule files).
 pub const MAX_PATTERNS: usize = 2_000_000;
@@ -99,7 +103,8 @@ pub struct Doc<'a> {
 #[derive(Debug)]
 pub struct RuleSet {
     specs: Vec<RuleSpec>,
-    programs: Vec<Node>,
+    /// Each rule's expression, as evaluated.
+    programs: Programs,
     patterns: Vec<Pattern>,
     /// Finds every pattern's folded form.
     matcher: Matcher,
@@ -110,8 +115,8 @@ pub struct RuleSet {
     rule_groups: Csr,
     /// Per group, its length and its terms' checks, read for each needed hit.
     checks: Checks,
-    /// Term texts as written, indexed by `Node::Leaf`'s second field.
-    term_texts: Vec<String>,
+    /// What each rule's flags are made of.
+    flags: FlagMaker,
 }
 
 struct Compiler<'p> {
@@ -404,7 +409,9 @@ impl RuleSet {
             groups
         }));
         let checks = Checks::new(&matcher, &patterns).map_err(to_error)?;
-        Ok(RuleSet { specs: packs.rules, programs, patterns, matcher, presearch, rule_groups, checks, term_texts })
+        let programs = Programs::new(&programs).map_err(to_error)?;
+        let flags = FlagMaker::new(&packs.rules, &term_texts).map_err(to_error)?;
+        Ok(RuleSet { specs: packs.rules, programs, patterns, matcher, presearch, rule_groups, checks, flags })
     }
 
     /// The compiled rules' specifications, in file order.
@@ -434,7 +441,7 @@ impl RuleSet {
         zeroed(&mut s.candidates, self.specs.len());
         set_bit(&mut s.candidates, i);
         self.occurrences(s, &title, &text);
-        eval(&self.programs[i], &Hits { occs: &s.occs, present: &s.patterns }, Scope::Any, &mut s.spans)
+        self.programs.eval(i, &Hits { occs: &s.occs, present: &s.patterns }, &mut s.spans)
     }
 
     /// Every occurrence of every group in the title and the text (`s.raw`), and which groups
@@ -521,34 +528,17 @@ impl RuleSet {
         let hits = Hits { occs, present: patterns };
         let mut flags = Vec::new();
         for rule in set_bits(candidates) {
-            let program = &self.programs[rule];
-            let spec = &self.specs[rule];
-            if !passes_filters(spec, doc) {
+            // The specification is read only for what the compact data does not say.
+            if self.flags.filtered(rule) && !passes_filters(&self.specs[rule], doc) {
                 continue;
             }
             spans.clear();
-            if !eval(program, &hits, Scope::Any, spans) {
+            if !self.programs.eval(rule, &hits, spans) {
                 continue;
             }
             spans.sort_by_key(|o| (o.field == Field::Text, o.start, o.end));
             spans.dedup_by_key(|o| (o.field, o.start, o.end));
-            flags.push(Flag {
-                rule: spec.id.clone(),
-                severity: spec.severity,
-                alert: spec.action == Action::Alert,
-                route: spec.route.clone(),
-                tags: spec.tags.clone(),
-                spans: spans
-                    .iter()
-                    .map(|o| Span {
-                        field: o.field,
-                        start: o.start as usize,
-                        end: o.end as usize,
-                        term: self.term_texts.get(o.term as usize).cloned().unwrap_or_default(),
-                    })
-                    .collect(),
-                claim: None,
-            });
+            flags.push(self.flags.flag(rule, &self.specs[rule], spans));
         }
         flags
     }
@@ -610,107 +600,10 @@ fn passes_filters(spec: &RuleSpec, doc: &Doc<'_>) -> bool {
         && (f.regions.is_empty() || doc.region.is_some_and(|r| f.regions.iter().any(|x| x == r)))
 }
 
-fn in_scope(occ: &Occ, scope: Scope) -> bool {
-    match scope {
-        Scope::Any => true,
-        Scope::Title => occ.field == Field::Title,
-        Scope::Text => occ.field == Field::Text,
-    }
-}
-
-/// Narrow an outer scope by an inner one; `None` when they exclude each other (`title:(text:x)`).
-fn narrow(outer: Scope, inner: Scope) -> Option<Scope> {
-    match (outer, inner) {
-        (Scope::Any, s) => Some(s),
-        (outer, s) if outer == s => Some(outer),
-        _ => None,
-    }
-}
-
-/// The occurrences of pattern `pid` within `scope`.
-fn in_scope_of<'h>(hits: &Hits<'h>, pid: PatternId, scope: Scope) -> impl Iterator<Item = &'h Occ> + Clone {
-    hits.of(pid).iter().filter(move |o| in_scope(o, scope))
-}
-
-/// Whether `b` lies within `distance` syllables of `a` in the same field (`ordered`: after it).
-fn close(a: &Occ, b: &Occ, distance: usize, ordered: bool) -> bool {
-    if a.field != b.field {
-        return false;
-    }
-    if ordered {
-        b.first > a.last && (b.first - a.last - 1) as usize <= distance
-    } else {
-        let gap = a.first.max(b.first).saturating_sub(a.last.min(b.last).saturating_add(1));
-        gap as usize <= distance
-    }
-}
-
-/// Whether a node holds; if it does, the occurrences that made it so (none for `NOT`) are
-/// appended to `out`, and if it does not, `out` is left as it was. One buffer serves a whole
-/// expression and every rule of an item, where a vector per node cost a handful of allocations
-/// for every flag.
-fn eval(node: &Node, hits: &Hits<'_>, scope: Scope, out: &mut Vec<Occ>) -> bool {
-    let mark = out.len();
-    let holds = match node {
-        Node::Never => false,
-        // An absent pattern is answered from its bit, without searching the occurrences: most
-        // candidate rules fail on one, and a separate check without spans first cost more than
-        // it saved once rules are many.
-        Node::Leaf(pid, term) => {
-            bit(hits.present, *pid) && {
-                out.extend(in_scope_of(hits, *pid, scope).map(|o| Occ { term: *term, ..*o }));
-                out.len() > mark
-            }
-        }
-        Node::And(parts) => parts.iter().all(|p| eval(p, hits, scope, out)),
-        // Every part is tried: the spans of all that hold are shown.
-        Node::Or(parts) => parts.iter().fold(false, |any, p| eval(p, hits, scope, out) | any),
-        Node::Not(inner) => {
-            let inner = eval(inner, hits, scope, out);
-            out.truncate(mark);
-            !inner
-        }
-        Node::Scoped(s, inner) => narrow(scope, *s).is_some_and(|s| eval(inner, hits, s, out)),
-        Node::Near { left, right, distance, ordered } => {
-            eval(left, hits, scope, out) && {
-                let middle = out.len();
-                eval(right, hits, scope, out) && near_pairs(out, mark, middle, *distance, *ordered)
-            }
-        }
-        Node::AtLeast { min, of } => of.iter().filter(|p| eval(p, hits, scope, out)).count() >= *min,
-    };
-    if !holds {
-        out.truncate(mark);
-    }
-    holds
-}
-
-/// Replaces the occurrences `out[from..]` of two sides of a `NEAR`, the left side's ending at
-/// `middle`, by the pairs that lie close enough (left then right occurrence of each pair);
-/// whether there is any.
-fn near_pairs(out: &mut Vec<Occ>, from: usize, middle: usize, distance: usize, ordered: bool) -> bool {
-    let end = out.len();
-    for i in from..middle {
-        for j in middle..end {
-            let (a, b) = (out[i], out[j]);
-            if close(&a, &b, distance, ordered) {
-                out.push(a);
-                out.push(b);
-            }
-        }
-        // Enough to show why the rule fired.
-        if out.len() - end > 10_000 {
-            break;
-        }
-    }
-    out.copy_within(end.., from);
-    out.truncate(from + (out.len() - end));
-    out.len() > from
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use duluan_model::Severity;
     use proptest::prelude::Strategy;
     use std::path::Path;
 
@@ -798,6 +691,67 @@ query = "hoả*"
         assert!(fired(&rs, "", "tử vong và tử vong").is_empty());
         assert_eq!(fired(&rs, "", "hỏa hoạn"), ["wild"]);
         assert_eq!(fired(&rs, "", "hoả tốc"), ["wild"]);
+    }
+
+    #[test]
+    fn filters_and_what_a_flag_carries() {
+        let rs = set(r#"
+[[rule]]
+id = "plain"
+severity = "medium"
+query = "ngập"
+
+[[rule]]
+id = "routed"
+severity = "high"
+action = "tag"
+route = "phong-chong-thien-tai"
+tags = ["lũ", "ngập"]
+langs = ["vi"]
+source_tags = ["bao-chi"]
+regions = ["ha-noi"]
+query = "ngập OR lụt"
+
+[[rule]]
+id = "one_source"
+severity = "low"
+sources = ["vnexpress"]
+query = "ngập"
+"#);
+        let tags = vec!["bao-chi".to_string()];
+        let doc = Doc {
+            text: "Phố ngập sâu",
+            lang: "vi",
+            source: "tuoitre",
+            source_tags: &tags,
+            region: Some("ha-noi"),
+            ..Doc::default()
+        };
+        let flags = rs.matches(&doc);
+        let summary: Vec<_> =
+            flags.iter().map(|f| (f.rule.as_str(), f.severity, f.alert, f.route.as_deref(), f.tags.len())).collect();
+        assert_eq!(
+            summary,
+            [
+                ("plain", Severity::Medium, true, None, 0),
+                ("routed", Severity::High, false, Some("phong-chong-thien-tai"), 2),
+            ]
+        );
+        assert_eq!(flags[1].tags, ["lũ", "ngập"]);
+        let spans: Vec<_> = flags[1].spans.iter().map(|s| (s.start, s.end, s.term.as_str())).collect();
+        assert_eq!(spans, [(6, 12, "ngập")]);
+        // Each filter on its own keeps the rule out.
+        let other_lang = Doc { lang: "en", ..doc };
+        assert_eq!(rs.matches(&other_lang).len(), 1);
+        let other_region = Doc { region: Some("hue"), ..doc };
+        assert_eq!(rs.matches(&other_region).len(), 1);
+        let no_region = Doc { region: None, ..doc };
+        assert_eq!(rs.matches(&no_region).len(), 1);
+        let untagged = Doc { source_tags: &[], ..doc };
+        assert_eq!(rs.matches(&untagged).len(), 1);
+        let named_source = Doc { source: "vnexpress", ..doc };
+        let fired: Vec<_> = rs.matches(&named_source).into_iter().map(|f| f.rule).collect();
+        assert_eq!(fired, ["plain", "routed", "one_source"]);
     }
 
     #[test]

@@ -1,0 +1,266 @@
+//! Rule expressions as they are evaluated: every rule's tree written out node after node in one
+//! array, each node followed by its children.
+//!
+//! Evaluating a candidate rule is a handful of node reads. As a tree of boxes and vectors, each
+//! node lived in its own allocation: with 10,000 rules over half of evaluation's time went to
+//! waiting for the first read of a node. Written out in order, a rule's nodes share one or two
+//! cache lines, and rules follow each other in the order candidates are evaluated.
+
+use super::{Hits, Node, Occ, PatternId, bit};
+use crate::expr::Scope;
+
+/// What a node does; its operands are in [`Op::a`] and [`Op::b`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Code {
+    /// Never holds (a term that normalises to nothing).
+    Never,
+    /// Pattern `a`, shown as term `b`.
+    Leaf,
+    And,
+    Or,
+    /// Its one child does not hold.
+    Not,
+    /// Its one child holds within this scope.
+    Scoped(Scope),
+    /// Its two children hold within `a` syllables of each other (`ordered`: the second after).
+    Near {
+        ordered: bool,
+    },
+    /// At least `a` of its children hold.
+    AtLeast,
+}
+
+/// One node: its children follow it, and `end` is where its subtree ends (its next sibling).
+#[derive(Debug, Clone, Copy)]
+struct Op {
+    code: Code,
+    a: u32,
+    b: u32,
+    end: u32,
+}
+
+/// Every rule's expression, in rule order.
+#[derive(Debug, Default)]
+pub(super) struct Programs {
+    ops: Vec<Op>,
+    /// Where each rule's root node is.
+    roots: Vec<u32>,
+}
+
+/// Operands past `u32` saturate: a `NEAR` distance or a minimum count that large means the same
+/// as `u32::MAX`, as no text has that many syllables nor a rule that many nodes.
+fn operand(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+impl Programs {
+    /// Fails only past 2^32 nodes in all, which the limits on rule files rule out.
+    pub(super) fn new(nodes: &[Node]) -> Result<Programs, String> {
+        let mut programs = Programs { ops: Vec::new(), roots: Vec::with_capacity(nodes.len()) };
+        for node in nodes {
+            programs.roots.push(programs.index()?);
+            programs.push(node)?;
+        }
+        Ok(programs)
+    }
+
+    fn index(&self) -> Result<u32, String> {
+        u32::try_from(self.ops.len()).map_err(|_| "rule expressions too large to compile".to_string())
+    }
+
+    /// Writes out `node` and its subtree.
+    fn push(&mut self, node: &Node) -> Result<(), String> {
+        let at = self.ops.len();
+        let (code, a, b, children): (Code, u32, u32, &[Node]) = match node {
+            Node::Never => (Code::Never, 0, 0, &[]),
+            Node::Leaf(pid, term) => (Code::Leaf, operand(*pid), *term, &[]),
+            Node::And(parts) => (Code::And, 0, 0, parts),
+            Node::Or(parts) => (Code::Or, 0, 0, parts),
+            Node::Not(inner) => (Code::Not, 0, 0, std::slice::from_ref(&**inner)),
+            Node::Scoped(scope, inner) => (Code::Scoped(*scope), 0, 0, std::slice::from_ref(&**inner)),
+            Node::Near { left, right, distance, ordered } => {
+                self.ops.push(Op { code: Code::Near { ordered: *ordered }, a: operand(*distance), b: 0, end: 0 });
+                self.push(left)?;
+                self.push(right)?;
+                self.ops[at].end = self.index()?;
+                return Ok(());
+            }
+            Node::AtLeast { min, of } => (Code::AtLeast, operand(*min), 0, of),
+        };
+        self.ops.push(Op { code, a, b, end: 0 });
+        for child in children {
+            self.push(child)?;
+        }
+        self.ops[at].end = self.index()?;
+        Ok(())
+    }
+
+    /// Whether rule `rule`'s expression holds; if it does, the occurrences that made it so are
+    /// appended to `out` (see [`Programs::eval_at`]).
+    pub(super) fn eval(&self, rule: usize, hits: &Hits<'_>, out: &mut Vec<Occ>) -> bool {
+        self.roots.get(rule).is_some_and(|&root| self.eval_at(root as usize, hits, Scope::Any, out))
+    }
+
+    /// The children of the node at `at`, by index.
+    fn children(&self, at: usize) -> impl Iterator<Item = usize> + '_ {
+        let end = self.ops.get(at).map_or(0, |op| op.end as usize);
+        std::iter::successors(Some(at + 1), |&child| self.ops.get(child).map(|op| op.end as usize))
+            .take_while(move |&child| child < end)
+    }
+
+    /// Whether the node at `at` holds; if it does, the occurrences that made it so (none for
+    /// `NOT`) are appended to `out`, and if it does not, `out` is left as it was. One buffer
+    /// serves a whole expression and every rule of an item, where a vector per node cost a
+    /// handful of allocations for every flag.
+    fn eval_at(&self, at: usize, hits: &Hits<'_>, scope: Scope, out: &mut Vec<Occ>) -> bool {
+        let Some(&op) = self.ops.get(at) else { return false };
+        let mark = out.len();
+        let holds = match op.code {
+            Code::Never => false,
+            // An absent pattern is answered from its bit, without searching the occurrences: most
+            // candidate rules fail on one, and a separate check without spans first cost more
+            // than it saved once rules are many.
+            Code::Leaf => {
+                let pid = op.a as PatternId;
+                bit(hits.present, pid) && {
+                    out.extend(in_scope_of(hits, pid, scope).map(|o| Occ { term: op.b, ..*o }));
+                    out.len() > mark
+                }
+            }
+            Code::And => self.children(at).all(|c| self.eval_at(c, hits, scope, out)),
+            // Every part is tried: the spans of all that hold are shown.
+            Code::Or => self.children(at).fold(false, |any, c| self.eval_at(c, hits, scope, out) | any),
+            Code::Not => {
+                let inner = self.eval_at(at + 1, hits, scope, out);
+                out.truncate(mark);
+                !inner
+            }
+            Code::Scoped(s) => narrow(scope, s).is_some_and(|s| self.eval_at(at + 1, hits, s, out)),
+            Code::Near { ordered } => {
+                let right = self.ops.get(at + 1).map_or(at + 1, |left| left.end as usize);
+                self.eval_at(at + 1, hits, scope, out) && {
+                    let middle = out.len();
+                    self.eval_at(right, hits, scope, out) && near_pairs(out, mark, middle, op.a, ordered)
+                }
+            }
+            Code::AtLeast => self.children(at).filter(|&c| self.eval_at(c, hits, scope, out)).count() >= op.a as usize,
+        };
+        if !holds {
+            out.truncate(mark);
+        }
+        holds
+    }
+}
+
+fn in_scope(occ: &Occ, scope: Scope) -> bool {
+    match scope {
+        Scope::Any => true,
+        Scope::Title => occ.field == duluan_model::Field::Title,
+        Scope::Text => occ.field == duluan_model::Field::Text,
+    }
+}
+
+/// Narrow an outer scope by an inner one; `None` when they exclude each other (`title:(text:x)`).
+fn narrow(outer: Scope, inner: Scope) -> Option<Scope> {
+    match (outer, inner) {
+        (Scope::Any, s) => Some(s),
+        (outer, s) if outer == s => Some(outer),
+        _ => None,
+    }
+}
+
+/// The occurrences of pattern `pid` within `scope`.
+fn in_scope_of<'h>(hits: &Hits<'h>, pid: PatternId, scope: Scope) -> impl Iterator<Item = &'h Occ> + Clone {
+    hits.of(pid).iter().filter(move |o| in_scope(o, scope))
+}
+
+/// Whether `b` lies within `distance` syllables of `a` in the same field (`ordered`: after it).
+fn close(a: &Occ, b: &Occ, distance: u32, ordered: bool) -> bool {
+    if a.field != b.field {
+        return false;
+    }
+    if ordered {
+        b.first > a.last && b.first - a.last - 1 <= distance
+    } else {
+        let gap = a.first.max(b.first).saturating_sub(a.last.min(b.last).saturating_add(1));
+        gap <= distance
+    }
+}
+
+/// Replaces the occurrences `out[from..]` of two sides of a `NEAR`, the left side's ending at
+/// `middle`, by the pairs that lie close enough (left then right occurrence of each pair);
+/// whether there is any.
+fn near_pairs(out: &mut Vec<Occ>, from: usize, middle: usize, distance: u32, ordered: bool) -> bool {
+    let end = out.len();
+    for i in from..middle {
+        for j in middle..end {
+            let (a, b) = (out[i], out[j]);
+            if close(&a, &b, distance, ordered) {
+                out.push(a);
+                out.push(b);
+            }
+        }
+        // Enough to show why the rule fired.
+        if out.len() - end > 10_000 {
+            break;
+        }
+    }
+    out.copy_within(end.., from);
+    out.truncate(from + (out.len() - end));
+    out.len() > from
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn leaf(pid: PatternId) -> Node {
+        Node::Leaf(pid, pid as u32)
+    }
+
+    #[test]
+    fn nodes_follow_their_parents_and_end_where_their_subtree_does() {
+        // (0 OR NOT 1) AND (2 NEAR/3 title:3); then a second rule: 4.
+        let first = Node::And(vec![
+            Node::Or(vec![leaf(0), Node::Not(Box::new(leaf(1)))]),
+            Node::Near {
+                left: Box::new(leaf(2)),
+                right: Box::new(Node::Scoped(Scope::Title, Box::new(leaf(3)))),
+                distance: 3,
+                ordered: false,
+            },
+        ]);
+        let programs = Programs::new(&[first, leaf(4)]).expect("fits");
+        let codes: Vec<(Code, u32)> = programs.ops.iter().map(|op| (op.code, op.end)).collect();
+        assert_eq!(
+            codes,
+            [
+                (Code::And, 9),
+                (Code::Or, 5),
+                (Code::Leaf, 3),
+                (Code::Not, 5),
+                (Code::Leaf, 5),
+                (Code::Near { ordered: false }, 9),
+                (Code::Leaf, 7),
+                (Code::Scoped(Scope::Title), 9),
+                (Code::Leaf, 9),
+                (Code::Leaf, 10),
+            ]
+        );
+        assert_eq!(programs.roots, [0, 9]);
+        assert_eq!(programs.children(0).collect::<Vec<_>>(), [1, 5]);
+        assert_eq!(programs.children(1).collect::<Vec<_>>(), [2, 3]);
+        assert_eq!(programs.children(2).count(), 0);
+        assert_eq!(programs.ops[5].a, 3);
+    }
+
+    #[test]
+    fn huge_operands_saturate() {
+        assert_eq!(operand(7), 7);
+        assert_eq!(operand(usize::MAX), u32::MAX);
+        // A rule past the last, or an empty set of rules, holds nowhere.
+        let programs = Programs::new(&[]).expect("fits");
+        let hits = Hits { occs: &[], present: &[] };
+        assert!(!programs.eval(0, &hits, &mut Vec::new()));
+    }
+}
