@@ -110,9 +110,6 @@ pub struct RuleSet {
     matcher: Matcher,
     /// Which rules to evaluate for a text.
     presearch: Presearch,
-    /// Per rule, the matcher groups of every pattern it refers to (the occurrences its evaluation
-    /// needs).
-    rule_groups: Csr,
     /// Per group, its length and its terms' checks, read for each needed hit.
     checks: Checks,
     /// What each rule's flags are made of.
@@ -262,15 +259,6 @@ struct Csr {
 }
 
 impl Csr {
-    /// Each list sorted and deduplicated.
-    fn new(lists: impl Iterator<Item = Vec<u32>>) -> Csr {
-        Csr::rows(lists.map(|mut list| {
-            list.sort_unstable();
-            list.dedup();
-            list
-        }))
-    }
-
     /// Each list as it is.
     fn rows(lists: impl Iterator<Item = Vec<u32>>) -> Csr {
         let mut csr = Csr { starts: vec![0], items: Vec::new() };
@@ -403,15 +391,10 @@ impl RuleSet {
         let to_error = |message: String| Error::Rule { origin: "rules".into(), message };
         let presearch = Presearch::new(&programs, |i| packs.rules[i].enabled, &patterns, &matcher).map_err(to_error)?;
         let pattern_group = matcher.pattern_groups(patterns.len());
-        let rule_groups = Csr::new(programs.iter().map(|node| {
-            let mut groups = Vec::new();
-            each_pattern(node, false, &mut |p, _| groups.push(pattern_group[p]));
-            groups
-        }));
         let checks = Checks::new(&matcher, &patterns).map_err(to_error)?;
-        let programs = Programs::new(&programs).map_err(to_error)?;
+        let programs = Programs::new(&programs, &pattern_group).map_err(to_error)?;
         let flags = FlagMaker::new(&packs.rules, &term_texts).map_err(to_error)?;
-        Ok(RuleSet { specs: packs.rules, programs, patterns, matcher, presearch, rule_groups, checks, flags })
+        Ok(RuleSet { specs: packs.rules, programs, patterns, matcher, presearch, checks, flags })
     }
 
     /// The compiled rules' specifications, in file order.
@@ -470,7 +453,7 @@ impl RuleSet {
     fn occurrences(&self, s: &mut Scratch, title: &Analysis, text: &Analysis) {
         zeroed(&mut s.needed, self.matcher.group_count());
         for rule in set_bits(&s.candidates) {
-            self.rule_groups.get(rule).iter().for_each(|&g| set_bit(&mut s.needed, g as usize));
+            self.programs.groups(rule).for_each(|g| set_bit(&mut s.needed, g as usize));
         }
         needed_hits(&s.raw, &s.needed, &mut s.kept);
         s.occs.clear();

@@ -4,8 +4,11 @@
 //! Evaluating a candidate rule is a handful of node reads. As a tree of boxes and vectors, each
 //! node lived in its own allocation: with 10,000 rules over half of evaluation's time went to
 //! waiting for the first read of a node. Written out in order, a rule's nodes share one or two
-//! cache lines, and rules follow each other in the order candidates are evaluated.
+//! cache lines, and rules follow each other in the order candidates are evaluated. A leaf also
+//! names its pattern's matcher group, so that the groups whose occurrences a candidate needs are
+//! read from the same lines that evaluating it reads next.
 
+use super::matcher::Group;
 use super::{Hits, Node, Occ, PatternId, bit};
 use crate::expr::Scope;
 
@@ -14,7 +17,8 @@ use crate::expr::Scope;
 enum Code {
     /// Never holds (a term that normalises to nothing).
     Never,
-    /// Pattern `a`, shown as term `b`.
+    /// Pattern `a`, shown as term `b`; its `end` field holds the pattern's matcher group
+    /// instead (a leaf's subtree ends right after it).
     Leaf,
     And,
     Or,
@@ -30,7 +34,8 @@ enum Code {
     AtLeast,
 }
 
-/// One node: its children follow it, and `end` is where its subtree ends (its next sibling).
+/// One node: its children follow it, and `end` is where its subtree ends (its next sibling), or
+/// for a leaf, its group.
 #[derive(Debug, Clone, Copy)]
 struct Op {
     code: Code,
@@ -54,12 +59,13 @@ fn operand(n: usize) -> u32 {
 }
 
 impl Programs {
-    /// Fails only past 2^32 nodes in all, which the limits on rule files rule out.
-    pub(super) fn new(nodes: &[Node]) -> Result<Programs, String> {
+    /// `pattern_group`: each pattern's matcher group. Fails only past 2^32 nodes in all, which
+    /// the limits on rule files rule out.
+    pub(super) fn new(nodes: &[Node], pattern_group: &[Group]) -> Result<Programs, String> {
         let mut programs = Programs { ops: Vec::new(), roots: Vec::with_capacity(nodes.len()) };
         for node in nodes {
             programs.roots.push(programs.index()?);
-            programs.push(node)?;
+            programs.push(node, pattern_group)?;
         }
         Ok(programs)
     }
@@ -69,19 +75,23 @@ impl Programs {
     }
 
     /// Writes out `node` and its subtree.
-    fn push(&mut self, node: &Node) -> Result<(), String> {
+    fn push(&mut self, node: &Node, pattern_group: &[Group]) -> Result<(), String> {
         let at = self.ops.len();
         let (code, a, b, children): (Code, u32, u32, &[Node]) = match node {
             Node::Never => (Code::Never, 0, 0, &[]),
-            Node::Leaf(pid, term) => (Code::Leaf, operand(*pid), *term, &[]),
+            Node::Leaf(pid, term) => {
+                let group = pattern_group.get(*pid).copied().ok_or("rule term without a matcher group")?;
+                self.ops.push(Op { code: Code::Leaf, a: operand(*pid), b: *term, end: group });
+                return Ok(());
+            }
             Node::And(parts) => (Code::And, 0, 0, parts),
             Node::Or(parts) => (Code::Or, 0, 0, parts),
             Node::Not(inner) => (Code::Not, 0, 0, std::slice::from_ref(&**inner)),
             Node::Scoped(scope, inner) => (Code::Scoped(*scope), 0, 0, std::slice::from_ref(&**inner)),
             Node::Near { left, right, distance, ordered } => {
                 self.ops.push(Op { code: Code::Near { ordered: *ordered }, a: operand(*distance), b: 0, end: 0 });
-                self.push(left)?;
-                self.push(right)?;
+                self.push(left, pattern_group)?;
+                self.push(right, pattern_group)?;
                 self.ops[at].end = self.index()?;
                 return Ok(());
             }
@@ -89,7 +99,7 @@ impl Programs {
         };
         self.ops.push(Op { code, a, b, end: 0 });
         for child in children {
-            self.push(child)?;
+            self.push(child, pattern_group)?;
         }
         self.ops[at].end = self.index()?;
         Ok(())
@@ -101,11 +111,26 @@ impl Programs {
         self.roots.get(rule).is_some_and(|&root| self.eval_at(root as usize, hits, Scope::Any, out))
     }
 
+    /// The matcher groups of every pattern rule `rule` refers to (some more than once).
+    pub(super) fn groups(&self, rule: usize) -> impl Iterator<Item = Group> + '_ {
+        let root = self.roots.get(rule).map_or(self.ops.len(), |&r| r as usize);
+        let nodes = self.ops.get(root..self.end(root)).unwrap_or_default();
+        nodes.iter().filter(|op| op.code == Code::Leaf).map(|op| op.end)
+    }
+
+    /// Where the subtree of the node at `at` ends.
+    fn end(&self, at: usize) -> usize {
+        match self.ops.get(at) {
+            Some(op) if op.code == Code::Leaf => at + 1,
+            Some(op) => op.end as usize,
+            None => at,
+        }
+    }
+
     /// The children of the node at `at`, by index.
     fn children(&self, at: usize) -> impl Iterator<Item = usize> + '_ {
-        let end = self.ops.get(at).map_or(0, |op| op.end as usize);
-        std::iter::successors(Some(at + 1), |&child| self.ops.get(child).map(|op| op.end as usize))
-            .take_while(move |&child| child < end)
+        let end = self.end(at);
+        std::iter::successors(Some(at + 1), |&child| Some(self.end(child))).take_while(move |&child| child < end)
     }
 
     /// Whether the node at `at` holds; if it does, the occurrences that made it so (none for
@@ -137,7 +162,7 @@ impl Programs {
             }
             Code::Scoped(s) => narrow(scope, s).is_some_and(|s| self.eval_at(at + 1, hits, s, out)),
             Code::Near { ordered } => {
-                let right = self.ops.get(at + 1).map_or(at + 1, |left| left.end as usize);
+                let right = self.end(at + 1);
                 self.eval_at(at + 1, hits, scope, out) && {
                     let middle = out.len();
                     self.eval_at(right, hits, scope, out) && near_pairs(out, mark, middle, op.a, ordered)
@@ -230,8 +255,10 @@ mod tests {
                 ordered: false,
             },
         ]);
-        let programs = Programs::new(&[first, leaf(4)]).expect("fits");
-        let codes: Vec<(Code, u32)> = programs.ops.iter().map(|op| (op.code, op.end)).collect();
+        // Patterns 0 and 1 share group 10 (`bán`, `bạn`), the others have their own.
+        let programs = Programs::new(&[first, leaf(4)], &[10, 10, 12, 13, 14]).expect("fits");
+        let codes: Vec<(Code, usize)> =
+            (0..programs.ops.len()).map(|at| (programs.ops[at].code, programs.end(at))).collect();
         assert_eq!(
             codes,
             [
@@ -248,6 +275,9 @@ mod tests {
             ]
         );
         assert_eq!(programs.roots, [0, 9]);
+        assert_eq!(programs.groups(0).collect::<Vec<_>>(), [10, 10, 12, 13]);
+        assert_eq!(programs.groups(1).collect::<Vec<_>>(), [14]);
+        assert_eq!(programs.groups(2).count(), 0);
         assert_eq!(programs.children(0).collect::<Vec<_>>(), [1, 5]);
         assert_eq!(programs.children(1).collect::<Vec<_>>(), [2, 3]);
         assert_eq!(programs.children(2).count(), 0);
@@ -259,7 +289,8 @@ mod tests {
         assert_eq!(operand(7), 7);
         assert_eq!(operand(usize::MAX), u32::MAX);
         // A rule past the last, or an empty set of rules, holds nowhere.
-        let programs = Programs::new(&[]).expect("fits");
+        let programs = Programs::new(&[], &[]).expect("fits");
+        assert!(Programs::new(&[leaf(1)], &[0]).is_err(), "a pattern without a group is a compiler bug, not a panic");
         let hits = Hits { occs: &[], present: &[] };
         assert!(!programs.eval(0, &hits, &mut Vec::new()));
     }
