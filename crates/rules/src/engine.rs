@@ -392,7 +392,7 @@ impl RuleSet {
         let presearch = Presearch::new(&programs, |i| packs.rules[i].enabled, &patterns, &matcher).map_err(to_error)?;
         let pattern_group = matcher.pattern_groups(patterns.len());
         let checks = Checks::new(&matcher, &patterns).map_err(to_error)?;
-        let programs = Programs::new(&programs, &pattern_group).map_err(to_error)?;
+        let programs = Programs::new(&programs, &patterns, &pattern_group).map_err(to_error)?;
         let flags = FlagMaker::new(&packs.rules, &term_texts).map_err(to_error)?;
         Ok(RuleSet { specs: packs.rules, programs, patterns, matcher, presearch, checks, flags })
     }
@@ -488,6 +488,21 @@ impl RuleSet {
         s.occs.iter().for_each(|o| set_bit(&mut s.patterns, o.term as usize));
     }
 
+    /// Drops the candidate rules that cannot hold given which groups occurred (see
+    /// [`Programs::possible`]).
+    fn drop_impossible(&self, s: &mut Scratch) {
+        for (w, word) in s.candidates.iter_mut().enumerate() {
+            let mut rest = *word;
+            while rest != 0 {
+                let bit = rest.trailing_zeros() as usize;
+                rest &= rest - 1;
+                if !self.programs.possible(w * 64 + bit, &s.present) {
+                    *word &= !(1 << bit);
+                }
+            }
+        }
+    }
+
     /// Match with analyses computed by the caller (sentiment and rules can share them).
     pub fn matches_analyzed(&self, doc: &Doc<'_>, title: &Analysis, text: &Analysis) -> Vec<Flag> {
         SCRATCH.with(|cell| match cell.try_borrow_mut() {
@@ -505,6 +520,7 @@ impl RuleSet {
         self.raw_hits(s, title, text);
         // Candidate rules as a bit set: deduplicated and in file order without sorting.
         self.presearch.candidates(&s.present, &mut s.candidates);
+        self.drop_impossible(s);
         self.occurrences(s, title, text);
 
         let Scratch { candidates, occs, patterns, spans, .. } = s;

@@ -9,7 +9,7 @@
 //! read from the same lines that evaluating it reads next.
 
 use super::matcher::Group;
-use super::{Hits, Node, Occ, PatternId, bit};
+use super::{Hits, Node, Occ, Pattern, PatternId, bit};
 use crate::expr::Scope;
 
 /// What a node does; its operands are in [`Op::a`] and [`Op::b`].
@@ -18,8 +18,11 @@ enum Code {
     /// Never holds (a term that normalises to nothing).
     Never,
     /// Pattern `a`, shown as term `b`; its `end` field holds the pattern's matcher group
-    /// instead (a leaf's subtree ends right after it).
-    Leaf,
+    /// instead (a leaf's subtree ends right after it). `checked`: an exact-mode pattern, which
+    /// holds only where the exact text is its own, not wherever its group occurred.
+    Leaf {
+        checked: bool,
+    },
     And,
     Or,
     /// Its one child does not hold.
@@ -59,13 +62,14 @@ fn operand(n: usize) -> u32 {
 }
 
 impl Programs {
-    /// `pattern_group`: each pattern's matcher group. Fails only past 2^32 nodes in all, which
-    /// the limits on rule files rule out.
-    pub(super) fn new(nodes: &[Node], pattern_group: &[Group]) -> Result<Programs, String> {
+    /// `patterns` and each one's matcher group, `pattern_group`. Fails only past 2^32 nodes in
+    /// all, which the limits on rule files rule out.
+    pub(super) fn new(nodes: &[Node], patterns: &[Pattern], pattern_group: &[Group]) -> Result<Programs, String> {
         let mut programs = Programs { ops: Vec::new(), roots: Vec::with_capacity(nodes.len()) };
+        let leaves = Leaves { patterns, pattern_group };
         for node in nodes {
             programs.roots.push(programs.index()?);
-            programs.push(node, pattern_group)?;
+            programs.push(node, &leaves)?;
         }
         Ok(programs)
     }
@@ -75,13 +79,16 @@ impl Programs {
     }
 
     /// Writes out `node` and its subtree.
-    fn push(&mut self, node: &Node, pattern_group: &[Group]) -> Result<(), String> {
+    fn push(&mut self, node: &Node, leaves: &Leaves<'_>) -> Result<(), String> {
         let at = self.ops.len();
         let (code, a, b, children): (Code, u32, u32, &[Node]) = match node {
             Node::Never => (Code::Never, 0, 0, &[]),
             Node::Leaf(pid, term) => {
-                let group = pattern_group.get(*pid).copied().ok_or("rule term without a matcher group")?;
-                self.ops.push(Op { code: Code::Leaf, a: operand(*pid), b: *term, end: group });
+                let (Some(&group), Some(pattern)) = (leaves.pattern_group.get(*pid), leaves.patterns.get(*pid)) else {
+                    return Err("rule term without a pattern or matcher group".into());
+                };
+                let code = Code::Leaf { checked: pattern.exact.is_some() };
+                self.ops.push(Op { code, a: operand(*pid), b: *term, end: group });
                 return Ok(());
             }
             Node::And(parts) => (Code::And, 0, 0, parts),
@@ -90,8 +97,8 @@ impl Programs {
             Node::Scoped(scope, inner) => (Code::Scoped(*scope), 0, 0, std::slice::from_ref(&**inner)),
             Node::Near { left, right, distance, ordered } => {
                 self.ops.push(Op { code: Code::Near { ordered: *ordered }, a: operand(*distance), b: 0, end: 0 });
-                self.push(left, pattern_group)?;
-                self.push(right, pattern_group)?;
+                self.push(left, leaves)?;
+                self.push(right, leaves)?;
                 self.ops[at].end = self.index()?;
                 return Ok(());
             }
@@ -99,7 +106,7 @@ impl Programs {
         };
         self.ops.push(Op { code, a, b, end: 0 });
         for child in children {
-            self.push(child, pattern_group)?;
+            self.push(child, leaves)?;
         }
         self.ops[at].end = self.index()?;
         Ok(())
@@ -115,13 +122,62 @@ impl Programs {
     pub(super) fn groups(&self, rule: usize) -> impl Iterator<Item = Group> + '_ {
         let root = self.roots.get(rule).map_or(self.ops.len(), |&r| r as usize);
         let nodes = self.ops.get(root..self.end(root)).unwrap_or_default();
-        nodes.iter().filter(|op| op.code == Code::Leaf).map(|op| op.end)
+        nodes.iter().filter(|op| matches!(op.code, Code::Leaf { .. })).map(|op| op.end)
+    }
+
+    /// Whether rule `rule` can hold, knowing only which matcher groups occurred (`present`, a
+    /// bit set): `false` only where it cannot, wherever the occurrences are and whatever their
+    /// exact forms. Half the candidate rules with many rules do not hold, many of them for want
+    /// of a term (`A AND (B OR C)` indexed by `A`) or because of one (`A AND NOT B`): answered
+    /// here, their terms' occurrences are never collected.
+    pub(super) fn possible(&self, rule: usize, present: &[u64]) -> bool {
+        self.roots.get(rule).is_some_and(|&root| self.bounds(root as usize, present, Scope::Any).can)
+    }
+
+    /// What the groups that occurred say about the node at `at` within `scope`.
+    fn bounds(&self, at: usize, present: &[u64], scope: Scope) -> Bounds {
+        let Some(&op) = self.ops.get(at) else { return Bounds::NEVER };
+        match op.code {
+            Code::Never => Bounds::NEVER,
+            Code::Leaf { checked } => {
+                let occurred = bit(present, op.end as usize);
+                // Under a field scope the occurrences may all be in the other field.
+                Bounds { can: occurred, must: occurred && !checked && scope == Scope::Any }
+            }
+            Code::And => self
+                .children(at)
+                .map(|c| self.bounds(c, present, scope))
+                .fold(Bounds::ALWAYS, |x, y| Bounds { can: x.can && y.can, must: x.must && y.must }),
+            Code::Or => self
+                .children(at)
+                .map(|c| self.bounds(c, present, scope))
+                .fold(Bounds::NEVER, |x, y| Bounds { can: x.can || y.can, must: x.must || y.must }),
+            Code::Not => {
+                let inner = self.bounds(at + 1, present, scope);
+                Bounds { can: !inner.must, must: !inner.can }
+            }
+            Code::Scoped(s) => narrow(scope, s).map_or(Bounds::NEVER, |s| self.bounds(at + 1, present, s)),
+            // Whether the two sides lie close enough depends on where they occurred.
+            Code::Near { .. } => {
+                let can = self.bounds(at + 1, present, scope).can && self.bounds(self.end(at + 1), present, scope).can;
+                Bounds { can, must: false }
+            }
+            Code::AtLeast => {
+                let (mut can, mut must) = (0, 0);
+                for c in self.children(at) {
+                    let b = self.bounds(c, present, scope);
+                    can += usize::from(b.can);
+                    must += usize::from(b.must);
+                }
+                Bounds { can: can >= op.a as usize, must: must >= op.a as usize }
+            }
+        }
     }
 
     /// Where the subtree of the node at `at` ends.
     fn end(&self, at: usize) -> usize {
         match self.ops.get(at) {
-            Some(op) if op.code == Code::Leaf => at + 1,
+            Some(op) if matches!(op.code, Code::Leaf { .. }) => at + 1,
             Some(op) => op.end as usize,
             None => at,
         }
@@ -145,7 +201,7 @@ impl Programs {
             // An absent pattern is answered from its bit, without searching the occurrences: most
             // candidate rules fail on one, and a separate check without spans first cost more
             // than it saved once rules are many.
-            Code::Leaf => {
+            Code::Leaf { .. } => {
                 let pid = op.a as PatternId;
                 bit(hits.present, pid) && {
                     out.extend(in_scope_of(hits, pid, scope).map(|o| Occ { term: op.b, ..*o }));
@@ -175,6 +231,25 @@ impl Programs {
         }
         holds
     }
+}
+
+/// Where a leaf's pattern and group are.
+struct Leaves<'a> {
+    patterns: &'a [Pattern],
+    pattern_group: &'a [Group],
+}
+
+/// Whether a node can hold and whether it must, from the groups that occurred alone (`must`
+/// implies `can`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Bounds {
+    can: bool,
+    must: bool,
+}
+
+impl Bounds {
+    const NEVER: Bounds = Bounds { can: false, must: false };
+    const ALWAYS: Bounds = Bounds { can: true, must: true };
 }
 
 fn in_scope(occ: &Occ, scope: Scope) -> bool {
@@ -243,6 +318,13 @@ mod tests {
         Node::Leaf(pid, pid as u32)
     }
 
+    /// Pattern `i` exact when `exact[i]`.
+    fn patterns(exact: &[bool]) -> Vec<Pattern> {
+        exact.iter().map(|&e| Pattern { exact: e.then(|| "x".into()), prefix: false, p: 0.1 }).collect()
+    }
+
+    const LEAF: Code = Code::Leaf { checked: false };
+
     #[test]
     fn nodes_follow_their_parents_and_end_where_their_subtree_does() {
         // (0 OR NOT 1) AND (2 NEAR/3 title:3); then a second rule: 4.
@@ -256,7 +338,8 @@ mod tests {
             },
         ]);
         // Patterns 0 and 1 share group 10 (`bán`, `bạn`), the others have their own.
-        let programs = Programs::new(&[first, leaf(4)], &[10, 10, 12, 13, 14]).expect("fits");
+        let patterns = patterns(&[false; 5]);
+        let programs = Programs::new(&[first, leaf(4)], &patterns, &[10, 10, 12, 13, 14]).expect("fits");
         let codes: Vec<(Code, usize)> =
             (0..programs.ops.len()).map(|at| (programs.ops[at].code, programs.end(at))).collect();
         assert_eq!(
@@ -264,14 +347,14 @@ mod tests {
             [
                 (Code::And, 9),
                 (Code::Or, 5),
-                (Code::Leaf, 3),
+                (LEAF, 3),
                 (Code::Not, 5),
-                (Code::Leaf, 5),
+                (LEAF, 5),
                 (Code::Near { ordered: false }, 9),
-                (Code::Leaf, 7),
+                (LEAF, 7),
                 (Code::Scoped(Scope::Title), 9),
-                (Code::Leaf, 9),
-                (Code::Leaf, 10),
+                (LEAF, 9),
+                (LEAF, 10),
             ]
         );
         assert_eq!(programs.roots, [0, 9]);
@@ -289,9 +372,42 @@ mod tests {
         assert_eq!(operand(7), 7);
         assert_eq!(operand(usize::MAX), u32::MAX);
         // A rule past the last, or an empty set of rules, holds nowhere.
-        let programs = Programs::new(&[], &[]).expect("fits");
-        assert!(Programs::new(&[leaf(1)], &[0]).is_err(), "a pattern without a group is a compiler bug, not a panic");
+        let programs = Programs::new(&[], &[], &[]).expect("fits");
+        let one = patterns(&[false]);
+        assert!(
+            Programs::new(&[leaf(1)], &one, &[0]).is_err(),
+            "a pattern without a group is a compiler bug, not a panic"
+        );
         let hits = Hits { occs: &[], present: &[] };
         assert!(!programs.eval(0, &hits, &mut Vec::new()));
+    }
+
+    #[test]
+    fn what_the_groups_alone_rule_out() {
+        // Patterns 0 (folded) and 1 (exact) in groups 0 and 1.
+        let patterns = patterns(&[false, true]);
+        let groups = [0, 1];
+        let not = |n: Node| Node::Not(Box::new(n));
+        let title = |n: Node| Node::Scoped(Scope::Title, Box::new(n));
+        let rules = [
+            Node::And(vec![leaf(0), leaf(1)]),
+            not(leaf(0)),
+            // The exact term may not hold where its group occurred: NOT of it may.
+            not(leaf(1)),
+            // Nor may a scoped term, in the other field.
+            not(title(leaf(0))),
+            Node::Near { left: Box::new(leaf(0)), right: Box::new(leaf(1)), distance: 1, ordered: false },
+            Node::AtLeast { min: 2, of: vec![leaf(0), leaf(1), not(leaf(0))] },
+            Node::Scoped(Scope::Title, Box::new(Node::Scoped(Scope::Text, Box::new(leaf(0))))),
+            Node::Never,
+        ];
+        let programs = Programs::new(&rules, &patterns, &groups).expect("fits");
+        let possible = |present: u64| (0..rules.len()).map(|r| programs.possible(r, &[present])).collect::<Vec<_>>();
+        // Neither group occurred.
+        assert_eq!(possible(0b00), [false, true, true, true, false, false, false, false]);
+        // Only the folded one.
+        assert_eq!(possible(0b01), [false, false, true, true, false, false, false, false]);
+        // Both.
+        assert_eq!(possible(0b11), [true, false, true, true, true, true, false, false]);
     }
 }
