@@ -6,7 +6,10 @@
 //! occurs only where its folded form does, so exact terms are looked for by their folded form and
 //! then checked against the exact view at the same tokens. Only rules whose required terms
 //! occurred are then evaluated (the presearch idea of Lucene Monitor / Luwak, see `presearch`),
-//! collecting their spans as they go, so matching cost grows far slower than the number of rules.
+//! and of those only the ones that can hold given which terms occurred have their terms'
+//! occurrences collected (see `program`), so matching cost grows far slower than the number of
+//! rules. Evaluation collects the spans as it goes; flags are made from compact per-rule data
+//! (see `flags`).
 
 mod checks;
 mod flags;

@@ -63,23 +63,22 @@ pub(super) struct FlagMaker {
     terms: Texts,
 }
 
+impl Head {
+    fn of(spec: &RuleSpec) -> Head {
+        let f = &spec.filters;
+        Head {
+            severity: spec.severity,
+            alert: spec.action == Action::Alert,
+            filtered: !(f.langs.is_empty() && f.sources.is_empty() && f.source_tags.is_empty() && f.regions.is_empty()),
+            routed: spec.route.is_some() || !spec.tags.is_empty(),
+        }
+    }
+}
+
 impl FlagMaker {
+    /// `terms`: term texts as written, by the index occurrences carry.
     pub(super) fn new(specs: &[RuleSpec], terms: &[String]) -> Result<FlagMaker, String> {
-        let heads = specs
-            .iter()
-            .map(|spec| {
-                let f = &spec.filters;
-                Head {
-                    severity: spec.severity,
-                    alert: spec.action == Action::Alert,
-                    filtered: !(f.langs.is_empty()
-                        && f.sources.is_empty()
-                        && f.source_tags.is_empty()
-                        && f.regions.is_empty()),
-                    routed: spec.route.is_some() || !spec.tags.is_empty(),
-                }
-            })
-            .collect();
+        let heads = specs.iter().map(Head::of).collect();
         let ids = Texts::new(specs.iter().map(|s| s.id.as_str()))?;
         let terms = Texts::new(terms.iter().map(String::as_str))?;
         Ok(FlagMaker { heads, ids, terms })
@@ -92,15 +91,14 @@ impl FlagMaker {
 
     /// The flag of rule `rule` (specification `spec`) with the spans `spans`, in order.
     pub(super) fn flag(&self, rule: usize, spec: &RuleSpec, spans: &[Occ]) -> Flag {
-        let head = self.heads.get(rule).copied().unwrap_or(Head {
-            severity: spec.severity,
-            alert: spec.action == Action::Alert,
-            filtered: true,
-            routed: true,
-        });
+        // Only a rule of another rule set would have no head here: then all comes from its specification.
+        let (head, id) = match self.heads.get(rule) {
+            Some(&head) => (head, self.ids.get(rule)),
+            None => (Head::of(spec), spec.id.as_str()),
+        };
         let (route, tags) = if head.routed { (spec.route.clone(), spec.tags.clone()) } else { (None, Vec::new()) };
         Flag {
-            rule: self.ids.get(rule).to_string(),
+            rule: id.to_string(),
             severity: head.severity,
             alert: head.alert,
             route,
