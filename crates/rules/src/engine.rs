@@ -495,14 +495,9 @@ impl RuleSet {
     /// [`Programs::possible`]).
     fn drop_impossible(&self, s: &mut Scratch) {
         for (w, word) in s.candidates.iter_mut().enumerate() {
-            let mut rest = *word;
-            while rest != 0 {
-                let bit = rest.trailing_zeros() as usize;
-                rest &= rest - 1;
-                if !self.programs.possible(w * 64 + bit, &s.present) {
-                    *word &= !(1 << bit);
-                }
-            }
+            let impossible =
+                set_bits_of(std::iter::once(*word)).filter(|&b| !self.programs.possible(w * 64 + b, &s.present));
+            *word &= !impossible.fold(0u64, |bits, b| bits | 1 << b);
         }
     }
 

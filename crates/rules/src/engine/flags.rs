@@ -11,11 +11,17 @@ use super::Occ;
 use crate::pack::{Action, RuleSpec};
 
 /// Strings end to end in one allocation, by index.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(super) struct Texts {
     bytes: String,
-    /// Where each string ends in `bytes`.
-    ends: Vec<u32>,
+    /// Where each string starts in `bytes`, and where the last ends.
+    starts: Vec<u32>,
+}
+
+impl Default for Texts {
+    fn default() -> Texts {
+        Texts { bytes: String::new(), starts: vec![0] }
+    }
 }
 
 impl Texts {
@@ -25,19 +31,15 @@ impl Texts {
         for text in texts {
             all.bytes.push_str(text);
             let end = u32::try_from(all.bytes.len()).map_err(|_| "rule texts too large to compile".to_string())?;
-            all.ends.push(end);
+            all.starts.push(end);
         }
         Ok(all)
     }
 
     /// String `i` (empty past the last).
     pub(super) fn get(&self, i: usize) -> &str {
-        let start = match i.checked_sub(1) {
-            Some(before) => self.ends.get(before).copied(),
-            None => Some(0),
-        };
-        match (start, self.ends.get(i)) {
-            (Some(start), Some(&end)) => self.bytes.get(start as usize..end as usize).unwrap_or_default(),
+        match (self.starts.get(i), self.starts.get(i + 1)) {
+            (Some(&from), Some(&to)) => self.bytes.get(from as usize..to as usize).unwrap_or_default(),
             _ => "",
         }
     }

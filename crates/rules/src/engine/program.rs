@@ -8,6 +8,8 @@
 //! names its pattern's matcher group, so that the groups whose occurrences a candidate needs are
 //! read from the same lines that evaluating it reads next.
 
+use duluan_model::Field;
+
 use super::matcher::Group;
 use super::{Hits, Node, Occ, Pattern, PatternId, bit};
 use crate::expr::Scope;
@@ -255,8 +257,8 @@ impl Bounds {
 fn in_scope(occ: &Occ, scope: Scope) -> bool {
     match scope {
         Scope::Any => true,
-        Scope::Title => occ.field == duluan_model::Field::Title,
-        Scope::Text => occ.field == duluan_model::Field::Text,
+        Scope::Title => occ.field == Field::Title,
+        Scope::Text => occ.field == Field::Text,
     }
 }
 
