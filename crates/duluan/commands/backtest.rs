@@ -1,7 +1,7 @@
 //! `duluan rules backtest FILE`: a rule file run over the stored archive before it is enabled —
 //! hits per day, the stories they make, and a sample with the terms that fired.
 
-use std::collections::{BTreeMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, HashSet};
 use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
@@ -24,7 +24,8 @@ struct Outcome {
     hits: u64,
     stories: usize,
     per_day: BTreeMap<NaiveDate, u64>,
-    sample: VecDeque<SampleHit>,
+    /// The most recent hits, newest first (see [`keep_newest`]).
+    sample: Vec<SampleHit>,
 }
 
 #[derive(Serialize)]
@@ -34,6 +35,23 @@ struct SampleHit {
     title: String,
     published_at: Option<DateTime<Utc>>,
     terms: Vec<String>,
+    /// Publication time, else fetch time: what "most recent" orders by.
+    #[serde(skip)]
+    at: DateTime<Utc>,
+}
+
+/// Adds the hit of time `at` (made by `hit` only then) to `sample` (at most `size` hits, newest
+/// first) if it is among the `size` most recent so far. The archive comes in index order, not by
+/// date: a newer hit pushes the oldest kept one out.
+fn keep_newest(sample: &mut Vec<SampleHit>, size: usize, at: DateTime<Utc>, hit: impl FnOnce() -> SampleHit) {
+    if sample.len() >= size {
+        match sample.last() {
+            Some(oldest) if oldest.at < at => sample.truncate(size.saturating_sub(1)),
+            _ => return,
+        }
+    }
+    let place = sample.partition_point(|s| s.at >= at);
+    sample.insert(place, hit());
 }
 
 /// The archive's packs (for their lists) with the file's rules added; only the file's rules are
@@ -97,7 +115,7 @@ pub(crate) async fn run(config: &Config, args: &BacktestArgs) -> Result<ExitCode
             hits: 0,
             stories: 0,
             per_day: BTreeMap::new(),
-            sample: VecDeque::new(),
+            sample: Vec::new(),
         })
         .collect();
     let mut stories: Vec<HashSet<String>> = vec![HashSet::new(); ids.len()];
@@ -120,25 +138,22 @@ pub(crate) async fn run(config: &Config, args: &BacktestArgs) -> Result<ExitCode
             outcome.items_checked += 1;
             let Some(flag) = flags.iter().find(|f| f.rule == outcome.rule) else { continue };
             outcome.hits += 1;
-            let day = item.published_at.unwrap_or(item.fetched_at).with_timezone(&tz).date_naive();
+            let at = item.effective_time();
+            let day = at.with_timezone(&tz).date_naive();
             *outcome.per_day.entry(day).or_default() += 1;
             stories[n].insert(item.story_id.to_string());
-            if args.sample == 0 {
-                continue;
-            }
-            if outcome.sample.len() == args.sample {
-                outcome.sample.pop_front();
-            }
-            // Each term once, in text order: spans repeat a term in the title and the text.
-            let mut shown = HashSet::new();
-            let terms: Vec<String> =
-                flag.spans.iter().filter(|s| shown.insert(s.term.as_str())).map(|s| s.term.clone()).collect();
-            outcome.sample.push_back(SampleHit {
-                id: item.id.to_string(),
-                url: item.url.clone(),
-                title: item.title.clone(),
-                published_at: item.published_at,
-                terms,
+            keep_newest(&mut outcome.sample, args.sample, at, || {
+                // Each term once, in text order: spans repeat a term in the title and the text.
+                let mut shown = HashSet::new();
+                let terms = flag.spans.iter().filter(|s| shown.insert(s.term.as_str())).map(|s| s.term.clone());
+                SampleHit {
+                    id: item.id.to_string(),
+                    url: item.url.clone(),
+                    title: item.title.clone(),
+                    published_at: item.published_at,
+                    terms: terms.collect(),
+                    at,
+                }
             });
         }
     }
@@ -170,11 +185,48 @@ fn print(outcomes: &[Outcome], args: &BacktestArgs) -> Result<()> {
             let bar = "█".repeat(((*n * 40).div_ceil(most)) as usize);
             writeln!(out, "  {day}  {n:>6}  {bar}")?;
         }
-        for s in o.sample.iter().rev() {
+        for s in &o.sample {
             let day = s.published_at.map(|t| t.format("%Y-%m-%d").to_string()).unwrap_or_default();
             writeln!(out, "  · {day}  {}  [{}]\n    {}", s.title, s.terms.join(", "), s.url)?;
         }
     }
     out.flush()?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hit(day: u32) -> SampleHit {
+        let at =
+            chrono::NaiveDate::from_ymd_opt(2026, 11, day).and_then(|d| d.and_hms_opt(8, 0, 0)).map(|t| t.and_utc());
+        let at = at.unwrap_or_default();
+        SampleHit {
+            id: day.to_string(),
+            url: String::new(),
+            title: String::new(),
+            published_at: Some(at),
+            terms: vec![],
+            at,
+        }
+    }
+
+    fn kept(days: &[u32], size: usize) -> Vec<String> {
+        let mut sample = Vec::new();
+        for &day in days {
+            keep_newest(&mut sample, size, hit(day).at, || hit(day));
+        }
+        sample.into_iter().map(|s| s.id).collect()
+    }
+
+    #[test]
+    fn the_sample_is_the_most_recent_hits_newest_first() {
+        // Archive order is not date order.
+        assert_eq!(kept(&[3, 20, 1, 14, 9, 30, 2], 3), ["30", "20", "14"]);
+        assert_eq!(kept(&[3, 20, 1], 5), ["20", "3", "1"]);
+        assert!(kept(&[3, 20], 0).is_empty());
+        // Of two hits at the same time, the first seen stays.
+        assert_eq!(kept(&[5, 5], 1), ["5"]);
+    }
 }
