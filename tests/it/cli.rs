@@ -185,15 +185,22 @@ fn rules_check_match_and_sentiment() {
         &["sentiment"],
         Some(
             "Cán bộ rất nhiệt tình, tôi rất hài lòng\nDịch vụ quá tệ, thất vọng\nHôm nay là thứ hai\n\
-             Nghe xong thấy kinh khủng quá\nPhở ở đây ngon kinh khủng\n",
+             Nghe xong thấy kinh khủng quá\nPhở ở đây ngon kinh khủng\n\
+             Hàng dởm, dịch vụ như hạch\nQuán này 10 điểm không có nhưng\nLàm ăn chẳng ra gì\n\
+             Gió thổi mở toang cánh cửa\n",
         ),
     );
     let labels: Vec<String> = stdout(&o)
         .lines()
         .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["label"].as_str().unwrap().to_string())
         .collect();
-    // `kinh khủng` alone is a complaint; after a term it only intensifies it.
-    assert_eq!(labels, ["positive", "negative", "neutral", "negative", "positive"]);
+    // `kinh khủng` alone is a complaint; after a term it only intensifies it. Social-post slang
+    // and idioms count (`không` in `10 điểm không có nhưng` is no negation); `mở toang` (wide
+    // open) is not `toang` (ruined).
+    assert_eq!(
+        labels,
+        ["positive", "negative", "neutral", "negative", "positive", "negative", "positive", "negative", "neutral"]
+    );
     // Scores and weights print as the short decimals they are, not widened to f64 digits
     // (-0.758, never -0.7580000162124634), in both commands.
     let input = format!("{}\n", serde_json::json!({"id": 1, "text": "Giá xăng tăng quá cao, người dân rất bức xúc"}));
