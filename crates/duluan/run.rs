@@ -14,8 +14,8 @@ use crate::app;
 pub(crate) struct Running {
     pub(crate) pipeline: Arc<Pipeline>,
     pub(crate) indexer: Indexer,
-    pub(crate) catalog: Arc<duluan_rules::review::RuleCatalog>,
-    /// Stops the task that keeps the store's known claims current in the engine.
+    pub(crate) catalog: Arc<duluan_rules::review::RulesInForce>,
+    /// Stops the tasks that keep the store's known claims and the rule files current in the engine.
     claims_stop: tokio::sync::watch::Sender<bool>,
     _lock: app::DataLock,
 }
@@ -30,7 +30,9 @@ impl Running {
         let (index, state) = app::open_index(&config)?;
         let rules = app::rules_dir(&config, None)?;
         let engine = app::load_engine(&config, &rules)?;
-        let catalog = Arc::new(duluan_rules::review::RuleCatalog::new(engine.rules.rules()));
+        let catalog = Arc::new(duluan_rules::review::RulesInForce::new(duluan_rules::review::RuleCatalog::new(
+            engine.rules.rules(),
+        )));
         let bar = app::progress(None, "rebuilding the index");
         let policy = CommitPolicy {
             every_items: config.index.commit_every_items.max(1),
@@ -64,7 +66,8 @@ impl Running {
         // picked up by the refresher.
         pipeline.refresh_claims().await.context("cannot load known claims from the store")?;
         let (claims_stop, stop) = tokio::sync::watch::channel(false);
-        pipeline.spawn_claims_refresher(stop);
+        pipeline.spawn_claims_refresher(stop.clone());
+        pipeline.spawn_rules_watcher(rules, app::claim_options(&pipeline.config), catalog.clone(), stop);
         Ok(Running { pipeline, indexer, catalog, claims_stop, _lock: lock })
     }
 

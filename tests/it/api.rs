@@ -16,6 +16,8 @@ pub(crate) struct Api {
     pub(crate) base: String,
     pub(crate) harness: Harness,
     pub(crate) http: reqwest::Client,
+    /// The rules in force as the web app shows them.
+    pub(crate) rules: Arc<duluan_rules::review::RulesInForce>,
 }
 
 /// A harness with a few alerts, served by the real router on 127.0.0.1.
@@ -33,12 +35,15 @@ pub(crate) async fn api(tweak: impl FnOnce(&mut duluan_config::Config)) -> Api {
     harness.flush().await;
     duluan_web::metrics::install();
     let p = &harness.pipeline;
+    let rules = Arc::new(duluan_rules::review::RulesInForce::new(duluan_rules::review::RuleCatalog::new(
+        p.engine().rules.rules(),
+    )));
     let state = duluan_web::AppState {
         store: p.store.clone(),
         index: p.index.clone(),
         config: p.config.clone(),
         sources: Arc::new(Vec::new()),
-        rules: Arc::new(duluan_rules::review::RuleCatalog::new(p.engine().rules.rules())),
+        rules: rules.clone(),
         throttle: Arc::new(duluan_web::auth::LoginThrottle::default()),
         limiter: Arc::new(duluan_web::limits::RateLimiter::new(
             p.config.server.rate_limit_per_second,
@@ -52,7 +57,7 @@ pub(crate) async fn api(tweak: impl FnOnce(&mut duluan_config::Config)) -> Api {
         axum::serve(listener, app).await
     });
     let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
-    Api { base: format!("http://{addr}"), harness, http }
+    Api { base: format!("http://{addr}"), harness, http, rules }
 }
 
 impl Api {

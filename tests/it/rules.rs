@@ -170,3 +170,87 @@ async fn verdicts_move_precision_and_review_flags_in_the_api_and_on_the_page() {
     assert!(serde_json::from_str::<Value>(&body).unwrap()["total"].as_u64().unwrap() >= 6, "{body}");
     a.harness.close().await;
 }
+
+/// One item through the pipeline; the rules that flagged it.
+async fn flagged_by(a: &Api, n: usize, text: &str) -> Vec<String> {
+    let url = format!("https://tin.example/gia-xang-{n}.html");
+    let record = IngestRecord::Text {
+        label: url.clone(),
+        url: url.clone(),
+        title: format!("Tin số {n}"),
+        text: text.to_string(),
+        published_at: None,
+        lang: Some("vi".into()),
+    };
+    duluan_pipeline::ingest(a.harness.pipeline.clone(), std::iter::once(record), "test", 1, |_, _| {}).await.unwrap();
+    let item = a.harness.pipeline.store.item(&duluan_model::item_id_for_url(&url)).await.unwrap().expect("stored");
+    item.flags.iter().map(|f| f.rule.clone()).collect()
+}
+
+/// Polls `done` for up to ten seconds (a reload takes one `reload_secs` and the settling time).
+async fn eventually(what: &str, done: impl Fn() -> bool) {
+    for _ in 0..100 {
+        if done() {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("not within ten seconds: {what}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn changed_rule_files_are_reloaded_and_broken_ones_keep_the_rules_in_force() {
+    let rules = tempfile::tempdir().unwrap();
+    std::fs::write(rules.path().join("thu.toml"), PACK).unwrap();
+    let dir = rules.path().to_path_buf();
+    let a = api(move |c| {
+        c.rules.dir = dir;
+        c.rules.reload_secs = 1;
+    })
+    .await;
+    let (stop_tx, stop) = tokio::sync::watch::channel(false);
+    let options = duluan_rules::ClaimOptions::default();
+    let watcher = a.harness.pipeline.spawn_rules_watcher(rules.path().to_path_buf(), options, a.rules.clone(), stop);
+    assert!(watcher.is_some());
+    let viewer = a.user("xem", Role::Viewer).await;
+    let text = "Giá xăng tăng mạnh từ chiều nay, người dân xếp hàng ở cây xăng";
+    assert!(!flagged_by(&a, 1, text).await.iter().any(|r| r == "gia.xang"));
+
+    // A new pack: its rule is in force for the next item, and listed, without a restart.
+    let pack = "[[rule]]\nid = \"gia.xang\"\nseverity = \"medium\"\nmode = \"folded\"\nquery = '\"gia xang\"'\n";
+    std::fs::write(rules.path().join("gia.toml"), pack).unwrap();
+    eventually("the new rule loaded", || a.rules.catalog().get("gia.xang").is_some()).await;
+    assert!(flagged_by(&a, 2, text).await.iter().any(|r| r == "gia.xang"));
+    let rows = rule_rows(&a, &viewer, "").await;
+    assert_eq!(row(&rows, "gia.xang")["provenance"], "pack");
+
+    // Broken: the rules in force stay, and the API and the page say what is wrong and where.
+    std::fs::write(rules.path().join("gia.toml"), pack.replace("'\"gia xang\"'", "'(\"gia xang\" OR'")).unwrap();
+    eventually("the broken file reported", || a.rules.failure().is_some()).await;
+    let failure = a.rules.failure().unwrap();
+    assert!(failure.errors.iter().any(|e| e.contains("gia.toml:5:")), "{failure:?}");
+    assert!(flagged_by(&a, 3, text).await.iter().any(|r| r == "gia.xang"), "the old rules stay in force");
+    let (status, body) = get(&a, &viewer, "/api/rules/stats").await;
+    assert_eq!(status, 200);
+    let list: Value = serde_json::from_str(&body).unwrap();
+    assert!(list["reload_failure"]["errors"][0].as_str().is_some_and(|e| e.contains("gia.toml:5:")), "{list}");
+    assert!(list["reload_failure"]["at"].is_string(), "{list}");
+    row(list["rules"].as_array().unwrap(), "gia.xang");
+    let page = a.http.get(a.url("/rules")).bearer_auth(&viewer).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("class=\"reload-failure\"") && page.contains("gia.toml:5:"), "{page}");
+
+    // Fixed, with another query: in force, and the failure is gone.
+    std::fs::write(rules.path().join("gia.toml"), pack.replace("gia xang", "cay xang")).unwrap();
+    eventually("the fixed file loaded", || a.rules.failure().is_none()).await;
+    let flags = flagged_by(&a, 4, "Cây xăng đầu hẻm đóng cửa").await;
+    assert!(flags.iter().any(|r| r == "gia.xang"), "{flags:?}");
+    let (_, body) = get(&a, &viewer, "/api/rules/stats").await;
+    assert!(!body.contains("reload_failure"), "{body}");
+
+    // Removed: the rule leaves the list of rules in force.
+    std::fs::remove_file(rules.path().join("gia.toml")).unwrap();
+    eventually("the removed pack unloaded", || a.rules.catalog().get("gia.xang").is_none()).await;
+    assert!(!flagged_by(&a, 5, text).await.iter().any(|r| r == "gia.xang"));
+    stop_tx.send(true).unwrap();
+    tokio::time::timeout(std::time::Duration::from_secs(5), watcher.unwrap()).await.unwrap().unwrap();
+}

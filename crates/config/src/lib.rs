@@ -127,6 +127,7 @@ pub struct ExtractConfig {
 #[allow(missing_docs)]
 pub struct RulesConfig {
     pub dir: PathBuf,
+    pub reload_secs: u64,
     pub claims: ClaimsConfig,
 }
 

@@ -13,6 +13,7 @@ mod crawler;
 mod indexer;
 mod ingest;
 mod process;
+mod reload;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};

@@ -213,6 +213,44 @@ pub(crate) fn pack_files(dir: &Path) -> Result<Vec<PathBuf>, Error> {
     Ok(out)
 }
 
+/// Most files [`fingerprint`] looks at; a rules directory holds tens.
+const MAX_FINGERPRINT_FILES: usize = 100_000;
+
+/// A number that changes when any file under `dir` that rules are read from changes: every
+/// file's path, size and modification time (hidden files and directories, such as an editor's
+/// swap files or `.git`, are left out). A running process compares it to decide when to reload;
+/// reading metadata only, it costs little however large the lists are.
+pub fn fingerprint(dir: &Path) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut entries: Vec<(PathBuf, u64, Option<std::time::SystemTime>)> = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    while let Some(d) = stack.pop() {
+        let Ok(listing) = std::fs::read_dir(&d) else {
+            // A directory that cannot be read (or no longer exists) is a state of its own.
+            d.hash(&mut hasher);
+            continue;
+        };
+        for entry in listing.flatten() {
+            if entries.len() + stack.len() >= MAX_FINGERPRINT_FILES {
+                break;
+            }
+            if entry.file_name().to_string_lossy().starts_with('.') {
+                continue;
+            }
+            let path = entry.path();
+            match std::fs::metadata(&path) {
+                Ok(m) if m.is_dir() => stack.push(path),
+                Ok(m) => entries.push((path, m.len(), m.modified().ok())),
+                Err(_) => entries.push((path, u64::MAX, None)),
+            }
+        }
+    }
+    entries.sort();
+    entries.hash(&mut hasher);
+    hasher.finish()
+}
+
 /// Read every pack in `dir`. Collects every error instead of stopping at the first.
 pub fn read_dir(dir: &Path) -> Result<Packs, Vec<Error>> {
     let files = pack_files(dir).map_err(|e| vec![e])?;
@@ -391,5 +429,36 @@ pub(crate) fn collect_lists(expr: &Expr, f: &mut impl FnMut(&str)) {
             collect_lists(left, f);
             collect_lists(right, f);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_fingerprint_changes_with_the_files_rules_are_read_from() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let write = |name: &str, text: &str| {
+            let path = dir.path().join(name);
+            std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+            std::fs::write(path, text).expect("write");
+        };
+        write("a.toml", "[[rule]]\n");
+        let first = fingerprint(dir.path());
+        assert_eq!(fingerprint(dir.path()), first, "nothing changed");
+        // An editor's swap file or a `.git` directory is no rule file.
+        write(".a.toml.swp", "x");
+        write(".git/HEAD", "ref");
+        assert_eq!(fingerprint(dir.path()), first);
+        write("a.toml", "[[rule]]\nid = 1\n");
+        let edited = fingerprint(dir.path());
+        assert_ne!(edited, first, "a pack edited");
+        write("lists/terms.txt", "xăng\n");
+        let listed = fingerprint(dir.path());
+        assert_ne!(listed, edited, "a list file added");
+        std::fs::remove_file(dir.path().join("lists/terms.txt")).expect("rm");
+        assert_eq!(fingerprint(dir.path()), edited, "back as it was");
+        assert_ne!(fingerprint(&dir.path().join("missing")), edited);
     }
 }

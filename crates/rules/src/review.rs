@@ -5,6 +5,7 @@
 
 use std::collections::HashMap;
 use std::path::Path;
+use std::sync::{Arc, PoisonError, RwLock};
 
 use chrono::{DateTime, Utc};
 use duluan_model::Severity;
@@ -211,6 +212,52 @@ impl RuleCatalog {
         } else {
             Provenance::Removed
         }
+    }
+}
+
+/// The rules in force as the UI and the API show them: the catalog of the rules last loaded, and
+/// whether the files changed since into something that does not load. A running process
+/// replaces both when it reloads the rules directory; readers take the catalog whole.
+#[derive(Debug, Default)]
+pub struct RulesInForce {
+    catalog: RwLock<Arc<RuleCatalog>>,
+    failure: RwLock<Option<ReloadFailure>>,
+}
+
+/// A reload of the rules directory that failed: the rules loaded before stay in force.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReloadFailure {
+    /// When the changed files were read.
+    pub at: DateTime<Utc>,
+    /// Each problem, with file, line and column where there is one.
+    pub errors: Vec<String>,
+}
+
+impl RulesInForce {
+    /// The rules loaded at start.
+    pub fn new(catalog: RuleCatalog) -> RulesInForce {
+        RulesInForce { catalog: RwLock::new(Arc::new(catalog)), failure: RwLock::new(None) }
+    }
+
+    /// The catalog of the rules in force.
+    pub fn catalog(&self) -> Arc<RuleCatalog> {
+        self.catalog.read().unwrap_or_else(PoisonError::into_inner).clone()
+    }
+
+    /// The files loaded: their rules are now in force.
+    pub fn loaded(&self, catalog: RuleCatalog) {
+        *self.catalog.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(catalog);
+        *self.failure.write().unwrap_or_else(PoisonError::into_inner) = None;
+    }
+
+    /// The files changed but do not load; the rules in force stay.
+    pub fn failed(&self, failure: ReloadFailure) {
+        *self.failure.write().unwrap_or_else(PoisonError::into_inner) = Some(failure);
+    }
+
+    /// The last reload's problems, unless the files loaded since.
+    pub fn failure(&self) -> Option<ReloadFailure> {
+        self.failure.read().unwrap_or_else(PoisonError::into_inner).clone()
     }
 }
 

@@ -630,6 +630,11 @@ const TEXT: &[(&str, &str, &str)] = &[
     ("only_review", "Chỉ quy tắc cần rà soát", "Only rules needing review"),
     ("need_review", "cần rà soát", "need review"),
     ("rules_none", "Không có quy tắc nào cần rà soát.", "No rule needs review."),
+    (
+        "rules_reload_failed",
+        "Các tệp quy tắc vừa sửa không nạp được; các quy tắc đang dùng vẫn giữ nguyên cho đến khi sửa xong:",
+        "The changed rule files do not load; the rules in force stay until they are fixed:",
+    ),
     ("col_rule_pack", "Bộ", "Pack"),
     ("col_enabled", "Bật", "On"),
     ("col_hits", "Số tin khớp", "Hits"),

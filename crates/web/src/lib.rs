@@ -47,7 +47,7 @@ pub struct AppState {
     /// Configured sources (for the health page).
     pub sources: Arc<Vec<Source>>,
     /// The loaded rules' metadata: titles for display, and the rules the review list covers.
-    pub rules: Arc<duluan_rules::review::RuleCatalog>,
+    pub rules: Arc<duluan_rules::review::RulesInForce>,
     /// Failed-login counting.
     pub throttle: Arc<auth::LoginThrottle>,
     /// API rate limits.
@@ -63,7 +63,7 @@ impl std::fmt::Debug for AppState {
 impl AppState {
     /// Display title of a rule in a language, falling back to its id.
     pub fn rule_title(&self, id: &str, lang: &str) -> String {
-        match self.rules.get(id) {
+        match self.rules.catalog().get(id) {
             Some(rule) => {
                 let t = if lang == "en" { &rule.title.en } else { &rule.title.vi };
                 if t.is_empty() { id.to_string() } else { t.clone() }

@@ -159,6 +159,19 @@ pub struct RuleStatsList {
     pub rules: Vec<RuleReview>,
     /// Always absent: the list fits one page.
     pub next: Option<String>,
+    /// Present when the rule files changed into something that does not load: the rules listed
+    /// (those in force) are the ones loaded before.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reload_failure: Option<RulesReloadFailure>,
+}
+
+/// A reload of the rules directory that failed.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RulesReloadFailure {
+    /// When the changed files were read.
+    pub at: DateTime<Utc>,
+    /// Each problem, with file, line and column where there is one.
+    pub errors: Vec<String>,
 }
 
 /// Every rule with its hits, verdicts, precision and review flags: rules that never fire, went
@@ -172,7 +185,8 @@ pub async fn rule_stats(
     ApiQuery(params): ApiQuery<RuleStatsParams>,
 ) -> Result<Json<RuleStatsList>, ApiError> {
     let rules = review_list(&state, params.sort.unwrap_or_default(), params.needs_review.unwrap_or(false)).await?;
-    Ok(Json(RuleStatsList { rules, next: None }))
+    let reload_failure = state.rules.failure().map(|f| RulesReloadFailure { at: f.at, errors: f.errors });
+    Ok(Json(RuleStatsList { rules, next: None, reload_failure }))
 }
 
 /// The review list as the API and the `/rules` page show it.
@@ -182,7 +196,7 @@ pub(crate) async fn review_list(
     needs_review: bool,
 ) -> Result<Vec<RuleReview>, ApiError> {
     let stats = state.store.rule_stats().await?;
-    let (catalog, index) = (state.rules.clone(), state.index.clone());
+    let (catalog, index) = (state.rules.catalog(), state.index.clone());
     // Counting hits reads the index: off the async workers.
     let mut rows = tokio::task::spawn_blocking(move || rule_reviews(&catalog, stats, Some(&index), Utc::now()))
         .await

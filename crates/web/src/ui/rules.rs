@@ -47,6 +47,8 @@ struct RulesPage {
     sorts: Vec<(&'static str, &'static str)>,
     flagged: usize,
     total: usize,
+    /// The rule files changed into something that does not load: when, and each problem.
+    reload_failure: Option<(String, Vec<String>)>,
 }
 
 impl RulesPage {
@@ -107,7 +109,17 @@ pub(super) async fn rules_page(
     .into_iter()
     .map(|(s, name)| (sort_key(s), text(tr, name)))
     .collect();
-    render(RulesPage { page: visitor.page("rules"), rows, sort: sort_key(sort), needs_review, sorts, flagged, total })
+    let reload_failure = state.rules.failure().map(|f| (local_time(f.at), f.errors));
+    render(RulesPage {
+        page: visitor.page("rules"),
+        rows,
+        sort: sort_key(sort),
+        needs_review,
+        sorts,
+        flagged,
+        total,
+        reload_failure,
+    })
 }
 
 fn row(tr: &'static Tr, r: RuleReview) -> RuleRow {

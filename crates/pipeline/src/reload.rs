@@ -1,0 +1,101 @@
+//! Rules reloaded while the process runs. Every `[rules] reload_secs` the rules directory's
+//! files are looked at (size and modification time: see [`duluan_rules::fingerprint`]); when
+//! they changed and have stopped changing, they are loaded and compiled off the async workers
+//! and put in force for the next item. Files that do not load leave the rules in force as they
+//! were: the problems go to the log, to the rules page and `GET /api/rules/stats`, and are
+//! counted in `duluan_rules_reloads_total{outcome="failed"}`.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+use duluan_rules::ClaimOptions;
+use duluan_rules::review::{ReloadFailure, RuleCatalog, RulesInForce};
+use tokio::sync::watch;
+use tracing::Instrument;
+
+use crate::Pipeline;
+
+/// How long files must stay unchanged before they are read: an editor or `git pull` writing
+/// several files is not caught half way.
+const SETTLE: Duration = Duration::from_millis(300);
+
+impl Pipeline {
+    /// Watches the rules directory `dir` until `stop` changes, putting its rules in force (with
+    /// known claims matched per `options`) whenever its files change; `in_force` follows what is
+    /// in force for the UI. Nothing if `[rules] reload_secs` is 0.
+    pub fn spawn_rules_watcher(
+        self: &Arc<Self>,
+        dir: PathBuf,
+        options: ClaimOptions,
+        in_force: Arc<RulesInForce>,
+        stop: watch::Receiver<bool>,
+    ) -> Option<tokio::task::JoinHandle<()>> {
+        let every = Duration::from_secs(self.config.rules.reload_secs);
+        if every.is_zero() {
+            return None;
+        }
+        Some(tokio::spawn(watch_dir(dir, every, options, self.clone(), in_force, stop)))
+    }
+}
+
+async fn watch_dir(
+    dir: PathBuf,
+    every: Duration,
+    options: ClaimOptions,
+    pipeline: Arc<Pipeline>,
+    in_force: Arc<RulesInForce>,
+    mut stop: watch::Receiver<bool>,
+) {
+    let mut seen = fingerprint(&dir).await;
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(every) => {}
+            _ = stop.changed() => return,
+        }
+        let now = fingerprint(&dir).await;
+        if now == seen {
+            continue;
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(SETTLE) => {}
+            _ = stop.changed() => return,
+        }
+        if fingerprint(&dir).await != now {
+            // Still being written: looked at again next time.
+            continue;
+        }
+        seen = now;
+        let span = tracing::info_span!("rules_reload", dir = %dir.display());
+        reload(&dir, options, &pipeline, &in_force).instrument(span).await;
+    }
+}
+
+async fn fingerprint(dir: &Path) -> u64 {
+    let dir = dir.to_path_buf();
+    tokio::task::spawn_blocking(move || duluan_rules::fingerprint(&dir)).await.unwrap_or_default()
+}
+
+/// Loads the rules directory and puts it in force, or reports why it does not load.
+async fn reload(dir: &Path, options: ClaimOptions, pipeline: &Pipeline, in_force: &RulesInForce) {
+    let path = dir.to_path_buf();
+    let loaded = tokio::task::spawn_blocking(move || duluan_rules::Engine::load_with(&path, &options)).await;
+    let errors = match loaded {
+        Ok(Ok(engine)) => {
+            let catalog = RuleCatalog::new(engine.rules.rules());
+            tracing::info!(rules = catalog.rules().len(), "rule files changed: reloaded, the new rules are in force");
+            pipeline.set_engine(engine);
+            in_force.loaded(catalog);
+            metrics::counter!("duluan_rules_reloads_total", "outcome" => "loaded").increment(1);
+            return;
+        }
+        Ok(Err(errors)) => errors.iter().map(ToString::to_string).collect(),
+        Err(e) => vec![format!("loading the rules stopped: {e}")],
+    };
+    for error in &errors {
+        tracing::warn!(%error, "rule files changed but do not load; the rules in force stay");
+    }
+    in_force.failed(ReloadFailure { at: Utc::now(), errors });
+    metrics::counter!("duluan_rules_reloads_total", "outcome" => "failed").increment(1);
+}
