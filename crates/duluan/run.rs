@@ -16,7 +16,7 @@ pub(crate) struct Running {
     pub(crate) indexer: Indexer,
     pub(crate) catalog: Arc<duluan_rules::review::RulesInForce>,
     /// Stops the tasks that keep the store's known claims and the rule files current in the engine.
-    claims_stop: tokio::sync::watch::Sender<bool>,
+    tasks_stop: tokio::sync::watch::Sender<bool>,
     _lock: app::DataLock,
 }
 
@@ -65,10 +65,10 @@ impl Running {
         // Claims confirmed before this start are matched from the first item on; later ones are
         // picked up by the refresher.
         pipeline.refresh_claims().await.context("cannot load known claims from the store")?;
-        let (claims_stop, stop) = tokio::sync::watch::channel(false);
+        let (tasks_stop, stop) = tokio::sync::watch::channel(false);
         pipeline.spawn_claims_refresher(stop.clone());
         pipeline.spawn_rules_watcher(rules, app::claim_options(&pipeline.config), catalog.clone(), stop);
-        Ok(Running { pipeline, indexer, catalog, claims_stop, _lock: lock })
+        Ok(Running { pipeline, indexer, catalog, tasks_stop, _lock: lock })
     }
 
     /// A fetcher built from the configuration.
@@ -92,7 +92,7 @@ impl Running {
 
     /// Commit pending index work and stop.
     pub(crate) async fn shutdown(self) -> Result<()> {
-        let _ = self.claims_stop.send(true);
+        let _ = self.tasks_stop.send(true);
         self.indexer.shutdown().await.context("indexer shutdown")?;
         Ok(())
     }
