@@ -77,6 +77,19 @@ async fn fingerprint(dir: &Path) -> u64 {
     tokio::task::spawn_blocking(move || duluan_rules::fingerprint(&dir)).await.unwrap_or_default()
 }
 
+/// Problems of one reload shown and logged: a file generated wrong can hold thousands.
+const MAX_SHOWN: usize = 50;
+
+/// The first [`MAX_SHOWN`] problems, and how many more there are.
+fn shown(mut errors: Vec<String>) -> Vec<String> {
+    if errors.len() > MAX_SHOWN {
+        let more = errors.len() - MAX_SHOWN;
+        errors.truncate(MAX_SHOWN);
+        errors.push(format!("… and {more} more problems (`duluan rules check` lists them all)"));
+    }
+    errors
+}
+
 /// Loads the rules directory and puts it in force, or reports why it does not load.
 async fn reload(dir: &Path, options: ClaimOptions, pipeline: &Pipeline, in_force: &RulesInForce) {
     let path = dir.to_path_buf();
@@ -90,7 +103,7 @@ async fn reload(dir: &Path, options: ClaimOptions, pipeline: &Pipeline, in_force
             metrics::counter!("duluan_rules_reloads_total", "outcome" => "loaded").increment(1);
             return;
         }
-        Ok(Err(errors)) => errors.iter().map(ToString::to_string).collect(),
+        Ok(Err(errors)) => shown(errors.iter().map(ToString::to_string).collect()),
         Err(e) => vec![format!("loading the rules stopped: {e}")],
     };
     for error in &errors {
@@ -98,4 +111,18 @@ async fn reload(dir: &Path, options: ClaimOptions, pipeline: &Pipeline, in_force
     }
     in_force.failed(ReloadFailure { at: Utc::now(), errors });
     metrics::counter!("duluan_rules_reloads_total", "outcome" => "failed").increment(1);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_thousand_problems_are_shown_as_fifty_and_a_count() {
+        let errors = shown((0..1000).map(|n| format!("r.toml:{n}:1: bad")).collect());
+        assert_eq!(errors.len(), MAX_SHOWN + 1);
+        assert_eq!(errors[0], "r.toml:0:1: bad");
+        assert!(errors[MAX_SHOWN].starts_with("… and 950 more problems"), "{errors:?}");
+        assert_eq!(shown(vec!["one".into()]), ["one"]);
+    }
 }
