@@ -46,7 +46,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// Configured sources (for the health page).
     pub sources: Arc<Vec<Source>>,
-    /// The loaded rules' metadata: titles for display, and the rules the review list covers.
+    /// The rules in force (following reloads of the rule files): titles for display, the rules the
+    /// review list covers, and whether the last reload failed.
     pub rules: Arc<duluan_rules::review::RulesInForce>,
     /// Failed-login counting.
     pub throttle: Arc<auth::LoginThrottle>,
