@@ -476,11 +476,11 @@ impl KnownClaims {
                 .chain(claim.examples.no_match.iter().map(|e| (e, false)));
             for (example, expected) in cases {
                 run += 1;
-                if single.matches_text("", example, at).is_empty() == expected {
+                if single.matches_text(&example.title, &example.text, at).is_empty() == expected {
                     failures.push(ExampleFailure {
                         rule: format!("{RULE_PREFIX}{}", claim.id),
                         origin: claim.origin.clone(),
-                        example: example.clone(),
+                        example: example.to_string(),
                         expected_match: expected,
                     });
                 }

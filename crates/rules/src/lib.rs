@@ -28,7 +28,9 @@ pub use claims::{
     valid_claim_id,
 };
 pub use engine::{Doc, MAX_PATTERNS, RuleSet};
-pub use pack::{Action, Examples, Filters, ListSpec, Packs, RuleSpec, Titles, fingerprint, read_dir, read_pack};
+pub use pack::{
+    Action, Example, Examples, Filters, ListSpec, Packs, RuleSpec, Titles, fingerprint, read_dir, read_pack,
+};
 pub use sentiment::{Lexicon, SentimentAnalyzer};
 
 /// Errors from reading or compiling rules.

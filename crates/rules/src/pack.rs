@@ -115,10 +115,70 @@ pub enum Action {
 pub struct Examples {
     /// Texts the rule must match.
     #[serde(default, rename = "match")]
-    pub must_match: Vec<String>,
+    pub must_match: Vec<Example>,
     /// Texts the rule must not match.
     #[serde(default)]
-    pub no_match: Vec<String>,
+    pub no_match: Vec<Example>,
+}
+
+/// One embedded example: a text (an item's body, with no title), or an item with a title and a
+/// text, `{ title = "…", text = "…" }`, for rules that look at titles (`title:"giá xăng"`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Example {
+    /// The item's title.
+    pub title: String,
+    /// The item's text.
+    pub text: String,
+}
+
+impl From<&str> for Example {
+    fn from(text: &str) -> Example {
+        Example { title: String::new(), text: text.to_string() }
+    }
+}
+
+impl std::fmt::Display for Example {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.title.is_empty() {
+            write!(f, "{:?}", self.text)
+        } else {
+            write!(f, "title {:?}, text {:?}", self.title, self.text)
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Example {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Example, D::Error> {
+        deserializer.deserialize_any(ExampleVisitor)
+    }
+}
+
+/// A string or a `{ title, text }` table, with a message naming both forms otherwise.
+struct ExampleVisitor;
+
+impl<'de> serde::de::Visitor<'de> for ExampleVisitor {
+    type Value = Example;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("an example text, or a table { title = \"…\", text = \"…\" }")
+    }
+
+    fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Example, E> {
+        Ok(Example::from(text))
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Example, A::Error> {
+        let mut example = Example::default();
+        while let Some(key) = map.next_key::<String>()? {
+            let field = match key.as_str() {
+                "title" => &mut example.title,
+                "text" => &mut example.text,
+                other => return Err(serde::de::Error::unknown_field(other, &["title", "text"])),
+            };
+            *field = map.next_value()?;
+        }
+        Ok(example)
+    }
 }
 
 /// Item filters of a rule: a rule only looks at items that pass all non-empty filters.
