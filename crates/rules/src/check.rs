@@ -29,9 +29,7 @@ pub fn check_examples(rules: &RuleSet) -> (usize, Vec<ExampleFailure>) {
     let mut failures = Vec::new();
     let mut run = 0;
     for spec in rules.rules() {
-        let cases =
-            spec.examples.must_match.iter().map(|e| (e, true)).chain(spec.examples.no_match.iter().map(|e| (e, false)));
-        for (example, expected) in cases {
+        for (example, expected) in spec.examples.cases() {
             run += 1;
             let doc = Doc { title: &example.title, text: &example.text, lang: "vi", ..Doc::default() };
             // Examples test the expression, so filters and `enabled` are ignored here.

@@ -468,13 +468,7 @@ impl KnownClaims {
         for claim in &self.file {
             let single = KnownClaims::new(vec![Claim { enabled: true, ..claim.clone() }], self.options);
             let at = claim.added.and_time(chrono::NaiveTime::MIN).and_utc() + chrono::Duration::hours(12);
-            let cases = claim
-                .examples
-                .must_match
-                .iter()
-                .map(|e| (e, true))
-                .chain(claim.examples.no_match.iter().map(|e| (e, false)));
-            for (example, expected) in cases {
+            for (example, expected) in claim.examples.cases() {
                 run += 1;
                 if single.matches_text(&example.title, &example.text, at).is_empty() == expected {
                     failures.push(ExampleFailure {

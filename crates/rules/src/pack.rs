@@ -121,6 +121,13 @@ pub struct Examples {
     pub no_match: Vec<Example>,
 }
 
+impl Examples {
+    /// Every example with whether it must match: the `match` ones, then the `no_match` ones.
+    pub fn cases(&self) -> impl Iterator<Item = (&Example, bool)> {
+        self.must_match.iter().map(|e| (e, true)).chain(self.no_match.iter().map(|e| (e, false)))
+    }
+}
+
 /// One embedded example: a text (an item's body, with no title), or an item with a title and a
 /// text, `{ title = "…", text = "…" }`, for rules that look at titles (`title:"giá xăng"`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -284,11 +291,10 @@ pub fn fingerprint(dir: &Path) -> u64 {
     use std::hash::{Hash, Hasher};
     let mut entries: Vec<(PathBuf, u64, Option<std::time::SystemTime>)> = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
-    let mut hasher = std::collections::hash_map::DefaultHasher::new();
     while let Some(d) = stack.pop() {
         let Ok(listing) = std::fs::read_dir(&d) else {
             // A directory that cannot be read (or no longer exists) is a state of its own.
-            d.hash(&mut hasher);
+            entries.push((d, u64::MAX, None));
             continue;
         };
         for entry in listing.flatten() {
@@ -307,6 +313,7 @@ pub fn fingerprint(dir: &Path) -> u64 {
         }
     }
     entries.sort();
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
     entries.hash(&mut hasher);
     hasher.finish()
 }
