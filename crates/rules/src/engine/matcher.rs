@@ -423,7 +423,10 @@ impl Matcher {
                 self.prefixes_at(node, first, first + 1, analysis, &mut wildcards);
             }
             open[n] = (token_index(first), node);
-            n += usize::from((node & HAS_CHILDREN != 0) & (pair[1] != NONE));
+            // The edge filter is asked here, for the first step of every walk: most walks end
+            // at it, and are then never written out and read back.
+            let goes_on = (node & HAS_CHILDREN != 0) & (pair[1] != NONE);
+            n += usize::from(goes_on && self.edge_filter.may_hold(edge_key(node, pair[1])));
         }
         hits.truncate(found);
         hits.append(&mut wildcards);
@@ -441,9 +444,10 @@ impl Matcher {
         open: &mut Vec<(u32, NodeRef)>,
         hits: &mut Vec<Hit>,
     ) {
-        // The pairs the edge filter lets through.
-        let mut n = 0;
-        for i in 0..open.len() {
+        // The pairs the edge filter lets through (those of the first step were filtered when
+        // the walks opened).
+        let mut n = if depth == 1 { open.len() } else { 0 };
+        for i in (0..open.len()).filter(|_| depth > 1) {
             let (first, node) = open[i];
             let key = edge_key(node, ids[first as usize + depth]);
             open[n] = (first, node);
