@@ -461,11 +461,14 @@ impl SentimentAnalyzer {
             let one = a.token(view, k);
             let two = (k > 0).then(|| format!("{} {}", a.token(view, k - 1), one));
             // A word inside a longer lexicon phrase belongs to it (`không khí` is air, not `không`).
-            let modifier = if inside[k] {
-                None
-            } else {
-                two.as_deref().filter(|_| !inside[k - 1]).and_then(|t| modifiers.get(t)).or_else(|| modifiers.get(one))
-            };
+            let pair = two.as_deref().filter(|_| !inside[k] && !inside[k - 1]).and_then(|t| modifiers.get(t));
+            let modifier = if inside[k] { None } else { pair.or_else(|| modifiers.get(one)) };
+            // A two-word modifier (`không hề`, `cực kỳ`) is one cue: its first word is not read
+            // again on its own, where `không` would undo the negation and `cực` scale twice.
+            if pair.is_some() {
+                k -= 1;
+                steps += 1;
+            }
             match modifier {
                 Some(Modifier::Negator(_)) => negated = !negated,
                 // Only an intensifier right before the term scales it.
@@ -489,15 +492,33 @@ impl SentimentAnalyzer {
         (scale, negated)
     }
 
+    /// Each emoji or emoticon once where it stands, the longest entry where several start at one
+    /// place: `:((` is not also `:(`, nor `❤️` also `❤`. Three of one entry at most count.
     fn score_emoji(&self, text: &str, out: &mut Vec<SentimentTerm>) {
-        for (emoji, weight) in &self.lexicon.emoji {
-            let count = text.matches(emoji.as_str()).count().min(3);
-            for _ in 0..count {
+        // (start, end, entry); a few per entry are enough to count three where they overlap others.
+        let mut found: Vec<(usize, usize, usize)> = Vec::new();
+        for (i, (emoji, _)) in self.lexicon.emoji.iter().enumerate() {
+            found.extend(text.match_indices(emoji.as_str()).take(EMOJI_SEEN).map(|(at, m)| (at, at + m.len(), i)));
+        }
+        found.sort_unstable_by_key(|&(start, end, _)| (start, std::cmp::Reverse(end)));
+        let mut counted = vec![0u8; self.lexicon.emoji.len()];
+        let mut taken_to = 0;
+        for (start, end, i) in found {
+            if start < taken_to {
+                continue;
+            }
+            taken_to = end;
+            if counted[i] < 3 {
+                counted[i] += 1;
+                let (emoji, weight) = &self.lexicon.emoji[i];
                 out.push(SentimentTerm { term: emoji.clone(), weight: *weight, negated: false });
             }
         }
     }
 }
+
+/// Occurrences of one emoji entry looked at: bounds the work on a text made of emoji.
+const EMOJI_SEEN: usize = 64;
 
 /// A suggestion that criticises, by index into the cues.
 struct Suggestion {
@@ -723,12 +744,14 @@ mod tests {
             "modifiers.tsv",
             "không\tnegator\t-0.5\nchẳng\tnegator\nthiếu\tnegator\nrất\tscale\t1.5\nquá\tscale\t1.5\n\
              hơi\tscale\t0.5\t-0.5\nnếu\tsuggestion\t0\nnên\tsuggestion\t-1\nmong\tsuggestion\t-1\ncần\tsuggestion\t-1\n\
-             tiếp tục\tkeep\nnhưng\tcontrast\nmặc dù\tconcession\ncải thiện\trequest\t-1\n",
+             tiếp tục\tkeep\nnhưng\tcontrast\nmặc dù\tconcession\ncải thiện\trequest\t-1\n\
+             không hề\tnegator\ncực\tscale\t1.6\ncực kỳ\tscale\t1.7\n",
         )
         .unwrap_or_else(|e| panic!("{e}"));
         lex.add_file(Path::new("u.tsv"), "vi.tsv", "tot\t2\n").unwrap_or_else(|e| panic!("{e}"));
         lex.add_file(Path::new("u.tsv"), "modifiers.tsv", "khong\tnegator\n").unwrap_or_else(|e| panic!("{e}"));
-        lex.add_file(Path::new("e.tsv"), "emoji.tsv", "😡\t-2\n:)\t1\n").unwrap_or_else(|e| panic!("{e}"));
+        lex.add_file(Path::new("e.tsv"), "emoji.tsv", "😡\t-2\n:)\t1\n:(\t-2\n:((\t-3.5\n❤\t2\n❤️\t2\n")
+            .unwrap_or_else(|e| panic!("{e}"));
         SentimentAnalyzer::new(lex)
     }
 
@@ -774,6 +797,34 @@ mod tests {
         // A word that lacks negates what it lacks, and counts itself.
         let t = s.score("thiếu chuyên nghiệp");
         assert_eq!(terms(&t), [("thiếu", -1.0, false), ("chuyên nghiệp", -1.11, true)]);
+    }
+
+    #[test]
+    fn two_word_modifiers_count_once() {
+        let s = analyzer();
+        // `không hề` negates once: its `không` is not read again as a second negator.
+        let t = s.score("dịch vụ không hề tốt");
+        assert_eq!(terms(&t), [("tốt", -1.48, true)]);
+        assert_eq!(t.label, Label::Negative);
+        // `cực kỳ` scales once, not as `cực kỳ` and then `cực`.
+        assert_eq!(terms(&s.score("cực kỳ tốt")), [("tốt", 3.4, false)]);
+        assert_eq!(terms(&s.score("cực tốt")), [("tốt", 3.2, false)]);
+    }
+
+    #[test]
+    fn emoji_count_once_where_they_stand() {
+        let s = analyzer();
+        // The longest entry where several start at one place: `❤️` is not also `❤`.
+        assert_eq!(terms(&s.score("❤️")), [("❤️", 2.0, false)]);
+        assert_eq!(terms(&s.score("❤ ❤️")), [("❤", 2.0, false), ("❤️", 2.0, false)]);
+        assert_eq!(terms(&s.score("hôm nay :((")), [(":((", -3.5, false)]);
+        // In text order, three of one entry at most.
+        let t = s.score(":) :( :( :( :( :)");
+        assert_eq!(
+            terms(&t),
+            [(":)", 1.0, false), (":(", -2.0, false), (":(", -2.0, false), (":(", -2.0, false), (":)", 1.0, false)]
+        );
+        assert_eq!(t.label, Label::Negative);
     }
 
     #[test]
