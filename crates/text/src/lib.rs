@@ -35,7 +35,7 @@ pub use lang::{Language, detect_language};
 pub use legacy::{Legacy, decode_legacy, detect_legacy};
 pub use normalize::{clean, normalize, normalize_token_into};
 pub use tokens::{Analysis, View, short_key, tokens};
-pub use tone::canonical_tone_placement;
+pub use tone::{canonical_tone_placement, stem_begins};
 
 /// 1-based line and column (in characters) of a byte offset in `text`, for error messages. For
 /// many lookups in one text use [`LineIndex`]: this one reads the text from its start every time.

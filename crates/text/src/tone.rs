@@ -204,6 +204,45 @@ pub fn canonical_tone_placement(syllable: &str) -> Option<String> {
     place_tone(&mut chars[..n]).then(|| chars[..n].iter().collect())
 }
 
+/// Whether `syllable` begins with `stem`, both lower case with canonical tones (as the exact view
+/// writes them), reading a tone mark as the syllable's, wherever the canon puts it: `hòa` (typed
+/// `hoà` too) begins `hòa` and `hoàng`, where the tone sits on the `a`; `hò` begins `hòa` but not
+/// `hoàng`; a stem without a tone begins only syllables whose tone, if any, falls after it (`ngu`
+/// begins `nguyễn`, `hoa` does not begin `hoàng`). For wildcard terms in exact mode.
+pub fn stem_begins(stem: &str, syllable: &str) -> bool {
+    let (stem_letters, stem_tone) = toneless(stem);
+    let (letters, tone) = toneless(syllable);
+    if !letters.starts_with(&stem_letters) {
+        return false;
+    }
+    match (stem_tone, tone) {
+        (None, None) => true,
+        (None, Some((_, at))) => at >= stem_letters.len(),
+        (Some((t, _)), Some((u, at))) => t == u && at < stem_letters.len(),
+        (Some(_), None) => false,
+    }
+}
+
+/// The letters of a word without tone marks (quality marks and case kept), and its first tone
+/// mark with the index of the letter that carries it.
+fn toneless(word: &str) -> (Vec<char>, Option<(usize, usize)>) {
+    let mut tone = None;
+    let letters = word
+        .chars()
+        .enumerate()
+        .map(|(i, c)| match vowel(c) {
+            Some(v) => {
+                if v.tone != 0 && tone.is_none() {
+                    tone = Some((v.tone, i));
+                }
+                VOWELS[v.row][0]
+            }
+            None => c,
+        })
+        .collect();
+    (letters, tone)
+}
+
 /// Moves the tone mark of a syllable to its canonical vowel in place; returns whether anything
 /// moved. Works on any case; allocation-free, because the tokenizer calls it for most words.
 pub(crate) fn place_tone(chars: &mut [char]) -> bool {
@@ -315,6 +354,39 @@ mod tests {
 
     fn canon(s: &str) -> String {
         canonical_tone_placement(s).unwrap_or_else(|| s.to_string())
+    }
+
+    #[test]
+    fn stems_begin_syllables_wherever_the_tone_sits() {
+        for (stem, syllable, begins) in [
+            ("hòa", "hòa", true),
+            ("hòa", "hoàng", true),
+            ("hòa", "hoàn", true),
+            ("hò", "hòa", true),
+            ("hò", "hoàng", false),
+            ("hoa", "hoàng", false),
+            ("hoa", "hoang", true),
+            ("ngu", "nguyễn", true),
+            ("hỏa", "hòa", false),
+            ("ta", "tăng", false),
+            ("hòa", "ho", false),
+            ("covid", "covid", true),
+        ] {
+            assert_eq!(stem_begins(stem, syllable), begins, "{stem}* on {syllable}");
+        }
+    }
+
+    proptest::proptest! {
+        /// A canonical syllable begins itself, and a stem without tones on a syllable without
+        /// tones is a plain prefix.
+        #[test]
+        fn stems_agree_with_prefixes(word in "[a-zđăâêôơư]{1,6}[àáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵ]?[a-z]{0,2}", cut in 0usize..8) {
+            let word = canon(&word);
+            proptest::prop_assert!(stem_begins(&word, &word));
+            let plain: String = word.chars().filter(|c| vowel(*c).is_none_or(|v| v.tone == 0)).collect();
+            let stem: String = plain.chars().take(cut).collect();
+            proptest::prop_assert_eq!(stem_begins(&stem, &plain), plain.starts_with(&stem));
+        }
     }
 
     #[test]

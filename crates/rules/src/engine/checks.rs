@@ -27,7 +27,18 @@ impl Check<'_> {
         match self {
             Check::Any => true,
             Check::Exact(exact) => there().as_bytes() == exact,
-            Check::Prefix(exact) => there().as_bytes().starts_with(exact),
+            Check::Prefix(exact) => {
+                let (there, Ok(exact)) = (there(), std::str::from_utf8(exact)) else { return false };
+                // Whole syllables compare as they are; the last one is a stem, whose tone may
+                // sit elsewhere in the syllable it begins (`hoà*` begins `hoàng`).
+                match (exact.rsplit_once(' '), there.rsplit_once(' ')) {
+                    (Some((words, stem)), Some((text_words, last))) => {
+                        words == text_words && duluan_text::stem_begins(stem, last)
+                    }
+                    (None, None) => duluan_text::stem_begins(exact, there),
+                    _ => false,
+                }
+            }
         }
     }
 }
@@ -178,7 +189,14 @@ mod tests {
         assert!(Check::Any.holds(unread));
         assert!(Check::Exact("sốt".as_bytes()).holds(|| "sốt"));
         assert!(!Check::Exact("sốt".as_bytes()).holds(|| "sót"));
-        assert!(Check::Prefix("hoả".as_bytes()).holds(|| "hoả hoạn"));
-        assert!(!Check::Prefix("hoả".as_bytes()).holds(|| "hoà"));
+        assert!(Check::Prefix("hỏa".as_bytes()).holds(|| "hỏa"));
+        assert!(!Check::Prefix("hỏa".as_bytes()).holds(|| "hòa"));
+        // The tone of a stem may sit on another vowel of the syllable it begins.
+        assert!(Check::Prefix("hòa".as_bytes()).holds(|| "hoàng"));
+        assert!(!Check::Prefix("hoa".as_bytes()).holds(|| "hoàng"));
+        assert!(Check::Prefix("giá tă".as_bytes()).holds(|| "giá tăng"));
+        assert!(!Check::Prefix("giá ta".as_bytes()).holds(|| "giá tăng"));
+        assert!(!Check::Prefix("giá ta".as_bytes()).holds(|| "già tăng"));
+        assert!(!Check::Prefix("giá ta".as_bytes()).holds(|| "giá"));
     }
 }
