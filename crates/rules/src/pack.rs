@@ -13,6 +13,8 @@ use crate::expr::{Expr, Mode, parse};
 pub(crate) const MAX_LIST_TERMS: usize = 200_000;
 /// Largest rule or list file read, in bytes.
 pub(crate) const MAX_FILE_BYTES: usize = 16 * 1024 * 1024;
+/// Most list terms of all lists together: one file may name a large list file many times.
+pub(crate) const MAX_TOTAL_LIST_TERMS: usize = 1_000_000;
 /// Longest single term, in bytes.
 const MAX_TERM_BYTES: usize = 200;
 
@@ -39,7 +41,7 @@ struct PackMeta {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ListDef {
-    id: String,
+    id: toml::Spanned<String>,
     #[serde(default)]
     terms: Vec<String>,
     #[serde(default)]
@@ -241,7 +243,8 @@ pub struct RuleSpec {
 pub struct ListSpec {
     /// Unique id.
     pub id: String,
-    /// Terms (weights from list files are kept for sentiment-style use).
+    /// Terms. A list file may give a weight after a tab; it is checked to be a number and not
+    /// used by rules (lexicon-style files can serve as lists as they are).
     pub terms: Vec<String>,
     /// Mode override for all its terms.
     pub mode: Option<Mode>,
@@ -355,19 +358,28 @@ pub fn read_pack(file: &Path, text: &str, packs: &mut Packs, errors: &mut Vec<Er
         }
     };
     let _ = parsed.pack;
+    let lines = duluan_text::LineIndex::new(text);
+    let mut total_terms: usize = packs.lists.values().map(|l| l.terms.len()).sum();
     for list in parsed.list {
+        let pos = lines.line_column(list.id.span().start);
+        if total_terms > MAX_TOTAL_LIST_TERMS {
+            let message = format!("lists hold more than {MAX_TOTAL_LIST_TERMS} terms in all");
+            errors.push(Error::at(file, Some(pos), format!("list `{}`: {message}", list.id.get_ref())));
+            break;
+        }
         match load_list(file, list) {
             Ok(spec) => {
+                total_terms += spec.terms.len();
                 if packs.lists.contains_key(&spec.id) {
-                    errors.push(Error::at(file, None, format!("list `{}` is defined twice", spec.id)));
+                    errors.push(Error::at(file, Some(pos), format!("list `{}` is defined twice", spec.id)));
                 } else {
                     packs.lists.insert(spec.id.clone(), spec);
                 }
             }
-            Err(e) => errors.push(e),
+            Err((Some(e), _)) => errors.push(e),
+            Err((None, message)) => errors.push(Error::at(file, Some(pos), message)),
         }
     }
-    let lines = duluan_text::LineIndex::new(text);
     // Ids seen so far, in this file and the ones read before (a list scan per rule was quadratic).
     let mut ids: HashSet<String> = packs.rules.iter().map(|r| r.id.clone()).collect();
     for rule in parsed.rule {
@@ -426,44 +438,67 @@ fn quote_len(text: &str, offset: usize) -> usize {
     n
 }
 
-fn load_list(file: &Path, def: ListDef) -> Result<ListSpec, Error> {
+/// A list's terms, from the pack and its list file. Errors in the list file carry their own
+/// position (`Some`); the others are placed at the list's id by the caller.
+fn load_list(file: &Path, def: ListDef) -> Result<ListSpec, (Option<Error>, String)> {
+    let id = def.id.into_inner();
     let mut terms: Vec<String> = def.terms;
     if let Some(rel) = &def.file {
-        let path = file.parent().unwrap_or(Path::new(".")).join(rel);
-        let meta = std::fs::metadata(&path).map_err(|e| Error::Io { path: path.clone(), source: e })?;
-        if meta.len() > MAX_FILE_BYTES as u64 {
-            return Err(Error::at(&path, None, format!("list file larger than {MAX_FILE_BYTES} bytes")));
-        }
-        let text = std::fs::read_to_string(&path).map_err(|e| Error::Io { path: path.clone(), source: e })?;
-        for line in text.lines() {
-            let line = line.trim();
-            if line.is_empty() || line.starts_with('#') {
-                continue;
-            }
-            // "term<TAB>weight": the weight is for lexicon-style lists; matching uses the term.
-            let term = line.split('\t').next().unwrap_or(line).trim();
-            terms.push(term.to_string());
-            if terms.len() > MAX_LIST_TERMS {
-                break;
-            }
-        }
+        read_list_file(file, rel, &mut terms).map_err(|e| (Some(e), String::new()))?;
     }
     if terms.len() > MAX_LIST_TERMS {
-        return Err(Error::at(file, None, format!("list `{}` has more than {MAX_LIST_TERMS} terms", def.id)));
+        return Err((None, format!("list `{id}` has more than {MAX_LIST_TERMS} terms")));
     }
     if let Some(t) = terms.iter().find(|t| t.len() > MAX_TERM_BYTES) {
         let short: String = t.chars().take(30).collect();
-        return Err(Error::at(
-            file,
-            None,
-            format!("list `{}`: term `{short}…` is longer than {MAX_TERM_BYTES} bytes", def.id),
-        ));
+        return Err((None, format!("list `{id}`: term `{short}…` is longer than {MAX_TERM_BYTES} bytes")));
     }
     terms.retain(|t| duluan_text::tokens(t).next().is_some());
     if terms.is_empty() {
-        return Err(Error::at(file, None, format!("list `{}` has no terms", def.id)));
+        return Err((None, format!("list `{id}` has no terms")));
     }
-    Ok(ListSpec { id: def.id, terms, mode: def.mode })
+    Ok(ListSpec { id, terms, mode: def.mode })
+}
+
+/// Appends the terms of the list file `rel` (relative to the pack `file`, and inside its
+/// directory: the rules directory is what is watched and reviewed), one per line, an optional
+/// weight after a tab.
+fn read_list_file(file: &Path, rel: &str, terms: &mut Vec<String>) -> Result<(), Error> {
+    let inside = Path::new(rel).components().all(|c| matches!(c, std::path::Component::Normal(_)));
+    if !inside || rel.is_empty() {
+        let message = format!("list file `{rel}` must be a relative path inside the rules directory (no `..`)");
+        return Err(Error::at(file, None, message));
+    }
+    let path = file.parent().unwrap_or(Path::new(".")).join(rel);
+    let meta = std::fs::metadata(&path).map_err(|e| Error::Io { path: path.clone(), source: e })?;
+    if meta.len() > MAX_FILE_BYTES as u64 {
+        return Err(Error::at(&path, None, format!("list file larger than {MAX_FILE_BYTES} bytes")));
+    }
+    let text = std::fs::read_to_string(&path).map_err(|e| Error::Io { path: path.clone(), source: e })?;
+    for (n, raw) in text.lines().enumerate() {
+        let line = raw.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let mut fields = line.split('\t');
+        let term = fields.next().unwrap_or(line).trim();
+        if let Some(weight) = fields.next().map(str::trim).filter(|w| !w.is_empty())
+            && !weight.parse::<f32>().is_ok_and(f32::is_finite)
+        {
+            let at = raw.find('\t').and_then(|tab| raw[tab..].find(weight).map(|w| tab + w));
+            let col = at.map_or(1, |at| raw[..at].chars().count() + 1);
+            return Err(Error::at(&path, Some((n + 1, col)), format!("weight `{weight}` is not a number")));
+        }
+        if term.len() > MAX_TERM_BYTES {
+            let message = format!("term longer than {MAX_TERM_BYTES} bytes");
+            return Err(Error::at(&path, Some((n + 1, 1)), message));
+        }
+        terms.push(term.to_string());
+        if terms.len() > MAX_LIST_TERMS {
+            break;
+        }
+    }
+    Ok(())
 }
 
 fn check_references(packs: &Packs, errors: &mut Vec<Error>) {
@@ -527,5 +562,57 @@ mod tests {
         std::fs::remove_file(dir.path().join("lists/terms.txt")).expect("rm");
         assert_eq!(fingerprint(dir.path()), edited, "back as it was");
         assert_ne!(fingerprint(&dir.path().join("missing")), edited);
+    }
+
+    /// A pack and a list file in a fresh rules directory; the errors of reading it, as text.
+    fn read_with_list(pack: &str, list: &str) -> Result<Packs, Vec<String>> {
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::create_dir_all(dir.path().join("lists")).expect("mkdir");
+        std::fs::write(dir.path().join("lists/terms.txt"), list).expect("write");
+        std::fs::write(dir.path().join("p.toml"), pack).expect("write");
+        read_dir(dir.path()).map_err(|errors| errors.iter().map(ToString::to_string).collect())
+    }
+
+    #[test]
+    fn list_files_give_terms_with_optional_weights() {
+        let pack = "[[list]]\nid = \"x\"\nfile = \"lists/terms.txt\"\n";
+        let packs = read_with_list(pack, "# a comment\nxăng dầu\t2\ngiá điện\n\nvé tàu\t-1.5\n").expect("reads");
+        assert_eq!(packs.lists["x"].terms, ["xăng dầu", "giá điện", "vé tàu"]);
+        // A weight that is no number, at its line and column in the list file.
+        let errors = read_with_list(pack, "xăng\n# note\ngiá\thai\n").expect_err("refused");
+        assert!(
+            errors.iter().any(|e| e.contains("terms.txt:3:5") && e.contains("`hai` is not a number")),
+            "{errors:?}"
+        );
+        let errors = read_with_list(pack, &format!("a\n{}\n", "x".repeat(300))).expect_err("refused");
+        assert!(errors.iter().any(|e| e.contains("terms.txt:2:1") && e.contains("longer than")), "{errors:?}");
+    }
+
+    #[test]
+    fn list_files_stay_inside_the_rules_directory() {
+        for rel in ["../terms.txt", "/etc/passwd", "lists/../../x.txt", ""] {
+            let pack = format!("[[list]]\nid = \"x\"\nfile = \"{rel}\"\n");
+            let errors = read_with_list(&pack, "xăng\n").expect_err("refused");
+            assert!(errors.iter().any(|e| e.contains("inside the rules directory")), "{rel}: {errors:?}");
+        }
+    }
+
+    #[test]
+    fn list_errors_point_at_the_list() {
+        let errors =
+            read_with_list("[[list]]\nid = \"x\"\nterms = [\"a\"]\n\n[[list]]\nid = \"x\"\nterms = [\"b\"]\n", "")
+                .expect_err("refused");
+        assert!(errors.iter().any(|e| e.contains("p.toml:6:") && e.contains("defined twice")), "{errors:?}");
+        let errors = read_with_list("[[list]]\nid = \"empty\"\nterms = [\"!!\"]\n", "").expect_err("refused");
+        assert!(errors.iter().any(|e| e.contains("p.toml:2:") && e.contains("no terms")), "{errors:?}");
+    }
+
+    #[test]
+    fn one_big_list_file_named_by_many_lists_is_refused() {
+        // 200,000 terms, listed again and again: over the total, not held in memory six times.
+        let terms: String = (0..200_000).map(|n| format!("t{n}\n")).collect();
+        let pack: String = (0..8).map(|i| format!("[[list]]\nid = \"l{i}\"\nfile = \"lists/terms.txt\"\n\n")).collect();
+        let errors = read_with_list(&pack, &terms).expect_err("refused");
+        assert!(errors.iter().any(|e| e.contains("more than 1000000 terms in all")), "{errors:?}");
     }
 }
