@@ -290,12 +290,15 @@ impl SentimentAnalyzer {
     }
 
     fn score_field(&self, text: &str, a: &Analysis, out: &mut Vec<SentimentTerm>) {
-        // Unaccented text (social posts) is looked up in the folded lexicon.
+        // Unaccented text (social posts) is looked up in the folded lexicon; text with teencode
+        // or stretched words in the informal view, where `ko` is `không` and `quáaaa` is `quá`.
         let unaccented = text.is_ascii() && a.len() >= 2;
-        let (view, lexicon, modifiers) = if unaccented {
-            (View::Folded, &self.lexicon.folded, &self.lexicon.folded_modifiers)
-        } else {
-            (View::Exact, &self.lexicon.exact, &self.lexicon.modifiers)
+        let informal = a.view_tokens(View::Exact).any(duluan_text::marks_informal);
+        let (view, lexicon, modifiers) = match (unaccented, informal) {
+            (true, false) => (View::Folded, &self.lexicon.folded, &self.lexicon.folded_modifiers),
+            (true, true) => (View::InformalFolded, &self.lexicon.folded, &self.lexicon.folded_modifiers),
+            (false, false) => (View::Exact, &self.lexicon.exact, &self.lexicon.modifiers),
+            (false, true) => (View::Informal, &self.lexicon.exact, &self.lexicon.modifiers),
         };
         let layout = Layout::of(text, a);
         let found = find_terms(text, a, view, lexicon, modifiers, &layout);
@@ -809,6 +812,20 @@ mod tests {
         // `cực kỳ` scales once, not as `cực kỳ` and then `cực`.
         assert_eq!(terms(&s.score("cực kỳ tốt")), [("tốt", 3.4, false)]);
         assert_eq!(terms(&s.score("cực tốt")), [("tốt", 3.2, false)]);
+    }
+
+    #[test]
+    fn teencode_and_stretched_words_read_as_the_words_they_stand_for() {
+        let s = analyzer();
+        // `ko` is `không`, with or without accents elsewhere in the text.
+        let t = s.score("dịch vụ ko tốt");
+        assert_eq!(terms(&t), [("tốt", -1.48, true)]);
+        assert_eq!(t.label, Label::Negative);
+        assert_eq!(terms(&s.score("dich vu ko tot")), [("tot", -1.48, true)]);
+        // `quáaaa` is `quá`, and scales what it follows; the term is reported as written.
+        assert_eq!(terms(&s.score("vui quáaaa")), [("vui", 3.0, false)]);
+        // A unit in formal text is no teencode: `kg` is not `không` here.
+        assert_eq!(terms(&s.score("20 kg gạo tốt")), [("tốt", 2.0, false)]);
     }
 
     #[test]

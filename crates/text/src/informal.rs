@@ -107,7 +107,27 @@ pub fn teencode(token: &str) -> Option<&'static str> {
 }
 
 fn lookup(token: &str) -> Option<&'static str> {
-    TEENCODE.iter().find(|(informal, _)| *informal == token).map(|(_, standard)| *standard)
+    static TABLE: std::sync::OnceLock<std::collections::HashMap<&'static str, &'static str>> =
+        std::sync::OnceLock::new();
+    TABLE.get_or_init(|| TEENCODE.iter().copied().collect()).get(token).copied()
+}
+
+/// Codes of the table that formal text writes too, as units, initials or abbreviations (`20
+/// kg`, `vitamin K`, `8 h`, `Hà Nội vs Huế`): they do not show that a text is informal.
+const FORMAL_LOOKALIKES: &[&str] =
+    &["k", "kg", "h", "v", "r", "z", "j", "ng", "ms", "nt", "đt", "vs", "bt", "wa", "thanks"];
+
+/// Whether a token (exact view) shows an informal register: a teencode form that formal text
+/// does not also write, or a word stretched for emphasis (`quáaaa`, `đẹpppp`; four letters or
+/// more, all letters, so `www` and `1000` are no sign). Sentiment reads such a text in the
+/// informal view.
+pub fn marks_informal(token: &str) -> bool {
+    if lookup(token).is_some() {
+        return !FORMAL_LOOKALIKES.contains(&token);
+    }
+    let bytes = token.as_bytes();
+    let stretched = bytes.windows(3).any(|w| w[0] == w[1] && w[1] == w[2] && w[0].is_ascii_alphabetic());
+    stretched && token.chars().count() >= 4 && token.chars().all(char::is_alphabetic)
 }
 
 /// The informal-view form of one exact token, appended to `out`: the teencode expansion, else the
@@ -153,6 +173,16 @@ fn squeeze(token: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn informal_marks() {
+        for token in ["ko", "dc", "đc", "hok", "mn", "quáaaa", "đẹpppp", "kkkk"] {
+            assert!(marks_informal(token), "{token}");
+        }
+        for token in ["k", "kg", "h", "vs", "không", "www", "1000", "xoong", "giá"] {
+            assert!(!marks_informal(token), "{token}");
+        }
+    }
 
     #[test]
     fn squeezing() {
