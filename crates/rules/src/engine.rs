@@ -715,6 +715,41 @@ query = "at least 2 of @vx"
     }
 
     #[test]
+    fn modes_per_term_and_per_list_override_the_rule() {
+        let rs = set(r#"
+[[list]]
+id = "fever"
+mode = "exact"
+terms = ["sốt"]
+
+[[rule]]
+id = "folded_rule_exact_term"
+severity = "low"
+mode = "folded"
+query = "\"vac xin\" AND exact:sốt"
+
+[[rule]]
+id = "exact_rule_folded_term"
+severity = "low"
+query = "\"sốt cao\" AND folded:\"tre em\""
+
+[[rule]]
+id = "folded_rule_exact_list"
+severity = "low"
+mode = "folded"
+query = "@fever AND \"benh vien\""
+"#);
+        assert_eq!(fired(&rs, "", "tiêm vắc xin bị sốt"), ["folded_rule_exact_term"]);
+        assert!(fired(&rs, "", "tiêm vắc xin bỏ sót").is_empty());
+        assert!(fired(&rs, "", "tiem vac xin bi sot").is_empty());
+        assert_eq!(fired(&rs, "", "sốt cao ở tre em"), ["exact_rule_folded_term"]);
+        assert!(fired(&rs, "", "sot cao o tre em").is_empty());
+        assert_eq!(fired(&rs, "", "bệnh viện báo sốt"), ["folded_rule_exact_list"]);
+        assert_eq!(fired(&rs, "", "benh vien báo sốt"), ["folded_rule_exact_list"]);
+        assert!(fired(&rs, "", "benh vien bao sot").is_empty());
+    }
+
+    #[test]
     fn filters_and_what_a_flag_carries() {
         let rs = set(r#"
 [[rule]]

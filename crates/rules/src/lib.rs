@@ -144,6 +144,38 @@ mod tests {
         assert!(engine.sentiment.score("Cán bộ phường rất nhiệt tình, chu đáo").score > 0.3);
     }
 
+    /// The negators, intensifiers and diminishers the rules engine promises, with the shipped
+    /// lexicons: each one, on its own, does what it says.
+    #[test]
+    fn shipped_lexicon_negates_and_scales() {
+        let dir = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../rules"));
+        let engine = Engine::load(dir).unwrap_or_else(|errors| panic!("{errors:?}"));
+        let score = |text: &str| engine.sentiment.score(text);
+        let plain = score("dịch vụ tốt").score;
+        assert!(plain > 0.0);
+        for negator in ["không", "chẳng", "chả", "chưa", "đâu có", "không hề", "chẳng hề", "ko", "hok"]
+        {
+            let s = score(&format!("dịch vụ {negator} tốt"));
+            assert!(s.score < 0.0 && s.terms.iter().any(|t| t.negated), "{negator}: {s:?}");
+        }
+        assert!(score("the service is good").score > 0.0);
+        for negator in ["not", "never"] {
+            let s = score(&format!("the service is {negator} good"));
+            assert!(s.score < 0.0 && s.terms.iter().any(|t| t.negated), "{negator}: {s:?}");
+        }
+        for stronger in ["rất tốt", "tốt quá", "tốt lắm", "cực kỳ tốt", "quá tốt"] {
+            assert!(score(&format!("dịch vụ {stronger}")).score > plain, "{stronger}");
+        }
+        for weaker in ["hơi tốt", "khá tốt"] {
+            let s = score(&format!("dịch vụ {weaker}")).score;
+            assert!(s < plain, "{weaker}: {s} vs {plain}");
+        }
+        // A two-word intensifier scales once, by its own factor (1.7 in modifiers.tsv).
+        let weight = |text: &str| score(text).terms.iter().find(|t| t.term == "tốt").map(|t| t.weight);
+        let base = weight("dịch vụ tốt").expect("tốt is a term");
+        assert_eq!(weight("dịch vụ cực kỳ tốt"), Some((base * 1.7 * 100.0).round() / 100.0));
+    }
+
     #[test]
     fn broken_files_are_reported_with_positions() {
         let dir = tempfile::tempdir().expect("tempdir");
