@@ -72,8 +72,12 @@ async fn stats(config: &Config, dir: Option<PathBuf>, json: bool) -> Result<Exit
             None
         }
     };
-    let mut reviews =
-        duluan_web::api::rule_reviews(&catalog, store.rule_stats().await?, index.as_ref(), chrono::Utc::now());
+    let mut reviews = duluan_web::api::rule_reviews(
+        &catalog,
+        store.rule_stats(chrono::Utc::now() - chrono::Duration::days(duluan_rules::review::RECENT_DAYS)).await?,
+        index.as_ref(),
+        chrono::Utc::now(),
+    );
     duluan_web::api::sort_reviews(&mut reviews, duluan_web::api::RuleSort::Review);
     let rows: Vec<StatsRow> = reviews.into_iter().map(StatsRow::of).collect();
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());

@@ -18,6 +18,11 @@ pub const MIN_DECIDED: i64 = 5;
 pub const LOW_PRECISION: f64 = 0.5;
 /// Days without a hit after which an enabled rule is flagged as quiet.
 pub const QUIET_DAYS: i64 = 30;
+/// Days of decisions that make a rule's recent precision.
+pub const RECENT_DAYS: i64 = 30;
+/// Fall in precision, from the decisions before the recent ones to the recent ones, that flags a
+/// rule: people started writing its terms about something else, or a list grew too wide.
+pub const PRECISION_DROP: f64 = 0.25;
 /// Alert kinds duluan raises itself (source health, volume spikes). They share the queue with
 /// rules' alerts, but no pack defines them.
 pub const SYSTEM_KINDS: &[&str] = &["source_health", "spike"];
@@ -62,6 +67,10 @@ pub struct Record {
     pub decided: i64,
     /// Confirmed and escalated over decided, once any were decided.
     pub precision: Option<f64>,
+    /// Alerts decided in the last [`RECENT_DAYS`] (part of `decided`).
+    pub recent_decided: i64,
+    /// Precision among those, once any were decided.
+    pub recent_precision: Option<f64>,
     /// Latest hit.
     pub last_hit: Option<DateTime<Utc>>,
 }
@@ -80,6 +89,15 @@ pub enum ReviewFlag {
         /// Alerts decided.
         decided: i64,
     },
+    /// Its recent precision fell by [`PRECISION_DROP`] or more from what it was before.
+    PrecisionFell {
+        /// Precision of the decisions before the last [`RECENT_DAYS`].
+        before: f64,
+        /// Precision of the recent decisions.
+        recent: f64,
+        /// Alerts decided recently.
+        decided: i64,
+    },
     /// No hit for more than [`QUIET_DAYS`].
     Quiet {
         /// Whole days since the last hit.
@@ -88,12 +106,14 @@ pub enum ReviewFlag {
 }
 
 impl ReviewFlag {
-    /// A stable machine name: `removed`, `never_fired`, `low_precision` or `quiet`.
+    /// A stable machine name: `removed`, `never_fired`, `low_precision`, `precision_fell` or
+    /// `quiet`.
     pub fn code(&self) -> &'static str {
         match self {
             ReviewFlag::Removed => "removed",
             ReviewFlag::NeverFired => "never_fired",
             ReviewFlag::LowPrecision { .. } => "low_precision",
+            ReviewFlag::PrecisionFell { .. } => "precision_fell",
             ReviewFlag::Quiet { .. } => "quiet",
         }
     }
@@ -108,6 +128,12 @@ impl std::fmt::Display for ReviewFlag {
             ReviewFlag::LowPrecision { precision, decided } => {
                 write!(f, "precision {:.0}% over {decided} decisions", precision * 100.0)
             }
+            ReviewFlag::PrecisionFell { before, recent, decided } => write!(
+                f,
+                "precision fell from {:.0}% to {:.0}% over the last {decided} decisions",
+                before * 100.0,
+                recent * 100.0
+            ),
             ReviewFlag::Quiet { days } => write!(f, "no hit for {days} days"),
         }
     }
@@ -125,7 +151,25 @@ pub fn review(record: &Record, now: DateTime<Utc>) -> Vec<ReviewFlag> {
     if record.alerts == 0 && record.hits.unwrap_or(0) == 0 {
         return vec![ReviewFlag::NeverFired];
     }
-    low_precision(record).into_iter().chain(quiet(record, now)).collect()
+    low_precision(record).into_iter().chain(precision_fell(record)).chain(quiet(record, now)).collect()
+}
+
+/// Enough decisions on both sides of the recent window, and a fall of [`PRECISION_DROP`] or
+/// more between them. Precision counts kept alerts over decided ones, so the earlier figure is
+/// what the totals leave once the recent ones are taken out.
+fn precision_fell(record: &Record) -> Option<ReviewFlag> {
+    let (all, recent) = (record.precision?, record.recent_precision?);
+    let earlier = record.decided - record.recent_decided;
+    if record.recent_decided < MIN_DECIDED || earlier < MIN_DECIDED {
+        return None;
+    }
+    let kept_earlier = all * record.decided as f64 - recent * record.recent_decided as f64;
+    let before = (kept_earlier / earlier as f64).clamp(0.0, 1.0);
+    (before - recent >= PRECISION_DROP).then_some(ReviewFlag::PrecisionFell {
+        before,
+        recent,
+        decided: record.recent_decided,
+    })
 }
 
 fn low_precision(record: &Record) -> Option<ReviewFlag> {
@@ -280,8 +324,37 @@ mod tests {
             hits: Some(4),
             decided: 0,
             precision: None,
+            recent_decided: 0,
+            recent_precision: None,
             last_hit: Some(now() - chrono::Duration::days(1)),
         }
+    }
+
+    /// Decided alerts before the recent window and in it, each as (kept, dismissed).
+    fn history(earlier: (i64, i64), recent: (i64, i64)) -> Record {
+        let decided = earlier.0 + earlier.1 + recent.0 + recent.1;
+        let recent_decided = recent.0 + recent.1;
+        Record {
+            decided,
+            precision: Some((earlier.0 + recent.0) as f64 / decided as f64),
+            recent_decided,
+            recent_precision: (recent_decided > 0).then(|| recent.0 as f64 / recent_decided as f64),
+            ..busy()
+        }
+    }
+
+    #[test]
+    fn a_rule_whose_precision_fell_is_flagged_though_its_total_is_still_high() {
+        // 95 % over 200 decisions, then 2 of the last 10 kept: still 91 % in all.
+        let fell = history((190, 10), (2, 8));
+        assert!(fell.precision.is_some_and(|p| p > 0.9));
+        let flags = review(&fell, now());
+        assert_eq!(flags.iter().map(ReviewFlag::code).collect::<Vec<_>>(), ["precision_fell"]);
+        assert_eq!(flags[0].to_string(), "precision fell from 95% to 20% over the last 10 decisions");
+        // Too few recent decisions, or a small fall, or nothing before to compare with: no flag.
+        assert!(review(&history((190, 10), (0, 4)), now()).is_empty());
+        assert!(review(&history((80, 20), (6, 4)), now()).is_empty());
+        assert_eq!(codes(&history((0, 0), (1, 9))), ["low_precision"]);
     }
 
     fn decided(confirmed: i64, dismissed: i64) -> Record {

@@ -700,11 +700,15 @@ pub async fn assign_close_priority_and_rule_stats(store: &dyn Store) {
     store.claim(ids[1], "minh", at, at + Duration::minutes(30)).await.expect("claim");
     store.verdict(ids[1], "minh", Verdict::Dismissed, ReasonCode::FalsePositive, None, at).await.expect("verdict");
     assert_eq!(actions(store, ids[0]).await, ["raised", "assign", "priority", "verdict", "close"]);
-    let stats = store.rule_stats().await.expect("stats");
+    let stats = store.rule_stats(at - Duration::days(30)).await.expect("stats");
     assert_eq!(stats.len(), 1);
     let r1 = &stats[0];
     assert_eq!((r1.rule.as_str(), r1.alerts, r1.items, r1.confirmed, r1.dismissed, r1.open), ("r1", 2, 2, 1, 1, 0));
     assert_eq!(r1.precision, Some(0.5));
+    assert_eq!((r1.recent_decided, r1.recent_precision), (2, Some(0.5)));
+    // Decisions before the recent window count in all, not among the recent.
+    let later = store.rule_stats(at + Duration::seconds(1)).await.expect("stats");
+    assert_eq!((later[0].recent_decided, later[0].recent_precision, later[0].precision), (0, None, Some(0.5)));
     let timings = store.alert_timings(t0(), t0() + Duration::days(1)).await.expect("timings");
     assert_eq!(timings.len(), 2);
     let mut verdicts: Vec<_> =

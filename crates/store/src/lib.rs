@@ -254,8 +254,8 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// severity's target (minutes; 0 means none); returns the alerts concerned.
     async fn notify_overdue(&self, now: DateTime<Utc>, targets: &[(duluan_model::Severity, i64)]) -> Result<Vec<i64>>;
 
-    /// How each rule's alerts were judged.
-    async fn rule_stats(&self) -> Result<Vec<RuleStats>>;
+    /// How each rule's alerts were judged, in all and among those decided since `recent_since`.
+    async fn rule_stats(&self, recent_since: DateTime<Utc>) -> Result<Vec<RuleStats>>;
 
     /// Record the start of a scheduled report run; `None` when a run for the same schedule and
     /// due time exists already (so a report never runs twice).

@@ -1874,16 +1874,21 @@ impl Store for SqlStore {
         Ok(concerned)
     }
 
-    async fn rule_stats(&self) -> Result<Vec<RuleStats>> {
+    async fn rule_stats(&self, recent_since: DateTime<Utc>) -> Result<Vec<RuleStats>> {
         let rows = sqlx::query(
             "SELECT rule_id, COUNT(*) AS alerts, CAST(SUM(item_count) AS BIGINT) AS items, \
                CAST(SUM(CASE WHEN verdict = 'confirmed' THEN 1 ELSE 0 END) AS BIGINT) AS confirmed, \
                CAST(SUM(CASE WHEN verdict = 'escalated' THEN 1 ELSE 0 END) AS BIGINT) AS escalated, \
                CAST(SUM(CASE WHEN verdict = 'dismissed' THEN 1 ELSE 0 END) AS BIGINT) AS dismissed, \
                CAST(SUM(CASE WHEN state IN ('new', 'claimed') THEN 1 ELSE 0 END) AS BIGINT) AS open, \
+               CAST(SUM(CASE WHEN decided_at >= $1 AND verdict IN ('confirmed', 'escalated', 'dismissed') \
+                 THEN 1 ELSE 0 END) AS BIGINT) AS recent_decided, \
+               CAST(SUM(CASE WHEN decided_at >= $1 AND verdict IN ('confirmed', 'escalated') \
+                 THEN 1 ELSE 0 END) AS BIGINT) AS recent_kept, \
                MAX(last_seen_at) AS last_hit \
              FROM alerts GROUP BY rule_id ORDER BY rule_id",
         )
+        .bind(millis(recent_since))
         .fetch_all(&self.pool)
         .await?;
         rows.iter()
@@ -1891,6 +1896,8 @@ impl Store for SqlStore {
                 let (confirmed, escalated, dismissed): (i64, i64, i64) =
                     (r.try_get("confirmed")?, r.try_get("escalated")?, r.try_get("dismissed")?);
                 let decided = confirmed + escalated + dismissed;
+                let (recent_decided, recent_kept): (i64, i64) =
+                    (r.try_get("recent_decided")?, r.try_get("recent_kept")?);
                 Ok(RuleStats {
                     rule: r.try_get("rule_id")?,
                     alerts: r.try_get("alerts")?,
@@ -1900,6 +1907,8 @@ impl Store for SqlStore {
                     dismissed,
                     open: r.try_get("open")?,
                     precision: (decided > 0).then(|| (confirmed + escalated) as f64 / decided as f64),
+                    recent_decided,
+                    recent_precision: (recent_decided > 0).then(|| recent_kept as f64 / recent_decided as f64),
                     last_hit: r.try_get::<Option<i64>, _>("last_hit")?.map(from_millis),
                 })
             })

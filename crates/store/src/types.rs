@@ -347,6 +347,10 @@ pub struct RuleStats {
     pub open: i64,
     /// Confirmed and escalated over all decided, when any were decided.
     pub precision: Option<f64>,
+    /// Alerts decided recently (since the time the caller asked about).
+    pub recent_decided: i64,
+    /// Precision among the recently decided, when any were.
+    pub recent_precision: Option<f64>,
     /// Latest alert activity.
     pub last_hit: Option<DateTime<Utc>>,
 }

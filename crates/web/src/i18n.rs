@@ -655,6 +655,11 @@ const TEXT: &[(&str, &str, &str)] = &[
         "Độ chính xác {precision}% trên {decided} kết luận",
         "Precision {precision}% over {decided} decisions",
     ),
+    (
+        "review_precision_fell",
+        "Độ chính xác giảm từ {before}% xuống {recent}% trong {decided} kết luận gần đây",
+        "Precision fell from {before}% to {recent}% over the last {decided} decisions",
+    ),
     ("review_quiet", "Không khớp tin nào trong {days} ngày", "No hit for {days} days"),
 ];
 

@@ -21,8 +21,8 @@ use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::extract::ApiQuery;
 
-/// Days counted as recent hits.
-pub const RECENT_DAYS: i64 = 30;
+/// Days counted as recent, for hits as for decisions.
+pub use duluan_rules::review::RECENT_DAYS;
 
 /// Order of the review list.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
@@ -92,6 +92,9 @@ pub enum ReviewCode {
     NeverFired,
     /// Under 50% precision over at least 5 decided alerts.
     LowPrecision,
+    /// Precision of the alerts decided in the last 30 days at least 25 points under that of
+    /// the ones before (at least 5 decided on each side).
+    PrecisionFell,
     /// No hit for more than 30 days.
     Quiet,
 }
@@ -102,6 +105,7 @@ impl From<&ReviewFlag> for ReviewCode {
             ReviewFlag::Removed => ReviewCode::Removed,
             ReviewFlag::NeverFired => ReviewCode::NeverFired,
             ReviewFlag::LowPrecision { .. } => ReviewCode::LowPrecision,
+            ReviewFlag::PrecisionFell { .. } => ReviewCode::PrecisionFell,
             ReviewFlag::Quiet { .. } => ReviewCode::Quiet,
         }
     }
@@ -195,7 +199,7 @@ pub(crate) async fn review_list(
     sort: RuleSort,
     needs_review: bool,
 ) -> Result<Vec<RuleReview>, ApiError> {
-    let stats = state.store.rule_stats().await?;
+    let stats = state.store.rule_stats(Utc::now() - chrono::Duration::days(RECENT_DAYS)).await?;
     let (catalog, index) = (state.rules.catalog(), state.index.clone());
     // Counting hits reads the index: off the async workers.
     let mut rows = tokio::task::spawn_blocking(move || rule_reviews(&catalog, stats, Some(&index), Utc::now()))
@@ -282,6 +286,8 @@ fn row(
         hits: hits.map(|h| h.total),
         decided,
         precision: stats.precision,
+        recent_decided: stats.recent_decided,
+        recent_precision: stats.recent_precision,
         last_hit: stats.last_hit,
     };
     let flags = review(&record, now);

@@ -185,6 +185,10 @@ fn reason(tr: &Tr, flag: &ReviewFlag) -> String {
         ReviewFlag::LowPrecision { precision, decided } => text(tr, "review_low_precision")
             .replace("{precision}", &format!("{:.0}", precision * 100.0))
             .replace("{decided}", &decided.to_string()),
+        ReviewFlag::PrecisionFell { before, recent, decided } => text(tr, "review_precision_fell")
+            .replace("{before}", &format!("{:.0}", before * 100.0))
+            .replace("{recent}", &format!("{:.0}", recent * 100.0))
+            .replace("{decided}", &decided.to_string()),
         ReviewFlag::Quiet { days } => text(tr, "review_quiet").replace("{days}", &days.to_string()),
     }
 }
@@ -201,6 +205,7 @@ mod tests {
             ReviewFlag::NeverFired,
             ReviewFlag::LowPrecision { precision: 0.4, decided: 5 },
             ReviewFlag::Quiet { days: 31 },
+            ReviewFlag::PrecisionFell { before: 0.95, recent: 0.2, decided: 10 },
         ];
         for tr in [&VI, &EN] {
             for flag in &flags {
@@ -210,6 +215,7 @@ mod tests {
         }
         assert_eq!(reason(&EN, &flags[2]), "Precision 40% over 5 decisions");
         assert_eq!(reason(&VI, &flags[3]), "Không khớp tin nào trong 31 ngày");
+        assert_eq!(reason(&VI, &flags[4]), "Độ chính xác giảm từ 95% xuống 20% trong 10 kết luận gần đây");
     }
 
     #[test]
