@@ -16,6 +16,7 @@ title = { vi = "Tin đồn vô sinh <script>alert(1)</script>", en = "Infertilit
 description = "Tin nói tiêm chủng gây vô sinh <img src=x onerror=alert(2)>"
 severity = "high"
 mode = "folded"
+owner = "ban-y-te <i>"
 query = '"vo sinh"'
 
 [[rule]]
@@ -96,6 +97,10 @@ async fn verdicts_move_precision_and_review_flags_in_the_api_and_on_the_page() {
     assert_eq!(rumour["title"]["vi"], "Tin đồn vô sinh <script>alert(1)</script>", "JSON keeps the text as written");
     assert_eq!((rumour["severity"].as_str(), rumour["enabled"].as_bool()), (Some("high"), Some(true)));
     assert_eq!((rumour["pack"].as_str(), rumour["provenance"].as_str()), (Some("thu"), Some("pack")));
+    assert_eq!(
+        (rumour["owner"].as_str(), row(&rows, "thu.im_lang")["owner"].clone()),
+        (Some("ban-y-te <i>"), Value::Null)
+    );
     assert!(rumour["hits"].as_u64().unwrap() >= 6 && rumour["hits_30d"] == rumour["hits"], "{rumour}");
     let silent = row(&rows, "thu.im_lang");
     assert_eq!((silent["alerts"].as_i64(), silent["review"].as_str()), (Some(0), Some("never fired")));
@@ -150,6 +155,7 @@ async fn verdicts_move_precision_and_review_flags_in_the_api_and_on_the_page() {
     assert!(html.contains("Tin đồn vô sinh &#60;script&#62;alert(1)&#60;/script&#62;"), "{html}");
     assert!(!html.contains("<script>alert") && !html.contains("<img src=x") && !html.contains("<b>bold"), "{html}");
     assert!(html.contains("&#60;img src=x onerror=alert(2)&#62;"), "the description is shown, escaped");
+    assert!(html.contains("Phụ trách: ban-y-te &#60;i&#62;"), "the owner is shown, escaped: {html}");
     assert!(html.contains("Độ chính xác 33% trên 6 kết luận") && html.contains("Chưa từng khớp"), "{html}");
     assert!(html.contains("href=\"/search?q=rule%3Athu.vo_sinh\""), "{html}");
     assert!(html.contains("Nhắc tới phụ huynh") && html.contains("href=\"/rules\" class=\"active\""), "{html}");

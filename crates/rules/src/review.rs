@@ -199,6 +199,8 @@ pub struct RuleInfo {
     pub action: Action,
     /// The pack (file name without `.toml`) that defines it.
     pub pack: String,
+    /// Who looks after it (a team or role, as its pack says).
+    pub owner: Option<String>,
 }
 
 impl RuleInfo {
@@ -212,6 +214,7 @@ impl RuleInfo {
             enabled: spec.enabled,
             action: spec.action,
             pack: pack_of(&spec.origin),
+            owner: spec.owner.clone(),
         }
     }
 }

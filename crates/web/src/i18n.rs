@@ -661,6 +661,7 @@ const TEXT: &[(&str, &str, &str)] = &[
         "Precision fell from {before}% to {recent}% over the last {decided} decisions",
     ),
     ("review_quiet", "Không khớp tin nào trong {days} ngày", "No hit for {days} days"),
+    ("rule_owner", "Phụ trách", "Owner"),
 ];
 
 /// Text of a key added in [`TEXT`], in the language of `tr` (empty when unknown).

@@ -139,6 +139,8 @@ pub struct RuleReview {
     pub tag_only: bool,
     /// The pack that defines it (null for rules no pack defines).
     pub pack: Option<String>,
+    /// Who looks after it, as its pack says (null when it names no one).
+    pub owner: Option<String>,
     /// Where it comes from.
     pub provenance: RuleProvenance,
     /// Alerts confirmed, escalated or dismissed.
@@ -302,6 +304,7 @@ fn row(
         enabled: record.enabled,
         tag_only: info.is_some_and(|i| i.action == duluan_rules::Action::Tag),
         pack: info.map(|i| i.pack.clone()),
+        owner: info.and_then(|i| i.owner.clone()),
         provenance: provenance.into(),
         decided,
         hits: record.hits,

@@ -20,6 +20,7 @@ struct RuleRow {
     other_title: String,
     description: String,
     pack: String,
+    owner: String,
     severity: String,
     severity_label: &'static str,
     enabled: &'static str,
@@ -129,6 +130,7 @@ fn row(tr: &'static Tr, r: RuleReview) -> RuleRow {
         title,
         other_title,
         description: r.description,
+        owner: r.owner.unwrap_or_default(),
         pack: match r.provenance {
             RuleProvenance::Pack => r.pack.unwrap_or_default(),
             RuleProvenance::Removed => text(tr, "rule_removed").to_string(),
