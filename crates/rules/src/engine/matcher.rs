@@ -243,21 +243,10 @@ pub(super) struct Matcher {
     groups: Csr,
     /// Bit `n` set: some one-syllable wildcard term has an `n`-byte prefix (64+: bit 63).
     root_prefix_lengths: u64,
-    /// Whether a walk asks the edge filter about its first step as it opens: with many terms
-    /// (10,000 rules) most tokens open a walk and over half of those end there, and not writing
-    /// them out saves more than asking costs; with few, asking at every token cost more (a tenth
-    /// of matching with 100 rules) than the few walks it spares.
-    filter_opening: bool,
 }
 
-/// Edges from which walks are filtered as they open (see [`Matcher::filter_opening`]): 100 rules
-/// make a few hundred, 1,000 about 2,000, 10,000 about 19,000.
-const FILTER_OPENING_EDGES: usize = 4_096;
-
-/// Wraps for `NONE`: the filter is asked about a token of no term's syllable too, and the answer
-/// is then not used.
 fn edge_key(node: NodeRef, syllable: u32) -> u64 {
-    (u64::from(node & INDEX) << 32) | u64::from(syllable.wrapping_add(1))
+    (u64::from(node & INDEX) << 32) | u64::from(syllable + 1)
 }
 
 impl Matcher {
@@ -333,7 +322,6 @@ impl Matcher {
             roots: root_table,
             edges: Table::with_entries(&edges),
             edge_filter,
-            filter_opening: edges.len() >= FILTER_OPENING_EDGES,
             node_prefixes,
             groups: Csr::rows(groups.into_iter()),
             ..Matcher::default()
@@ -435,10 +423,7 @@ impl Matcher {
                 self.prefixes_at(node, first, first + 1, analysis, &mut wildcards);
             }
             open[n] = (token_index(first), node);
-            // See `filter_opening`: asked at every token, without a branch on the answer.
-            let goes_on = (node & HAS_CHILDREN != 0) & (pair[1] != NONE);
-            let passes = !self.filter_opening || self.edge_filter.may_hold(edge_key(node, pair[1]));
-            n += usize::from(goes_on & passes);
+            n += usize::from((node & HAS_CHILDREN != 0) & (pair[1] != NONE));
         }
         hits.truncate(found);
         hits.append(&mut wildcards);
@@ -456,11 +441,9 @@ impl Matcher {
         open: &mut Vec<(u32, NodeRef)>,
         hits: &mut Vec<Hit>,
     ) {
-        // The pairs the edge filter lets through (those of the first step were filtered when
-        // the walks opened, if they were).
-        let filtered = depth == 1 && self.filter_opening;
-        let mut n = if filtered { open.len() } else { 0 };
-        for i in (0..open.len()).filter(|_| !filtered) {
+        // The pairs the edge filter lets through.
+        let mut n = 0;
+        for i in 0..open.len() {
             let (first, node) = open[i];
             let key = edge_key(node, ids[first as usize + depth]);
             open[n] = (first, node);
@@ -620,13 +603,9 @@ mod tests {
                 .enumerate()
                 .map(|(id, (syllables, prefix))| Term { syllables: syllables.clone(), prefix: *prefix, id })
                 .collect();
-            let mut matcher = Matcher::new(&terms).expect("builds");
+            let matcher = Matcher::new(&terms).expect("builds");
             let analysis = Analysis::new(&text.join(" "));
-            // Both ways of filtering the first step (chosen by the size of the rule set).
-            for filter_opening in [false, true] {
-                matcher.filter_opening = filter_opening;
-                prop_assert_eq!(found(&matcher, &analysis), naive(&terms, &analysis));
-            }
+            prop_assert_eq!(found(&matcher, &analysis), naive(&terms, &analysis));
         }
     }
 
