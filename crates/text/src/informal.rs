@@ -112,10 +112,13 @@ fn lookup(token: &str) -> Option<&'static str> {
     TABLE.get_or_init(|| TEENCODE.iter().copied().collect()).get(token).copied()
 }
 
-/// Codes of the table that formal text writes too, as units, initials or abbreviations (`20
-/// kg`, `vitamin K`, `8 h`, `Hà Nội vs Huế`): they do not show that a text is informal.
-const FORMAL_LOOKALIKES: &[&str] =
-    &["k", "kg", "h", "v", "r", "z", "j", "ng", "ms", "nt", "đt", "vs", "bt", "wa", "thanks"];
+/// Codes of the table that formal text writes too, as units, initials, abbreviations or words
+/// of their own (`20 kg`, `vitamin K`, `8 h`, `Hà Nội vs Huế`, `đau hông`, `bít tất`, `thui
+/// rơm`): they do not show that a text is informal.
+const FORMAL_LOOKALIKES: &[&str] = &[
+    "k", "kg", "h", "v", "r", "z", "j", "ng", "ms", "nt", "đt", "vs", "bt", "wa", "thanks", "hông", "bít", "bit",
+    "thui",
+];
 
 /// Whether a token (exact view) shows an informal register: a teencode form that formal text
 /// does not also write, or a word stretched for emphasis (`quáaaa`, `đẹpppp`; four letters or
@@ -179,7 +182,7 @@ mod tests {
         for token in ["ko", "dc", "đc", "hok", "mn", "quáaaa", "đẹpppp", "kkkk"] {
             assert!(marks_informal(token), "{token}");
         }
-        for token in ["k", "kg", "h", "vs", "không", "www", "1000", "xoong", "giá"] {
+        for token in ["k", "kg", "h", "vs", "hông", "bít", "không", "www", "1000", "xoong", "giá"] {
             assert!(!marks_informal(token), "{token}");
         }
     }
