@@ -147,28 +147,26 @@ pub(crate) fn informal_form(token: &str, out: &mut String) {
 }
 
 /// `token` with runs of three or more of the same letter (tone ignored) cut to the first, or
-/// `None` when nothing was stretched. Two in a row are real spelling (`xoong`, `quốc`).
+/// `None` when nothing was stretched. Two in a row are real spelling (`xoong`, `quốc`). One pass:
+/// a hostile text may hold a megabyte-long token of one letter.
 fn squeeze(token: &str) -> Option<String> {
     let mut out = String::with_capacity(token.len());
-    let mut last: Option<char> = None;
-    let mut run = 0;
     let mut changed = false;
-    let chars: Vec<char> = token.chars().collect();
-    for (i, &c) in chars.iter().enumerate() {
+    let mut chars = token.chars().peekable();
+    while let Some(c) = chars.next() {
         let base = crate::fold::fold_char(c);
-        if Some(base) == last {
-            run += 1;
-        } else {
-            last = Some(base);
-            run = 1;
+        let (mut second, mut length) = (None, 1);
+        while let Some(d) = chars.next_if(|&d| crate::fold::fold_char(d) == base) {
+            second.get_or_insert(d);
+            length += 1;
         }
-        // Look ahead: a run of three or more keeps only its first letter.
-        let run_len = run + chars[i + 1..].iter().take_while(|&&d| crate::fold::fold_char(d) == base).count();
-        if run > 1 && run_len >= 3 {
-            changed = true;
-            continue;
-        }
+        // A run of three or more keeps only its first letter.
         out.push(c);
+        match (second, length) {
+            (Some(d), 2) => out.push(d),
+            (_, 1 | 2) => {}
+            _ => changed = true,
+        }
     }
     changed.then_some(out)
 }
@@ -193,5 +191,10 @@ mod tests {
         assert_eq!(squeeze("đẹpppp").as_deref(), Some("đẹp"));
         assert_eq!(squeeze("xoong"), None);
         assert_eq!(squeeze("kkkk").as_deref(), Some("k"));
+        assert_eq!(squeeze("kkk").as_deref(), Some("k"));
+        assert_eq!(squeeze("kk"), None);
+        assert_eq!(squeeze("ngoooonnnn").as_deref(), Some("ngon"));
+        // Linear: a megabyte of one letter is squeezed at once.
+        assert_eq!(squeeze(&"x".repeat(1 << 20)).as_deref(), Some("x"));
     }
 }
