@@ -214,7 +214,23 @@ pub(crate) enum RulesOp {
         /// One JSON object per rule instead of a table.
         #[arg(long)]
         json: bool,
+        /// Order: rules to review first, lowest precision first, most hits first, or latest hit
+        /// first.
+        #[arg(long, value_enum, default_value_t = StatsSort::Review)]
+        sort: StatsSort,
+        /// Only the rules marked for review.
+        #[arg(long)]
+        needs_review: bool,
     },
+}
+
+/// Orders of `duluan rules stats` (those of `GET /api/rules/stats`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum StatsSort {
+    Review,
+    Precision,
+    Hits,
+    LastHit,
 }
 
 #[derive(Debug, Args)]

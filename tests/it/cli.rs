@@ -236,6 +236,20 @@ fn rules_stats_lists_hits_precision_and_rules_to_review() {
     assert!(rows[first_clean..].iter().all(|r| r["review"].is_null()), "{rows:?}");
     let table = d.run(&["rules", "stats"], None);
     assert!(stdout(&table).starts_with("rule ") && stdout(&table).contains("never fired"), "{}", stdout(&table));
+    // The API's orders and filter: by hits the busiest rule first; only those to review.
+    let rules = |args: &[&str]| -> Vec<serde_json::Value> {
+        let o = d.run(&[&["rules", "stats", "--json"], args].concat(), None);
+        assert!(o.status.success(), "{}", stderr(&o));
+        stdout(&o).lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+    };
+    let by_hits = rules(&["--sort", "hits"]);
+    let hits: Vec<u64> = by_hits.iter().map(|r| r["hits"].as_u64().unwrap_or(0)).collect();
+    assert!(hits.windows(2).all(|w| w[0] >= w[1]) && hits[0] > 0, "{hits:?}");
+    let to_review = rules(&["--needs-review"]);
+    assert!(!to_review.is_empty() && to_review.iter().all(|r| !r["review"].is_null()), "{to_review:?}");
+    assert!(to_review.len() < rows.len());
+    let o = d.run(&["rules", "stats", "--sort", "nonsense"], None);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
 }
 
 #[test]

@@ -8,16 +8,19 @@ use anyhow::Result;
 use duluan_config::Config;
 use duluan_model::{ClaimMatch, Flag, Sentiment, Severity, Span};
 use duluan_rules::{Doc, Engine};
+use duluan_web::api::RuleSort;
 use serde::{Deserialize, Serialize};
 
 use crate::app;
-use crate::cli::RulesOp;
+use crate::cli::{RulesOp, StatsSort};
 
 pub(crate) async fn run(config: &Config, op: &RulesOp) -> Result<ExitCode> {
     match op {
         RulesOp::Check { dir } => check(config, dir.clone()),
         RulesOp::Match { rules } => match_items(config, rules.clone()),
-        RulesOp::Stats { rules, json } => stats(config, rules.clone(), *json).await,
+        RulesOp::Stats { rules, json, sort, needs_review } => {
+            stats(config, rules.clone(), *json, *sort, *needs_review).await
+        }
         RulesOp::Backtest(args) => super::backtest::run(config, args).await,
     }
 }
@@ -60,7 +63,13 @@ impl StatsRow {
     }
 }
 
-async fn stats(config: &Config, dir: Option<PathBuf>, json: bool) -> Result<ExitCode> {
+async fn stats(
+    config: &Config,
+    dir: Option<PathBuf>,
+    json: bool,
+    sort: StatsSort,
+    needs_review: bool,
+) -> Result<ExitCode> {
     let engine = app::load_engine(config, &app::rules_dir(config, dir.as_deref())?)?;
     let catalog = duluan_rules::review::RuleCatalog::new(engine.rules.rules());
     let store = app::open_store(config).await?;
@@ -78,7 +87,16 @@ async fn stats(config: &Config, dir: Option<PathBuf>, json: bool) -> Result<Exit
         index.as_ref(),
         chrono::Utc::now(),
     );
-    duluan_web::api::sort_reviews(&mut reviews, duluan_web::api::RuleSort::Review);
+    if needs_review {
+        reviews.retain(|r| !r.flags.is_empty());
+    }
+    let sort = match sort {
+        StatsSort::Review => RuleSort::Review,
+        StatsSort::Precision => RuleSort::Precision,
+        StatsSort::Hits => RuleSort::Hits,
+        StatsSort::LastHit => RuleSort::LastHit,
+    };
+    duluan_web::api::sort_reviews(&mut reviews, sort);
     let rows: Vec<StatsRow> = reviews.into_iter().map(StatsRow::of).collect();
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     if json {
