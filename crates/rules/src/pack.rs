@@ -376,8 +376,8 @@ pub fn read_pack(file: &Path, text: &str, packs: &mut Packs, errors: &mut Vec<Er
                     packs.lists.insert(spec.id.clone(), spec);
                 }
             }
-            Err((Some(e), _)) => errors.push(e),
-            Err((None, message)) => errors.push(Error::at(file, Some(pos), message)),
+            Err(ListError::Located(e)) => errors.push(e),
+            Err(ListError::AtList(message)) => errors.push(Error::at(file, Some(pos), message)),
         }
     }
     // Ids seen so far, in this file and the ones read before (a list scan per rule was quadratic).
@@ -438,38 +438,47 @@ fn quote_len(text: &str, offset: usize) -> usize {
     n
 }
 
-/// A list's terms, from the pack and its list file. Errors in the list file carry their own
-/// position (`Some`); the others are placed at the list's id by the caller.
-fn load_list(file: &Path, def: ListDef) -> Result<ListSpec, (Option<Error>, String)> {
+/// Why a list was refused.
+enum ListError {
+    /// A problem with a place of its own (in the list file, or reading it).
+    Located(Error),
+    /// A problem of the list as a whole, placed at its id in the pack.
+    AtList(String),
+}
+
+/// A list's terms, from the pack and its list file.
+fn load_list(file: &Path, def: ListDef) -> Result<ListSpec, ListError> {
     let id = def.id.into_inner();
     let mut terms: Vec<String> = def.terms;
     if let Some(rel) = &def.file {
-        read_list_file(file, rel, &mut terms).map_err(|e| (Some(e), String::new()))?;
+        let inside = Path::new(rel).components().all(|c| matches!(c, std::path::Component::Normal(_)));
+        if !inside || rel.is_empty() {
+            let message =
+                format!("list `{id}`: file `{rel}` must be a relative path inside the rules directory (no `..`)");
+            return Err(ListError::AtList(message));
+        }
+        read_list_file(&file.parent().unwrap_or(Path::new(".")).join(rel), &mut terms).map_err(ListError::Located)?;
     }
     if terms.len() > MAX_LIST_TERMS {
-        return Err((None, format!("list `{id}` has more than {MAX_LIST_TERMS} terms")));
+        return Err(ListError::AtList(format!("list `{id}` has more than {MAX_LIST_TERMS} terms")));
     }
     if let Some(t) = terms.iter().find(|t| t.len() > MAX_TERM_BYTES) {
         let short: String = t.chars().take(30).collect();
-        return Err((None, format!("list `{id}`: term `{short}…` is longer than {MAX_TERM_BYTES} bytes")));
+        let message = format!("list `{id}`: term `{short}…` is longer than {MAX_TERM_BYTES} bytes");
+        return Err(ListError::AtList(message));
     }
     terms.retain(|t| duluan_text::tokens(t).next().is_some());
     if terms.is_empty() {
-        return Err((None, format!("list `{id}` has no terms")));
+        return Err(ListError::AtList(format!("list `{id}` has no terms")));
     }
     Ok(ListSpec { id, terms, mode: def.mode })
 }
 
-/// Appends the terms of the list file `rel` (relative to the pack `file`, and inside its
-/// directory: the rules directory is what is watched and reviewed), one per line, an optional
-/// weight after a tab.
-fn read_list_file(file: &Path, rel: &str, terms: &mut Vec<String>) -> Result<(), Error> {
-    let inside = Path::new(rel).components().all(|c| matches!(c, std::path::Component::Normal(_)));
-    if !inside || rel.is_empty() {
-        let message = format!("list file `{rel}` must be a relative path inside the rules directory (no `..`)");
-        return Err(Error::at(file, None, message));
-    }
-    let path = file.parent().unwrap_or(Path::new(".")).join(rel);
+/// Appends the terms of the list file at `path`, one per line, an optional weight after a tab.
+/// The path stays inside the pack's directory (see [`load_list`]): the rules directory is what
+/// is watched and reviewed.
+fn read_list_file(path: &Path, terms: &mut Vec<String>) -> Result<(), Error> {
+    let path = path.to_path_buf();
     let meta = std::fs::metadata(&path).map_err(|e| Error::Io { path: path.clone(), source: e })?;
     if meta.len() > MAX_FILE_BYTES as u64 {
         return Err(Error::at(&path, None, format!("list file larger than {MAX_FILE_BYTES} bytes")));
@@ -593,7 +602,8 @@ mod tests {
         for rel in ["../terms.txt", "/etc/passwd", "lists/../../x.txt", ""] {
             let pack = format!("[[list]]\nid = \"x\"\nfile = \"{rel}\"\n");
             let errors = read_with_list(&pack, "xăng\n").expect_err("refused");
-            assert!(errors.iter().any(|e| e.contains("inside the rules directory")), "{rel}: {errors:?}");
+            let at_list = |e: &String| e.contains("p.toml:2:") && e.contains("inside the rules directory");
+            assert!(errors.iter().any(at_list), "{rel}: {errors:?}");
         }
     }
 
