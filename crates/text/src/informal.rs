@@ -112,6 +112,9 @@ fn lookup(token: &str) -> Option<&'static str> {
     TABLE.get_or_init(|| TEENCODE.iter().copied().collect()).get(token).copied()
 }
 
+/// Bytes of the longest code of [`TEENCODE`] (`đươc`); checked by a test.
+const LONGEST_CODE: usize = 7;
+
 /// Codes of the table that formal text writes too, as units, initials, abbreviations or words
 /// of their own (`20 kg`, `vitamin K`, `8 h`, `Hà Nội vs Huế`, `đau hông`, `bít tất`, `thui
 /// rơm`): they do not show that a text is informal.
@@ -125,7 +128,8 @@ const FORMAL_LOOKALIKES: &[&str] = &[
 /// more, all letters, so `www` and `1000` are no sign). Sentiment reads such a text in the
 /// informal view.
 pub fn marks_informal(token: &str) -> bool {
-    if lookup(token).is_some() {
+    // Sentiment asks for every token of every item: most are longer than any code.
+    if token.len() <= LONGEST_CODE && lookup(token).is_some() {
         return !FORMAL_LOOKALIKES.contains(&token);
     }
     let bytes = token.as_bytes();
@@ -174,6 +178,11 @@ fn squeeze(token: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn no_code_is_longer_than_the_longest() {
+        assert_eq!(TEENCODE.iter().map(|(code, _)| code.len()).max(), Some(LONGEST_CODE));
+    }
 
     #[test]
     fn informal_marks() {

@@ -230,14 +230,12 @@ fn toneless(word: &str) -> (Vec<char>, Option<(usize, usize)>) {
     let letters = word
         .chars()
         .enumerate()
-        .map(|(i, c)| match vowel(c) {
-            Some(v) => {
-                if v.tone != 0 && tone.is_none() {
-                    tone = Some((v.tone, i));
-                }
-                VOWELS[v.row][0]
+        .map(|(i, c)| {
+            let (base, t) = vowel_parts(c).unwrap_or((c, 0));
+            if t != 0 && tone.is_none() {
+                tone = Some((t, i));
             }
-            None => c,
+            base
         })
         .collect();
     (letters, tone)
