@@ -29,7 +29,7 @@ pub use claims::{
 };
 pub use engine::{Doc, MAX_PATTERNS, RuleSet};
 pub use pack::{
-    Action, Example, Examples, Filters, ListSpec, Packs, RuleSpec, Titles, fingerprint, read_dir, read_pack,
+    Action, Example, Examples, Filters, ListRef, ListSpec, Packs, RuleSpec, Titles, fingerprint, read_dir, read_pack,
 };
 pub use sentiment::{Lexicon, SentimentAnalyzer};
 
@@ -189,6 +189,14 @@ mod tests {
         assert!(errors[0].to_string().contains("bad.toml:3:"), "{}", errors[0]);
         std::fs::write(&file, "[[rule]]\nid = \"x\"\nseverity = \"high\"\nquery = \"@nope\"\n").expect("write");
         let errors = Engine::load(dir.path()).expect_err("must fail");
-        assert!(errors[0].to_string().contains("unknown list `@nope`"), "{}", errors[0]);
+        assert_eq!(errors[0].to_string(), format!("{}:4:10: rule `x` uses unknown list `@nope`", file.display()));
+        // Placed in the file as written: after an escaped quote, on the second line of a
+        // multi-line query, and not at a longer name that begins with it.
+        let pack = "[[list]]\nid = \"vx_terms\"\nterms = [\"vắc xin\"]\n\n[[rule]]\nid = \"y\"\nseverity = \"high\"\n\
+                    query = \"\"\"\n\\\"tiêm\\\" AND @vx_terms\n  AND NOT @vx\"\"\"\n";
+        std::fs::write(&file, pack).expect("write");
+        let errors = Engine::load(dir.path()).expect_err("must fail");
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!(errors[0].to_string(), format!("{}:10:11: rule `y` uses unknown list `@vx`", file.display()));
     }
 }

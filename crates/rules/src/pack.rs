@@ -236,6 +236,19 @@ pub struct RuleSpec {
     pub examples: Examples,
     /// File and line where it is defined.
     pub origin: String,
+    /// Where each list the expression names is named first (for errors about the list).
+    pub list_refs: Vec<ListRef>,
+}
+
+/// A list name in a rule's query and where it is written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListRef {
+    /// The list's id (without the `@`).
+    pub name: String,
+    /// The rule file.
+    pub path: PathBuf,
+    /// 1-based line and column (in characters) of its `@`.
+    pub position: (usize, usize),
 }
 
 /// A named term list.
@@ -402,6 +415,11 @@ pub fn read_pack(file: &Path, text: &str, packs: &mut Packs, errors: &mut Vec<Er
             errors.push(Error::at(file, Some(origin_pos), format!("rule `{}` is defined twice", rule.id)));
             continue;
         }
+        let list_refs = list_refs(&expr, text.get(span.clone()).unwrap_or_default(), |offset| ListRef {
+            name: String::new(),
+            path: file.to_path_buf(),
+            position: lines.line_column(span.start + offset),
+        });
         packs.rules.push(RuleSpec {
             id: rule.id,
             title: rule.title,
@@ -423,8 +441,34 @@ pub fn read_pack(file: &Path, text: &str, packs: &mut Packs, errors: &mut Vec<Er
             },
             examples: rule.examples,
             origin: format!("{}:{}", file.display(), origin_pos.0),
+            list_refs,
         });
     }
+}
+
+/// Each list `expr` names, once, placed by `at` at the first `@name` in `source` (the query as
+/// written in the file, quotes and escapes included: a list name has neither, so its offset there
+/// is exact where an offset into the unescaped query would not be).
+fn list_refs(expr: &Expr, source: &str, at: impl Fn(usize) -> ListRef) -> Vec<ListRef> {
+    let mut names = Vec::new();
+    collect_lists(expr, &mut |name| {
+        if !names.iter().any(|n: &String| n == name) {
+            names.push(name.to_string());
+        }
+    });
+    names
+        .into_iter()
+        .map(|name| {
+            let written = format!("@{name}");
+            // The whole name: `@vx` is not the start of `@vx_terms`.
+            let offset = source
+                .match_indices(&written)
+                .map(|(i, _)| i)
+                .find(|&i| !source[i + written.len()..].starts_with(|c: char| c.is_alphanumeric() || "_.-".contains(c)))
+                .unwrap_or(0);
+            ListRef { name, ..at(offset) }
+        })
+        .collect()
 }
 
 /// Length of the opening quote of the TOML string starting at `offset` (`'''`, `"""`, `'`, `"`).
@@ -512,17 +556,9 @@ fn read_list_file(path: &Path, terms: &mut Vec<String>) -> Result<(), Error> {
 
 fn check_references(packs: &Packs, errors: &mut Vec<Error>) {
     for rule in &packs.rules {
-        let mut missing = Vec::new();
-        collect_lists(&rule.expr, &mut |name| {
-            if !packs.lists.contains_key(name) {
-                missing.push(name.to_string());
-            }
-        });
-        for name in missing {
-            errors.push(Error::Rule {
-                origin: rule.origin.clone(),
-                message: format!("rule `{}` uses unknown list `@{name}`", rule.id),
-            });
+        for list in rule.list_refs.iter().filter(|l| !packs.lists.contains_key(&l.name)) {
+            let message = format!("rule `{}` uses unknown list `@{}`", rule.id, list.name);
+            errors.push(Error::at(&list.path, Some(list.position), message));
         }
     }
 }
