@@ -31,7 +31,7 @@ pub use engine::{Doc, MAX_PATTERNS, RuleSet};
 pub use pack::{
     Action, Example, Examples, Filters, ListRef, ListSpec, Packs, RuleSpec, Titles, fingerprint, read_dir, read_pack,
 };
-pub use sentiment::{Lexicon, SentimentAnalyzer};
+pub use sentiment::{LABEL_THRESHOLD, Lexicon, SentimentAnalyzer};
 
 /// Errors from reading or compiling rules.
 #[derive(Debug, thiserror::Error)]

@@ -45,7 +45,7 @@ const AFTER_CONTRAST_FACTOR: f32 = 1.5;
 const KEEP_WINDOW: usize = 3;
 /// Scores beyond ±this are labelled negative/positive. Low: one weak term decides a short text.
 /// Chosen on the train split of UIT-VSFC (accuracy there 0.872 at 0.1, 0.877 at 0.02).
-const LABEL_THRESHOLD: f32 = 0.02;
+pub const LABEL_THRESHOLD: f32 = 0.02;
 
 /// Role of a modifier word.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -133,17 +133,25 @@ impl Lexicon {
                 }
                 Ok(w)
             };
+            // NaN passes a range check by failing every comparison: it would make every score NaN.
+            let factor = |f: &str| -> Result<f32, Error> {
+                let f: f32 = f.parse().map_err(|_| bad("scale factor must be a number"))?;
+                if !(f > 0.0 && f <= 10.0) {
+                    return Err(bad("scale factor must be above 0 and at most 10"));
+                }
+                Ok(f)
+            };
             if name.starts_with("modifiers") {
                 let modifier = match cols.as_slice() {
                     [_, "negator"] => Modifier::Negator(0.0),
                     [_, "negator", w, ..] => Modifier::Negator(weight(w)?),
-                    [_, "scale", factor] => {
-                        Modifier::Scale(factor.parse::<f32>().map_err(|_| bad("scale factor must be a number"))?)
+                    [_, "scale", f] => Modifier::Scale(factor(f)?),
+                    // A diminisher whose own voice weighs nothing is a plain scale: it must not
+                    // be reported as a term that contributed 0.
+                    [_, "scale", f, w, ..] => {
+                        let (f, w) = (factor(f)?, weight(w)?);
+                        if w == 0.0 { Modifier::Scale(f) } else { Modifier::Hedge(f, w) }
                     }
-                    [_, "scale", factor, w, ..] => Modifier::Hedge(
-                        factor.parse::<f32>().map_err(|_| bad("scale factor must be a number"))?,
-                        weight(w)?,
-                    ),
                     [_, "suggestion", w, ..] => Modifier::Suggestion(weight(w)?),
                     [_, "request", w, ..] => Modifier::Request(weight(w)?),
                     [_, "keep", ..] => Modifier::Keep,
@@ -372,8 +380,10 @@ impl SentimentAnalyzer {
             let before: f32 =
                 terms.iter().filter(|(at, _)| *at < cue.first && in_sentence(*at)).map(|(_, t)| t.weight).sum();
             let after = terms.iter().any(|(at, _)| *at > cue.last && in_sentence(*at));
-            if before != 0.0 && !after && in_sentence(cue.last + 1) {
-                let weight = (-before * AFTER_CONTRAST_FACTOR * 100.0).round() / 100.0;
+            // Judged once rounded: terms that cancel out (`-0.74 + 0.75 - 0.01`) leave a float
+            // residue, not zero, which would be reported as a contribution of 0.
+            let weight = (-before * AFTER_CONTRAST_FACTOR * 100.0).round() / 100.0;
+            if weight != 0.0 && !after && in_sentence(cue.last + 1) {
                 terms.push((cue.first, cue_term(text, a, cue, weight)));
             }
         }
@@ -652,7 +662,10 @@ fn bare_comparative(a: &Analysis, view: View, first: usize, last: usize, layout:
 
 /// `word` as it appears in `view` (the Vietnamese words compared here fold to plain ASCII).
 fn fold_if(view: View, word: &str) -> String {
-    if view == View::Folded { duluan_text::fold(word) } else { word.to_string() }
+    match view {
+        View::Folded | View::InformalFolded => duluan_text::fold(word),
+        View::Exact | View::Informal => word.to_string(),
+    }
 }
 
 /// Whether a diminisher scales no term: none starts within two syllables after it in its clause,
@@ -932,6 +945,17 @@ mod tests {
     }
 
     #[test]
+    fn a_contrast_after_terms_that_cancel_out_adds_nothing() {
+        let mut lex = Lexicon::default();
+        lex.add_file(Path::new("v.tsv"), "vi.tsv", "tốt\t2\nhay\t1.5\n").unwrap_or_else(|e| panic!("{e}"));
+        lex.add_file(Path::new("m.tsv"), "modifiers.tsv", "không\tnegator\nnhưng\tcontrast\n")
+            .unwrap_or_else(|e| panic!("{e}"));
+        // Found by fuzzing: the second `nhưng` follows -0.74 + 0.75 - 0.01, which is not 0 in f32.
+        let t = SentimentAnalyzer::new(lex).score("không tốt , hay nhưng nhưng thầy");
+        assert_eq!(terms(&t), [("tốt", -0.74, true), ("hay", 0.75, false), ("nhưng", -0.01, false)]);
+    }
+
+    #[test]
     fn bare_comparatives_wish_for_change() {
         let s = analyzer();
         let t = s.score("giảng chi tiết hơn .");
@@ -940,6 +964,10 @@ mod tests {
         // With a standard of comparison, or a trend, it is a plain comparison.
         assert_eq!(terms(&s.score("giảng chi tiết hơn thầy khác")), [("chi tiết", 1.0, false)]);
         assert_eq!(terms(&s.score("dịch vụ ngày càng tốt hơn")), [("tốt", 2.0, false)]);
+        // The same without diacritics, also where teencode puts the text in the informal view.
+        assert_eq!(terms(&s.score("giang chi tiet hon .")), [("chi tiet", -1.5, true)]);
+        assert_eq!(terms(&s.score("mn oi giang chi tiet hon .")), [("chi tiet", -1.5, true)]);
+        assert_eq!(terms(&s.score("mn oi dich vu ngay cang tot hon")), [("tot", 2.0, false)]);
     }
 
     #[test]
@@ -951,6 +979,20 @@ mod tests {
         assert!(lex.add_file(m, "modifiers.tsv", "một hai ba\tcontrast\n").is_err());
         assert!(lex.add_file(Path::new("v.tsv"), "vi.tsv", "tốt\t2\tx\n").is_err());
         assert!(lex.add_file(Path::new("v.tsv"), "vi.tsv", "tốt\t9\n").is_err());
+        for factor in ["NaN", "inf", "0", "-1.5", "x"] {
+            assert!(lex.add_file(m, "modifiers.tsv", &format!("rất\tscale\t{factor}\n")).is_err(), "{factor}");
+            assert!(lex.add_file(m, "modifiers.tsv", &format!("hơi\tscale\t{factor}\t-0.5\n")).is_err(), "{factor}");
+        }
+    }
+
+    #[test]
+    fn a_diminisher_voicing_nothing_is_not_reported() {
+        let mut lex = Lexicon::default();
+        lex.add_file(Path::new("v.tsv"), "vi.tsv", "tốt\t2\n").unwrap_or_else(|e| panic!("{e}"));
+        lex.add_file(Path::new("m.tsv"), "modifiers.tsv", "hơi\tscale\t0.5\t0\n").unwrap_or_else(|e| panic!("{e}"));
+        let s = SentimentAnalyzer::new(lex);
+        assert!(terms(&s.score("phòng hơi ồn")).is_empty());
+        assert_eq!(terms(&s.score("phòng hơi tốt")), [("tốt", 1.0, false)]);
     }
 
     #[test]
