@@ -1,6 +1,6 @@
 //! Rule packs on disk: `*.toml` files with `[[list]]` and `[[rule]]` tables.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use duluan_model::Severity;
@@ -448,27 +448,25 @@ pub fn read_pack(file: &Path, text: &str, packs: &mut Packs, errors: &mut Vec<Er
 
 /// Each list `expr` names, once, placed by `at` at the first `@name` in `source` (the query as
 /// written in the file, quotes and escapes included: a list name has neither, so its offset there
-/// is exact where an offset into the unescaped query would not be).
+/// is exact where an offset into the unescaped query would not be). One pass over the source: a
+/// search per name was quadratic in a query of thousands of list names.
 fn list_refs(expr: &Expr, source: &str, at: impl Fn(usize) -> ListRef) -> Vec<ListRef> {
-    let mut names = Vec::new();
+    let is_name = |c: char| c.is_alphanumeric() || "_.-".contains(c);
+    let mut first: HashMap<&str, usize> = HashMap::new();
+    for (i, _) in source.match_indices('@') {
+        let rest = &source[i + 1..];
+        let name = &rest[..rest.find(|c: char| !is_name(c)).unwrap_or(rest.len())];
+        first.entry(name).or_insert(i);
+    }
+    let mut seen = HashSet::new();
+    let mut refs = Vec::new();
     collect_lists(expr, &mut |name| {
-        if !names.iter().any(|n: &String| n == name) {
-            names.push(name.to_string());
+        if seen.insert(name.to_string()) {
+            let offset = first.get(name).copied().unwrap_or(0);
+            refs.push(ListRef { name: name.to_string(), ..at(offset) });
         }
     });
-    names
-        .into_iter()
-        .map(|name| {
-            let written = format!("@{name}");
-            // The whole name: `@vx` is not the start of `@vx_terms`.
-            let offset = source
-                .match_indices(&written)
-                .map(|(i, _)| i)
-                .find(|&i| !source[i + written.len()..].starts_with(|c: char| c.is_alphanumeric() || "_.-".contains(c)))
-                .unwrap_or(0);
-            ListRef { name, ..at(offset) }
-        })
-        .collect()
+    refs
 }
 
 /// Length of the opening quote of the TOML string starting at `offset` (`'''`, `"""`, `'`, `"`).
