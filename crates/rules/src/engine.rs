@@ -34,6 +34,11 @@ use program::Programs;
 /// Most distinct patterns one rule set may compile (memory cap for hostile rule files).
 pub const MAX_PATTERNS: usize = 2_000_000;
 
+/// Most terms and operators one rule set may compile once its lists are written out: every
+/// `@list` a rule names is a copy of the list's terms, so a 22 KB file naming one 1,000-term list
+/// 2,000 times is two million of them (memory cap for hostile rule files).
+pub const MAX_NODES: usize = 4_000_000;
+
 type PatternId = usize;
 
 #[derive(Debug, Clone)]
@@ -190,30 +195,98 @@ impl Compiler<'_> {
             Expr::And(parts) => Node::And(parts.iter().map(|p| self.node(p, mode)).collect::<Result<_, _>>()?),
             Expr::Or(parts) => Node::Or(parts.iter().map(|p| self.node(p, mode)).collect::<Result<_, _>>()?),
             Expr::Not(e) => Node::Not(Box::new(self.node(e, mode)?)),
-            Expr::Near { left, right, distance, ordered } => Node::Near {
-                left: Box::new(self.node(left, mode)?),
-                right: Box::new(self.node(right, mode)?),
-                distance: *distance,
-                ordered: *ordered,
-            },
+            Expr::Near { left, right, distance, ordered } => {
+                if !has_place(left) || !has_place(right) {
+                    return Err("a side of NEAR can hold without any of its terms occurring (through NOT), \
+                                and then has no place in the text to be near: keep NOT out of NEAR \
+                                (`(a NEAR/3 b) AND NOT c`)"
+                        .into());
+                }
+                Node::Near {
+                    left: Box::new(self.node(left, mode)?),
+                    right: Box::new(self.node(right, mode)?),
+                    distance: *distance,
+                    ordered: *ordered,
+                }
+            }
             Expr::Scoped(scope, e) => Node::Scoped(*scope, Box::new(self.node(e, mode)?)),
             Expr::Moded(m, e) => self.node(e, *m)?,
             Expr::AtLeast { min, of } => {
                 let mut alternatives = Vec::new();
                 for e in of {
-                    match e {
-                        // Each list term counts on its own.
-                        Expr::List(name) => alternatives.extend(self.list_terms(name, mode)?),
-                        other => alternatives.push(self.node(other, mode)?),
-                    }
+                    self.alternatives(e, mode, &mut alternatives)?;
                 }
                 // List terms that name one pattern (`vắc xin` and `vac xin` folded, a term listed
-                // twice) are one alternative: a single mention must not count twice.
+                // twice) in one scope are one alternative: a single mention must not count twice.
                 let mut seen = std::collections::HashSet::new();
-                alternatives.retain(|n| !matches!(n, Node::Leaf(id, _) if !seen.insert(*id)));
+                alternatives.retain(|n| leaf_key(n).is_none_or(|key| seen.insert(key)));
                 Node::AtLeast { min: *min, of: alternatives }
             }
         })
+    }
+}
+
+impl Compiler<'_> {
+    /// The alternatives `e` gives `at least`: each term of a list on its own, under the modes and
+    /// scopes around the list (`at least 2 of title:@harm`), anything else as one.
+    fn alternatives(&mut self, e: &Expr, mode: Mode, out: &mut Vec<Node>) -> Result<(), String> {
+        match e {
+            Expr::List(name) => out.extend(self.list_terms(name, mode)?),
+            Expr::Moded(m, inner) if inner.is_wrapped_list() => self.alternatives(inner, *m, out)?,
+            Expr::Scoped(scope, inner) if inner.is_wrapped_list() => {
+                let from = out.len();
+                self.alternatives(inner, mode, out)?;
+                for n in &mut out[from..] {
+                    *n = Node::Scoped(*scope, Box::new(std::mem::replace(n, Node::Never)));
+                }
+            }
+            other => out.push(self.node(other, mode)?),
+        }
+        Ok(())
+    }
+}
+
+/// A term alternative's pattern and scope (`None` for anything else), by which `at least`
+/// counts one mention once.
+fn leaf_key(node: &Node) -> Option<(Option<Scope>, PatternId)> {
+    match node {
+        Node::Leaf(id, _) => Some((None, *id)),
+        Node::Scoped(scope, inner) => match &**inner {
+            Node::Leaf(id, _) => Some((Some(*scope), *id)),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// The number of nodes `e` compiles to, each list it names counting all its terms.
+fn expanded_size(e: &Expr, packs: &Packs) -> usize {
+    match e {
+        Expr::Term(_) => 1,
+        Expr::List(name) => packs.lists.get(name).map_or(1, |l| l.terms.len().max(1)),
+        Expr::And(parts) | Expr::Or(parts) | Expr::AtLeast { of: parts, .. } => {
+            parts.iter().fold(1usize, |n, p| n.saturating_add(expanded_size(p, packs)))
+        }
+        Expr::Not(inner) | Expr::Scoped(_, inner) | Expr::Moded(_, inner) => {
+            1usize.saturating_add(expanded_size(inner, packs))
+        }
+        Expr::Near { left, right, .. } => {
+            1usize.saturating_add(expanded_size(left, packs)).saturating_add(expanded_size(right, packs))
+        }
+    }
+}
+
+/// Whether an expression, when it holds, always has an occurrence of one of its terms: what a
+/// side of `NEAR` needs to be near anything. `NOT x` holds where `x` is absent, with no place.
+fn has_place(e: &Expr) -> bool {
+    match e {
+        Expr::Term(_) | Expr::List(_) | Expr::Near { .. } => true,
+        Expr::Not(_) => false,
+        Expr::And(parts) => parts.iter().any(has_place),
+        Expr::Or(parts) => parts.iter().all(has_place),
+        Expr::Scoped(_, inner) | Expr::Moded(_, inner) => has_place(inner),
+        // It holds with `min` alternatives: one of them has a place unless `min` of them may not.
+        Expr::AtLeast { min, of } => *min > 0 && of.iter().filter(|e| !has_place(e)).count() < *min,
     }
 }
 
@@ -379,11 +452,21 @@ impl RuleSet {
             term_ids: HashMap::new(),
         };
         let mut programs = Vec::with_capacity(packs.rules.len());
+        let mut nodes = 0usize;
         for spec in &packs.rules {
-            let node = compiler.node(&spec.expr, spec.mode).map_err(|message| Error::Rule {
+            let rule_error = |message: String| Error::Rule {
                 origin: spec.origin.clone(),
                 message: format!("rule `{}`: {message}", spec.id),
-            })?;
+            };
+            // Counted before anything is built, so that a hostile file is refused at once.
+            nodes = nodes.saturating_add(expanded_size(&spec.expr, &packs));
+            if nodes > MAX_NODES {
+                return Err(rule_error(format!(
+                    "the rules so far come to more than {MAX_NODES} terms and operators once their lists \
+                     are written out (each @list a rule names counts all its terms): name big lists in fewer rules"
+                )));
+            }
+            let node = compiler.node(&spec.expr, spec.mode).map_err(rule_error)?;
             programs.push(node);
         }
         let Compiler { patterns, pattern_texts, term_texts, .. } = compiler;
@@ -860,6 +943,13 @@ query = "ngập"
         assert_eq!(fired(&rs, "", "Nghe nói tiêm vắc xin bị vô sinh"), ["vaccine_harm"]);
     }
 
+    /// `a NEAR b`, or where a side may hold with no place in the text (which rules may not
+    /// write), `a AND b`.
+    fn near(a: &str, op: &str, b: &str) -> String {
+        let placed = |q: &str| crate::expr::parse(q).is_ok_and(|e| has_place(&e));
+        if placed(a) && placed(b) { format!("({a} {op} {b})") } else { format!("({a} AND {b})") }
+    }
+
     /// Queries over a few overlapping words, in every operator.
     fn query() -> impl Strategy<Value = String> {
         let word =
@@ -869,8 +959,8 @@ query = "ngập"
             proptest::prop_oneof![
                 (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("({a} AND {b})")),
                 (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("({a} OR {b})")),
-                (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("({a} NEAR/1 {b})")),
-                (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("({a} ONEAR/2 {b})")),
+                (inner.clone(), inner.clone()).prop_map(|(a, b)| near(&a, "NEAR/1", &b)),
+                (inner.clone(), inner.clone()).prop_map(|(a, b)| near(&a, "ONEAR/2", &b)),
                 inner.clone().prop_map(|a| format!("(NOT {a})")),
                 (inner.clone(), inner.clone(), inner).prop_map(|(a, b, c)| format!("at least 2 of ({a}, {b}, {c})")),
             ]
@@ -926,6 +1016,89 @@ query = "ngập"
         assert!(rs.presearch.size() < 20_000, "index of {} entries", rs.presearch.size());
         assert_eq!(fired(&rs, "", &format!("alpha 17 {TAIL} rồi beta 2999 {TAIL}")), ["pair"]);
         assert!(fired(&rs, "", &format!("alpha 17 {TAIL} và không gì khác")).is_empty());
+    }
+
+    fn rule(id: &str, query: &str) -> String {
+        format!("[[rule]]\nid = \"{id}\"\nseverity = \"low\"\nquery = {query:?}\n")
+    }
+
+    /// `at least` counts each term of a list on its own under the modes and scopes around it.
+    #[test]
+    fn at_least_counts_list_terms_under_modes_and_scopes() {
+        let harm = "[[list]]\nid = \"harm\"\nterms = [\"vô sinh\", \"tử vong\", \"biến chứng\"]\n";
+        let rules = [
+            rule("plain", "at least 2 of @harm"),
+            rule("folded", "at least 2 of (folded:@harm)"),
+            rule("folded_bare", "at least 2 of folded:@harm"),
+            rule("exact", "at least 2 of (exact:@harm)"),
+            rule("title", "at least 2 of title:@harm"),
+        ];
+        let rs = set(&format!("{harm}{}", rules.concat()));
+        assert_eq!(fired(&rs, "", "biến chứng và tử vong"), ["plain", "folded", "folded_bare", "exact"]);
+        assert_eq!(fired(&rs, "", "bien chung va tu vong"), ["folded", "folded_bare"]);
+        assert_eq!(fired(&rs, "biến chứng và tử vong", ""), ["plain", "folded", "folded_bare", "exact", "title"]);
+        // One mention in the title and one in the text: two of the list, but not two in the title.
+        assert_eq!(fired(&rs, "biến chứng", "tử vong"), ["plain", "folded", "folded_bare", "exact"]);
+        assert!(fired(&rs, "", "tử vong và tử vong").is_empty());
+    }
+
+    /// `NEAR` pairs two mentions: never one with itself or with one it overlaps.
+    #[test]
+    fn near_needs_two_mentions() {
+        let rs = set(&[rule("twice", "tăng NEAR/3 tăng"), rule("inside", "giá NEAR/0 \"giá xăng\"")].concat());
+        assert!(fired(&rs, "", "giá tăng").is_empty());
+        assert_eq!(fired(&rs, "", "giá tăng rồi lại tăng"), ["twice"]);
+        assert!(fired(&rs, "", "giá xăng").is_empty());
+        assert_eq!(fired(&rs, "", "giá giá xăng"), ["inside"]);
+    }
+
+    /// A side of `NEAR` that may hold through `NOT` alone has no place: such a rule is refused
+    /// with a message, not left to never fire. `NOT` beside a term inside `NEAR` is fine.
+    #[test]
+    fn near_refuses_a_side_without_a_place() {
+        for query in ["sốt NEAR/3 (NOT \"bác bỏ\")", "(NOT x) ONEAR/2 sốt", "sốt NEAR/3 (cao OR NOT x)"] {
+            let mut packs = Packs::default();
+            let mut errors = Vec::new();
+            crate::pack::read_pack(Path::new("t.toml"), &rule("r", query), &mut packs, &mut errors);
+            assert!(errors.is_empty(), "{errors:?}");
+            let err = RuleSet::compile(packs).expect_err(query).to_string();
+            assert!(err.contains("rule `r`") && err.contains("NEAR") && err.contains("NOT"), "{err}");
+        }
+        let rs = set(&rule("ok", "sốt NEAR/3 (cao AND NOT \"bác bỏ\")"));
+        assert_eq!(fired(&rs, "", "bé bị sốt cao"), ["ok"]);
+        assert!(fired(&rs, "", "bác bỏ tin bé bị sốt cao").is_empty());
+    }
+
+    /// A wildcard ends a quoted phrase as it ends a list term.
+    #[test]
+    fn a_phrase_may_end_in_a_wildcard() {
+        let list = "[[list]]\nid = \"l\"\nterms = [\"giá tă*\"]\n";
+        let rs = set(&format!("{list}{}{}", rule("phrase", "\"giá tă*\""), rule("list", "@l")));
+        assert_eq!(fired(&rs, "", "giá tăng"), ["phrase", "list"]);
+        assert!(fired(&rs, "", "giá giảm").is_empty());
+    }
+
+    /// Every `@list` a rule names is a copy of the list: a file naming a long list thousands of
+    /// times is refused before anything is built, naming the rule.
+    #[test]
+    fn lists_named_too_often_are_refused() {
+        let terms: Vec<String> = (0..1_000).map(|i| format!("\"từ {i}\"")).collect();
+        let list = format!("[[list]]\nid = \"l\"\nterms = [{}]\n", terms.join(","));
+        let query = vec!["@l"; MAX_NODES / 1_000 + 1].join(" OR ");
+        let mut packs = Packs::default();
+        let mut errors = Vec::new();
+        crate::pack::read_pack(
+            Path::new("t.toml"),
+            &format!("{list}{}", rule("many", &query)),
+            &mut packs,
+            &mut errors,
+        );
+        assert!(errors.is_empty(), "{errors:?}");
+        let err = RuleSet::compile(packs).expect_err("too many").to_string();
+        assert!(err.contains("rule `many`") && err.contains("fewer rules"), "{err}");
+        // The same list named a few times compiles.
+        let rs = set(&format!("{list}{}", rule("few", "@l OR @l OR @l")));
+        assert_eq!(fired(&rs, "", "một từ 7 thôi"), ["few"]);
     }
 
     #[test]

@@ -6,8 +6,8 @@
 //! and      := unary (["AND"] unary)*          adjacent terms are ANDed
 //! unary    := "NOT" unary | "-" unary | near
 //! near     := primary (("NEAR/n" | "ONEAR/n") primary)*
-//! primary  := "(" expr ")" | scope ":" primary | "@"list | phrase | word["*"]
-//!           | "at least" N "of" ("@"list | "(" expr ("," expr)* ")")
+//! primary  := "(" expr ")" | scope ":" primary | "@"list | phrase["*"] | word["*"]
+//!           | "at least" N "of" ([scope ":"]* "@"list | "(" expr ("," expr)* ")")
 //! scope    := "title" | "text" | "exact" | "folded"
 //! ```
 //! Operators are upper case (`AND`, `OR`, `NOT`, `NEAR/3`); lower-case `and`, `or`, `not` are
@@ -366,11 +366,18 @@ impl Parser {
                 Ok(Expr::List(name))
             }
             Tok::Phrase(text) => {
-                self.pos += 1;
-                if text.trim().is_empty() {
+                // A wildcard ends a phrase as it ends a list term: `"giá tă*"` finds `giá tăng`.
+                let text = text.trim();
+                let prefix = text.ends_with('*');
+                let stem = text.trim_end_matches('*');
+                if stem.trim().is_empty() {
                     return self.error("empty phrase");
                 }
-                Ok(Expr::Term(Term { text: text.trim().to_string(), prefix: false, mode: None }))
+                if stem.contains('*') || (prefix && stem.ends_with(char::is_whitespace)) {
+                    return self.error("a wildcard `*` may only end the last word of a phrase");
+                }
+                self.pos += 1;
+                Ok(Expr::Term(Term { text: stem.to_string(), prefix, mode: None }))
             }
             Tok::Word(word, prefix) => {
                 if self.toks.get(self.pos + 1).map(|(_, t)| t) == Some(&Tok::Colon) {
@@ -437,12 +444,31 @@ impl Parser {
                 self.pos += 1;
                 Ok(Some(Expr::AtLeast { min, of }))
             }
+            // A list under scopes and modes: `at least 2 of title:@harm`.
+            Some(Tok::Word(..)) if self.toks.get(self.pos + 1).map(|(_, t)| t) == Some(&Tok::Colon) => {
+                let at = self.pos;
+                let of = self.primary()?;
+                if !of.is_wrapped_list() {
+                    self.pos = at;
+                    return self.error("`at least N of` with a scope or mode must be followed by @list");
+                }
+                Ok(Some(Expr::AtLeast { min, of: vec![of] }))
+            }
             _ => self.error("`at least N of` must be followed by @list or (a, b, ...)"),
         }
     }
 }
 
 impl Expr {
+    /// A list reference, under any scopes and modes (`title:exact:@harm`).
+    pub fn is_wrapped_list(&self) -> bool {
+        match self {
+            Expr::List(_) => true,
+            Expr::Scoped(_, e) | Expr::Moded(_, e) => e.is_wrapped_list(),
+            _ => false,
+        }
+    }
+
     /// Levels of the tree: evaluation recurses this deep.
     pub fn depth(&self) -> usize {
         1 + match self {
@@ -473,7 +499,7 @@ impl fmt::Display for Expr {
                 if let Some(mode) = t.mode {
                     write!(f, "{}:", if mode == Mode::Exact { "exact" } else { "folded" })?;
                 }
-                if t.prefix { write!(f, "{}*", t.text) } else { write!(f, "\"{}\"", t.text) }
+                if t.prefix { write!(f, "\"{}*\"", t.text) } else { write!(f, "\"{}\"", t.text) }
             }
             Expr::List(l) => write!(f, "@{l}"),
             Expr::And(p) => join(f, p, "AND"),
@@ -491,7 +517,10 @@ impl fmt::Display for Expr {
             Expr::Moded(m, e) => write!(f, "{}:({e})", if *m == Mode::Exact { "exact" } else { "folded" }),
             Expr::AtLeast { min, of } => {
                 write!(f, "at least {min} of ")?;
-                if let [Expr::List(l)] = of.as_slice() { write!(f, "@{l}") } else { join(f, of, ",").map(|_| ()) }
+                match of.as_slice() {
+                    [list] if list.is_wrapped_list() => write!(f, "{list}"),
+                    _ => join(f, of, ",").map(|_| ()),
+                }
             }
         }
     }
@@ -503,6 +532,27 @@ mod tests {
 
     fn term(s: &str) -> Expr {
         Expr::Term(Term { text: s.into(), prefix: false, mode: None })
+    }
+
+    #[test]
+    fn a_phrase_may_end_in_a_wildcard() {
+        let e = parse("\"giá tă*\"").expect("parses");
+        assert_eq!(e, Expr::Term(Term { text: "giá tă".into(), prefix: true, mode: None }));
+        assert_eq!(parse(&e.to_string()).expect("round trips"), e);
+        for bad in ["\"giá *\"", "\"gi*á tăng\"", "\"*\""] {
+            let err = parse(bad).expect_err(bad);
+            assert_eq!(err.offset, 0, "{bad}: {err:?}");
+        }
+    }
+
+    #[test]
+    fn at_least_of_a_list_under_scopes_and_modes() {
+        let e = parse("at least 2 of title:folded:@harm").expect("parses");
+        let list = Expr::Scoped(Scope::Title, Box::new(Expr::Moded(Mode::Folded, Box::new(Expr::List("harm".into())))));
+        assert_eq!(e, Expr::AtLeast { min: 2, of: vec![list] });
+        assert_eq!(parse(&e.to_string()).expect("round trips"), e);
+        let err = parse("at least 2 of title:x").expect_err("not a list");
+        assert!(err.message.contains("@list"), "{err:?}");
     }
 
     #[test]

@@ -27,7 +27,7 @@ pub use claims::{
     RULE_PREFIX as CLAIM_RULE_PREFIX, TAG as CLAIM_TAG, check_text as check_claim_text, parse_claims, read_claims,
     valid_claim_id,
 };
-pub use engine::{Doc, MAX_PATTERNS, RuleSet};
+pub use engine::{Doc, MAX_NODES, MAX_PATTERNS, RuleSet};
 pub use pack::{
     Action, Example, Examples, Filters, ListRef, ListSpec, Packs, RuleSpec, Titles, fingerprint, read_dir, read_pack,
 };

@@ -277,33 +277,57 @@ fn in_scope_of<'h>(hits: &Hits<'h>, pid: PatternId, scope: Scope) -> impl Iterat
 }
 
 /// Whether `b` lies within `distance` syllables of `a` in the same field (`ordered`: after it).
+/// The two are two mentions, not one: an occurrence is never near itself nor one it overlaps
+/// (`tăng NEAR/3 tăng` needs two of them).
 fn close(a: &Occ, b: &Occ, distance: u32, ordered: bool) -> bool {
     if a.field != b.field {
         return false;
     }
     if ordered {
         b.first > a.last && b.first - a.last - 1 <= distance
+    } else if b.first > a.last {
+        b.first - a.last - 1 <= distance
     } else {
-        let gap = a.first.max(b.first).saturating_sub(a.last.min(b.last).saturating_add(1));
-        gap <= distance
+        a.first > b.last && a.first - b.last - 1 <= distance
     }
 }
+
+/// Most pairs a `NEAR` keeps to show why it held.
+const MAX_PAIRS: usize = 10_000;
 
 /// Replaces the occurrences `out[from..]` of two sides of a `NEAR`, the left side's ending at
 /// `middle`, by the pairs that lie close enough (left then right occurrence of each pair);
 /// whether there is any.
+///
+/// The right side is sorted by place, so that each left occurrence is compared only with the
+/// right ones that start within reach of it: comparing every pair took minutes on a text of a
+/// few hundred kilobytes that repeats both words far apart.
 fn near_pairs(out: &mut Vec<Occ>, from: usize, middle: usize, distance: u32, ordered: bool) -> bool {
     let end = out.len();
+    let place = |o: &Occ| (o.field == Field::Text, o.first);
+    out[middle..end].sort_unstable_by_key(place);
+    let longest = out[middle..end].iter().map(|o| o.last.saturating_sub(o.first)).max().unwrap_or(0);
     for i in from..middle {
-        for j in middle..end {
-            let (a, b) = (out[i], out[j]);
+        let a = out[i];
+        let in_text = a.field == Field::Text;
+        // A right occurrence close to `a` starts between these tokens.
+        let lowest = if ordered {
+            a.last.saturating_add(1)
+        } else {
+            a.first.saturating_sub(distance.saturating_add(longest).saturating_add(1))
+        };
+        let highest = a.last.saturating_add(distance).saturating_add(1);
+        let mut j = middle + out[middle..end].partition_point(|o| place(o) < (in_text, lowest));
+        while j < end && place(&out[j]) <= (in_text, highest) {
+            let b = out[j];
             if close(&a, &b, distance, ordered) {
                 out.push(a);
                 out.push(b);
             }
+            j += 1;
         }
         // Enough to show why the rule fired.
-        if out.len() - end > 10_000 {
+        if out.len() - end > MAX_PAIRS {
             break;
         }
     }
@@ -367,6 +391,53 @@ mod tests {
         assert_eq!(programs.children(1).collect::<Vec<_>>(), [2, 3]);
         assert_eq!(programs.children(2).count(), 0);
         assert_eq!(programs.ops[5].a, 3);
+    }
+
+    fn occ((first, length, title): (u32, u32, bool)) -> Occ {
+        let field = if title { Field::Title } else { Field::Text };
+        Occ { first, last: first + length, start: 0, end: 0, term: 0, field }
+    }
+
+    proptest::proptest! {
+        /// The pairs `NEAR` keeps are exactly the close pairs of every left and right occurrence.
+        #[test]
+        fn near_pairs_are_the_close_pairs(
+            left in proptest::collection::vec((0u32..40, 0u32..3, proptest::bool::ANY), 0..30),
+            right in proptest::collection::vec((0u32..40, 0u32..3, proptest::bool::ANY), 0..30),
+            distance in 0u32..6,
+            ordered in proptest::bool::ANY,
+        ) {
+            let (left, right): (Vec<Occ>, Vec<Occ>) = (left.into_iter().map(occ).collect(), right.into_iter().map(occ).collect());
+            let key = |(a, b): &(Occ, Occ)| (a.field == Field::Text, a.first, a.last, b.field == Field::Text, b.first, b.last);
+            let mut expected: Vec<(Occ, Occ)> = left
+                .iter()
+                .flat_map(|a| right.iter().map(move |b| (*a, *b)))
+                .filter(|(a, b)| close(a, b, distance, ordered))
+                .collect();
+            expected.sort_by_key(key);
+            let mut out = [&left[..], &right[..]].concat();
+            let held = near_pairs(&mut out, 0, left.len(), distance, ordered);
+            let mut got: Vec<(Occ, Occ)> = out.chunks(2).map(|pair| (pair[0], pair[1])).collect();
+            got.sort_by_key(key);
+            proptest::prop_assert_eq!(held, !expected.is_empty());
+            proptest::prop_assert_eq!(got, expected);
+        }
+    }
+
+    #[test]
+    fn close_means_two_mentions_within_reach() {
+        let text = |first, length| occ((first, length, false));
+        // Overlapping or the same: never close.
+        assert!(!close(&text(3, 0), &text(3, 0), 5, false));
+        assert!(!close(&text(3, 1), &text(4, 0), 5, false));
+        // Adjacent: distance 0, either way round unless ordered.
+        assert!(close(&text(2, 0), &text(3, 1), 0, false));
+        assert!(close(&text(3, 1), &text(2, 0), 0, false));
+        assert!(!close(&text(3, 1), &text(2, 0), 0, true));
+        assert!(close(&text(0, 0), &text(4, 0), 3, true));
+        assert!(!close(&text(0, 0), &text(5, 0), 3, true));
+        // Another field: never.
+        assert!(!close(&text(0, 0), &occ((1, 0, true)), 3, false));
     }
 
     #[test]
