@@ -231,7 +231,7 @@ pub(super) struct Matcher {
     /// The keys of the edge table, see [`EDGE_FILTER_BITS`].
     edge_filter: Filter,
     /// Per node, the wildcard terms that continue from it.
-    node_prefixes: Vec<Vec<(Box<str>, Group)>>,
+    node_prefixes: Vec<Stems>,
     /// One-syllable wildcard terms by prefix (short prefixes through the table).
     root_prefixes: Table,
     long_root_prefixes: HashMap<Box<[u8]>, u32>,
@@ -257,6 +257,9 @@ impl Matcher {
         let mut edges: HashMap<u64, u32> = HashMap::new();
         let mut nodes: Vec<Node> = Vec::new();
         let mut root_prefixes: HashMap<&str, Group> = HashMap::new();
+        // The group of each wildcard stem after each node (a search of the node's list per term
+        // was quadratic in a rule file of many stems after one word).
+        let mut node_stems: HashMap<(u32, &str), Group> = HashMap::new();
         // Each group's row: its number of syllables, then its terms.
         let mut groups: Vec<Vec<u32>> = Vec::new();
         let mut join = |group: &mut Group, term: &Term<'_>| {
@@ -273,6 +276,11 @@ impl Matcher {
                 (true, Some((last, whole))) => (whole, Some(*last)),
                 (false, Some(_)) => (&term.syllables[..], None),
             };
+            if let Some(stem) = last.filter(|stem| stem.len() > MAX_STEM) {
+                return Err(format!(
+                    "a wildcard stem longer than {MAX_STEM} bytes (`{stem}*`): no syllable is that long"
+                ));
+            }
             let Some((head, rest)) = whole.split_first() else {
                 if let Some(prefix) = last {
                     join(root_prefixes.entry(prefix).or_insert(NONE), term);
@@ -284,17 +292,16 @@ impl Matcher {
                 let key = edge_key(node, interner.id(syllable));
                 node = *edges.entry(key).or_insert_with(|| new_node(&mut nodes));
             }
-            let node = &mut nodes[node as usize];
             match last {
-                None => join(&mut node.ends, term),
-                Some(prefix) => match node.prefixes.iter_mut().find(|(p, _)| &**p == prefix) {
-                    Some((_, group)) => join(group, term),
-                    None => {
-                        let mut group = NONE;
-                        join(&mut group, term);
-                        node.prefixes.push((prefix.into(), group));
+                None => join(&mut nodes[node as usize].ends, term),
+                Some(stem) => {
+                    let group = node_stems.entry((node, stem)).or_insert(NONE);
+                    let new = *group == NONE;
+                    join(group, term);
+                    if new {
+                        nodes[node as usize].prefixes.push((stem.into(), *group));
                     }
-                },
+                }
             }
         }
         if nodes.len() > INDEX as usize {
@@ -316,7 +323,7 @@ impl Matcher {
         }
         let edges: Vec<(u64, Step)> = edges.into_iter().map(|(key, node)| (key, flagged(node))).collect();
         let edge_filter = Filter::new(EDGE_FILTER_BITS, edges.iter().map(|&(key, _)| key));
-        let node_prefixes = nodes.into_iter().map(|n| n.prefixes).collect();
+        let node_prefixes = nodes.into_iter().map(|n| Stems::new(n.prefixes)).collect();
         let mut matcher = Matcher {
             syllables,
             roots: root_table,
@@ -360,7 +367,7 @@ impl Matcher {
         for (prefix, group) in prefixes {
             let index = self.root_prefix_terms.len() as u32;
             self.root_prefix_terms.push(group);
-            self.root_prefix_lengths |= 1u64 << prefix.len().min(63);
+            self.root_prefix_lengths |= 1u64 << prefix.len().min(MAX_STEM);
             match short_key(prefix.as_bytes()) {
                 Some(key) => short.push((key, index)),
                 None => {
@@ -499,10 +506,8 @@ impl Matcher {
             return;
         }
         let token = analysis.token(View::Folded, next);
-        for (prefix, group) in &self.node_prefixes[(node & INDEX) as usize] {
-            if token.starts_with(&**prefix) {
-                hits.push(Hit { group: *group, first: token_index(first) });
-            }
+        if let Some(stems) = self.node_prefixes.get((node & INDEX) as usize) {
+            stems.each_beginning(token.as_bytes(), |group| hits.push(Hit { group, first: token_index(first) }));
         }
     }
 
@@ -512,15 +517,6 @@ impl Matcher {
         while lengths != 0 {
             let len = lengths.trailing_zeros() as usize;
             lengths &= lengths - 1;
-            if len == 63 {
-                // Prefixes of 63 bytes or more: rare; try each.
-                for (prefix, &index) in &self.long_root_prefixes {
-                    if prefix.len() >= 63 && bytes.starts_with(prefix) {
-                        found(self.root_prefix_terms[index as usize]);
-                    }
-                }
-                continue;
-            }
             let Some(head) = bytes.get(..len) else { break };
             let index = match short_key(head) {
                 Some(key) => self.root_prefixes.get(key),
@@ -528,6 +524,39 @@ impl Matcher {
             };
             if let Some(index) = index {
                 found(self.root_prefix_terms[index as usize]);
+            }
+        }
+    }
+}
+
+/// Longest wildcard stem, in bytes: every stem length has a bit in a `u64`, and a token is looked
+/// up once per length, never compared with every stem.
+const MAX_STEM: usize = 62;
+
+/// The wildcard stems that continue from one trie node, sorted, and a bit per stem length.
+#[derive(Debug, Default)]
+struct Stems {
+    lengths: u64,
+    sorted: Vec<(Box<str>, Group)>,
+}
+
+impl Stems {
+    fn new(mut stems: Vec<(Box<str>, Group)>) -> Stems {
+        stems.sort_unstable();
+        let lengths = stems.iter().fold(0u64, |bits, (stem, _)| bits | 1 << stem.len().min(MAX_STEM));
+        Stems { lengths, sorted: stems }
+    }
+
+    /// Calls `found` with the group of each stem `token` begins with: one search per stem length,
+    /// however many stems there are (a rule file may put thousands after one word).
+    fn each_beginning(&self, token: &[u8], mut found: impl FnMut(Group)) {
+        let mut lengths = self.lengths;
+        while lengths != 0 {
+            let len = lengths.trailing_zeros() as usize;
+            lengths &= lengths - 1;
+            let Some(head) = token.get(..len) else { break };
+            if let Ok(i) = self.sorted.binary_search_by(|(stem, _)| stem.as_bytes().cmp(head)) {
+                found(self.sorted[i].1);
             }
         }
     }
@@ -644,6 +673,25 @@ mod tests {
                 prop_assert_eq!(table.get(*key), entries.get(key).copied());
             }
         }
+    }
+
+    /// Stems after one word are found by length, each that the next token begins with, and a
+    /// stem longer than any syllable is refused.
+    #[test]
+    fn many_stems_after_one_word() {
+        let stems: Vec<String> = (0..2_000).map(|i| format!("t{i}")).chain(["t".into(), "ta".into()]).collect();
+        let mut terms: Vec<Term<'_>> =
+            stems.iter().enumerate().map(|(id, s)| Term { syllables: vec!["gia", s], prefix: true, id }).collect();
+        let matcher = Matcher::new(&terms).expect("builds");
+        let analysis = Analysis::new("giá tăng, giá t17x");
+        let mut found: Vec<_> =
+            found(&matcher, &analysis).into_iter().map(|(id, first, _)| (stems[id].as_str(), first)).collect();
+        found.sort_unstable();
+        assert_eq!(found, [("t", 0), ("t", 2), ("t1", 2), ("t17", 2), ("ta", 0)]);
+        let long = "a".repeat(MAX_STEM + 1);
+        terms.push(Term { syllables: vec![&long], prefix: true, id: 9_999 });
+        let err = Matcher::new(&terms).expect_err("too long");
+        assert!(err.contains("wildcard stem longer"), "{err}");
     }
 
     #[test]
