@@ -134,9 +134,26 @@ struct Compiler<'p> {
     term_ids: HashMap<String, u32>,
 }
 
+/// The text mode a part of a query is compiled in, and where it comes from.
+#[derive(Debug, Clone, Copy)]
+enum Moding {
+    /// The rule's mode: a list's own mode wins over it.
+    Rule(Mode),
+    /// Written in the query (`folded:@fever`): it wins over the list's.
+    Query(Mode),
+}
+
+impl Moding {
+    fn mode(self) -> Mode {
+        match self {
+            Moding::Rule(m) | Moding::Query(m) => m,
+        }
+    }
+}
+
 impl Compiler<'_> {
-    fn term(&mut self, term: &Term, mode: Mode) -> Result<Node, String> {
-        let mode = term.mode.unwrap_or(mode);
+    fn term(&mut self, term: &Term, mode: Moding) -> Result<Node, String> {
+        let mode = term.mode.unwrap_or(mode.mode());
         let analysis = Analysis::new(&term.text);
         if analysis.is_empty() {
             return Ok(Node::Never);
@@ -174,9 +191,13 @@ impl Compiler<'_> {
         Ok(Node::Leaf(id, term_id))
     }
 
-    fn list_terms(&mut self, name: &str, mode: Mode) -> Result<Vec<Node>, String> {
+    fn list_terms(&mut self, name: &str, mode: Moding) -> Result<Vec<Node>, String> {
         let list = self.packs.lists.get(name).ok_or_else(|| format!("unknown list `@{name}`"))?;
-        let mode = list.mode.unwrap_or(mode);
+        // A mode written in the query at the reference wins over the list's, which wins over the rule's.
+        let mode = match mode {
+            Moding::Query(m) => m,
+            Moding::Rule(m) => list.mode.unwrap_or(m),
+        };
         let terms: Vec<Term> = list
             .terms
             .iter()
@@ -185,10 +206,10 @@ impl Compiler<'_> {
                 Term { text: t.trim_end_matches('*').to_string(), prefix, mode: None }
             })
             .collect();
-        terms.iter().map(|t| self.term(t, mode)).collect()
+        terms.iter().map(|t| self.term(t, Moding::Query(mode))).collect()
     }
 
-    fn node(&mut self, expr: &Expr, mode: Mode) -> Result<Node, String> {
+    fn node(&mut self, expr: &Expr, mode: Moding) -> Result<Node, String> {
         Ok(match expr {
             Expr::Term(t) => self.term(t, mode)?,
             Expr::List(name) => Node::Or(self.list_terms(name, mode)?),
@@ -210,7 +231,7 @@ impl Compiler<'_> {
                 }
             }
             Expr::Scoped(scope, e) => Node::Scoped(*scope, Box::new(self.node(e, mode)?)),
-            Expr::Moded(m, e) => self.node(e, *m)?,
+            Expr::Moded(m, e) => self.node(e, Moding::Query(*m))?,
             Expr::AtLeast { min, of } => {
                 let mut alternatives = Vec::new();
                 for e in of {
@@ -229,10 +250,10 @@ impl Compiler<'_> {
 impl Compiler<'_> {
     /// The alternatives `e` gives `at least`: each term of a list on its own, under the modes and
     /// scopes around the list (`at least 2 of title:@harm`), anything else as one.
-    fn alternatives(&mut self, e: &Expr, mode: Mode, out: &mut Vec<Node>) -> Result<(), String> {
+    fn alternatives(&mut self, e: &Expr, mode: Moding, out: &mut Vec<Node>) -> Result<(), String> {
         match e {
             Expr::List(name) => out.extend(self.list_terms(name, mode)?),
-            Expr::Moded(m, inner) if inner.is_wrapped_list() => self.alternatives(inner, *m, out)?,
+            Expr::Moded(m, inner) if inner.is_wrapped_list() => self.alternatives(inner, Moding::Query(*m), out)?,
             Expr::Scoped(scope, inner) if inner.is_wrapped_list() => {
                 let from = out.len();
                 self.alternatives(inner, mode, out)?;
@@ -466,7 +487,7 @@ impl RuleSet {
                      are written out (each @list a rule names counts all its terms): name big lists in fewer rules"
                 )));
             }
-            let node = compiler.node(&spec.expr, spec.mode).map_err(rule_error)?;
+            let node = compiler.node(&spec.expr, Moding::Rule(spec.mode)).map_err(rule_error)?;
             programs.push(node);
         }
         let Compiler { patterns, pattern_texts, term_texts, .. } = compiler;
@@ -821,6 +842,11 @@ id = "folded_rule_exact_list"
 severity = "low"
 mode = "folded"
 query = "@fever AND \"benh vien\""
+
+[[rule]]
+id = "query_mode_beats_the_list"
+severity = "low"
+query = "folded:@fever AND \"bệnh nhi\""
 "#);
         assert_eq!(fired(&rs, "", "tiêm vắc xin bị sốt"), ["folded_rule_exact_term"]);
         assert!(fired(&rs, "", "tiêm vắc xin bỏ sót").is_empty());
@@ -830,6 +856,9 @@ query = "@fever AND \"benh vien\""
         assert_eq!(fired(&rs, "", "bệnh viện báo sốt"), ["folded_rule_exact_list"]);
         assert_eq!(fired(&rs, "", "benh vien báo sốt"), ["folded_rule_exact_list"]);
         assert!(fired(&rs, "", "benh vien bao sot").is_empty());
+        // A mode written at the reference wins over the list's own.
+        assert_eq!(fired(&rs, "", "bệnh nhi bị sot"), ["query_mode_beats_the_list"]);
+        assert!(fired(&rs, "", "benh nhi bị sốt").is_empty());
     }
 
     #[test]
