@@ -277,8 +277,10 @@ impl Matcher {
                 (false, Some(_)) => (&term.syllables[..], None),
             };
             if let Some(stem) = last.filter(|stem| stem.len() > MAX_STEM) {
+                // The stem comes from a rule file: shown in part, however long it is.
+                let shown: String = stem.chars().take(24).collect();
                 return Err(format!(
-                    "a wildcard stem longer than {MAX_STEM} bytes (`{stem}*`): no syllable is that long"
+                    "a wildcard stem longer than {MAX_STEM} bytes (`{shown}…*`): no syllable is that long"
                 ));
             }
             let Some((head, rest)) = whole.split_first() else {
