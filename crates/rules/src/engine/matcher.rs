@@ -8,8 +8,8 @@
 //! not: it ran at a quarter of this speed), and most tokens cost one probe.
 //!
 //! A term ending in a wildcard (`hoả*`) is a path of whole syllables and a prefix of the next one:
-//! the prefix is compared at the trie node where the whole syllables end, or, for a one-syllable
-//! term, looked up for each token at the prefix lengths that occur.
+//! the stems after the trie node where the whole syllables end, and the one-syllable ones at every
+//! token, are looked up for the token at each stem length that occurs (see [`Stems`]).
 
 use std::collections::HashMap;
 
@@ -230,19 +230,14 @@ pub(super) struct Matcher {
     edges: Table<Step>,
     /// The keys of the edge table, see [`EDGE_FILTER_BITS`].
     edge_filter: Filter,
-    /// Per node, the wildcard terms that continue from it.
-    node_prefixes: Vec<Stems>,
-    /// One-syllable wildcard terms by prefix (short prefixes through the table).
-    root_prefixes: Table,
-    long_root_prefixes: HashMap<Box<[u8]>, u32>,
-    /// `root_prefix_terms[i]`: the terms of root prefix `i`.
-    root_prefix_terms: Vec<Group>,
+    /// The wildcard terms that continue from a node, for the nodes that have any, by index.
+    node_stems: HashMap<u32, Stems>,
+    /// One-syllable wildcard terms.
+    root_stems: Stems,
     /// Each group's number of syllables (the tokens an occurrence covers) and terms, end to end:
     /// one allocation and one read, where a vector per group cost one more cache miss for every
     /// occurrence a candidate rule needs.
     groups: Csr,
-    /// Bit `n` set: some one-syllable wildcard term has an `n`-byte prefix (64+: bit 63).
-    root_prefix_lengths: u64,
 }
 
 fn edge_key(node: NodeRef, syllable: u32) -> u64 {
@@ -259,7 +254,7 @@ impl Matcher {
         let mut root_prefixes: HashMap<&str, Group> = HashMap::new();
         // The group of each wildcard stem after each node (a search of the node's list per term
         // was quadratic in a rule file of many stems after one word).
-        let mut node_stems: HashMap<(u32, &str), Group> = HashMap::new();
+        let mut stem_groups: HashMap<(u32, &str), Group> = HashMap::new();
         // Each group's row: its number of syllables, then its terms.
         let mut groups: Vec<Vec<u32>> = Vec::new();
         let mut join = |group: &mut Group, term: &Term<'_>| {
@@ -297,7 +292,7 @@ impl Matcher {
             match last {
                 None => join(&mut nodes[node as usize].ends, term),
                 Some(stem) => {
-                    let group = node_stems.entry((node, stem)).or_insert(NONE);
+                    let group = stem_groups.entry((node, stem)).or_insert(NONE);
                     let new = *group == NONE;
                     join(group, term);
                     if new {
@@ -325,18 +320,20 @@ impl Matcher {
         }
         let edges: Vec<(u64, Step)> = edges.into_iter().map(|(key, node)| (key, flagged(node))).collect();
         let edge_filter = Filter::new(EDGE_FILTER_BITS, edges.iter().map(|&(key, _)| key));
-        let node_prefixes = nodes.into_iter().map(|n| Stems::new(n.prefixes)).collect();
-        let mut matcher = Matcher {
+        let node_stems = (0u32..)
+            .zip(&nodes)
+            .filter(|(_, n)| !n.prefixes.is_empty())
+            .map(|(i, n)| (i, Stems::new(n.prefixes.iter().map(|(stem, group)| (&**stem, *group)))))
+            .collect();
+        Ok(Matcher {
             syllables,
             roots: root_table,
             edges: Table::with_entries(&edges),
             edge_filter,
-            node_prefixes,
+            node_stems,
+            root_stems: Stems::new(root_prefixes.into_iter()),
             groups: Csr::rows(groups.into_iter()),
-            ..Matcher::default()
-        };
-        matcher.add_root_prefixes(root_prefixes);
-        Ok(matcher)
+        })
     }
 
     /// Number of groups.
@@ -364,22 +361,6 @@ impl Matcher {
         out
     }
 
-    fn add_root_prefixes(&mut self, prefixes: HashMap<&str, Group>) {
-        let mut short = Vec::new();
-        for (prefix, group) in prefixes {
-            let index = self.root_prefix_terms.len() as u32;
-            self.root_prefix_terms.push(group);
-            self.root_prefix_lengths |= 1u64 << prefix.len().min(MAX_STEM);
-            match short_key(prefix.as_bytes()) {
-                Some(key) => short.push((key, index)),
-                None => {
-                    self.long_root_prefixes.insert(prefix.as_bytes().into(), index);
-                }
-            }
-        }
-        self.root_prefixes = Table::with_entries(&short);
-    }
-
     /// Appends to `hits` every occurrence of a group's text in the folded view; the occurrences
     /// of one group come in text order. `ids` and `open` are buffers.
     pub(super) fn find(
@@ -391,9 +372,9 @@ impl Matcher {
     ) {
         self.syllable_ids(analysis, ids);
         // One-syllable wildcard terms in a loop of their own.
-        if self.root_prefix_lengths != 0 {
+        if !self.root_stems.is_empty() {
             for first in 0..analysis.len() {
-                self.root_prefix_terms_at(analysis.token(View::Folded, first), |group| {
+                self.root_stems.each_beginning(analysis.token(View::Folded, first).as_bytes(), |group| {
                     hits.push(Hit { group, first: token_index(first) });
                 });
             }
@@ -508,25 +489,8 @@ impl Matcher {
             return;
         }
         let token = analysis.token(View::Folded, next);
-        if let Some(stems) = self.node_prefixes.get((node & INDEX) as usize) {
+        if let Some(stems) = self.node_stems.get(&(node & INDEX)) {
             stems.each_beginning(token.as_bytes(), |group| hits.push(Hit { group, first: token_index(first) }));
-        }
-    }
-
-    fn root_prefix_terms_at(&self, token: &str, mut found: impl FnMut(Group)) {
-        let bytes = token.as_bytes();
-        let mut lengths = self.root_prefix_lengths;
-        while lengths != 0 {
-            let len = lengths.trailing_zeros() as usize;
-            lengths &= lengths - 1;
-            let Some(head) = bytes.get(..len) else { break };
-            let index = match short_key(head) {
-                Some(key) => self.root_prefixes.get(key),
-                None => self.long_root_prefixes.get(head).copied(),
-            };
-            if let Some(index) = index {
-                found(self.root_prefix_terms[index as usize]);
-            }
         }
     }
 }
@@ -535,21 +499,44 @@ impl Matcher {
 /// up once per length, never compared with every stem.
 const MAX_STEM: usize = 62;
 
-/// The wildcard stems that continue from one trie node, sorted, and a bit per stem length.
+/// Wildcard stems (the one-syllable wildcard terms, or those that continue from one trie node)
+/// and their groups: short stems through a table, long ones through a map, and a bit per stem
+/// length.
 #[derive(Debug, Default)]
 struct Stems {
     lengths: u64,
-    sorted: Vec<(Box<str>, Group)>,
+    short: Table,
+    long: HashMap<Box<[u8]>, u32>,
+    /// `groups[i]`: the group of stem `i`, the value of both maps.
+    groups: Vec<Group>,
 }
 
 impl Stems {
-    fn new(mut stems: Vec<(Box<str>, Group)>) -> Stems {
-        stems.sort_unstable();
-        let lengths = stems.iter().fold(0u64, |bits, (stem, _)| bits | 1 << stem.len().min(MAX_STEM));
-        Stems { lengths, sorted: stems }
+    fn new<'s>(stems: impl Iterator<Item = (&'s str, Group)>) -> Stems {
+        let mut all = Stems::default();
+        let mut short = Vec::new();
+        for (stem, group) in stems {
+            let index = all.groups.len() as u32;
+            all.groups.push(group);
+            all.lengths |= 1u64 << stem.len().min(MAX_STEM);
+            match short_key(stem.as_bytes()) {
+                Some(key) => short.push((key, index)),
+                None => {
+                    all.long.insert(stem.as_bytes().into(), index);
+                }
+            }
+        }
+        if !short.is_empty() {
+            all.short = Table::with_entries(&short);
+        }
+        all
     }
 
-    /// Calls `found` with the group of each stem `token` begins with: one search per stem length,
+    fn is_empty(&self) -> bool {
+        self.groups.is_empty()
+    }
+
+    /// Calls `found` with the group of each stem `token` begins with: one lookup per stem length,
     /// however many stems there are (a rule file may put thousands after one word).
     fn each_beginning(&self, token: &[u8], mut found: impl FnMut(Group)) {
         let mut lengths = self.lengths;
@@ -557,8 +544,12 @@ impl Stems {
             let len = lengths.trailing_zeros() as usize;
             lengths &= lengths - 1;
             let Some(head) = token.get(..len) else { break };
-            if let Ok(i) = self.sorted.binary_search_by(|(stem, _)| stem.as_bytes().cmp(head)) {
-                found(self.sorted[i].1);
+            let index = match short_key(head) {
+                Some(key) => self.short.get(key),
+                None => self.long.get(head).copied(),
+            };
+            if let Some(&group) = index.and_then(|i| self.groups.get(i as usize)) {
+                found(group);
             }
         }
     }
