@@ -1071,6 +1071,36 @@ query = "ngập"
         assert!(fired(&rs, "", "tử vong và tử vong").is_empty());
     }
 
+    /// `at least` counts mentions: a term found only inside a longer term of the list, or at the
+    /// very place of an earlier term, is part of that mention, not one more.
+    #[test]
+    fn at_least_counts_a_mention_once() {
+        let list = "[[list]]\nid = \"l\"\nterms = [\"vắc xin\", \"vắc xin covid\", \"tiêm\", \"covid\", \"covid*\"]\n";
+        let rules = [
+            rule("two", "at least 2 of @l"),
+            rule("three", "at least 3 of @l"),
+            rule("spans", "at least 2 of (\"vắc xin\", \"vắc xin covid\", tiêm)"),
+        ];
+        let rs = set(&format!("{list}{}", rules.concat()));
+        // `vắc xin` and `covid` lie inside `vắc xin covid`: one mention.
+        assert!(fired(&rs, "", "vắc xin covid").is_empty());
+        // `covid` and `covid*` at the same place: one mention.
+        assert!(fired(&rs, "", "covid").is_empty());
+        assert_eq!(fired(&rs, "", "vắc xin covid và tiêm"), ["two", "spans"]);
+        // A mention of its own elsewhere counts.
+        assert_eq!(fired(&rs, "", "vắc xin covid rồi vắc xin"), ["two", "spans"]);
+        assert_eq!(fired(&rs, "", "covid rồi covidvax"), ["two"]);
+        assert_eq!(fired(&rs, "", "vắc xin covid, tiêm và covid"), ["two", "three", "spans"]);
+        // `NOT tiêm` holds with no mention: nothing covers it.
+        let not = set(&rule("not", "at least 2 of (\"vắc xin covid\", covid, NOT tiêm)"));
+        assert_eq!(fired(&not, "", "vắc xin covid"), ["not"]);
+        assert!(fired(&not, "", "vắc xin covid tiêm").is_empty());
+        let flags = rs.matches(&Doc { text: "vắc xin covid và tiêm", ..Doc::default() });
+        let spans = flags.iter().find(|f| f.rule == "spans").map(|f| &f.spans[..]).unwrap_or_default();
+        let terms: Vec<&str> = spans.iter().map(|s| s.term.as_str()).collect();
+        assert_eq!(terms, ["vắc xin covid", "tiêm"], "the covered mention is not shown");
+    }
+
     /// `NEAR` pairs two mentions: never one with itself or with one it overlaps.
     #[test]
     fn near_needs_two_mentions() {

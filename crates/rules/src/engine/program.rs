@@ -164,6 +164,8 @@ impl Programs {
                 let can = self.bounds(at + 1, present, scope).can && self.bounds(self.end(at + 1), present, scope).can;
                 Bounds { can, must: false }
             }
+            // Parts that hold may still not count (see `at_least`), unless one is enough: of the
+            // parts that hold, the one with the first and longest mention always counts.
             Code::AtLeast => {
                 let (mut can, mut must) = (0, 0);
                 for c in self.children(at) {
@@ -171,7 +173,7 @@ impl Programs {
                     can += usize::from(b.can);
                     must += usize::from(b.must);
                 }
-                Bounds { can: can >= op.a as usize, must: must >= op.a as usize }
+                Bounds { can: can >= op.a as usize, must: op.a <= 1 && must >= op.a as usize }
             }
         }
     }
@@ -226,13 +228,100 @@ impl Programs {
                     self.eval_at(right, hits, scope, out) && near_pairs(out, mark, middle, op.a, ordered)
                 }
             }
-            Code::AtLeast => self.children(at).filter(|&c| self.eval_at(c, hits, scope, out)).count() >= op.a as usize,
+            Code::AtLeast => self.at_least(at, op.a, hits, scope, out),
         };
         if !holds {
             out.truncate(mark);
         }
         holds
     }
+}
+
+impl Programs {
+    /// Whether at least `min` children of the `at least` node at `at` hold, each with a mention of
+    /// its own: a child whose every occurrence lies inside a longer occurrence of another child, or
+    /// is the very occurrence of an earlier one, does not count (`vắc xin` found only inside
+    /// `vắc xin covid` is one mention of the list, not two). A child that holds without any
+    /// occurrence (`NOT x`) counts. The occurrences of the children that count stay in `out`.
+    fn at_least(&self, at: usize, min: u32, hits: &Hits<'_>, scope: Scope, out: &mut Vec<Occ>) -> bool {
+        let mark = out.len();
+        // Each child that holds: its number and where its occurrences start in `out`.
+        let mut held: Vec<(u32, usize)> = Vec::new();
+        for (n, c) in (0u32..).zip(self.children(at)) {
+            let from = out.len();
+            if self.eval_at(c, hits, scope, out) {
+                held.push((n, from));
+            }
+        }
+        if held.len() < min as usize {
+            return false;
+        }
+        let counts = own_mentions(&out[mark..], mark, &held);
+        if counts.iter().filter(|&&c| c).count() < min as usize {
+            return false;
+        }
+        // Only the counted children's occurrences explain the flag.
+        let mut kept = mark;
+        for (k, &(_, from)) in held.iter().enumerate() {
+            let to = held.get(k + 1).map_or(out.len(), |&(_, next)| next);
+            if counts[k] {
+                out.copy_within(from..to, kept);
+                kept += to - from;
+            }
+        }
+        out.truncate(kept);
+        true
+    }
+}
+
+/// Which of the `held` children (number, where its occurrences start, `base` being where
+/// `occs` starts) have an occurrence that no other child's occurrence covers: one that starts
+/// no later and ends no earlier, in the same field, and is longer or belongs to an earlier child.
+///
+/// Sorted by place (start, then longest first, then child), an occurrence is covered exactly when
+/// an occurrence of another child before it ends no earlier: a sweep that remembers the two
+/// latest ends of different children, so that a list of a thousand terms found a thousand times
+/// costs a sort, not a comparison of every pair.
+fn own_mentions(occs: &[Occ], base: usize, held: &[(u32, usize)]) -> Vec<bool> {
+    // A child without occurrences holds through `NOT` alone: nothing can cover it.
+    let mut counts: Vec<bool> =
+        (0..held.len()).map(|k| held.get(k + 1).map_or(base + occs.len(), |&(_, next)| next) == held[k].1).collect();
+    let mut order: Vec<(bool, u32, std::cmp::Reverse<u32>, u32)> = Vec::with_capacity(occs.len());
+    for (k, &(_, from)) in held.iter().enumerate() {
+        let to = held.get(k + 1).map_or(base + occs.len(), |&(_, next)| next);
+        for o in occs.get(from - base..to - base).unwrap_or_default() {
+            order.push((o.field == Field::Text, o.first, std::cmp::Reverse(o.last), k as u32));
+        }
+    }
+    order.sort_unstable();
+    // The latest end so far and its child, and the latest of any other child, in this field.
+    let mut field = None;
+    let (mut top, mut second): (Option<(u32, u32)>, Option<u32>) = (None, None);
+    for &(in_text, _, std::cmp::Reverse(last), k) in &order {
+        if field != Some(in_text) {
+            (field, top, second) = (Some(in_text), None, None);
+        }
+        let other = match top {
+            Some((end, child)) if child != k => Some(end),
+            _ => second,
+        };
+        if other.is_none_or(|end| end < last) {
+            counts[k as usize] = true;
+        }
+        top = match top {
+            Some((end, child)) if child == k => Some((end.max(last), k)),
+            Some((end, child)) if end >= last => {
+                second = Some(second.map_or(last, |s| s.max(last)));
+                Some((end, child))
+            }
+            Some((end, _)) => {
+                second = Some(second.map_or(end, |s| s.max(end)));
+                Some((last, k))
+            }
+            None => Some((last, k)),
+        };
+    }
+    counts
 }
 
 /// Where a leaf's pattern and group are.
@@ -421,6 +510,39 @@ mod tests {
             got.sort_by_key(key);
             proptest::prop_assert_eq!(held, !expected.is_empty());
             proptest::prop_assert_eq!(got, expected);
+        }
+    }
+
+    proptest::proptest! {
+        /// The sweep of `own_mentions` agrees with comparing every pair of occurrences.
+        #[test]
+        fn own_mentions_are_the_uncovered_ones(
+            children in proptest::collection::vec(
+                proptest::collection::vec((0u32..12, 0u32..3, proptest::bool::ANY), 0..5), 1..6),
+            base in 0usize..3,
+        ) {
+            let mut occs = Vec::new();
+            let mut held = Vec::new();
+            for (n, child) in (0u32..).zip(&children) {
+                held.push((n, base + occs.len()));
+                occs.extend(child.iter().copied().map(occ));
+            }
+            let covers = |p: &Occ, j: usize, o: &Occ, k: usize| {
+                let contains = p.field == o.field && p.first <= o.first && p.last >= o.last;
+                let longer = p.last - p.first > o.last - o.first;
+                let same = (p.first, p.last) == (o.first, o.last);
+                j != k && contains && (longer || (same && j < k))
+            };
+            let of = |k: usize| children[k].iter().copied().map(occ).collect::<Vec<Occ>>();
+            let expected: Vec<bool> = (0..children.len())
+                .map(|k| {
+                    of(k).is_empty()
+                        || of(k).iter().any(|o| {
+                            !(0..children.len()).any(|j| of(j).iter().any(|p| covers(p, j, o, k)))
+                        })
+                })
+                .collect();
+            proptest::prop_assert_eq!(own_mentions(&occs, base, &held), expected);
         }
     }
 
