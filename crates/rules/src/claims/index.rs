@@ -32,7 +32,9 @@ const MAX_SPANS: usize = 200;
 const MAX_TERM_BYTES: usize = 200;
 /// A shingle found in more claims than this (`của thành phố`, `hồ chí minh`) tells them apart no
 /// better than a stopword: it stays out of the index, so the work per item is bounded whatever the
-/// claims have in common. Verification still counts it.
+/// claims have in common, except for claims that have no other shingle in it (one rumour confirmed
+/// again and again): for up to this many of those, the ones whose window ends last. Verification
+/// still counts it for every claim.
 const MAX_POSTINGS: usize = 64;
 /// Bits of the presence filter per indexed shingle.
 const FILTER_BITS_PER_SHINGLE: usize = 8;
@@ -138,18 +140,47 @@ impl ClaimIndex {
         pairs.sort_unstable();
         let mut lookup = HashMap::with_capacity_and_hasher(pairs.len(), BuildPassThrough::default());
         let mut postings = Vec::with_capacity(pairs.len());
+        // The over-shared shingles, as ranges of `pairs`, left out of the index at first.
+        let mut over_shared = Vec::new();
+        let mut from = 0;
         for group in pairs.chunk_by(|a, b| a.0 == b.0) {
+            let range = from..from + group.len();
+            from = range.end;
             if group.len() > MAX_POSTINGS {
                 for &(_, id) in group {
                     let entry = &mut entries[id as usize];
                     entry.sampled -= 1;
                     entry.complete = false;
                 }
+                over_shared.push(range);
                 continue;
             }
             let start = postings.len() as u32;
             postings.extend(group.iter().map(|&(_, id)| id));
             lookup.insert(group[0].0, (start, group.len() as u32));
+        }
+        // A claim left with no shingle in the index could never be found: its over-shared ones
+        // are indexed for it after all, for those of such claims whose window ends last.
+        let orphan: Vec<bool> = entries.iter().map(|e| e.sampled == 0).collect();
+        let mut orphans = Vec::new();
+        for range in over_shared {
+            let group = &pairs[range];
+            orphans.clear();
+            orphans.extend(group.iter().map(|&(_, id)| id).filter(|&id| orphan[id as usize]));
+            if orphans.is_empty() {
+                continue;
+            }
+            let expiry = |id: &u32| {
+                let e = &entries[*id as usize];
+                std::cmp::Reverse(e.added_day.saturating_add(e.max_age_days))
+            };
+            orphans.sort_by_key(|id| (expiry(id), *id));
+            orphans.truncate(MAX_POSTINGS);
+            orphans.sort_unstable();
+            let start = postings.len() as u32;
+            postings.extend(&orphans);
+            lookup.insert(group[0].0, (start, orphans.len() as u32));
+            orphans.iter().for_each(|&id| entries[id as usize].sampled += 1);
         }
         lookup.shrink_to_fit();
         let filter = presence_filter(lookup.keys().copied(), lookup.len());
@@ -181,14 +212,19 @@ impl ClaimIndex {
         }
         let item = ItemShingles::new(title, text, self.options.shingle);
         let day = at.with_timezone(&duluan_text::vietnam()).date_naive().num_days_from_ce();
-        let mut flags: Vec<Flag> = self
+        // Spans are found only for the claims that make the cut: finding them reads the whole
+        // item, and an item repeating thousands of claims made that quadratic.
+        let mut shared: Vec<Shared<'_>> = self
             .candidates(&item, day)
             .into_iter()
-            .filter_map(|id| self.verify(&self.entries[id as usize], title, text, &item))
+            .filter_map(|id| self.shared(&self.entries[id as usize], &item))
             .collect();
-        flags.sort_by(|a, b| similarity(b).total_cmp(&similarity(a)).then_with(|| a.rule.cmp(&b.rule)));
-        flags.truncate(MAX_FLAGS_PER_ITEM);
-        flags
+        // By the similarity as flags show it, then by id: the order flags came in before.
+        shared.sort_by(|a, b| {
+            rounded(b.similarity).total_cmp(&rounded(a.similarity)).then_with(|| a.claim.id.cmp(&b.claim.id))
+        });
+        shared.truncate(MAX_FLAGS_PER_ITEM);
+        shared.into_iter().map(|s| self.flag_with_spans(s, title, text, &item)).collect()
     }
 
     /// Claims in their time window whose sampled shingles the item shares enough of, in index order.
@@ -236,8 +272,8 @@ impl ClaimIndex {
         }
     }
 
-    /// The flag for one claim, if the item holds enough of its shingles.
-    fn verify(&self, entry: &Entry, title: &Analysis, text: &Analysis, item: &ItemShingles) -> Option<Flag> {
+    /// How much of one claim the item holds, if enough.
+    fn shared<'e>(&self, entry: &'e Entry, item: &ItemShingles) -> Option<Shared<'e>> {
         let claim = &entry.claim;
         let analysis = Analysis::new(&claim.text);
         let own = claim_shingles(&analysis, self.options.shingle);
@@ -248,6 +284,12 @@ impl ClaimIndex {
             return None;
         }
         let similarity = shared as f64 / own.len().max(1) as f64;
+        Some(Shared { claim, analysis, own, shared, similarity })
+    }
+
+    /// The flag of a claim the item holds enough of, with where.
+    fn flag_with_spans(&self, found: Shared<'_>, title: &Analysis, text: &Analysis, item: &ItemShingles) -> Flag {
+        let Shared { claim, analysis, own, shared, similarity } = found;
         let places = claim_places(&analysis, &own, self.options.shingle);
         let mut spans = Vec::new();
         for (field, analysis_of_field, hashes) in [(Field::Title, title, &item.title), (Field::Text, text, &item.text)]
@@ -260,8 +302,17 @@ impl ClaimIndex {
             }
         }
         spans.truncate(MAX_SPANS);
-        Some(flag(claim, similarity, shared, spans))
+        flag(claim, similarity, shared, spans)
     }
+}
+
+/// A claim the item holds enough of.
+struct Shared<'e> {
+    claim: &'e Claim,
+    analysis: Analysis,
+    own: Vec<(u64, u32)>,
+    shared: usize,
+    similarity: f64,
 }
 
 /// A bitmap of `FILTER_BITS_PER_SHINGLE` bits per key (rounded up to a power of two, at least 64).
@@ -275,8 +326,9 @@ fn presence_filter(keys: impl Iterator<Item = u64>, count: usize) -> Vec<u64> {
     filter
 }
 
-fn similarity(flag: &Flag) -> f64 {
-    flag.claim.as_ref().map_or(0.0, |c| c.similarity)
+/// Three decimals: enough to rank, and stable in JSON.
+fn rounded(similarity: f64) -> f64 {
+    (similarity * 1000.0).round() / 1000.0
 }
 
 fn flag(claim: &Claim, similarity: f64, shared: usize, spans: Vec<Span>) -> Flag {
@@ -293,8 +345,7 @@ fn flag(claim: &Claim, similarity: f64, shared: usize, spans: Vec<Span>) -> Flag
         spans,
         claim: Some(ClaimMatch {
             id: claim.id.clone(),
-            // Three decimals: enough to rank, and stable in JSON.
-            similarity: (similarity * 1000.0).round() / 1000.0,
+            similarity: rounded(similarity),
             verdict: claim.verdict.as_str().to_string(),
             shared: u32::try_from(shared).unwrap_or(u32::MAX),
             reference: claim.reference.clone(),

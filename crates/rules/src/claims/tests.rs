@@ -359,3 +359,52 @@ fn a_share_equal_to_the_threshold_matches() {
     let k = KnownClaims::new(vec![claim], options);
     assert_eq!(matched(&k, "bão số chín đổ bộ", day(2025, 3, 2)), [("gia-xang-50k".to_string(), 0.6)]);
 }
+
+#[test]
+fn a_rumour_held_by_many_claims_still_matches_within_its_window() {
+    let rumour = "Bệnh viện Chợ Rẫy có năm trẻ tử vong sau khi tiêm vắc xin sởi đợt này";
+    // The same story confirmed a hundred times, one day apart, each claim matched for 30 days.
+    let copies: Vec<Claim> = (0..100)
+        .map(|i| Claim {
+            id: format!("story-{i:03}"),
+            text: rumour.into(),
+            added: NaiveDate::from_ymd_opt(2025, 1, 1).unwrap_or_default() + chrono::Days::new(i),
+            max_age_days: Some(30),
+            ..claims()[0].clone()
+        })
+        .collect();
+    let k = KnownClaims::new(copies, ClaimOptions::default());
+    // Every shingle is shared by all of them: the index keeps it for the 64 whose window ends
+    // last (`story-036` on), so the rumour is found wherever one of those is in its window.
+    let late = matched(&k, rumour, day(2025, 4, 30));
+    assert_eq!(late.len(), 10, "{late:?}");
+    assert!(late.iter().all(|(id, similarity)| id.as_str() >= "story-089" && *similarity == 1.0), "{late:?}");
+    let early = matched(&k, rumour, day(2025, 1, 20));
+    assert_eq!(early.first().map(|(id, _)| id.as_str()), Some("story-036"), "{early:?}");
+    assert!(matched(&k, rumour, day(2025, 6, 30)).is_empty(), "out of every window");
+    // Only the oldest copies in their window: those were left out.
+    assert!(matched(&k, rumour, day(2025, 1, 3)).is_empty());
+}
+
+#[test]
+fn an_item_repeating_many_claims_gets_the_closest_ten() {
+    let claims: Vec<Claim> = (0..300)
+        .map(|i| Claim {
+            id: format!("c{i:03}"),
+            text: (0..20).map(|j| format!("w{i}x{j}")).collect::<Vec<_>>().join(" "),
+            ..claims()[0].clone()
+        })
+        .collect();
+    // Each claim whole, except the first 290, of which the item holds three quarters.
+    let digest: Vec<String> = claims
+        .iter()
+        .enumerate()
+        .map(|(i, c)| if i < 290 { c.text.split(' ').take(15).collect::<Vec<_>>().join(" ") } else { c.text.clone() })
+        .collect();
+    let k = KnownClaims::new(claims, ClaimOptions::default());
+    let got = matched(&k, &digest.join(". "), day(2025, 3, 2));
+    let ids: Vec<&str> = got.iter().map(|(id, _)| id.as_str()).collect();
+    assert_eq!(ids, ["c290", "c291", "c292", "c293", "c294", "c295", "c296", "c297", "c298", "c299"]);
+    let flags = k.matches_text("", &digest.join(". "), day(2025, 3, 2));
+    assert!(flags.iter().all(|f| !f.spans.is_empty()), "the flags kept have their spans");
+}
