@@ -273,17 +273,36 @@ pub struct Packs {
 }
 
 /// All `*.toml` packs under `dir` (recursively, skipping `lexicons/` and `lists/`), sorted by path.
+///
+/// Hidden files and directories are left out, as [`fingerprint`] leaves them out: an editor's
+/// lock file (`.#health.toml`, a link to nowhere while the file has unsaved changes) made the
+/// whole directory fail to load, and a hidden pack was loaded but its edits never reloaded.
+/// Symbolic links are followed, but each directory is entered once: a link to a directory above
+/// made the walk grow without end.
 pub(crate) fn pack_files(dir: &Path) -> Result<Vec<PathBuf>, Error> {
     let mut out = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     let mut stack = vec![dir.to_path_buf()];
+    let mut count = 0usize;
     while let Some(d) = stack.pop() {
+        if !first_visit(&mut seen, &d) {
+            continue;
+        }
         let entries = std::fs::read_dir(&d).map_err(|e| Error::Io { path: d.clone(), source: e })?;
         for entry in entries {
             let entry = entry.map_err(|e| Error::Io { path: d.clone(), source: e })?;
+            count += 1;
+            if count > MAX_DIR_ENTRIES {
+                let message = format!("more than {MAX_DIR_ENTRIES} files and directories: is this a rules directory?");
+                return Err(Error::at(dir, None, message));
+            }
             let path = entry.path();
             let name = entry.file_name().to_string_lossy().to_string();
+            if name.starts_with('.') {
+                continue;
+            }
             if path.is_dir() {
-                if name != "lexicons" && name != "lists" && !name.starts_with('.') {
+                if name != "lexicons" && name != "lists" {
                     stack.push(path);
                 }
             } else if name.ends_with(".toml") && !(d == dir && name == crate::CLAIMS_FILE) {
@@ -296,8 +315,16 @@ pub(crate) fn pack_files(dir: &Path) -> Result<Vec<PathBuf>, Error> {
     Ok(out)
 }
 
-/// Most files [`fingerprint`] looks at; a rules directory holds tens.
-const MAX_FINGERPRINT_FILES: usize = 100_000;
+/// Whether directory `d` is entered for the first time (by its canonical path; one that cannot
+/// be resolved counts as new, and its reading then fails or not on its own).
+fn first_visit(seen: &mut std::collections::HashSet<PathBuf>, d: &Path) -> bool {
+    std::fs::canonicalize(d).map_or(true, |real| seen.insert(real))
+}
+
+/// Most files and directories a rules directory is walked for; it holds tens.
+const MAX_DIR_ENTRIES: usize = 100_000;
+/// Most files [`fingerprint`] looks at.
+const MAX_FINGERPRINT_FILES: usize = MAX_DIR_ENTRIES;
 
 /// A number that changes when any file under `dir` that rules are read from changes: every
 /// file's path, size and modification time (hidden files and directories, such as an editor's
@@ -306,8 +333,12 @@ const MAX_FINGERPRINT_FILES: usize = 100_000;
 pub fn fingerprint(dir: &Path) -> u64 {
     use std::hash::{Hash, Hasher};
     let mut entries: Vec<(PathBuf, u64, Option<std::time::SystemTime>)> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
+        if !first_visit(&mut seen, &d) {
+            continue;
+        }
         let Ok(listing) = std::fs::read_dir(&d) else {
             // A directory that cannot be read (or no longer exists) is a state of its own.
             entries.push((d, u64::MAX, None));
@@ -397,18 +428,22 @@ pub fn read_pack(file: &Path, text: &str, packs: &mut Packs, errors: &mut Vec<Er
     let mut ids: HashSet<String> = packs.rules.iter().map(|r| r.id.clone()).collect();
     for rule in parsed.rule {
         let span = rule.query.span();
-        let query_start = span.start + quote_len(text, span.start);
         let origin_pos = lines.line_column(span.start);
         let expr = match parse(rule.query.get_ref()) {
             Ok(e) => e,
             Err(e) => {
-                let pos = lines.line_column(query_start + e.offset);
+                let written = text.get(span.clone()).unwrap_or_default();
+                let pos = lines.line_column(span.start + written_offset(written, rule.query.get_ref(), e.offset));
                 errors.push(Error::at(file, Some(pos), format!("rule `{}`: {}", rule.id, e.message)));
                 continue;
             }
         };
         if rule.id.trim().is_empty() {
             errors.push(Error::at(file, Some(origin_pos), "rule with an empty id".to_string()));
+            continue;
+        }
+        if let Some(message) = reserved_id(&rule.id) {
+            errors.push(Error::at(file, Some(origin_pos), format!("rule `{}`: {message}", rule.id)));
             continue;
         }
         if !ids.insert(rule.id.clone()) {
@@ -446,6 +481,20 @@ pub fn read_pack(file: &Path, text: &str, packs: &mut Packs, errors: &mut Vec<Er
     }
 }
 
+/// Why a rule id is not a pack rule's to take, if it is not: the ids of alerts duluan raises
+/// itself. A pack rule named like a known claim's flag (`claim:…`) would be counted as that claim,
+/// its confirmed alerts would never become known claims, and its alerts would group with the
+/// claim's.
+fn reserved_id(id: &str) -> Option<String> {
+    if id.starts_with(crate::CLAIM_RULE_PREFIX) {
+        Some(format!("ids starting with `{}` are those of known claims' flags", crate::CLAIM_RULE_PREFIX))
+    } else if crate::review::SYSTEM_KINDS.contains(&id) {
+        Some("this id is one of the alerts duluan raises itself (source health, volume spikes)".to_string())
+    } else {
+        None
+    }
+}
+
 /// Each list `expr` names, once, placed by `at` at the first `@name` in `source` (the query as
 /// written in the file, quotes and escapes included: a list name has neither, so its offset there
 /// is exact where an offset into the unescaped query would not be). One pass over the source: a
@@ -469,15 +518,71 @@ fn list_refs(expr: &Expr, source: &str, at: impl Fn(usize) -> ListRef) -> Vec<Li
     refs
 }
 
-/// Length of the opening quote of the TOML string starting at `offset` (`'''`, `"""`, `'`, `"`).
-fn quote_len(text: &str, offset: usize) -> usize {
-    let rest = text.get(offset..).unwrap_or("");
-    let mut n = if rest.starts_with("'''") || rest.starts_with("\"\"\"") { 3 } else { 1 };
-    // A newline right after a multi-line opening quote is trimmed by TOML.
-    if n == 3 && rest[3..].starts_with('\n') {
-        n += 1;
+/// Where byte `offset` of a TOML string's value lies in the string as written (`written`, from
+/// its opening quote). Escapes (`\"`, `\u00e1`), a line-ending backslash and CRLF line ends make
+/// the value shorter than what is written: an offset into the value counted from the opening
+/// quote placed errors left of where they are. If decoding `written` does not give the value (a
+/// form this does not know), the offset is counted from the opening quote as before.
+fn written_offset(written: &str, value: &str, offset: usize) -> usize {
+    let multi = written.starts_with("\"\"\"") || written.starts_with("'''");
+    let basic = written.starts_with('"');
+    let mut at = if multi { 3 } else { 1 };
+    // A line end right after a multi-line opening quote is trimmed by TOML.
+    if multi {
+        let rest = written.get(at..).unwrap_or_default();
+        at += if rest.starts_with("\r\n") { 2 } else { usize::from(rest.starts_with('\n')) };
     }
-    n
+    let fallback = at.min(written.len()) + offset;
+    let mut out = String::new();
+    while out.len() < offset {
+        let rest = written.get(at..).unwrap_or_default();
+        let Some(c) = rest.chars().next() else { return fallback };
+        let crlf_read_as_lf = c == '\r'
+            && multi
+            && rest.starts_with("\r\n")
+            && !value.get(out.len()..).is_some_and(|v| v.starts_with('\r'));
+        at += if c == '\\' && basic {
+            let Some((read, decoded)) = escape(rest, multi) else { return fallback };
+            out.extend(decoded);
+            read
+        } else if crlf_read_as_lf {
+            out.push('\n');
+            2
+        } else {
+            out.push(c);
+            c.len_utf8()
+        };
+    }
+    if out.len() == offset && value.starts_with(&out) { at } else { fallback }
+}
+
+/// Bytes read and the character produced by the escape that starts `rest` (in a basic string;
+/// no character for a line-ending backslash), or `None` for an escape this does not know.
+fn escape(rest: &str, multi: bool) -> Option<(usize, Option<char>)> {
+    let hex = |n: usize| {
+        let code = u32::from_str_radix(rest.get(2..2 + n)?, 16).ok()?;
+        Some((2 + n, Some(char::from_u32(code)?)))
+    };
+    let simple = |c: char| Some((2, Some(c)));
+    match rest.as_bytes().get(1)? {
+        b'b' => simple('\u{8}'),
+        b't' => simple('\t'),
+        b'n' => simple('\n'),
+        b'f' => simple('\u{c}'),
+        b'r' => simple('\r'),
+        b'e' => simple('\u{1b}'),
+        b'"' => simple('"'),
+        b'\\' => simple('\\'),
+        b'u' => hex(4),
+        b'U' => hex(8),
+        b'x' => hex(2),
+        // A line-ending backslash: the line end and all white space after it vanish.
+        b' ' | b'\t' | b'\r' | b'\n' if multi => {
+            let after = rest[1..].trim_start_matches([' ', '\t', '\r', '\n']);
+            Some((rest.len() - after.len(), None))
+        }
+        _ => None,
+    }
 }
 
 /// Why a list was refused.
@@ -605,6 +710,104 @@ mod tests {
         std::fs::remove_file(dir.path().join("lists/terms.txt")).expect("rm");
         assert_eq!(fingerprint(dir.path()), edited, "back as it was");
         assert_ne!(fingerprint(&dir.path().join("missing")), edited);
+    }
+
+    /// The errors of reading one pack text.
+    fn pack_errors(text: &str) -> Vec<String> {
+        let (mut packs, mut errors) = (Packs::default(), Vec::new());
+        read_pack(Path::new("p.toml"), text, &mut packs, &mut errors);
+        errors.iter().map(ToString::to_string).collect()
+    }
+
+    /// A query error is placed where it is written, whatever escapes and line ends come before it.
+    #[test]
+    fn query_errors_point_at_the_place_as_written() {
+        // `)` is at column 40 of line 4 once the four `\"` are counted as written.
+        let escaped =
+            "[[rule]]\nid = \"x\"\nseverity = \"high\"\nquery = \"\\\"giá xăng\\\" AND \\\"tăng\\\" AND ) nữa\"\n";
+        assert!(pack_errors(escaped)[0].starts_with("p.toml:4:40:"), "{:?}", pack_errors(escaped));
+        let literal = "[[rule]]\nid = \"x\"\nseverity = \"high\"\nquery = '\"giá xăng\" AND \"tăng\" AND ) nữa'\n";
+        assert!(pack_errors(literal)[0].starts_with("p.toml:4:36:"), "{:?}", pack_errors(literal));
+        let unicode = "[[rule]]\nid = \"x\"\nseverity = \"high\"\nquery = \"gi\\u00e1 AND )\"\n";
+        assert!(pack_errors(unicode)[0].starts_with("p.toml:4:23:"), "{:?}", pack_errors(unicode));
+        // Multi-line, LF and CRLF alike, with a line-ending backslash.
+        let lf = "[[rule]]\nid = \"x\"\nseverity = \"high\"\nquery = \"\"\"\nvắc xin AND \\\n  tử vong OR\nsốt cao AND ) nữa\n\"\"\"\n";
+        assert!(pack_errors(lf)[0].starts_with("p.toml:7:13:"), "{:?}", pack_errors(lf));
+        let crlf = lf.replace('\n', "\r\n");
+        assert!(pack_errors(&crlf)[0].starts_with("p.toml:7:13:"), "{:?}", pack_errors(&crlf));
+        let unclosed =
+            "[[rule]]\r\nid = \"x\"\r\nseverity = \"high\"\r\nquery = '''\r\nvắc xin AND\r\n(tử vong\r\n'''\r\n";
+        assert!(pack_errors(unclosed)[0].starts_with("p.toml:7:1:"), "{:?}", pack_errors(unclosed));
+    }
+
+    proptest::proptest! {
+        /// Each character of a value, escaped in any of the ways TOML allows, is placed where it
+        /// is written.
+        #[test]
+        fn written_offsets_follow_escapes(
+            chars in proptest::collection::vec((proptest::sample::select(vec!['a', 'á', 'ệ', '"', '\\', '\n', '\t', ' ', ')', '😀']), 0u8..3), 0..24),
+        ) {
+            let mut written = String::from("\"");
+            let mut value = String::new();
+            let mut places = Vec::new();
+            for (c, how) in chars {
+                places.push((value.len(), written.len()));
+                value.push(c);
+                match (c, how) {
+                    ('"' | '\\', _) => written.extend(['\\', c]),
+                    ('\n', _) => written.push_str("\\n"),
+                    ('\t', 0) => written.push_str("\\t"),
+                    (c, 1) => written.push_str(&format!("\\u{:04X}", c as u32).replace("\\u1F600", "\\U0001F600")),
+                    (c, _) => written.push(c),
+                }
+            }
+            written.push('"');
+            for (offset, place) in places {
+                proptest::prop_assert_eq!(written_offset(&written, &value, offset), place, "{} in {}", offset, written);
+            }
+        }
+    }
+
+    #[test]
+    fn written_offsets_fall_back_on_what_they_cannot_decode() {
+        assert_eq!(written_offset("\"a\\\"b\"", "a\"b", 2), 4);
+        assert_eq!(written_offset("'a\\b'", "a\\b", 2), 3);
+        // A value that is not what the text decodes to: counted from the quote.
+        assert_eq!(written_offset("\"abc\"", "xyz", 2), 3);
+        assert_eq!(written_offset("\"a\\qb\"", "aqb", 2), 3);
+        assert_eq!(written_offset("", "", 5), 5);
+    }
+
+    #[test]
+    fn ids_of_alerts_duluan_raises_are_not_for_packs() {
+        for id in ["claim:gia-xang", "source_health", "spike"] {
+            let errors = pack_errors(&format!("[[rule]]\nid = \"{id}\"\nseverity = \"low\"\nquery = \"xăng\"\n"));
+            assert!(errors.len() == 1 && errors[0].starts_with("p.toml:4:"), "{id}: {errors:?}");
+        }
+        assert!(pack_errors("[[rule]]\nid = \"claims.fake\"\nseverity = \"low\"\nquery = \"xăng\"\n").is_empty());
+    }
+
+    /// Packs are read from the files the fingerprint watches: no hidden ones, each directory once.
+    #[cfg(unix)]
+    #[test]
+    fn hidden_files_and_links_back_up_are_left_out() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let rule = |id: &str| format!("[[rule]]\nid = \"{id}\"\nseverity = \"low\"\nquery = \"xăng\"\n");
+        std::fs::write(dir.path().join("p.toml"), rule("r")).expect("write");
+        // An editor's lock file, a link to nowhere, and a hidden pack.
+        std::os::unix::fs::symlink("user@host.1234:1700000000", dir.path().join(".#p.toml")).expect("link");
+        std::fs::write(dir.path().join(".wip.toml"), rule("wip")).expect("write");
+        // Links back up to the directory itself.
+        std::os::unix::fs::symlink(".", dir.path().join("a")).expect("link");
+        std::fs::create_dir(dir.path().join("sub")).expect("mkdir");
+        std::os::unix::fs::symlink("..", dir.path().join("sub/up")).expect("link");
+        std::fs::write(dir.path().join("sub/q.toml"), rule("q")).expect("write");
+        let packs = read_dir(dir.path()).unwrap_or_else(|e| panic!("{e:?}"));
+        let ids: Vec<&str> = packs.rules.iter().map(|r| r.id.as_str()).collect();
+        assert_eq!(ids, ["r", "q"]);
+        let before = fingerprint(dir.path());
+        std::fs::write(dir.path().join(".wip.toml"), rule("wip2")).expect("write");
+        assert_eq!(fingerprint(dir.path()), before, "hidden files change nothing");
     }
 
     /// A pack and a list file in a fresh rules directory; the errors of reading it, as text.
