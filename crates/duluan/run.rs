@@ -29,6 +29,8 @@ impl Running {
         let store = app::open_store(&config).await?;
         let (index, state) = app::open_index(&config)?;
         let rules = app::rules_dir(&config, None)?;
+        // Before the rules are read: a change made while the process starts is reloaded.
+        let loaded = duluan_rules::fingerprint(&rules);
         let engine = app::load_engine(&config, &rules)?;
         let catalog = Arc::new(duluan_rules::review::RulesInForce::new(duluan_rules::review::RuleCatalog::new(
             engine.rules.rules(),
@@ -67,7 +69,7 @@ impl Running {
         pipeline.refresh_claims().await.context("cannot load known claims from the store")?;
         let (tasks_stop, stop) = tokio::sync::watch::channel(false);
         pipeline.spawn_claims_refresher(stop.clone());
-        pipeline.spawn_rules_watcher(rules, app::claim_options(&pipeline.config), catalog.clone(), stop);
+        pipeline.spawn_rules_watcher(rules, loaded, app::claim_options(&pipeline.config), catalog.clone(), stop);
         Ok(Running { pipeline, indexer, catalog, tasks_stop, _lock: lock })
     }
 

@@ -209,15 +209,21 @@ async fn changed_rule_files_are_reloaded_and_broken_ones_keep_the_rules_in_force
     let rules = tempfile::tempdir().unwrap();
     std::fs::write(rules.path().join("thu.toml"), PACK).unwrap();
     let dir = rules.path().to_path_buf();
+    let loaded = duluan_rules::fingerprint(&dir);
     let a = api(move |c| {
         c.rules.dir = dir;
         c.rules.reload_secs = 1;
     })
     .await;
+    // A pack written after the rules were read and before the watching began is not missed.
+    let early = "[[rule]]\nid = \"early\"\nseverity = \"low\"\nquery = 'sớm'\n";
+    std::fs::write(rules.path().join("early.toml"), early).unwrap();
     let (stop_tx, stop) = tokio::sync::watch::channel(false);
     let options = duluan_rules::ClaimOptions::default();
-    let watcher = a.harness.pipeline.spawn_rules_watcher(rules.path().to_path_buf(), options, a.rules.clone(), stop);
+    let watcher =
+        a.harness.pipeline.spawn_rules_watcher(rules.path().to_path_buf(), loaded, options, a.rules.clone(), stop);
     assert!(watcher.is_some());
+    eventually("the pack written while starting loaded", || a.rules.catalog().get("early").is_some()).await;
     let viewer = a.user("xem", Role::Viewer).await;
     let text = "Giá xăng tăng mạnh từ chiều nay, người dân xếp hàng ở cây xăng";
     assert!(!flagged_by(&a, 1, text).await.iter().any(|r| r == "gia.xang"));

@@ -24,10 +24,14 @@ const SETTLE: Duration = Duration::from_millis(300);
 impl Pipeline {
     /// Watches the rules directory `dir` until `stop` changes, putting its rules in force (with
     /// known claims matched per `options`) whenever its files change; `in_force` follows what is
-    /// in force for the UI. Nothing if `[rules] reload_secs` is 0.
+    /// in force for the UI. `loaded` is the directory's [`duluan_rules::fingerprint`] taken before
+    /// the rules in force were read: files changed while the process started (an index rebuild
+    /// can take minutes) are reloaded at the first look, where a fingerprint taken when watching
+    /// began took them for the rules in force. Nothing if `[rules] reload_secs` is 0.
     pub fn spawn_rules_watcher(
         self: &Arc<Self>,
         dir: PathBuf,
+        loaded: u64,
         options: ClaimOptions,
         in_force: Arc<RulesInForce>,
         stop: watch::Receiver<bool>,
@@ -36,19 +40,20 @@ impl Pipeline {
         if every.is_zero() {
             return None;
         }
-        Some(tokio::spawn(watch_dir(dir, every, options, self.clone(), in_force, stop)))
+        Some(tokio::spawn(watch_dir(dir, loaded, every, options, self.clone(), in_force, stop)))
     }
 }
 
 async fn watch_dir(
     dir: PathBuf,
+    loaded: u64,
     every: Duration,
     options: ClaimOptions,
     pipeline: Arc<Pipeline>,
     in_force: Arc<RulesInForce>,
     mut stop: watch::Receiver<bool>,
 ) {
-    let mut seen = fingerprint(&dir).await;
+    let mut seen = loaded;
     loop {
         tokio::select! {
             _ = tokio::time::sleep(every) => {}
