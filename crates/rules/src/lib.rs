@@ -144,6 +144,47 @@ mod tests {
         assert!(engine.sentiment.score("Cán bộ phường rất nhiệt tình, chu đáo").score > 0.3);
     }
 
+    /// Words that only look like negators are read as the words they are: `k` as a unit or a
+    /// name, `no` (`nó` unaccented, or "full"), `hông` (hip); an informal text still expands
+    /// `hông` to `không`.
+    #[test]
+    fn shipped_lexicon_leaves_look_alike_negators_alone() {
+        let dir = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../rules"));
+        let engine = Engine::load(dir).unwrap_or_else(|errors| panic!("{errors:?}"));
+        let score = |text: &str| engine.sentiment.score(text);
+        for text in [
+            "Vitamin K tốt cho xương",
+            "giá 30 k rất ngon",
+            "no lam viec rat tot",
+            "ăn no ngủ ngon",
+            "Tập yoga giúp hông khỏe",
+        ] {
+            let s = score(text);
+            assert!(s.score > 0.0 && !s.terms.iter().any(|t| t.negated), "{text}: {s:?}");
+        }
+        for text in ["hàng k tốt", "K tốt đâu", "hông tốt đâu mn ơi", "dau co tot", "dau co dep"] {
+            let s = score(text);
+            assert!(s.score < 0.0 && s.terms.iter().any(|t| t.negated), "{text}: {s:?}");
+        }
+    }
+
+    /// A phrase that is a term and a negator negates what follows it; a two-word intensifier
+    /// after a term scales it as before it.
+    #[test]
+    fn shipped_lexicon_reads_phrase_negators_and_intensifiers_after_terms() {
+        let dir = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../rules"));
+        let engine = Engine::load(dir).unwrap_or_else(|errors| panic!("{errors:?}"));
+        let score = |text: &str| engine.sentiment.score(text);
+        for text in ["hạn chế ô nhiễm", "khắc phục ô nhiễm"] {
+            let s = score(text);
+            assert!(s.terms.iter().any(|t| t.term == "ô nhiễm" && t.negated), "{text}: {s:?}");
+        }
+        let weight = |text: &str, term: &str| score(text).terms.iter().find(|t| t.term == term).map(|t| t.weight);
+        assert_eq!(weight("đẹp vô cùng", "đẹp"), weight("vô cùng đẹp", "đẹp"));
+        assert!(weight("đẹp vô cùng", "đẹp") > weight("đẹp", "đẹp"));
+        assert_eq!(weight("tốt cực kỳ", "tốt"), weight("cực kỳ tốt", "tốt"));
+    }
+
     /// The negators, intensifiers and diminishers the rules engine promises, with the shipped
     /// lexicons: each one, on its own, does what it says.
     #[test]

@@ -31,6 +31,8 @@ use crate::Error;
 const MAX_PHRASE: usize = 4;
 /// Longest modifier or cue phrase, in syllables.
 const MAX_CUE: usize = 2;
+/// Most tokens scored together (see [`SentimentAnalyzer::score_field`]): far more than a sentence.
+const MAX_STRETCH: usize = 256;
 /// How far back (in syllables) a negator reaches.
 const NEGATION_WINDOW: usize = 5;
 /// A negated term keeps this share of its weight, with the sign flipped.
@@ -297,10 +299,37 @@ impl SentimentAnalyzer {
         Sentiment { score: (score * 1000.0).round() / 1000.0, label, terms }
     }
 
+    /// Scores a field. Nothing in the scoring reaches across a sentence, while its look-ups of
+    /// cues and terms run over the whole text given: a long field is scored a stretch of whole
+    /// sentences at a time (a sentence longer than a stretch is cut), so its cost stays linear,
+    /// where a long text without full stops (`tốt hơn tốt hơn …`, 352 KB) took minutes.
     fn score_field(&self, text: &str, a: &Analysis, out: &mut Vec<SentimentTerm>) {
+        if a.len() <= MAX_STRETCH {
+            return self.score_stretch(text, a, out);
+        }
+        let layout = Layout::of(text, a);
+        let mut from = 0;
+        while from < a.len() {
+            let mut to = (from + MAX_STRETCH).min(a.len());
+            // Back to the last sentence start in the stretch, if there is one after `from`.
+            if to < a.len()
+                && let Some(start) = (from + 1..to).rev().find(|&k| layout.sentence[k] != layout.sentence[k - 1])
+            {
+                to = start;
+            }
+            let (start, end) = (a.spans[from].0, a.spans[to - 1].1);
+            if let Some(piece) = text.get(start..end) {
+                self.score_stretch(piece, &Analysis::new(piece), out);
+            }
+            from = to;
+        }
+    }
+
+    fn score_stretch(&self, text: &str, a: &Analysis, out: &mut Vec<SentimentTerm>) {
         // Unaccented text (social posts) is looked up in the folded lexicon; text with teencode
         // or stretched words in the informal view, where `ko` is `không` and `quáaaa` is `quá`.
-        let unaccented = text.is_ascii() && a.len() >= 2;
+        // Only the words decide: an emoji, `…` or a curly quote does not make a text accented.
+        let unaccented = a.len() >= 2 && a.view_tokens(View::Exact).all(str::is_ascii);
         let informal = a.view_tokens(View::Exact).any(duluan_text::marks_informal);
         let (view, lexicon, modifiers) = match (unaccented, informal) {
             (true, false) => (View::Folded, &self.lexicon.folded, &self.lexicon.folded_modifiers),
@@ -311,7 +340,7 @@ impl SentimentAnalyzer {
         let layout = Layout::of(text, a);
         let found = find_terms(text, a, view, lexicon, modifiers, &layout);
         let inside = inside_phrases(a, &found);
-        let cues = find_cues(a, view, modifiers, &found, &layout);
+        let cues = find_cues(text, a, view, modifiers, &found, &layout);
         let suggestions = self.suggestions(a, view, &cues, &found, &layout);
         // Contributions by the token they start at, reported in text order.
         let mut terms: Vec<(usize, SentimentTerm)> = Vec::new();
@@ -473,9 +502,13 @@ impl SentimentAnalyzer {
             steps += 1;
             let one = a.token(view, k);
             let two = (k > 0).then(|| format!("{} {}", a.token(view, k - 1), one));
-            // A word inside a longer lexicon phrase belongs to it (`không khí` is air, not `không`).
-            let pair = two.as_deref().filter(|_| !inside[k] && !inside[k - 1]).and_then(|t| modifiers.get(t));
-            let modifier = if inside[k] { None } else { pair.or_else(|| modifiers.get(one)) };
+            // A word inside a longer lexicon phrase belongs to it (`không khí` is air, not `không`),
+            // unless the phrase is a negator too (`hạn chế ô nhiễm`, `khắc phục sự cố`).
+            let pair = two.as_deref().and_then(|t| modifiers.get(t)).filter(|m| {
+                (!inside[k] && !inside[k - 1]) || (inside[k] && inside[k - 1] && matches!(m, Modifier::Negator(_)))
+            });
+            let single = (!unit_k(text, a, k)).then(|| modifiers.get(one)).flatten();
+            let modifier = pair.or(if inside[k] { None } else { single });
             // A two-word modifier (`không hề`, `cực kỳ`) is one cue: its first word is not read
             // again on its own, where `không` would undo the negation and `cực` scale twice.
             if pair.is_some() {
@@ -494,12 +527,13 @@ impl SentimentAnalyzer {
                 break;
             }
         }
-        // Post-modifiers: "đẹp quá", "tốt lắm".
-        if f.last + 1 < a.len()
-            && !clause_break(text, a, f.last, f.last + 1)
-            && !inside[f.last + 1]
-            && let Some(Modifier::Scale(s) | Modifier::Hedge(s, _)) = modifiers.get(a.token(view, f.last + 1))
-        {
+        // Post-modifiers: "đẹp quá", "tốt lắm", "đẹp vô cùng" (two words read first).
+        let after = |n: usize| {
+            let last = f.last + n;
+            let apart = || (f.last..last).any(|k| clause_break(text, a, k, k + 1) || inside[k + 1]);
+            (last < a.len() && !apart()).then(|| modifiers.get(a.joined_tokens(view, f.last + 1, last))).flatten()
+        };
+        if let Some(Modifier::Scale(s) | Modifier::Hedge(s, _)) = after(2).or_else(|| after(1)) {
             scale *= s;
         }
         (scale, negated)
@@ -573,9 +607,20 @@ fn find_terms(
         let matched = (1..=MAX_PHRASE.min(a.len() - i))
             .rev()
             .find_map(|n| lexicon.get(a.joined_tokens(view, i, i + n - 1)).map(|&entry| (n, entry)));
-        if let Some((n, kind, request)) = cue_at(a, view, modifiers, layout, i)
+        let cue = cue_at(text, a, view, modifiers, layout, i);
+        if let Some((n, kind, request)) = cue
             && !matches!(kind, Modifier::Negator(_) | Modifier::Scale(_) | Modifier::Hedge(..))
             && matched.is_none_or(|(m, _)| m < n || (request && m == n))
+        {
+            i += n;
+            continue;
+        }
+        // Unaccented, a negator of several syllables spelled as a term is the negator: `dau co
+        // tot` is `đâu có tốt`, not `đầu cơ` (speculation) and `tốt`.
+        if let Some((n, Modifier::Negator(_), _)) = cue
+            && n > 1
+            && matches!(view, View::Folded | View::InformalFolded)
+            && matched.is_some_and(|(m, _)| m == n)
         {
             i += n;
             continue;
@@ -595,6 +640,7 @@ fn find_terms(
 /// The longest modifier or cue starting at token `i`: its length, its role, and whether it is a
 /// request opening a sentence (which then acts as a suggestion; elsewhere a request is no cue).
 fn cue_at(
+    text: &str,
     a: &Analysis,
     view: View,
     modifiers: &HashMap<String, Modifier>,
@@ -602,11 +648,32 @@ fn cue_at(
     i: usize,
 ) -> Option<(usize, Modifier, bool)> {
     let opens = i == 0 || layout.sentence[i] != layout.sentence[i - 1];
-    (1..=MAX_CUE.min(a.len() - i)).rev().find_map(|n| match modifiers.get(a.joined_tokens(view, i, i + n - 1))? {
-        Modifier::Request(w) if opens => Some((n, Modifier::Suggestion(*w), true)),
-        Modifier::Request(_) => None,
-        &kind => Some((n, kind, false)),
+    let unit = unit_k(text, a, i);
+    (1..=MAX_CUE.min(a.len() - i)).rev().filter(|&n| !(unit && n == 1)).find_map(|n| {
+        match modifiers.get(a.joined_tokens(view, i, i + n - 1))? {
+            Modifier::Request(w) if opens => Some((n, Modifier::Suggestion(*w), true)),
+            Modifier::Request(_) => None,
+            &kind => Some((n, kind, false)),
+        }
     })
+}
+
+/// Whether token `k` is the letter `k` as a unit or a name (`30 k`, `vitamin K`), not the
+/// informal `không` (`k tốt`, `K thích` opening a sentence).
+fn unit_k(text: &str, a: &Analysis, k: usize) -> bool {
+    let (Some(&(start, end)), Some(&(before_start, before_end))) =
+        (a.spans.get(k), k.checked_sub(1).and_then(|p| a.spans.get(p)))
+    else {
+        return false;
+    };
+    let word = text.get(start..end).unwrap_or_default();
+    let before = text.get(before_start..before_end).unwrap_or_default();
+    let gap = text.get(before_end..start).unwrap_or_default();
+    match word {
+        "k" => before.bytes().all(|b| b.is_ascii_digit()),
+        "K" => !gap.contains(SENTENCE_END),
+        _ => false,
+    }
 }
 
 /// Which tokens lie inside a found phrase of two or more syllables.
@@ -620,6 +687,7 @@ fn inside_phrases(a: &Analysis, found: &[Found]) -> Vec<bool> {
 
 /// Modifiers and cues on tokens that are not part of a found term, longest first.
 fn find_cues(
+    text: &str,
     a: &Analysis,
     view: View,
     modifiers: &HashMap<String, Modifier>,
@@ -633,7 +701,7 @@ fn find_cues(
     let mut cues = Vec::new();
     let mut i = 0;
     while i < a.len() {
-        match cue_at(a, view, modifiers, layout, i).filter(|&(n, _, _)| !covered[i..i + n].iter().any(|&c| c)) {
+        match cue_at(text, a, view, modifiers, layout, i).filter(|&(n, _, _)| !covered[i..i + n].iter().any(|&c| c)) {
             Some((n, kind, _)) => {
                 cues.push(Cue { first: i, last: i + n - 1, kind });
                 i += n;
@@ -648,24 +716,21 @@ fn find_cues(
 /// `hợp lý hơn nữa`): a wish for change, unless a trend word (`càng`, `đã`, `đang`) says it
 /// happened (`ngày càng tốt hơn`).
 fn bare_comparative(a: &Analysis, view: View, first: usize, last: usize, layout: &Layout) -> bool {
+    // The Vietnamese words compared here fold to plain ASCII.
+    let folded = matches!(view, View::Folded | View::InformalFolded);
+    let is = |k: usize, exact: &str, plain: &str| a.token(view, k) == if folded { plain } else { exact };
     let ends_clause = |k: usize| k >= a.len() || layout.clause[k] != layout.clause[last];
     let j = last + 1;
-    if j >= a.len() || a.token(view, j) != fold_if(view, "hơn") || layout.clause[j] != layout.clause[last] {
+    if j >= a.len() || !is(j, "hơn", "hon") || layout.clause[j] != layout.clause[last] {
         return false;
     }
-    let bare = ends_clause(j + 1) || (a.token(view, j + 1) == fold_if(view, "nữa") && ends_clause(j + 2));
-    let trend = (0..first)
-        .filter(|&k| layout.clause[k] == layout.clause[first])
-        .any(|k| ["càng", "đã", "đang"].iter().any(|w| a.token(view, k) == fold_if(view, w)));
-    bare && !trend
-}
-
-/// `word` as it appears in `view` (the Vietnamese words compared here fold to plain ASCII).
-fn fold_if(view: View, word: &str) -> String {
-    match view {
-        View::Folded | View::InformalFolded => duluan_text::fold(word),
-        View::Exact | View::Informal => word.to_string(),
-    }
+    let bare = ends_clause(j + 1) || (is(j + 1, "nữa", "nua") && ends_clause(j + 2));
+    // Read back only through the clause, and only when it matters: reading from the text's start
+    // for every token made long texts quadratic.
+    bare && !(0..first)
+        .rev()
+        .take_while(|&k| layout.clause[k] == layout.clause[first])
+        .any(|k| is(k, "càng", "cang") || is(k, "đã", "da") || is(k, "đang", "dang"))
 }
 
 /// Whether a diminisher scales no term: none starts within two syllables after it in its clause,
@@ -721,10 +786,10 @@ impl Layout {
     }
 }
 
-/// Punctuation that ends a sentence.
-const SENTENCE_END: [char; 5] = ['.', ';', '!', '?', '\n'];
+/// Punctuation that ends a sentence (`…` too: `Tôi không… Dịch vụ tốt`).
+const SENTENCE_END: [char; 9] = ['.', ';', '!', '?', '\n', '\r', '…', '！', '？'];
 /// Punctuation that ends a clause.
-const CLAUSE_END: [char; 7] = ['.', ',', ';', ':', '!', '?', '\n'];
+const CLAUSE_END: [char; 12] = ['.', ',', ';', ':', '!', '?', '\n', '\r', '…', '！', '？', '，'];
 
 fn is_clause_word(token: &str) -> bool {
     matches!(token, "nhưng" | "nhung" | "mà" | "ma" | "tuy" | "but" | "however")
@@ -743,10 +808,10 @@ fn clause_break(text: &str, analysis: &Analysis, a: usize, b: usize) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
+mod tests_support {
     use super::*;
 
-    fn analyzer() -> SentimentAnalyzer {
+    pub(super) fn analyzer() -> SentimentAnalyzer {
         let mut lex = Lexicon::default();
         lex.add_file(
             Path::new("t.tsv"),
@@ -770,6 +835,12 @@ mod tests {
             .unwrap_or_else(|e| panic!("{e}"));
         SentimentAnalyzer::new(lex)
     }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::tests_support::analyzer;
+    use super::*;
 
     fn terms(s: &Sentiment) -> Vec<(&str, f32, bool)> {
         s.terms.iter().map(|t| (t.term.as_str(), t.weight, t.negated)).collect()
@@ -1000,5 +1071,39 @@ mod tests {
         let s = analyzer().score("Người dân hài lòng nhưng vẫn lo lắng");
         let terms: Vec<&str> = s.terms.iter().map(|t| t.term.as_str()).collect();
         assert_eq!(terms, ["hài lòng", "lo lắng"]);
+    }
+}
+
+#[cfg(test)]
+mod long_and_punctuated {
+    use super::tests_support::analyzer;
+    use super::*;
+
+    #[test]
+    fn an_ellipsis_ends_a_sentence_and_symbols_do_not_accent_a_text() {
+        let s = analyzer();
+        assert_eq!(s.score("Tôi không… Dịch vụ tốt").label, Label::Positive);
+        assert_eq!(s.score("Tôi không\rtốt").label, Label::Positive);
+        assert_eq!(s.score("Tôi không tốt").label, Label::Negative);
+        // Unaccented words with an emoji or `…`: still read in the folded lexicon.
+        assert_eq!(s.score("dich vu tot…").label, Label::Positive);
+        assert_eq!(s.score("dich vu khong tot 😡").terms.iter().filter(|t| t.negated).count(), 1);
+    }
+
+    /// A long field is scored a stretch of sentences at a time: the same as its sentences
+    /// scored one by one, however long it is.
+    #[test]
+    fn a_long_field_scores_as_its_sentences_do() {
+        let s = analyzer();
+        let sentence = "Thầy dạy rất tốt nhưng phòng học thiếu quạt nên rất lo lắng. ";
+        let one = s.score(sentence);
+        let long = s.score(&sentence.repeat(400));
+        assert_eq!(long.terms.len(), one.terms.len() * 400);
+        for (t, u) in long.terms.iter().zip(one.terms.iter().cycle()) {
+            assert_eq!((t.term.as_str(), t.weight, t.negated), (u.term.as_str(), u.weight, u.negated));
+        }
+        // Without any full stop: cut into stretches, every term still found.
+        let run = s.score(&"tốt hơn ".repeat(2_000));
+        assert_eq!(run.terms.iter().filter(|t| t.term == "tốt").count(), 2_000);
     }
 }
