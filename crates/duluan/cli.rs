@@ -195,8 +195,9 @@ pub(crate) enum RulesOp {
     },
     /// Match JSONL items {"id","title","text","lang"?} from stdin; one JSONL result per item.
     ///
-    /// A line that is not an item (bad JSON, not UTF-8, longer than 64 MiB) is answered with
-    /// {"id":null,"error":...} in its place, and matching goes on.
+    /// A line that is not an item (blank, bad JSON, not UTF-8, longer than 64 MiB) is answered
+    /// with {"id":...,"error":...} in its place (the id as written if it could be read, else
+    /// null), and matching goes on. Ids are echoed exactly as written.
     Match {
         /// Rules directory (default: `[rules] dir`).
         #[arg(long)]

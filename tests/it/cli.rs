@@ -181,6 +181,19 @@ fn rules_check_match_and_sentiment() {
     assert_eq!((lines[0]["id"].clone(), lines[2]["id"].clone()), (serde_json::json!(7), serde_json::json!(9)));
     assert!(lines[1]["id"].is_null() && lines[1]["error"].as_str().is_some_and(|e| e.contains("EOF")), "{}", lines[1]);
     assert!(stderr(&o).contains("stdin:2: invalid item"), "{}", stderr(&o));
+    // Blank lines are answered too; ids come back as written, in error lines as well.
+    let input = format!(
+        "{}\n\n  \n{{\"id\": 1.5e2, \"text\": \"vắc xin\"}}\n{{\"id\": \"x\", \"text\": null}}\n",
+        r#"{"id": 12345678901234567890123, "text": "vắc xin"}"#
+    );
+    let o = d.run(&["rules", "match"], Some(&input));
+    let out = stdout(&o);
+    let raw: Vec<&str> = out.lines().collect();
+    assert_eq!(raw.len(), 5, "{out}");
+    assert!(raw[0].starts_with(r#"{"id":12345678901234567890123,"#), "{}", raw[0]);
+    assert!(raw[1].contains("empty line") && raw[2].contains("empty line"), "{out}");
+    assert!(raw[3].starts_with(r#"{"id":1.5e2,"#), "{}", raw[3]);
+    assert!(raw[4].starts_with(r#"{"id":"x","error":"#), "{}", raw[4]);
     let o = d.run(
         &["sentiment"],
         Some(

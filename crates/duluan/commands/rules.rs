@@ -10,6 +10,7 @@ use duluan_model::{ClaimMatch, Flag, Sentiment, Severity, Span};
 use duluan_rules::{Doc, Engine};
 use duluan_web::api::RuleSort;
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 
 use crate::app;
 use crate::cli::{RulesOp, StatsSort};
@@ -169,8 +170,11 @@ fn check(config: &Config, dir: Option<PathBuf>) -> Result<ExitCode> {
 }
 
 #[derive(Deserialize)]
-struct MatchInput {
-    id: serde_json::Value,
+struct MatchInput<'a> {
+    /// Echoed as written: parsed into a number, `1.5e2` came back as `150.0` and a 23-digit id
+    /// rounded.
+    #[serde(borrow)]
+    id: &'a RawValue,
     #[serde(default)]
     title: String,
     #[serde(default)]
@@ -247,31 +251,35 @@ fn match_items(config: &Config, dir: Option<PathBuf>) -> Result<ExitCode> {
     let mut n = 0;
     while let Some(line) = next_line(&mut stdin, &mut buf, MAX_LINE)? {
         n += 1;
-        // Every line is answered in input order, a bad one with its error.
-        let fail = |out: &mut dyn Write, message: String| -> std::io::Result<()> {
+        // Every line is answered in input order, a bad one with its error (and its id, if that
+        // much could be read), so that a client can pair answers with items by place or by id.
+        let fail = |out: &mut dyn Write, line: &str, message: String| -> std::io::Result<()> {
             eprintln!("stdin:{n}: invalid item: {message}");
-            writeln!(out, "{}", serde_json::json!({"id": null, "error": message}))
+            let id = serde_json::from_str::<ItemId<'_>>(line).ok().map(|i| i.id);
+            writeln!(out, "{}", serde_json::to_string(&ErrorLine { id, error: &message })?)
         };
         let line = match line {
             Line::TooLong => {
-                fail(&mut out, too_long(n))?;
+                fail(&mut out, "", too_long(n))?;
                 continue;
             }
             Line::Bytes(bytes) => match std::str::from_utf8(bytes) {
                 Ok(line) => line,
                 Err(e) => {
-                    fail(&mut out, format!("not UTF-8: {e}"))?;
+                    fail(&mut out, "", format!("not UTF-8: {e}"))?;
                     continue;
                 }
             },
         };
+        // A blank line is answered too: skipped, it shifted every answer after it.
         if line.trim().is_empty() {
+            fail(&mut out, "", "empty line: expected a JSON item".to_string())?;
             continue;
         }
         let input: MatchInput = match serde_json::from_str(line) {
             Ok(i) => i,
             Err(e) => {
-                fail(&mut out, e.to_string())?;
+                fail(&mut out, line, e.to_string())?;
                 continue;
             }
         };
@@ -280,7 +288,7 @@ fn match_items(config: &Config, dir: Option<PathBuf>) -> Result<ExitCode> {
         let doc = Doc { title: &input.title, text: &input.text, lang: &lang, at: input.published_at, ..Doc::default() };
         let (flags, sentiment) = engine.analyze(&doc);
         let flags = flags.iter().map(FlagLine::of).collect();
-        writeln!(out, "{}", serde_json::to_string(&MatchLine { id: &input.id, flags, sentiment: &sentiment })?)?;
+        writeln!(out, "{}", serde_json::to_string(&MatchLine { id: input.id, flags, sentiment: &sentiment })?)?;
     }
     out.flush()?;
     Ok(ExitCode::SUCCESS)
@@ -290,9 +298,23 @@ fn match_items(config: &Config, dir: Option<PathBuf>) -> Result<ExitCode> {
 /// holds numbers as `f64`: an `f32` score of -0.758 printed as -0.7580000162124634.
 #[derive(Serialize)]
 struct MatchLine<'a> {
-    id: &'a serde_json::Value,
+    id: &'a RawValue,
     flags: Vec<FlagLine<'a>>,
     sentiment: &'a Sentiment,
+}
+
+/// The id of an item that is otherwise wrong.
+#[derive(Deserialize)]
+struct ItemId<'a> {
+    #[serde(borrow)]
+    id: &'a RawValue,
+}
+
+/// The answer to a line that holds no item `rules match` can read.
+#[derive(Serialize)]
+struct ErrorLine<'a> {
+    id: Option<&'a RawValue>,
+    error: &'a str,
 }
 
 /// A flag as `rules match` prints it: rule, severity and spans, plus the claim and its similarity
