@@ -545,7 +545,16 @@ impl SentimentAnalyzer {
         // (start, end, entry); a few per entry are enough to count three where they overlap others.
         let mut found: Vec<(usize, usize, usize)> = Vec::new();
         for (i, (emoji, _)) in self.lexicon.emoji.iter().enumerate() {
-            found.extend(text.match_indices(emoji.as_str()).take(EMOJI_SEEN).map(|(at, m)| (at, at + m.len(), i)));
+            // An emoticon runs into what follows it in formal text (`ĐT:(028)`, `Lưu ý:Dân cư`):
+            // one followed by a letter or digit is not one.
+            let emoticon = emoji.is_ascii();
+            let standalone = |end: usize| !(emoticon && text[end..].chars().next().is_some_and(char::is_alphanumeric));
+            found.extend(
+                text.match_indices(emoji.as_str())
+                    .map(|(at, m)| (at, at + m.len(), i))
+                    .filter(|&(_, end, _)| standalone(end))
+                    .take(EMOJI_SEEN),
+            );
         }
         found.sort_unstable_by_key(|&(start, end, _)| (start, std::cmp::Reverse(end)));
         let mut counted = vec![0u8; self.lexicon.emoji.len()];
@@ -1078,6 +1087,14 @@ mod tests {
 mod long_and_punctuated {
     use super::tests_support::analyzer;
     use super::*;
+
+    #[test]
+    fn emoticons_run_into_words_are_not_emoticons() {
+        let s = analyzer();
+        assert!(s.score("Liên hệ ĐT:(028) 38 123 456").terms.is_empty());
+        assert_eq!(s.score("buồn quá:(").terms.len(), 1);
+        assert_eq!(s.score("hết vé :( mai đi").terms.len(), 1);
+    }
 
     #[test]
     fn an_ellipsis_ends_a_sentence_and_symbols_do_not_accent_a_text() {
