@@ -284,12 +284,15 @@ impl ClaimIndex {
             return None;
         }
         let similarity = shared as f64 / own.len().max(1) as f64;
-        Some(Shared { claim, analysis, own, shared, similarity })
+        Some(Shared { claim, shared, similarity })
     }
 
-    /// The flag of a claim the item holds enough of, with where.
+    /// The flag of a claim the item holds enough of, with where. The claim is analysed again:
+    /// keeping every candidate's analysis until the ten are chosen held thousands of them.
     fn flag_with_spans(&self, found: Shared<'_>, title: &Analysis, text: &Analysis, item: &ItemShingles) -> Flag {
-        let Shared { claim, analysis, own, shared, similarity } = found;
+        let Shared { claim, shared, similarity } = found;
+        let analysis = Analysis::new(&claim.text);
+        let own = claim_shingles(&analysis, self.options.shingle);
         let places = claim_places(&analysis, &own, self.options.shingle);
         let mut spans = Vec::new();
         for (field, analysis_of_field, hashes) in [(Field::Title, title, &item.title), (Field::Text, text, &item.text)]
@@ -309,8 +312,6 @@ impl ClaimIndex {
 /// A claim the item holds enough of.
 struct Shared<'e> {
     claim: &'e Claim,
-    analysis: Analysis,
-    own: Vec<(u64, u32)>,
     shared: usize,
     similarity: f64,
 }
