@@ -283,9 +283,11 @@ impl SentimentAnalyzer {
     /// Score several fields (e.g. title and body) together.
     pub fn score_analyzed(&self, fields: &[(&str, &Analysis)]) -> Sentiment {
         let mut terms = Vec::new();
+        // Emoji counted so far, over all the fields: the cap is per item.
+        let mut counted = HashMap::new();
         for (text, analysis) in fields {
             self.score_field(text, analysis, &mut terms);
-            self.score_emoji(text, &mut terms);
+            self.score_emoji(text, &mut counted, &mut terms);
         }
         let sum: f32 = terms.iter().map(|t| t.weight).sum();
         let score = if sum == 0.0 { 0.0 } else { sum / (sum * sum + 15.0).sqrt() };
@@ -541,7 +543,9 @@ impl SentimentAnalyzer {
 
     /// Each emoji or emoticon once where it stands, the longest entry where several start at one
     /// place: `:((` is not also `:(`, nor `❤️` also `❤`. Three of one entry at most count.
-    fn score_emoji(&self, text: &str, out: &mut Vec<SentimentTerm>) {
+    /// `counted`: how often each emoji counted already, by its form without variation selectors
+    /// (`❤️` and `❤` are one emoji).
+    fn score_emoji(&self, text: &str, counted: &mut HashMap<String, u8>, out: &mut Vec<SentimentTerm>) {
         // (start, end, entry); a few per entry are enough to count three where they overlap others.
         let mut found: Vec<(usize, usize, usize)> = Vec::new();
         for (i, (emoji, _)) in self.lexicon.emoji.iter().enumerate() {
@@ -557,16 +561,16 @@ impl SentimentAnalyzer {
             );
         }
         found.sort_unstable_by_key(|&(start, end, _)| (start, std::cmp::Reverse(end)));
-        let mut counted = vec![0u8; self.lexicon.emoji.len()];
         let mut taken_to = 0;
         for (start, end, i) in found {
             if start < taken_to {
                 continue;
             }
             taken_to = end;
-            if counted[i] < 3 {
-                counted[i] += 1;
-                let (emoji, weight) = &self.lexicon.emoji[i];
+            let (emoji, weight) = &self.lexicon.emoji[i];
+            let count = counted.entry(emoji.replace('\u{FE0F}', "")).or_insert(0);
+            if *count < 3 {
+                *count += 1;
                 out.push(SentimentTerm { term: emoji.clone(), weight: *weight, negated: false });
             }
         }
@@ -935,6 +939,11 @@ mod tests {
             [(":)", 1.0, false), (":(", -2.0, false), (":(", -2.0, false), (":(", -2.0, false), (":)", 1.0, false)]
         );
         assert_eq!(t.label, Label::Negative);
+        // With or without its variation selector, one emoji; and three per item, not per field.
+        assert_eq!(s.score("❤️ ❤ ❤️ ❤ ❤️ ❤").terms.len(), 3);
+        let (title, text) = (":( :( :(", ":( :( :(");
+        let (a, b) = (Analysis::new(title), Analysis::new(text));
+        assert_eq!(s.score_analyzed(&[(title, &a), (text, &b)]).terms.len(), 3);
     }
 
     #[test]
