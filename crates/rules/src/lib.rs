@@ -132,10 +132,15 @@ impl Engine {
 mod tests {
     use super::*;
 
+    /// The engine of the shipped `rules/` directory.
+    fn shipped() -> Engine {
+        let dir = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../rules"));
+        Engine::load(dir).unwrap_or_else(|errors| panic!("{errors:?}"))
+    }
+
     #[test]
     fn shipped_packs_load_and_pass_their_examples() {
-        let dir = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../rules"));
-        let engine = Engine::load(dir).unwrap_or_else(|errors| panic!("{errors:?}"));
+        let engine = shipped();
         let (run, failures) = check_examples(&engine.rules);
         assert!(run >= 10, "only {run} examples");
         let messages: Vec<String> = failures.iter().map(ToString::to_string).collect();
@@ -149,8 +154,7 @@ mod tests {
     /// `hông` to `không`.
     #[test]
     fn shipped_lexicon_leaves_look_alike_negators_alone() {
-        let dir = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../rules"));
-        let engine = Engine::load(dir).unwrap_or_else(|errors| panic!("{errors:?}"));
+        let engine = shipped();
         let score = |text: &str| engine.sentiment.score(text);
         for text in [
             "Vitamin K tốt cho xương",
@@ -172,8 +176,7 @@ mod tests {
     /// after a term scales it as before it.
     #[test]
     fn shipped_lexicon_reads_phrase_negators_and_intensifiers_after_terms() {
-        let dir = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../rules"));
-        let engine = Engine::load(dir).unwrap_or_else(|errors| panic!("{errors:?}"));
+        let engine = shipped();
         let score = |text: &str| engine.sentiment.score(text);
         for text in ["hạn chế ô nhiễm", "khắc phục ô nhiễm"] {
             let s = score(text);
@@ -189,8 +192,7 @@ mod tests {
     /// lexicons: each one, on its own, does what it says.
     #[test]
     fn shipped_lexicon_negates_and_scales() {
-        let dir = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../rules"));
-        let engine = Engine::load(dir).unwrap_or_else(|errors| panic!("{errors:?}"));
+        let engine = shipped();
         let score = |text: &str| engine.sentiment.score(text);
         let plain = score("dịch vụ tốt").score;
         assert!(plain > 0.0);

@@ -821,10 +821,10 @@ fn clause_break(text: &str, analysis: &Analysis, a: usize, b: usize) -> bool {
 }
 
 #[cfg(test)]
-mod tests_support {
+mod tests {
     use super::*;
 
-    pub(super) fn analyzer() -> SentimentAnalyzer {
+    fn analyzer() -> SentimentAnalyzer {
         let mut lex = Lexicon::default();
         lex.add_file(
             Path::new("t.tsv"),
@@ -848,12 +848,6 @@ mod tests_support {
             .unwrap_or_else(|e| panic!("{e}"));
         SentimentAnalyzer::new(lex)
     }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::tests_support::analyzer;
-    use super::*;
 
     fn terms(s: &Sentiment) -> Vec<(&str, f32, bool)> {
         s.terms.iter().map(|t| (t.term.as_str(), t.weight, t.negated)).collect()
@@ -1090,12 +1084,6 @@ mod tests {
         let terms: Vec<&str> = s.terms.iter().map(|t| t.term.as_str()).collect();
         assert_eq!(terms, ["hài lòng", "lo lắng"]);
     }
-}
-
-#[cfg(test)]
-mod long_and_punctuated {
-    use super::tests_support::analyzer;
-    use super::*;
 
     #[test]
     fn emoticons_run_into_words_are_not_emoticons() {
