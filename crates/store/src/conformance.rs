@@ -72,6 +72,7 @@ fn request(rule: &str) -> AlertRequest {
 pub async fn run_all(new_store: impl AsyncFn() -> Arc<dyn Store>) {
     items_round_trip_and_idempotence(new_store().await.as_ref()).await;
     grouping_one_alert_per_story(new_store().await.as_ref()).await;
+    an_edited_item_does_not_page_again(new_store().await.as_ref()).await;
     outbox_orders_commits(new_store().await.as_ref()).await;
     stories_by_hash_and_simhash(new_store().await.as_ref()).await;
     frontier_seen_set_and_leases(new_store().await.as_ref()).await;
@@ -110,6 +111,27 @@ pub async fn items_round_trip_and_idempotence(store: &dyn Store) {
     let counts = store.counts().await.expect("counts");
     assert_eq!((counts.items, counts.flagged_items, counts.alerts), (1, 1, 1));
     assert!(store.item("missing").await.expect("get").is_none());
+}
+
+/// An item stored again (its page edited, or its flags changed by a rule edit) long after its
+/// alert was dismissed raises no second alert; a new copy of the story still does.
+pub async fn an_edited_item_does_not_page_again(store: &dyn Store) {
+    let item = sample_item("e1", "story-e", "tin đồn");
+    store.store_item(&item, &[request("r1")], t0()).await.expect("store");
+    let id = store.alerts(&AlertFilter { limit: 1, ..AlertFilter::default() }).await.expect("list")[0].id;
+    store.claim(id, "lan", t0(), t0() + Duration::minutes(30)).await.expect("claim");
+    store.verdict(id, "lan", Verdict::Dismissed, ReasonCode::FalsePositive, None, t0()).await.expect("verdict");
+    let later = t0() + Duration::days(10);
+    let mut edited = item.clone();
+    edited.text = "tin đồn, đã sửa".into();
+    edited.content_hash = duluan_model::content_hash(&edited.text);
+    edited.flags[0].severity = Severity::Critical;
+    let out = store.store_item(&edited, &[request("r1")], later).await.expect("store edited");
+    assert!(out.updated && out.alerts_raised.is_empty() && out.alerts_joined.is_empty(), "{out:?}");
+    assert_eq!(store.counts().await.expect("counts").alerts, 1);
+    let copy = sample_item("e2", "story-e", "tin đồn lan lại");
+    let out = store.store_item(&copy, &[request("r1")], later).await.expect("store copy");
+    assert_eq!(out.alerts_raised.len(), 1, "a new copy after the window pages: {out:?}");
 }
 
 /// Copies of one story join one alert per rule; another story raises its own.

@@ -18,6 +18,7 @@ const SQLITE: &[(i64, &str)] = &[
     (6, include_str!("../migrations/sqlite/0006_saved_searches.sql")),
     (7, include_str!("../migrations/sqlite/0007_known_claims.sql")),
     (8, include_str!("../migrations/sqlite/0008_frontier_lease.sql")),
+    (9, include_str!("../migrations/sqlite/0009_alert_items_by_item.sql")),
 ];
 /// (version, SQL) for PostgreSQL; kept in step with [`SQLITE`].
 const POSTGRES: &[(i64, &str)] = &[
@@ -29,6 +30,7 @@ const POSTGRES: &[(i64, &str)] = &[
     (6, include_str!("../migrations/postgres/0006_saved_searches.sql")),
     (7, include_str!("../migrations/postgres/0007_known_claims.sql")),
     (8, include_str!("../migrations/postgres/0008_frontier_lease.sql")),
+    (9, include_str!("../migrations/postgres/0009_alert_items_by_item.sql")),
 ];
 
 /// The newest schema version this build knows.

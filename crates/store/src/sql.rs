@@ -601,6 +601,11 @@ impl SqlStore {
         self.insert_or_update_item(tx, item, outcome.updated, &version.flags, now).await?;
         stored.insert(item.id.clone(), version);
         for req in alerts {
+            // A stored item comes back when its page is edited or its flags change (a rule's
+            // severity or route after a reload): what it raised then was seen, and maybe decided.
+            if outcome.updated && SqlStore::in_alert_of(tx, &item.id, &req.rule).await? {
+                continue;
+            }
             if let Some((id, raised)) = self.group_alert(tx, item, req, now).await? {
                 if raised {
                     outcome.alerts_raised.push(id);
@@ -820,6 +825,18 @@ impl SqlStore {
                 .await?;
         }
         Ok(())
+    }
+
+    /// Whether the item is in an alert of the rule already, whatever that alert's state.
+    async fn in_alert_of(tx: &mut Tx<'_>, item_id: &str, rule: &str) -> Result<bool> {
+        let row = sqlx::query(
+            "SELECT 1 FROM alert_items ai JOIN alerts a ON a.id = ai.alert_id WHERE ai.item_id = $1 AND a.rule_id = $2 LIMIT 1",
+        )
+        .bind(item_id)
+        .bind(rule)
+        .fetch_optional(&mut **tx)
+        .await?;
+        Ok(row.is_some())
     }
 
     /// Raise an alert for (rule, story) or join the item to the existing one. Returns (id, raised).
