@@ -47,15 +47,17 @@ pub fn segments(text: &str, spans: &[(usize, usize)]) -> Vec<Segment> {
     out
 }
 
-/// Paragraphs (lines) of a text, each as highlighted segments.
+/// Paragraphs (lines) of a text, each as highlighted segments. A span across a line break (a
+/// phrase, a known claim's passage) is marked in each line it covers.
 pub fn paragraphs(text: &str, spans: &[(usize, usize)]) -> Vec<Vec<Segment>> {
     let mut out = Vec::new();
     let mut offset = 0;
     for line in text.split('\n') {
+        let end = offset + line.len();
         let local: Vec<(usize, usize)> = spans
             .iter()
-            .filter(|&&(s, e)| s >= offset && e <= offset + line.len())
-            .map(|&(s, e)| (s - offset, e - offset))
+            .filter(|&&(s, e)| s < e && s < end && e > offset)
+            .map(|&(s, e)| (s.max(offset) - offset, e.min(end) - offset))
             .collect();
         if !line.trim().is_empty() {
             out.push(segments(line, &local));
@@ -99,6 +101,27 @@ mod tests {
         let p = paragraphs(text, &[(10, 12)]);
         assert_eq!(p.len(), 2);
         assert_eq!(p[1][0], Segment { text: "ba".into(), mark: true });
+    }
+
+    #[test]
+    fn spans_across_lines_are_marked_in_each() {
+        let text = "tiêm vắc\nxin rồi\n\nsau đó";
+        let at = |word: &str| text.find(word).unwrap_or_default();
+        // A phrase across the break, one past the end, one reversed, one inside a character.
+        let spans = [(at("vắc"), at("xin") + 3), (at("sau"), 400), (at("rồi"), at("xin")), (3, 5)];
+        let marked: Vec<Vec<(String, bool)>> = paragraphs(text, &spans)
+            .into_iter()
+            .map(|line| line.into_iter().map(|x| (x.text, x.mark)).collect())
+            .collect();
+        let line = |parts: &[(&str, bool)]| parts.iter().map(|&(t, m)| (t.to_string(), m)).collect::<Vec<_>>();
+        assert_eq!(
+            marked,
+            [
+                line(&[("tiêm ", false), ("vắc", true)]),
+                line(&[("xin", true), (" rồi", false)]),
+                line(&[("sau đó", true)])
+            ]
+        );
     }
 
     #[test]
