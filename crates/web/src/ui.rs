@@ -411,6 +411,8 @@ struct ItemBlock {
     href: Option<String>,
     terms: Vec<String>,
     paragraphs: Vec<Vec<Segment>>,
+    /// The item as stored now carries the alert's rule (an edited item may no longer).
+    still_matches: bool,
 }
 
 #[derive(Template)]
@@ -455,7 +457,6 @@ async fn alert_page(State(state): State<AppState>, visitor: Visitor, Path(id): P
     let items = detail
         .items
         .iter()
-        .filter(|i| i.flags.iter().any(|f| f.rule == alert.rule))
         .map(|item| {
             let rule_flags: Vec<&duluan_model::Flag> = item.flags.iter().filter(|f| f.rule == alert.rule).collect();
             let text_spans: Vec<(usize, usize)> = rule_flags
@@ -483,6 +484,7 @@ async fn alert_page(State(state): State<AppState>, visitor: Visitor, Path(id): P
                 href: safe_href(&item.url),
                 terms,
                 paragraphs: paragraphs(&item.text, &text_spans),
+                still_matches: !rule_flags.is_empty(),
             }
         })
         .collect();
