@@ -38,12 +38,34 @@ const ENQUEUE_CHUNK: usize = 2_000;
 const FRONTIER_COLS: &str =
     "url, source_id, state, attempts, http_status, error, item_id, finished_at, depth, hint_title, hint_published";
 
-/// What decides whether a new version of a stored item changes it.
+/// What decides whether a new version of a stored item changes it: its content and flags, and
+/// what it says of itself (a corrected date or language, a source's new tags or region), which
+/// filters, routes and search read. Not when it was fetched: every fetch would be a change.
 #[derive(Debug, PartialEq)]
 struct StoredVersion {
     hash: String,
     flags: String,
     title: String,
+    source_id: String,
+    source_tags: String,
+    region: Option<String>,
+    lang: String,
+    published_at: Option<i64>,
+}
+
+impl StoredVersion {
+    fn of(item: &Item) -> StoredVersion {
+        StoredVersion {
+            hash: item.content_hash.clone(),
+            flags: serde_json::to_string(&item.flags).unwrap_or_else(|_| "[]".into()),
+            title: item.title.clone(),
+            source_id: item.source_id.clone(),
+            source_tags: serde_json::to_string(&item.source_tags).unwrap_or_else(|_| "[]".into()),
+            region: item.region.clone(),
+            lang: item.lang.clone(),
+            published_at: item.published_at.map(millis),
+        }
+    }
 }
 
 /// The SQL store.
@@ -562,7 +584,10 @@ impl SqlStore {
     /// What the store holds of the items `ids` that decides whether a new version changes them.
     /// The ids travel as one JSON array: one SQL text for any number of them.
     async fn stored_versions(&self, tx: &mut Tx<'_>, ids: &[&str]) -> Result<HashMap<String, StoredVersion>> {
-        let sql = format!("SELECT id, content_hash, flags, title FROM items WHERE id IN ({})", self.json_strings(1));
+        let sql = format!(
+            "SELECT id, content_hash, flags, title, source_id, source_tags, region, lang, published_at FROM items WHERE id IN ({})",
+            self.json_strings(1)
+        );
         let rows =
             sqlx::query(AssertSqlSafe(sql)).bind(serde_json::json!(ids).to_string()).fetch_all(&mut **tx).await?;
         let mut versions = HashMap::with_capacity(ids.len());
@@ -571,6 +596,11 @@ impl SqlStore {
                 hash: row.try_get("content_hash")?,
                 flags: row.try_get("flags")?,
                 title: row.try_get("title")?,
+                source_id: row.try_get("source_id")?,
+                source_tags: row.try_get("source_tags")?,
+                region: row.try_get("region")?,
+                lang: row.try_get("lang")?,
+                published_at: row.try_get("published_at")?,
             };
             versions.insert(row.try_get("id")?, version);
         }
@@ -587,11 +617,7 @@ impl SqlStore {
         stored: &mut HashMap<String, StoredVersion>,
         now: DateTime<Utc>,
     ) -> Result<StoreOutcome> {
-        let version = StoredVersion {
-            hash: item.content_hash.clone(),
-            flags: serde_json::to_string(&item.flags).unwrap_or_else(|_| "[]".into()),
-            title: item.title.clone(),
-        };
+        let version = StoredVersion::of(item);
         let mut outcome = StoreOutcome::default();
         match stored.get(&item.id) {
             Some(old) if *old == version => return Ok(outcome),
