@@ -137,7 +137,8 @@ pub(crate) struct IngestArgs {
     /// HTML files, directories of HTML/JSONL files, or JSONL files.
     #[arg(required = true, value_name = "PATH")]
     pub(crate) paths: Vec<PathBuf>,
-    /// Source id recorded on the items.
+    /// Source id recorded on the items; a source configured with that id (`crawl.sources`) lends
+    /// them its tags, region and language.
     #[arg(long, default_value = "ingest")]
     pub(crate) source: String,
 }
@@ -194,6 +195,9 @@ pub(crate) enum RulesOp {
         dir: Option<PathBuf>,
     },
     /// Match JSONL items {"id","title","text","lang"?} from stdin; one JSONL result per item.
+    ///
+    /// Optional keys: "published_at" (RFC 3339; known claims match within their window around
+    /// it), and "source", "source_tags", "region" for rules with those filters.
     ///
     /// A line that is not an item (blank, bad JSON, not UTF-8, longer than 64 MiB) is answered
     /// with {"id":...,"error":...} in its place (the id as written if it could be read, else

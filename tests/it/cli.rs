@@ -117,6 +117,54 @@ fn ingest_keeps_good_inputs_and_names_bad_ones() {
 }
 
 #[test]
+fn rules_match_reads_where_an_item_comes_from() {
+    let d = Duluan::new();
+    let dir = d.dir.path().join("filtered");
+    std::fs::create_dir_all(&dir).unwrap();
+    let rule =
+        |id: &str, filter: &str| format!("[[rule]]\nid = \"{id}\"\nseverity = \"low\"\nquery = 'mất điện'\n{filter}\n");
+    let pack = [
+        rule("by_source", "sources = [\"evn\"]"),
+        rule("by_tag", "source_tags = [\"dien-luc\"]"),
+        rule("by_region", "regions = [\"q1\"]"),
+        rule("in_vietnamese", "langs = [\"VI\"]"),
+    ];
+    std::fs::write(dir.join("p.toml"), pack.concat()).unwrap();
+    let items = [
+        serde_json::json!({"id": 1, "text": "Mất điện diện rộng", "source": "evn", "source_tags": ["dien-luc"], "region": "q1", "lang": "vi-VN"}),
+        serde_json::json!({"id": 2, "title": "Cảnh báo mất điện ở quận 1 sáng mai", "text": ""}),
+        serde_json::json!({"id": 3, "text": "Mất điện", "source": "khac", "lang": "en"}),
+    ];
+    let input: String = items.iter().map(|i| format!("{i}\n")).collect();
+    let o = d.run(&["rules", "match", "--rules", dir.to_str().unwrap()], Some(&input));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let fired: Vec<Vec<String>> = stdout(&o)
+        .lines()
+        .map(|l| {
+            let line: serde_json::Value = serde_json::from_str(l).unwrap();
+            line["flags"].as_array().unwrap().iter().map(|f| f["rule"].as_str().unwrap().to_string()).collect()
+        })
+        .collect();
+    assert_eq!(fired[0], ["by_source", "by_tag", "by_region", "in_vietnamese"]);
+    // No text: the language is read from the title.
+    assert_eq!(fired[1], ["in_vietnamese"]);
+    assert!(fired[2].is_empty(), "{fired:?}");
+}
+
+#[test]
+fn ingest_as_a_configured_source_takes_its_tags() {
+    let d = Duluan::new();
+    // `vnexpress-suc-khoe` of config/sources.toml is tagged `health`.
+    let o = d.run(&["ingest", "--source", "vnexpress-suc-khoe", fixture("ingest/good.jsonl").to_str().unwrap()], None);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let found = d.run(&["search", "tag:health", "--format", "json"], None);
+    let json: serde_json::Value =
+        serde_json::from_str(stdout(&found).trim()).unwrap_or_else(|e| panic!("{e}: {}", stderr(&found)));
+    assert_eq!(json["total"], 3, "{json}");
+    assert_eq!(json["hits"][0]["source"], "vnexpress-suc-khoe", "{json}");
+}
+
+#[test]
 fn text_tools_read_lines_and_write_lines() {
     let d = Duluan::new();
     let o = d.run(&["text", "normalize"], Some("Hoà bình\nTHUỶ LỢI\n"));

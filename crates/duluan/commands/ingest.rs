@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use anyhow::Result;
 use duluan_config::Config;
-use duluan_pipeline::IngestRecord;
+use duluan_pipeline::{IngestRecord, Origin};
 use serde::Deserialize;
 
 use crate::app;
@@ -33,15 +33,16 @@ pub(crate) async fn run(config: Config, args: &IngestArgs) -> Result<ExitCode> {
     let started = Instant::now();
     let input_errors = Arc::new(AtomicU64::new(0));
     let files = expand(&args.paths, &input_errors);
+    let origin = origin(&config, &args.source);
     let running = Running::start(config).await?;
     let bar = app::progress(None, "ingesting");
     let records = Records::new(files, input_errors.clone());
     let parallelism = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
     let progress = bar.clone();
-    let summary = duluan_pipeline::ingest(
+    let summary = duluan_pipeline::ingest_from(
         running.pipeline.clone(),
         records,
-        &args.source,
+        origin,
         parallelism * 2,
         move |label, problem| {
             progress.inc(1);
@@ -69,6 +70,19 @@ pub(crate) async fn run(config: Config, args: &IngestArgs) -> Result<ExitCode> {
     );
     running.shutdown().await?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The items' origin: the configured source of that id (its tags, region and language, which
+/// rule filters, routes and search read), else a source known only by its id.
+fn origin(config: &Config, source_id: &str) -> Origin {
+    let configured = duluan_config::load_sources(&config.crawl.sources)
+        .ok()
+        .and_then(|sources| sources.into_iter().find(|s| s.id == source_id));
+    match configured {
+        // Files given by hand are what they say they are: their canonical links are followed.
+        Some(source) => Origin { trust_canonical: true, ..Origin::of(&source) },
+        None => Origin::ingest(source_id),
+    }
 }
 
 /// Files named on the command line, directories walked (HTML and JSONL files), sorted.

@@ -185,6 +185,13 @@ struct MatchInput<'a> {
     /// (default: now).
     #[serde(default)]
     published_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// Where the item comes from, for rules with source, source-tag or region filters.
+    #[serde(default)]
+    source: String,
+    #[serde(default)]
+    source_tags: Vec<String>,
+    #[serde(default)]
+    region: Option<String>,
 }
 
 /// Longest stdin line `rules match` and `sentiment` read (64 MiB, past any page the crawler
@@ -283,9 +290,21 @@ fn match_items(config: &Config, dir: Option<PathBuf>) -> Result<ExitCode> {
                 continue;
             }
         };
-        let lang =
-            input.lang.clone().unwrap_or_else(|| duluan_text::detect_language(&input.text, None).code.to_string());
-        let doc = Doc { title: &input.title, text: &input.text, lang: &lang, at: input.published_at, ..Doc::default() };
+        // As the pipeline does: a language tag as its code (`vi-VN` → `vi`), else detected, from
+        // the title when there is no text.
+        let lang = input.lang.as_deref().and_then(duluan_text::language_code).unwrap_or_else(|| {
+            let sample = if input.text.trim().is_empty() { &input.title } else { &input.text };
+            duluan_text::detect_language(sample, None).code.to_string()
+        });
+        let doc = Doc {
+            title: &input.title,
+            text: &input.text,
+            lang: &lang,
+            source: &input.source,
+            source_tags: &input.source_tags,
+            region: input.region.as_deref(),
+            at: input.published_at,
+        };
         let (flags, sentiment) = engine.analyze(&doc);
         let flags = flags.iter().map(FlagLine::of).collect();
         writeln!(out, "{}", serde_json::to_string(&MatchLine { id: input.id, flags, sentiment: &sentiment })?)?;

@@ -65,14 +65,27 @@ pub struct IngestSummary {
 
 /// Process records on up to `parallelism` CPU workers and store them one by one; the bounded
 /// number of records in flight is the back-pressure. `on_done` is called after each record.
+/// The items are recorded as of the source `source_id`, without its tags or region (see
+/// [`ingest_from`] for a configured source).
 pub async fn ingest(
     pipeline: Arc<Pipeline>,
     records: impl Iterator<Item = IngestRecord>,
     source_id: &str,
     parallelism: usize,
+    on_done: impl FnMut(&str, Option<&str>),
+) -> Result<IngestSummary> {
+    ingest_from(pipeline, records, Origin::ingest(source_id), parallelism, on_done).await
+}
+
+/// [`ingest`] with the items' origin given whole: a configured source's tags, region and language,
+/// which rule filters, alert routes and search read.
+pub async fn ingest_from(
+    pipeline: Arc<Pipeline>,
+    records: impl Iterator<Item = IngestRecord>,
+    origin: Origin,
+    parallelism: usize,
     mut on_done: impl FnMut(&str, Option<&str>),
 ) -> Result<IngestSummary> {
-    let origin = Origin::ingest(source_id);
     let mut summary = IngestSummary::default();
     let processed = futures::stream::iter(records)
         .map(|record| {

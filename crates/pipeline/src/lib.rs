@@ -29,7 +29,7 @@ use tokio::sync::Notify;
 pub use claims::claim_from_store;
 pub use crawler::{CrawlReport, Crawler};
 pub use indexer::{CommitPolicy, Indexer, IndexerProgress};
-pub use ingest::{IngestRecord, IngestSummary, ingest};
+pub use ingest::{IngestRecord, IngestSummary, ingest, ingest_from};
 pub use process::{Hints, Origin, Processed, build_item, process_html};
 
 /// Errors that stop a stage.
