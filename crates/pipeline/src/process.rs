@@ -127,8 +127,10 @@ pub fn build_item(
 ) -> Item {
     let title = duluan_text::clean(title).replace('\n', " ");
     let text = duluan_text::clean(text);
-    let lang = match lang.filter(|l| *l != "und" && !l.is_empty()) {
-        Some(l) => l.to_string(),
+    // As given when it is a language tag (`vi-VN` and `EN` stored as `vi` and `en`, as rule
+    // filters and search ask), detected when it is missing or not one.
+    let lang = match lang.and_then(duluan_text::language_code) {
+        Some(l) => l,
         None => duluan_text::detect_language(if text.is_empty() { &title } else { &text }, origin.lang.as_deref())
             .code
             .to_string(),

@@ -100,6 +100,16 @@ pub struct Titles {
     pub en: String,
 }
 
+impl Titles {
+    /// The title in `lang` (`en`, else Vietnamese), or the other one when that is empty; `None`
+    /// when the rule has neither.
+    pub fn in_language(&self, lang: &str) -> Option<&str> {
+        let (vi, en) = (self.vi.trim(), self.en.trim());
+        let (first, second) = if lang == "en" { (en, vi) } else { (vi, en) };
+        [first, second].into_iter().find(|t| !t.is_empty())
+    }
+}
+
 /// What a rule's hit does.
 #[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
@@ -450,6 +460,18 @@ pub fn read_pack(file: &Path, text: &str, packs: &mut Packs, errors: &mut Vec<Er
             errors.push(Error::at(file, Some(origin_pos), format!("rule `{}` is defined twice", rule.id)));
             continue;
         }
+        // Items carry lower-case primary codes (`vi`, `en`): `VI` or `vi-VN` would never match.
+        let langs: Result<Vec<String>, &String> =
+            rule.langs.iter().map(|l| duluan_text::language_code(l).ok_or(l)).collect();
+        let langs = match langs {
+            Ok(langs) => langs,
+            Err(bad) => {
+                let message =
+                    format!("rule `{}`: `langs` holds `{bad}`, not a language code such as `vi` or `en`", rule.id);
+                errors.push(Error::at(file, Some(origin_pos), message));
+                continue;
+            }
+        };
         let list_refs = list_refs(&expr, text.get(span.clone()).unwrap_or_default(), |offset| ListRef {
             name: String::new(),
             path: file.to_path_buf(),
@@ -468,12 +490,7 @@ pub fn read_pack(file: &Path, text: &str, packs: &mut Packs, errors: &mut Vec<Er
             route: rule.route,
             owner: rule.owner,
             enabled: rule.enabled,
-            filters: Filters {
-                sources: rule.sources,
-                source_tags: rule.source_tags,
-                langs: rule.langs,
-                regions: rule.regions,
-            },
+            filters: Filters { sources: rule.sources, source_tags: rule.source_tags, langs, regions: rule.regions },
             examples: rule.examples,
             origin: format!("{}:{}", file.display(), origin_pos.0),
             list_refs,
@@ -842,6 +859,26 @@ mod tests {
             let at_list = |e: &String| e.contains("p.toml:2:") && e.contains("inside the rules directory");
             assert!(errors.iter().any(at_list), "{rel}: {errors:?}");
         }
+    }
+
+    #[test]
+    fn a_title_falls_back_to_the_other_language() {
+        let only_vi = Titles { vi: "Tin giả".into(), en: " ".into() };
+        assert_eq!((only_vi.in_language("en"), only_vi.in_language("vi")), (Some("Tin giả"), Some("Tin giả")));
+        let both = Titles { vi: "Tin giả".into(), en: "Fake news".into() };
+        assert_eq!(both.in_language("en"), Some("Fake news"));
+        assert_eq!(Titles::default().in_language("vi"), None);
+    }
+
+    #[test]
+    fn languages_are_codes_in_lower_case() {
+        let rule = |langs: &str| format!("[[rule]]\nid = \"r\"\nseverity = \"low\"\nquery = \"a\"\nlangs = {langs}\n");
+        let (mut packs, mut errors) = (Packs::default(), Vec::new());
+        read_pack(Path::new("p.toml"), &rule("[\"VI\", \"en-US\"]"), &mut packs, &mut errors);
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(packs.rules[0].filters.langs, ["vi", "en"]);
+        let errors = pack_errors(&rule("[\"vi\", \"tiếng việt\"]"));
+        assert!(errors.iter().any(|e| e.starts_with("p.toml:") && e.contains("`tiếng việt`")), "{errors:?}");
     }
 
     #[test]

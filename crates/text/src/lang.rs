@@ -16,6 +16,8 @@
 
 use std::sync::LazyLock;
 
+use unicode_normalization::UnicodeNormalization;
+
 use crate::syllable::{is_distinctive, is_folded_syllable, syllable_folded};
 use crate::tokens::tokens;
 use crate::tone::is_vowel;
@@ -37,7 +39,20 @@ impl Language {
 /// or ambiguous text.
 pub fn detect_language(text: &str, hint: Option<&str>) -> Language {
     let sample = sample(text);
-    let evidence = Evidence::of(sample);
+    // Decomposed text (`e` + U+0302): its marks are not letters, and every accented word would
+    // be passed over as not a word.
+    let composed: String;
+    let sample = if crate::normalize::needs_nfc(sample) {
+        composed = sample.nfc().collect();
+        composed.as_str()
+    } else {
+        sample
+    };
+    let mut evidence = Evidence::of(sample, false);
+    // A text in capitals (`CẢNH BÁO KHẨN CẤP`) is not a text of acronyms: its words count.
+    if evidence.acronyms > evidence.words + evidence.names {
+        evidence = Evidence::of(sample, true);
+    }
     if let Some(vi) = evidence.vietnamese() {
         return vi;
     }
@@ -56,6 +71,15 @@ pub fn detect_language(text: &str, hint: Option<&str>) -> Language {
     Language { code, confidence: info.confidence() as f32 }
 }
 
+/// The ISO 639 code of a language tag as pages, feeds and clients write it (`vi-VN`, `EN`,
+/// `en_US`): its primary subtag in lower case; `None` for anything else (`und`, empty, `*`,
+/// `x-private`), which callers treat as unknown.
+pub fn language_code(tag: &str) -> Option<String> {
+    let primary = tag.trim().split(['-', '_']).next()?;
+    let code = primary.to_ascii_lowercase();
+    ((2..=3).contains(&code.len()) && code.bytes().all(|b| b.is_ascii_lowercase()) && code != "und").then_some(code)
+}
+
 static NOT_VIETNAMESE: LazyLock<whatlang::Detector> =
     LazyLock::new(|| whatlang::Detector::with_denylist(vec![whatlang::Lang::Vie]));
 
@@ -72,6 +96,8 @@ struct Evidence {
     foreign: usize,
     /// Capitalised words that are not syllables, left out of `words`.
     names: usize,
+    /// Words in capitals, left out unless the whole text is written so.
+    acronyms: usize,
     /// Possible Vietnamese syllables (letters, tone and shape).
     valid: usize,
     /// Valid words whose folded form is an attested Vietnamese syllable.
@@ -83,11 +109,16 @@ struct Evidence {
 }
 
 impl Evidence {
-    fn of(text: &str) -> Evidence {
+    /// The evidence of `text`'s words; words in capitals count only when `shouting`.
+    fn of(text: &str, shouting: bool) -> Evidence {
         let mut e = Evidence::default();
         for (start, end) in tokens(text) {
             let word = &text[start..end];
-            if !word.chars().all(char::is_alphabetic) || is_acronym(word) {
+            if !word.chars().all(char::is_alphabetic) {
+                continue;
+            }
+            if !shouting && is_acronym(word) {
+                e.acronyms += 1;
                 continue;
             }
             if !word.is_ascii() {
@@ -204,13 +235,14 @@ const KNOWN_CODES: &[&str] = &[
 /// Letters no other Latin-script language writes: ă, đ, ơ, ư, ĩ, ũ and Latin Extended Additional
 /// vowels.
 fn is_vietnamese_only(c: char) -> bool {
-    matches!(c, 'ă' | 'Ă' | 'đ' | 'Đ' | 'ơ' | 'Ơ' | 'ư' | 'Ư' | 'ĩ' | 'Ĩ' | 'ũ' | 'Ũ')
+    // `Ð` (U+00D0) is `Đ` as old fonts and keyboards write it.
+    matches!(c, 'ă' | 'Ă' | 'đ' | 'Đ' | 'Ð' | 'ơ' | 'Ơ' | 'ư' | 'Ư' | 'ĩ' | 'Ĩ' | 'ũ' | 'Ũ')
         || ('\u{1EA0}'..='\u{1EF9}').contains(&c)
 }
 
 /// Letters of the Vietnamese alphabet, with or without tone.
 fn is_vietnamese_letter(c: char) -> bool {
-    c.is_ascii_alphabetic() || c == 'đ' || c == 'Đ' || is_vowel(c)
+    c.is_ascii_alphabetic() || c == 'đ' || c == 'Đ' || c == 'Ð' || is_vowel(c)
 }
 
 /// Frequent Vietnamese function words, folded. Forms that are also frequent words of other
@@ -265,6 +297,30 @@ fn iso639_1(lang: whatlang::Lang) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn vietnamese_in_capitals_decomposed_or_with_an_eth() {
+        for text in [
+            "CẢNH BÁO KHẨN CẤP: ĐẬP THỦY ĐIỆN SẮP VỠ, NGƯỜI DÂN HÃY SƠ TÁN NGAY",
+            "HÔM NAY TRỜI ĐẸP QUÁ",
+            "Tie\u{0302}\u{0301}ng Vie\u{0323}\u{0302}t co\u{0301} da\u{0302}\u{0301}u ra\u{0302}\u{0301}t \u{0111}e\u{0323}\u{0302}p",
+            "Ðể làm được việc này",
+        ] {
+            assert_eq!(detect_language(text, None).code, "vi", "{text}");
+        }
+        // Acronyms among ordinary words still do not count.
+        assert_eq!(detect_language("UBND TP HCM NASA WHO said the report was late", None).code, "en");
+    }
+
+    #[test]
+    fn language_codes_from_tags() {
+        for (tag, code) in [("vi", Some("vi")), ("vi-VN", Some("vi")), ("EN", Some("en")), (" en_US ", Some("en"))] {
+            assert_eq!(language_code(tag).as_deref(), code, "{tag}");
+        }
+        for tag in ["", "und", "*", "x-private", "english", "v1", "-vi"] {
+            assert_eq!(language_code(tag), None, "{tag}");
+        }
+    }
 
     #[test]
     fn accented_vietnamese() {

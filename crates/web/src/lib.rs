@@ -62,13 +62,11 @@ impl std::fmt::Debug for AppState {
 }
 
 impl AppState {
-    /// Display title of a rule in a language, falling back to its id.
+    /// Display title of a rule in a language, falling back to its title in the other language,
+    /// then to its id.
     pub fn rule_title(&self, id: &str, lang: &str) -> String {
         match self.rules.catalog().get(id) {
-            Some(rule) => {
-                let t = if lang == "en" { &rule.title.en } else { &rule.title.vi };
-                if t.is_empty() { id.to_string() } else { t.clone() }
-            }
+            Some(rule) => rule.title.in_language(lang).unwrap_or(id).to_string(),
             None => match id.strip_prefix(duluan_rules::CLAIM_RULE_PREFIX) {
                 // Known claims are not pack rules: name what kind of flag it is.
                 Some(claim) if lang == "en" => format!("Known claim: {claim}"),
