@@ -766,6 +766,21 @@ query = "hoả*"
 "#;
 
     #[test]
+    fn phrases_stop_where_a_sentence_or_clause_ends() {
+        let query = r#""tin giả" OR "tp hcm" OR "1,5 triệu" OR "vac xin*""#;
+        let rs = set(&format!("[[rule]]\nid = \"fake\"\nseverity = \"low\"\nmode = \"folded\"\nquery = '{query}'\n"));
+        for text in
+            ["Cảnh báo tin giả", "TIN GIẢ lan truyền", "tin “giả”", "TP.HCM", "1,5 triệu", "vac xin?", "vắc xinh"]
+        {
+            assert_eq!(fired(&rs, "", text), ["fake"], "{text}");
+        }
+        for text in ["Đã nhận được tin. Giả sử có", "tin, giả vờ", "tin\ngiả", "TP. HCM", "1, 5 triệu", "vắc. Xinh"]
+        {
+            assert!(fired(&rs, "", text).is_empty(), "{text}");
+        }
+    }
+
+    #[test]
     fn boolean_lists_and_folding() {
         let rs = set(PACK);
         assert_eq!(fired(&rs, "", "Nghe nói tiêm vắc xin bị vô sinh"), ["vaccine_harm"]);

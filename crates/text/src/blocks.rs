@@ -15,7 +15,7 @@ use std::sync::LazyLock;
 
 use crate::fold::is_combining_mark;
 use crate::glyph::glyphs;
-use crate::tokens::{is_word_char, skip_separators, token_end};
+use crate::tokens::{is_word_char, past_invisibles, skip_separators, token_end};
 
 /// What a byte is, given the byte after it: ends or continues no token, starts or continues one
 /// (a letter or digit that is not a combining mark), is a UTF-8 continuation byte (as its lead
@@ -210,6 +210,19 @@ impl Iterator for BlockTokens<'_> {
 
     #[inline]
     fn next(&mut self) -> Option<(usize, usize)> {
+        let (start, end) = self.next_by_masks()?;
+        // The masks take an invisible character for a separator; between two letters it is
+        // none (see `past_invisibles`), and the character scanner reads such a word whole.
+        if past_invisibles(self.text, end).is_some() {
+            return self.scalar(start);
+        }
+        Some((start, end))
+    }
+}
+
+impl BlockTokens<'_> {
+    #[inline]
+    fn next_by_masks(&mut self) -> Option<(usize, usize)> {
         loop {
             if self.mask != 0 {
                 let start = self.mask.trailing_zeros() as usize;

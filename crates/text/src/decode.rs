@@ -56,7 +56,7 @@ fn choose_encoding(bytes: &[u8], http_charset: Option<&str>, tld: Option<&str>) 
         );
     if let Some((encoding, how)) = declared {
         let latin = encoding == encoding_rs::WINDOWS_1252 || encoding.name() == "ISO-8859-1";
-        if latin && !bytes.is_ascii() && std::str::from_utf8(bytes).is_ok() {
+        if latin && !bytes.is_ascii() && mostly_utf8(bytes) {
             return (encoding_rs::UTF_8, "utf8-override");
         }
         // UTF-16 labels in HTTP/meta without a BOM are almost always wrong for HTML.
@@ -65,13 +65,42 @@ fn choose_encoding(bytes: &[u8], http_charset: Option<&str>, tld: Option<&str>) 
         }
         return (encoding, how);
     }
-    if std::str::from_utf8(bytes).is_ok() {
+    if mostly_utf8(bytes) {
         return (encoding_rs::UTF_8, "detected");
     }
     let mut detector = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
     detector.feed(bytes, true);
     let tld = tld.map(str::as_bytes);
     (detector.guess(tld, chardetng::Utf8Detection::Allow), "detected")
+}
+
+/// Whether `bytes` are UTF-8, or UTF-8 with a few stray bytes (a character cut short, a byte of
+/// another encoding pasted in): then the stray bytes become U+FFFD and the rest reads as written,
+/// where the detector's single-byte guess turned every Vietnamese letter into mojibake. Text in
+/// a single-byte encoding (windows-1252, TCVN3, VNI) forms well-formed multi-byte sequences only
+/// by chance, and malformed ones all the time.
+fn mostly_utf8(bytes: &[u8]) -> bool {
+    let lead_bytes = |valid: &[u8]| valid.iter().filter(|&&b| b >= 0xC0).count();
+    let (mut well_formed, mut malformed) = (0, 0);
+    let mut rest = bytes;
+    loop {
+        match std::str::from_utf8(rest) {
+            Ok(valid) => {
+                well_formed += lead_bytes(valid.as_bytes());
+                break;
+            }
+            Err(e) => {
+                let (valid, after) = rest.split_at(e.valid_up_to());
+                well_formed += lead_bytes(valid);
+                // `None`: a character cut short by the end of the bytes, as a size limit cuts a
+                // page; that says nothing of the encoding.
+                let Some(bad) = e.error_len() else { break };
+                malformed += 1;
+                rest = after.get(bad..).unwrap_or_default();
+            }
+        }
+    }
+    malformed == 0 || (well_formed >= 3 && well_formed >= 4 * malformed)
 }
 
 /// The `charset` named by a `<meta charset>` or `<meta http-equiv content="...; charset=">` in the
@@ -136,6 +165,22 @@ mod tests {
         let d = decode(TEXT.as_bytes(), Some("iso-8859-1"), None);
         assert_eq!(d.text, TEXT);
         assert_eq!(d.decided_by, "utf8-override");
+    }
+
+    #[test]
+    fn utf8_with_a_stray_byte_stays_utf8() {
+        let mut bytes = "Người dân Hà Nội ".as_bytes().to_vec();
+        bytes.push(0xFF);
+        bytes.extend_from_slice(" đang chờ".as_bytes());
+        for declared in [None, Some("iso-8859-1")] {
+            let d = decode(&bytes, declared, None);
+            assert_eq!(d.text, "Người dân Hà Nội \u{FFFD} đang chờ", "{declared:?}");
+            assert_eq!(d.encoding, "UTF-8");
+            assert!(d.had_errors);
+        }
+        // A page cut inside its last character by a size limit.
+        let cut = &"Thành phố Hồ Chí Minh".as_bytes()[..21];
+        assert_eq!(decode(cut, None, None).text, "Thành phố Hồ Ch\u{FFFD}");
     }
 
     #[test]

@@ -14,7 +14,8 @@ pub fn fold_char(c: char) -> char {
     }
     match c {
         'đ' => return 'd',
-        'Đ' => return 'D',
+        // U+00D0, written for `Đ` by old fonts and keyboards.
+        'Đ' | 'Ð' => return 'D',
         _ => {}
     }
     vowel_folded(c).unwrap_or_else(|| strip_marks(c))
@@ -81,6 +82,7 @@ mod tests {
         assert_eq!(fold("khẩu trang"), "khau trang");
         assert_eq!(fold("Ưu tiên"), "Uu tien");
         assert_eq!(fold("ĐÀ NẴNG"), "DA NANG");
+        assert_eq!(fold("Ba Ðình"), "Ba Dinh");
         assert_eq!(fold("người"), "nguoi");
         assert_eq!(fold("café naïve Ñandú"), "cafe naive Nandu");
         // NFD input folds the same as NFC.

@@ -98,7 +98,8 @@ fn glyph_of(code: u32) -> (Glyph, Option<char>) {
             glyph.marked = info.marked;
             (info.lower, info.folded)
         }
-        None if c == 'đ' || c == 'Đ' => ('đ', 'd'),
+        // `Ð` (U+00D0, the Icelandic eth) is what old fonts and keyboards put for `Đ`.
+        None if c == 'đ' || c == 'Đ' || c == 'Ð' => ('đ', 'd'),
         None => {
             if is_word_char(c) || is_combining_mark(c) {
                 glyph.kind = Kind::Other;
@@ -172,7 +173,8 @@ mod tests {
                 Kind::Separator => assert!(!is_word_char(c) && !is_combining_mark(c), "{c}"),
                 Kind::Other => assert!(is_word_char(c) || is_combining_mark(c), "{c}"),
                 Kind::Letter => {
-                    let lower: String = c.to_lowercase().collect();
+                    // Except `Ð`, read as the `Đ` it stands for.
+                    let lower: String = if c == 'Ð' { "đ".into() } else { c.to_lowercase().collect() };
                     assert_eq!(glyph.lower, lower, "{c}");
                     assert_eq!(char::from(glyph.folded), fold_char(lower.chars().next().unwrap_or(c)), "{c}");
                 }

@@ -154,6 +154,10 @@ pub(crate) fn informal_form(token: &str, out: &mut String) {
 /// `None` when nothing was stretched. Two in a row are real spelling (`xoong`, `quốc`). One pass:
 /// a hostile text may hold a megabyte-long token of one letter.
 fn squeeze(token: &str) -> Option<String> {
+    // Digits repeat in numbers (`1000`) and letters in Roman numerals (`XIII`): nothing stretched.
+    if !token.chars().all(char::is_alphabetic) || token.chars().all(|c| "ivxlcdm".contains(c)) {
+        return None;
+    }
     let mut out = String::with_capacity(token.len());
     let mut changed = false;
     let mut chars = token.chars().peekable();
@@ -180,6 +184,14 @@ mod tests {
     use super::*;
 
     #[test]
+    fn numbers_and_roman_numerals_are_not_stretched_words() {
+        for token in ["1000", "2000", "xiii", "viii", "3ooo"] {
+            assert_eq!(squeeze(token), None, "{token}");
+        }
+        assert_eq!(squeeze("quáaaa").as_deref(), Some("quá"));
+    }
+
+    #[test]
     fn no_code_is_longer_than_the_longest() {
         assert_eq!(TEENCODE.iter().map(|(code, _)| code.len()).max(), Some(LONGEST_CODE));
     }
@@ -204,6 +216,6 @@ mod tests {
         assert_eq!(squeeze("kk"), None);
         assert_eq!(squeeze("ngoooonnnn").as_deref(), Some("ngon"));
         // Linear: a megabyte of one letter is squeezed at once.
-        assert_eq!(squeeze(&"x".repeat(1 << 20)).as_deref(), Some("x"));
+        assert_eq!(squeeze(&"o".repeat(1 << 20)).as_deref(), Some("o"));
     }
 }

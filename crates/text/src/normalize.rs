@@ -16,7 +16,7 @@ use crate::tone::{MAX_SYLLABLE, place_tone, vowel_lower};
 /// (ASCII, Latin-1, Latin Extended-A/B), precomposed Latin Extended Additional (all of
 /// Vietnamese, U+1E00..U+1EFF) and general punctuation (U+2000..U+207F) are characters NFC never
 /// changes whatever surrounds them; only other text goes through the general quick check.
-fn needs_nfc(text: &str) -> bool {
+pub(crate) fn needs_nfc(text: &str) -> bool {
     // Removing a control or invisible character can bring combining marks together in the wrong
     // order (a fuzzer find): then compose whatever the quick check says.
     !surely_nfc(text) && (text.chars().any(is_dropped) || is_nfc_quick(text.chars()) != IsNormalized::Yes)
@@ -47,7 +47,7 @@ pub(crate) fn to_nfc(text: Cow<'_, str>) -> String {
 
 /// Characters that carry nothing and only break matching: zero-width spaces and joiners, BOM,
 /// word joiner, soft hyphen, bidi controls.
-fn is_invisible(c: char) -> bool {
+pub(crate) fn is_invisible(c: char) -> bool {
     matches!(
         c,
         '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2064}' | '\u{FEFF}' | '\u{00AD}'
@@ -250,11 +250,14 @@ pub fn normalize(text: &str) -> String {
 
 /// Whether `word` holds a combining mark, judged from the bytes that can start one: U+0300..U+036F
 /// (CC, CD), U+1AB0..U+1AFF (E1 AA, E1 AB), U+1DC0..U+1DFF (E1 B7) and U+20D0..U+20FF (E2 83).
+/// The byte test only decides whether the characters are worth decoding: it is run once, not once
+/// per likely byte pair (a word of thousands of Greek letters, `CD B1`…, was quadratic).
 fn has_mark(word: &str) -> bool {
-    word.as_bytes().windows(2).any(|pair| {
-        matches!(pair, [0xCC | 0xCD, _] | [0xE1, 0xAA | 0xAB | 0xB7] | [0xE2, 0x83])
-            && word.chars().any(is_combining_mark)
-    })
+    let may_have_one = word
+        .as_bytes()
+        .windows(2)
+        .any(|pair| matches!(pair, [0xCC | 0xCD, _] | [0xE1, 0xAA | 0xAB | 0xB7] | [0xE2, 0x83]));
+    may_have_one && word.chars().any(is_combining_mark)
 }
 
 /// Whether the character before `text[at..]` or the one at `text[at + len..]` is a vowel.
@@ -368,8 +371,11 @@ pub fn normalize_token_into(token: &str, out: &mut String) {
         out[start..].make_ascii_lowercase();
         return;
     }
-    if token.chars().any(is_combining_mark) {
-        let composed: String = token.nfc().filter(|&c| !is_combining_mark(c)).collect();
+    if token.chars().any(|c| is_combining_mark(c) || is_invisible(c)) {
+        // A zero-width character inside a word (see `tokens::past_invisibles`) is dropped, as
+        // `clean` drops it, before composing.
+        let composed: String =
+            token.chars().filter(|&c| !is_invisible(c)).nfc().filter(|&c| !is_combining_mark(c)).collect();
         // Marks that do not compose (unusual input) are dropped rather than kept loose.
         return normalize_token_into(&composed, out);
     }
@@ -379,7 +385,7 @@ pub fn normalize_token_into(token: &str, out: &mut String) {
         let lower = match vowel_lower(c) {
             Some(l) => l,
             None if c.is_ascii() => c.to_ascii_lowercase(),
-            None if c == 'Đ' || c == 'đ' => 'đ',
+            None if c == 'Đ' || c == 'đ' || c == 'Ð' => 'đ',
             None => return push_lowercase(token, out),
         };
         let Some(slot) = chars.get_mut(n) else {
@@ -420,6 +426,14 @@ mod tests {
         assert_eq!(normalize("“Hoà bình” — thuỷ lợi…"), "\"Hòa bình\" - thủy lợi.");
         assert_eq!(normalize("HOÀ"), "HÒA");
         assert_eq!(normalize("Hoà"), normalize("Hòa"));
+    }
+
+    #[test]
+    fn a_long_word_with_a_tone_to_check_is_read_once() {
+        // Each Greek letter (`CD B1`) looks like the start of a combining mark: the word was
+        // searched for marks once per letter.
+        let word = format!("hoà{}", "ͱ".repeat(100_000));
+        assert_eq!(normalize(&word), word);
     }
 
     #[test]

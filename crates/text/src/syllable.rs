@@ -102,7 +102,7 @@ pub(crate) fn syllable_folded(token: &str) -> Option<Folded> {
         if let Some((base, tone)) = vowel_parts(c) {
             tones += usize::from(tone != 0);
             needs_more = matches!(base, 'ă' | 'Ă' | 'â' | 'Â');
-        } else if !(c.is_ascii_alphabetic() || c == 'đ' || c == 'Đ') {
+        } else if !(c.is_ascii_alphabetic() || c == 'đ' || c == 'Đ' || c == 'Ð') {
             return None;
         }
         let f = fold_char(c).to_ascii_lowercase();
