@@ -1,5 +1,5 @@
 //! How many items each rule flagged, for every rule at once: one pass over the `rule` fast field
-//! (and the publication date) of the items that carry any rule, instead of one query per rule.
+//! (and the fetch time) of the items that carry any rule, instead of one query per rule.
 //! The rules review lists thousands of rules; a query each made the page slow.
 
 use std::collections::HashMap;
@@ -16,9 +16,10 @@ use crate::{Result, SearchIndex};
 pub struct RuleHits {
     /// Items.
     pub total: u64,
-    /// Items published at or after the `since` given to [`SearchIndex::rule_hits`].
+    /// Items fetched at or after the `since` given to [`SearchIndex::rule_hits`].
     pub recent: u64,
-    /// Latest publication (Unix milliseconds; 0 for items without a date).
+    /// When the latest of them was fetched, and so flagged (Unix milliseconds). Not when it was
+    /// published: a rule that flags an old article today is firing today.
     pub latest_ms: i64,
 }
 
@@ -31,8 +32,8 @@ impl RuleHits {
 }
 
 impl SearchIndex {
-    /// Rule id → the items it flagged, over the whole index; `recent` counts items published at
-    /// or after `since_ms`.
+    /// Rule id → the items it flagged, over the whole index; `recent` counts items fetched at or
+    /// after `since_ms`.
     pub fn rule_hits(&self, since_ms: i64) -> Result<HashMap<String, RuleHits>> {
         let query = ExistsQuery::new("rule".to_string(), false);
         Ok(self.reader.searcher().search(&query, &RuleHitsCollector { since_ms })?)
@@ -46,7 +47,7 @@ struct RuleHitsCollector {
 struct RuleHitsSegment {
     since_ms: i64,
     rules: Option<StrColumn>,
-    published: Column<tantivy::DateTime>,
+    fetched: Column<tantivy::DateTime>,
     /// By the segment's rule ordinal.
     counts: Vec<RuleHits>,
 }
@@ -59,7 +60,7 @@ impl Collector for RuleHitsCollector {
         let fast = segment.fast_fields();
         let rules = fast.str("rule")?;
         let counts = vec![RuleHits::default(); rules.as_ref().map_or(0, |c| c.num_terms())];
-        Ok(RuleHitsSegment { since_ms: self.since_ms, rules, published: fast.date("published")?, counts })
+        Ok(RuleHitsSegment { since_ms: self.since_ms, rules, fetched: fast.date("fetched")?, counts })
     }
 
     fn requires_scoring(&self) -> bool {
@@ -80,7 +81,7 @@ impl SegmentCollector for RuleHitsSegment {
 
     fn collect(&mut self, doc: DocId, _: Score) {
         let Some(rules) = &self.rules else { return };
-        let ms = self.published.first(doc).map(|d| d.into_timestamp_millis()).unwrap_or_default();
+        let ms = self.fetched.first(doc).map(|d| d.into_timestamp_millis()).unwrap_or_default();
         let one = RuleHits { total: 1, recent: u64::from(ms >= self.since_ms), latest_ms: ms };
         for ord in rules.ords().values_for_doc(doc) {
             if let Some(hits) = self.counts.get_mut(ord as usize) {
@@ -136,6 +137,9 @@ mod tests {
         w.upsert(&item("c", 20, &["fire", "claim:c1"])).expect("add");
         w.upsert(&item("d", 21, &[])).expect("add");
         w.upsert(&item("a", 1, &["flood"])).expect("replace");
+        // An article of 2021 flagged today fired today.
+        let old = Utc.with_ymd_and_hms(2021, 6, 1, 8, 0, 0).single().expect("date");
+        w.upsert(&Item { published_at: Some(old), ..item("e", 25, &["old-news"]) }).expect("add");
         w.commit(2).expect("commit");
 
         let since = Utc.with_ymd_and_hms(2026, 11, 10, 0, 0, 0).single().expect("date").timestamp_millis();
@@ -144,7 +148,8 @@ mod tests {
         assert_eq!(hits["fire"], RuleHits { total: 2, recent: 2, latest_ms: day(20) });
         assert_eq!(hits["flood"], RuleHits { total: 1, recent: 0, latest_ms: day(1) });
         assert_eq!(hits["claim:c1"], RuleHits { total: 1, recent: 1, latest_ms: day(20) });
-        assert_eq!(hits.len(), 3);
+        assert_eq!(hits["old-news"], RuleHits { total: 1, recent: 1, latest_ms: day(25) });
+        assert_eq!(hits.len(), 4);
         for (rule, counted) in &hits {
             let q = crate::Query { rules: vec![rule.clone()], ..crate::Query::default() };
             assert_eq!(index.daily(&q, 0).expect("daily").total, counted.total, "{rule}");

@@ -147,7 +147,7 @@ pub struct RuleReview {
     pub decided: i64,
     /// Items it flagged, from the search index (null when the index could not be read).
     pub hits: Option<u64>,
-    /// Of them, published in the last 30 days.
+    /// Of them, fetched (and so flagged) in the last 30 days.
     pub hits_30d: Option<u64>,
     /// The reasons for review in words, joined with `; `; null when it needs none.
     pub review: Option<String>,
