@@ -490,7 +490,7 @@ impl Builder {
     #[inline]
     fn push_verbatim(&mut self, text: &str, start: usize, end: usize) {
         let first = self.spans.is_empty();
-        let joins = !first && self.run.end + 1 == start && text.as_bytes().get(self.run.end) == Some(&b' ');
+        let joins = !first && self.one_space_before(text, start);
         if !joins {
             if !first {
                 self.gap(text, start);
@@ -508,8 +508,7 @@ impl Builder {
     /// Writes out the pending run and the space before a token whose exact form is not its text,
     /// which starts at `start`.
     fn start_exact(&mut self, text: &str, start: usize) {
-        let first = self.spans.is_empty();
-        if !first && !(self.run.end + 1 == start && text.as_bytes().get(self.run.end) == Some(&b' ')) {
+        if !self.spans.is_empty() && !self.one_space_before(text, start) {
             self.gap(text, start);
         }
         self.exact.push_str(text.get(self.run.clone()).unwrap_or_default());
@@ -529,6 +528,13 @@ impl Builder {
             self.run = end..end;
         }
         self.spans.push((start, end));
+    }
+
+    /// Whether one space separates the last token (which ended at `run.end`) from the token at
+    /// `start`.
+    #[inline]
+    fn one_space_before(&self, text: &str, start: usize) -> bool {
+        self.run.end + 1 == start && text.as_bytes().get(self.run.end) == Some(&b' ')
     }
 
     /// Notes a phrase break before the token about to be pushed if the gap before it (which is
