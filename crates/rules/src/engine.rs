@@ -48,6 +48,8 @@ struct Pattern {
     prefix: bool,
     /// How likely the term is to occur in a text, roughly (see [`presearch::probability`]).
     p: f32,
+    /// A term written across the end of a sentence or clause (`"TP. HCM"`) matches across one.
+    crosses: bool,
 }
 
 /// A compiled expression node.
@@ -163,8 +165,12 @@ impl Compiler<'_> {
             Mode::Folded => View::Folded,
         };
         let key = (view, analysis.joined(view).to_string(), term.prefix);
+        let crosses = analysis.phrase_breaks().next().is_some();
         let id = match self.keys.get(&key) {
-            Some(&id) => id,
+            Some(&id) => {
+                self.patterns[id].crosses |= crosses;
+                id
+            }
             None => {
                 if self.patterns.len() >= MAX_PATTERNS {
                     return Err(format!("more than {MAX_PATTERNS} distinct terms"));
@@ -172,7 +178,7 @@ impl Compiler<'_> {
                 let id = self.patterns.len();
                 let exact = (view == View::Exact).then(|| key.1.clone().into_boxed_str());
                 let p = presearch::probability(&analysis, view, term.prefix);
-                self.patterns.push(Pattern { exact, prefix: term.prefix, p });
+                self.patterns.push(Pattern { exact, prefix: term.prefix, p, crosses });
                 self.pattern_texts.push(analysis.joined(View::Folded).to_string());
                 self.keys.insert(key, id);
                 id
@@ -495,7 +501,12 @@ impl RuleSet {
             .iter()
             .zip(&pattern_texts)
             .enumerate()
-            .map(|(id, (p, text))| matcher::Term { syllables: text.split(' ').collect(), prefix: p.prefix, id })
+            .map(|(id, (p, text))| matcher::Term {
+                syllables: text.split(' ').collect(),
+                prefix: p.prefix,
+                crosses: p.crosses,
+                id,
+            })
             .collect();
         let matcher = Matcher::new(&terms).map_err(|message| Error::Rule { origin: "rules".into(), message })?;
         drop(terms);
@@ -778,6 +789,28 @@ query = "hoả*"
         {
             assert!(fired(&rs, "", text).is_empty(), "{text}");
         }
+    }
+
+    /// A term written across a break matches across one, in either mode and as a wildcard.
+    #[test]
+    fn a_term_written_across_a_break_matches_across_one() {
+        let rule = |id: &str, mode: &str, query: &str| {
+            format!("[[rule]]\nid = \"{id}\"\nseverity = \"low\"\nmode = \"{mode}\"\nquery = '{query}'\n")
+        };
+        let pack = [
+            rule("city", "exact", r#""TP. HCM""#),
+            rule("army", "folded", r#""u.s. army""#),
+            rule("fake", "folded", r#""tin, gia*""#),
+            rule("plain", "folded", r#""ba dinh""#),
+        ];
+        let rs = set(&pack.concat());
+        assert_eq!(fired(&rs, "", "Công an TP. HCM cho biết"), ["city"]);
+        assert_eq!(fired(&rs, "", "Công an TP.HCM cho biết"), ["city"]);
+        assert_eq!(fired(&rs, "", "The U.S. Army said"), ["army"]);
+        assert_eq!(fired(&rs, "", "tin, giả"), ["fake"]);
+        assert_eq!(fired(&rs, "", "tin giả mạo"), ["fake"]);
+        // Other terms still stop at a break.
+        assert!(fired(&rs, "", "quận Ba. Đình").is_empty());
     }
 
     #[test]

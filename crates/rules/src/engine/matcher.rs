@@ -31,6 +31,8 @@ const AFTER_BREAK: u32 = 1 << 31;
 pub(super) struct Term<'a> {
     pub syllables: Vec<&'a str>,
     pub prefix: bool,
+    /// Written across a phrase break: walks along it go on past breaks.
+    pub crosses: bool,
     pub id: PatternId,
 }
 
@@ -187,7 +189,16 @@ type NodeRef = u32;
 const HAS_ENDS: u32 = 1 << 31;
 const HAS_PREFIXES: u32 = 1 << 30;
 const HAS_CHILDREN: u32 = 1 << 29;
-const INDEX: u32 = HAS_CHILDREN - 1;
+/// Walks from this node go on past a phrase break: a term through it was written across one.
+const CROSSES: u32 = 1 << 28;
+const INDEX: u32 = CROSSES - 1;
+
+/// The bits to clear from the next token's syllable id before asking whether a walk at `node`
+/// goes on into it: [`AFTER_BREAK`] where the node crosses breaks, else none.
+#[inline(always)]
+fn crossing(node: NodeRef) -> u32 {
+    ((node & CROSSES) >> 28) << 31
+}
 
 /// A trie node as the roots and edges store it: its [`NodeRef`] in the low half and the group of
 /// the terms that end there in the high half, so that reaching a node and reporting its terms is
@@ -219,11 +230,13 @@ struct Node {
     ends: Group,
     /// Wildcard terms that continue from here with a prefix of the next syllable.
     prefixes: Vec<(Box<str>, Group)>,
+    /// See [`CROSSES`].
+    crosses: bool,
 }
 
 impl Default for Node {
     fn default() -> Node {
-        Node { ends: NONE, prefixes: Vec::new() }
+        Node { ends: NONE, prefixes: Vec::new(), crosses: false }
     }
 }
 
@@ -294,9 +307,12 @@ impl Matcher {
             };
             let mut node = *roots.entry(interner.id(head)).or_insert_with(|| new_node(&mut nodes));
             for syllable in rest {
+                nodes[node as usize].crosses |= term.crosses;
                 let key = edge_key(node, interner.id(syllable));
                 node = *edges.entry(key).or_insert_with(|| new_node(&mut nodes));
             }
+            // The stem of a wildcard continues from the last node.
+            nodes[node as usize].crosses |= term.crosses && last.is_some();
             match last {
                 None => join(&mut nodes[node as usize].ends, term),
                 Some(stem) => {
@@ -319,7 +335,8 @@ impl Matcher {
             let ends = if n.ends == NONE { 0 } else { HAS_ENDS };
             let prefixes = if n.prefixes.is_empty() { 0 } else { HAS_PREFIXES };
             let children = if parents[node as usize] { HAS_CHILDREN } else { 0 };
-            u64::from(node | ends | prefixes | children) | u64::from(n.ends) << 32
+            let crosses = if n.crosses { CROSSES } else { 0 };
+            u64::from(node | ends | prefixes | children | crosses) | u64::from(n.ends) << 32
         };
         let syllables = interner.finish();
         let mut root_table = vec![NO_STEP; syllables.count as usize + 1];
@@ -417,11 +434,12 @@ impl Matcher {
             let node = step_node(step);
             hits[found] = Hit { group: step_ends(step), first: token_index(first) };
             found += usize::from(node & HAS_ENDS != 0);
-            if node & HAS_PREFIXES != 0 && pair[1] & AFTER_BREAK == 0 {
+            let next = pair[1] & !crossing(node);
+            if node & HAS_PREFIXES != 0 && next & AFTER_BREAK == 0 {
                 self.prefixes_at(node, first, first + 1, analysis, &mut wildcards);
             }
             open[n] = (token_index(first), node);
-            n += usize::from((node & HAS_CHILDREN != 0) & (pair[1] < UNKNOWN));
+            n += usize::from((node & HAS_CHILDREN != 0) & (next < UNKNOWN));
         }
         hits.truncate(found);
         hits.append(&mut wildcards);
@@ -443,7 +461,8 @@ impl Matcher {
         let mut n = 0;
         for i in 0..open.len() {
             let (first, node) = open[i];
-            let key = edge_key(node, ids[first as usize + depth]);
+            // A walk reaches a token after a break only from a node that crosses breaks.
+            let key = edge_key(node, ids[first as usize + depth] & !AFTER_BREAK);
             open[n] = (first, node);
             n += usize::from(self.edge_filter.may_hold(key));
         }
@@ -454,15 +473,16 @@ impl Matcher {
         for i in 0..n {
             let (first, node) = open[i];
             let next = first as usize + depth;
-            let Some(step) = self.edges.get(edge_key(node, ids[next])) else { continue };
+            let Some(step) = self.edges.get(edge_key(node, ids[next] & !AFTER_BREAK)) else { continue };
             let child = step_node(step);
             hits[found] = Hit { group: step_ends(step), first };
             found += usize::from(child & HAS_ENDS != 0);
-            if child & HAS_PREFIXES != 0 && ids[next + 1] & AFTER_BREAK == 0 {
+            let after = ids[next + 1] & !crossing(child);
+            if child & HAS_PREFIXES != 0 && after & AFTER_BREAK == 0 {
                 self.prefixes_at(child, first as usize, next + 1, analysis, &mut wildcards);
             }
             open[kept] = (first, child);
-            kept += usize::from((child & HAS_CHILDREN != 0) & (ids[next + 1] < UNKNOWN));
+            kept += usize::from((child & HAS_CHILDREN != 0) & (after < UNKNOWN));
         }
         hits.truncate(found);
         hits.append(&mut wildcards);
@@ -644,7 +664,7 @@ mod tests {
             let terms: Vec<Term<'_>> = terms
                 .iter()
                 .enumerate()
-                .map(|(id, (syllables, prefix))| Term { syllables: syllables.clone(), prefix: *prefix, id })
+                .map(|(id, (syllables, prefix))| Term { syllables: syllables.clone(), prefix: *prefix, crosses: false, id })
                 .collect();
             let matcher = Matcher::new(&terms).expect("builds");
             let text: String = text.iter().flat_map(|(syllable, separator)| [*syllable, *separator]).collect();
@@ -662,7 +682,7 @@ mod tests {
             known in proptest::collection::vec("[a-c]{1,10}|[0-9]{1,3}", 1..20),
         ) {
             let terms: Vec<Term<'_>> =
-                known.iter().enumerate().map(|(id, w)| Term { syllables: vec![w], prefix: false, id }).collect();
+                known.iter().enumerate().map(|(id, w)| Term { syllables: vec![w], prefix: false, crosses: false, id }).collect();
             let matcher = Matcher::new(&terms).expect("builds");
             let analysis = Analysis::new(&words.join(" "));
             let mut ids = Vec::new();
@@ -695,8 +715,11 @@ mod tests {
     #[test]
     fn many_stems_after_one_word() {
         let stems: Vec<String> = (0..2_000).map(|i| format!("t{i}")).chain(["t".into(), "ta".into()]).collect();
-        let mut terms: Vec<Term<'_>> =
-            stems.iter().enumerate().map(|(id, s)| Term { syllables: vec!["gia", s], prefix: true, id }).collect();
+        let mut terms: Vec<Term<'_>> = stems
+            .iter()
+            .enumerate()
+            .map(|(id, s)| Term { syllables: vec!["gia", s], prefix: true, crosses: false, id })
+            .collect();
         let matcher = Matcher::new(&terms).expect("builds");
         let analysis = Analysis::new("giá tăng, giá t17x");
         let mut found: Vec<_> =
@@ -704,7 +727,7 @@ mod tests {
         found.sort_unstable();
         assert_eq!(found, [("t", 0), ("t", 2), ("t1", 2), ("t17", 2), ("ta", 0)]);
         let long = "a".repeat(MAX_STEM + 1);
-        terms.push(Term { syllables: vec![&long], prefix: true, id: 9_999 });
+        terms.push(Term { syllables: vec![&long], prefix: true, crosses: false, id: 9_999 });
         let err = Matcher::new(&terms).expect_err("too long");
         assert!(err.contains("wildcard stem longer"), "{err}");
     }
@@ -712,9 +735,9 @@ mod tests {
     #[test]
     fn wildcards_at_the_root_and_after_whole_syllables() {
         let terms = [
-            Term { syllables: vec!["hoa"], prefix: true, id: 0 },
-            Term { syllables: vec!["gia", "ta"], prefix: true, id: 1 },
-            Term { syllables: vec!["gia", "tang"], prefix: false, id: 2 },
+            Term { syllables: vec!["hoa"], prefix: true, crosses: false, id: 0 },
+            Term { syllables: vec!["gia", "ta"], prefix: true, crosses: false, id: 1 },
+            Term { syllables: vec!["gia", "tang"], prefix: false, crosses: false, id: 2 },
         ];
         let matcher = Matcher::new(&terms).expect("builds");
         let analysis = Analysis::new("Hoàng hoa gia tăng giá tàu");
