@@ -460,9 +460,13 @@ pub fn read_pack(file: &Path, text: &str, packs: &mut Packs, errors: &mut Vec<Er
             errors.push(Error::at(file, Some(origin_pos), format!("rule `{}` is defined twice", rule.id)));
             continue;
         }
-        // Items carry lower-case primary codes (`vi`, `en`): `VI` or `vi-VN` would never match.
-        let langs: Result<Vec<String>, &String> =
-            rule.langs.iter().map(|l| duluan_text::language_code(l).ok_or(l)).collect();
+        // Items carry lower-case primary codes (`vi`, `en`; `und` when none could be told): `VI`
+        // or `vi-VN` would never match.
+        let code = |l: &String| match l.trim() {
+            "und" => Some("und".to_string()),
+            other => duluan_text::language_code(other),
+        };
+        let langs: Result<Vec<String>, &String> = rule.langs.iter().map(|l| code(l).ok_or(l)).collect();
         let langs = match langs {
             Ok(langs) => langs,
             Err(bad) => {
@@ -874,9 +878,9 @@ mod tests {
     fn languages_are_codes_in_lower_case() {
         let rule = |langs: &str| format!("[[rule]]\nid = \"r\"\nseverity = \"low\"\nquery = \"a\"\nlangs = {langs}\n");
         let (mut packs, mut errors) = (Packs::default(), Vec::new());
-        read_pack(Path::new("p.toml"), &rule("[\"VI\", \"en-US\"]"), &mut packs, &mut errors);
+        read_pack(Path::new("p.toml"), &rule("[\"VI\", \"en-US\", \"und\", \"vie\"]"), &mut packs, &mut errors);
         assert!(errors.is_empty(), "{errors:?}");
-        assert_eq!(packs.rules[0].filters.langs, ["vi", "en"]);
+        assert_eq!(packs.rules[0].filters.langs, ["vi", "en", "und", "vi"]);
         let errors = pack_errors(&rule("[\"vi\", \"tiếng việt\"]"));
         assert!(errors.iter().any(|e| e.starts_with("p.toml:") && e.contains("`tiếng việt`")), "{errors:?}");
     }

@@ -93,8 +93,12 @@ fn mostly_utf8(bytes: &[u8]) -> bool {
                 let (valid, after) = rest.split_at(e.valid_up_to());
                 well_formed += lead_bytes(valid);
                 // `None`: a character cut short by the end of the bytes, as a size limit cuts a
-                // page; that says nothing of the encoding.
-                let Some(bad) = e.error_len() else { break };
+                // page; that says nothing of the encoding, unless it is the only character that
+                // is not ASCII (`Caf\xE9` is windows-1252).
+                let Some(bad) = e.error_len() else {
+                    malformed += usize::from(well_formed == 0);
+                    break;
+                };
                 malformed += 1;
                 rest = after.get(bad..).unwrap_or_default();
             }
@@ -181,6 +185,9 @@ mod tests {
         // A page cut inside its last character by a size limit.
         let cut = &"Thành phố Hồ Chí Minh".as_bytes()[..21];
         assert_eq!(decode(cut, None, None).text, "Thành phố Hồ Ch\u{FFFD}");
+        // A single-byte text whose only letter with a mark is its last.
+        assert_eq!(decode(b"Caf\xe9", None, None).text, "Café");
+        assert_eq!(decode(b"<p>Caf\xe9", Some("iso-8859-1"), None).text, "<p>Café");
     }
 
     #[test]

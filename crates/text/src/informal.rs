@@ -155,7 +155,7 @@ pub(crate) fn informal_form(token: &str, out: &mut String) {
 /// a hostile text may hold a megabyte-long token of one letter.
 fn squeeze(token: &str) -> Option<String> {
     // Digits repeat in numbers (`1000`) and letters in Roman numerals (`XIII`): nothing stretched.
-    if !token.chars().all(char::is_alphabetic) || token.chars().all(|c| "ivxlcdm".contains(c)) {
+    if !token.chars().all(char::is_alphabetic) || is_roman_numeral(token) {
         return None;
     }
     let mut out = String::with_capacity(token.len());
@@ -179,16 +179,46 @@ fn squeeze(token: &str) -> Option<String> {
     changed.then_some(out)
 }
 
+/// A Roman numeral as written (lower case, as the exact view has it): `xiii`, `mmxxiv`; not
+/// `lmmm` or `vvvv`, which are stretched teencode (`làm`, `vậy`).
+fn is_roman_numeral(token: &str) -> bool {
+    // Thousands, then each decimal place: (one, five, ten) letters.
+    let mut rest = token.trim_start_matches('m');
+    if token.len() - rest.len() > 3 {
+        return false;
+    }
+    for (one, five, ten) in [('c', 'd', 'm'), ('x', 'l', 'c'), ('i', 'v', 'x')] {
+        rest = roman_place(rest, one, five, ten);
+    }
+    rest.is_empty() && !token.is_empty()
+}
+
+/// `rest` past one decimal place of a Roman numeral (`ix`, `iv`, `v`, `viii`, `iii`, or nothing).
+fn roman_place(rest: &str, one: char, five: char, ten: char) -> &str {
+    let nine: String = [one, ten].iter().collect();
+    let four: String = [one, five].iter().collect();
+    if let Some(after) = rest.strip_prefix(nine.as_str()).or_else(|| rest.strip_prefix(four.as_str())) {
+        return after;
+    }
+    let after_five = rest.strip_prefix(five).unwrap_or(rest);
+    let ones = after_five.len() - after_five.trim_start_matches(one).len();
+    &after_five[ones.min(3)..]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn numbers_and_roman_numerals_are_not_stretched_words() {
-        for token in ["1000", "2000", "xiii", "viii", "3ooo"] {
+        for token in ["1000", "2000", "xiii", "viii", "xxx", "mmxxiv", "mcmxcix", "3ooo"] {
             assert_eq!(squeeze(token), None, "{token}");
         }
         assert_eq!(squeeze("quáaaa").as_deref(), Some("quá"));
+        // Teencode stretched from letters that Roman numerals use too.
+        for (token, squeezed) in [("lmmm", "lm"), ("vvvv", "v"), ("dcccc", "dc"), ("cxxxx", "cx"), ("iiii", "i")] {
+            assert_eq!(squeeze(token).as_deref(), Some(squeezed), "{token}");
+        }
     }
 
     #[test]

@@ -72,13 +72,59 @@ pub fn detect_language(text: &str, hint: Option<&str>) -> Language {
 }
 
 /// The ISO 639 code of a language tag as pages, feeds and clients write it (`vi-VN`, `EN`,
-/// `en_US`): its primary subtag in lower case; `None` for anything else (`und`, empty, `*`,
+/// `en_US`, `vie`): its primary subtag in lower case, two letters where ISO 639-1 has them for
+/// the languages [`detect_language`] names; `None` for anything else (`und`, empty, `*`,
 /// `x-private`), which callers treat as unknown.
 pub fn language_code(tag: &str) -> Option<String> {
     let primary = tag.trim().split(['-', '_']).next()?;
     let code = primary.to_ascii_lowercase();
-    ((2..=3).contains(&code.len()) && code.bytes().all(|b| b.is_ascii_lowercase()) && code != "und").then_some(code)
+    if !(2..=3).contains(&code.len()) || !code.bytes().all(|b| b.is_ascii_lowercase()) || code == "und" {
+        return None;
+    }
+    let two_letters = THREE_LETTER_CODES.iter().find(|(three, _)| *three == code).map(|(_, two)| two.to_string());
+    Some(two_letters.unwrap_or(code))
 }
+
+/// ISO 639-2 codes (terminology and bibliographic) of the languages named here, with their
+/// ISO 639-1 code.
+const THREE_LETTER_CODES: &[(&str, &str)] = &[
+    ("vie", "vi"),
+    ("eng", "en"),
+    ("fra", "fr"),
+    ("fre", "fr"),
+    ("deu", "de"),
+    ("ger", "de"),
+    ("spa", "es"),
+    ("por", "pt"),
+    ("ita", "it"),
+    ("nld", "nl"),
+    ("dut", "nl"),
+    ("rus", "ru"),
+    ("zho", "zh"),
+    ("chi", "zh"),
+    ("jpn", "ja"),
+    ("kor", "ko"),
+    ("tha", "th"),
+    ("ind", "id"),
+    ("msa", "ms"),
+    ("may", "ms"),
+    ("tgl", "tl"),
+    ("khm", "km"),
+    ("pol", "pl"),
+    ("tur", "tr"),
+    ("swe", "sv"),
+    ("dan", "da"),
+    ("fin", "fi"),
+    ("ces", "cs"),
+    ("cze", "cs"),
+    ("hun", "hu"),
+    ("ron", "ro"),
+    ("rum", "ro"),
+    ("ukr", "uk"),
+    ("ara", "ar"),
+    ("hin", "hi"),
+    ("lao", "lo"),
+];
 
 static NOT_VIETNAMESE: LazyLock<whatlang::Detector> =
     LazyLock::new(|| whatlang::Detector::with_denylist(vec![whatlang::Lang::Vie]));
@@ -314,7 +360,14 @@ mod tests {
 
     #[test]
     fn language_codes_from_tags() {
-        for (tag, code) in [("vi", Some("vi")), ("vi-VN", Some("vi")), ("EN", Some("en")), (" en_US ", Some("en"))] {
+        let tags = [
+            ("vi", Some("vi")),
+            ("vi-VN", Some("vi")),
+            ("EN", Some("en")),
+            (" en_US ", Some("en")),
+            ("vie", Some("vi")),
+        ];
+        for (tag, code) in tags {
             assert_eq!(language_code(tag).as_deref(), code, "{tag}");
         }
         for tag in ["", "und", "*", "x-private", "english", "v1", "-vi"] {
