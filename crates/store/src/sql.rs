@@ -39,8 +39,9 @@ const FRONTIER_COLS: &str =
     "url, source_id, state, attempts, http_status, error, item_id, finished_at, depth, hint_title, hint_published";
 
 /// What decides whether a new version of a stored item changes it: its content and flags, and
-/// what it says of itself (a corrected date or language, a source's new tags or region), which
-/// filters, routes and search read. Not when it was fetched: every fetch would be a change.
+/// where it comes from and its language (a source's new tags or region, a corrected language),
+/// which filters, routes and search read. Not its dates: a page that says "2 giờ trước" gets a
+/// new publication time at every fetch, and every fetch would be a change.
 #[derive(Debug, PartialEq)]
 struct StoredVersion {
     hash: String,
@@ -50,7 +51,6 @@ struct StoredVersion {
     source_tags: String,
     region: Option<String>,
     lang: String,
-    published_at: Option<i64>,
 }
 
 impl StoredVersion {
@@ -63,7 +63,6 @@ impl StoredVersion {
             source_tags: serde_json::to_string(&item.source_tags).unwrap_or_else(|_| "[]".into()),
             region: item.region.clone(),
             lang: item.lang.clone(),
-            published_at: item.published_at.map(millis),
         }
     }
 }
@@ -585,7 +584,7 @@ impl SqlStore {
     /// The ids travel as one JSON array: one SQL text for any number of them.
     async fn stored_versions(&self, tx: &mut Tx<'_>, ids: &[&str]) -> Result<HashMap<String, StoredVersion>> {
         let sql = format!(
-            "SELECT id, content_hash, flags, title, source_id, source_tags, region, lang, published_at FROM items WHERE id IN ({})",
+            "SELECT id, content_hash, flags, title, source_id, source_tags, region, lang FROM items WHERE id IN ({})",
             self.json_strings(1)
         );
         let rows =
@@ -600,7 +599,6 @@ impl SqlStore {
                 source_tags: row.try_get("source_tags")?,
                 region: row.try_get("region")?,
                 lang: row.try_get("lang")?,
-                published_at: row.try_get("published_at")?,
             };
             versions.insert(row.try_get("id")?, version);
         }
