@@ -237,27 +237,6 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn tags_are_the_sources_and_the_rules() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let (index, _) = SearchIndex::open(&dir.path().join("index")).expect("open");
-        let mut w = index.writer(20_000_000).expect("writer");
-        let flag = duluan_model::Flag {
-            rule: "health.vaccine".into(),
-            severity: duluan_model::Severity::High,
-            alert: true,
-            route: None,
-            tags: vec!["vaccine".into(), "news".into()],
-            spans: vec![],
-            claim: None,
-        };
-        w.upsert(&Item { flags: vec![flag], ..item("a", "vắc xin", "tin đồn", "s", 1) }).expect("add");
-        w.upsert(&item("b", "giá xăng", "tăng", "s", 2)).expect("add");
-        w.commit(1).expect("commit");
-        assert_eq!(search(&index, "tag:vaccine"), ["a"]);
-        assert_eq!(search(&index, "tag:news"), ["a", "b"]);
-    }
-
-    #[test]
     fn index_search_filters_and_reopen() {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("index");

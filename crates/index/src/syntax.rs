@@ -45,7 +45,7 @@ pub enum Filter {
     Lang,
     /// A rule that flagged the item.
     Rule,
-    /// A tag of its source or of a rule that flagged it.
+    /// A tag of its source.
     Tag,
     /// Region of its source.
     Region,

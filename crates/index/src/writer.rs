@@ -70,13 +70,7 @@ impl IndexWriterHandle {
         doc.add_text(f.body_exact, &item.text);
         doc.add_text(f.body_folded, &item.text);
         doc.add_text(f.source, &item.source_id);
-        // An item's tags: its source's (`news`, `health`) and those of the rules that flagged it
-        // (`vaccine`, `misinformation`), so `tag:` finds what rule packs file under a theme.
-        let rule_tags = item.flags.iter().flat_map(|flag| &flag.tags);
-        let mut tags: Vec<&String> = item.source_tags.iter().chain(rule_tags).collect();
-        tags.sort_unstable();
-        tags.dedup();
-        for tag in tags {
+        for tag in &item.source_tags {
             doc.add_text(f.tags, tag);
         }
         if let Some(region) = &item.region {
