@@ -261,6 +261,8 @@ struct Cue {
 struct Layout {
     sentence: Vec<usize>,
     clause: Vec<usize>,
+    /// See [`Analysis::phrase_breaks`].
+    breaks: Vec<usize>,
 }
 
 impl SentimentAnalyzer {
@@ -619,6 +621,7 @@ fn find_terms(
     while i < a.len() {
         let matched = (1..=MAX_PHRASE.min(a.len() - i))
             .rev()
+            .filter(|&n| layout.within_phrase(i, n))
             .find_map(|n| lexicon.get(a.joined_tokens(view, i, i + n - 1)).map(|&entry| (n, entry)));
         let cue = cue_at(text, a, view, modifiers, layout, i);
         if let Some((n, kind, request)) = cue
@@ -662,7 +665,7 @@ fn cue_at(
 ) -> Option<(usize, Modifier, bool)> {
     let opens = i == 0 || layout.sentence[i] != layout.sentence[i - 1];
     let unit = unit_k(text, a, i);
-    (1..=MAX_CUE.min(a.len() - i)).rev().filter(|&n| !(unit && n == 1)).find_map(|n| {
+    (1..=MAX_CUE.min(a.len() - i)).rev().filter(|&n| !(unit && n == 1) && layout.within_phrase(i, n)).find_map(|n| {
         match modifiers.get(a.joined_tokens(view, i, i + n - 1))? {
             Modifier::Request(w) if opens => Some((n, Modifier::Suggestion(*w), true)),
             Modifier::Request(_) => None,
@@ -795,7 +798,15 @@ impl Layout {
             sentence.push(s);
             clause.push(c);
         }
-        Layout { sentence, clause }
+        Layout { sentence, clause, breaks: a.phrase_breaks().collect() }
+    }
+
+    /// Whether tokens `i..i + n` lie within one phrase: a term or cue of several syllables
+    /// does not run across the end of a sentence or clause (`tin. Giả sử` holds no `tin giả`),
+    /// as in the rules.
+    fn within_phrase(&self, i: usize, n: usize) -> bool {
+        let from = self.breaks.partition_point(|&b| b <= i);
+        self.breaks.get(from).is_none_or(|&b| b >= i + n)
     }
 }
 
@@ -1076,6 +1087,14 @@ mod tests {
         let s = SentimentAnalyzer::new(lex);
         assert!(terms(&s.score("phòng hơi ồn")).is_empty());
         assert_eq!(terms(&s.score("phòng hơi tốt")), [("tốt", 1.0, false)]);
+    }
+
+    #[test]
+    fn terms_do_not_run_across_a_sentence_end() {
+        let a = analyzer();
+        // `hài lòng` (satisfied) is one term.
+        assert!(terms(&a.score("Tôi rất hài. Lòng tôi buồn")).is_empty());
+        assert_eq!(terms(&a.score("Tôi rất hài lòng")).len(), 1);
     }
 
     #[test]
