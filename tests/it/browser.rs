@@ -156,6 +156,19 @@ impl Browser {
         self.call(reqwest::Method::POST, "/execute/sync", Some(json!({"script": js, "args": []}))).await
     }
 
+    /// The text of the element `css` once it holds `needle`: after a form posts back to the page
+    /// it was on, the URL says nothing of whether the new page has loaded.
+    async fn wait_for_text(&self, css: &str, needle: &str) -> String {
+        for _ in 0..50 {
+            let text = self.text(css).await;
+            if text.contains(needle) {
+                return text;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        self.text(css).await
+    }
+
     async fn wait_for_url(&self, part: &str) -> String {
         for _ in 0..50 {
             let url = self.current_url().await;
@@ -309,8 +322,7 @@ async fn the_triage_ui_works_in_headless_chromium_in_both_languages() {
         b.type_into("form.new-silence input[name=rule]", "prices.hoarding_gouging").await;
         b.type_into("form.new-silence input[name=reason]", &reason).await;
         b.click("form.new-silence button[type=submit]").await;
-        b.wait_for_url("/silences").await;
-        let table = b.text("table.silences").await;
+        let table = b.wait_for_text("table.silences", &reason).await;
         assert!(table.contains(&reason) && table.contains("lead"), "{table}");
 
         // Receivers.
