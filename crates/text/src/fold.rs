@@ -66,10 +66,14 @@ pub fn fold(text: &str) -> String {
     out
 }
 
-/// Combining diacritical marks (the blocks NFD and Windows-1258 produce, and their supplements).
+/// Combining diacritical marks (the blocks NFD and Windows-1258 produce, and their supplements),
+/// and any other character that NFC may reorder among them (a nonzero canonical combining
+/// class): a musical or Greek combining mark between a letter and a horn made NFC move the horn,
+/// so normalised and raw text read as different words.
 #[inline]
 pub(crate) fn is_combining_mark(c: char) -> bool {
     matches!(c as u32, 0x0300..=0x036F | 0x1AB0..=0x1AFF | 0x1DC0..=0x1DFF | 0x20D0..=0x20FF)
+        || (c as u32 > 0x036F && unicode_normalization::char::canonical_combining_class(c) != 0)
 }
 
 #[cfg(test)]

@@ -401,11 +401,13 @@ pub fn normalize_token_into(token: &str, out: &mut String) {
 /// Lower case without tone repair: tokens that are not Vietnamese syllables. Composed first, like
 /// [`clean`] composes whole texts, so a token reads the same before and after cleaning.
 fn push_lowercase(token: &str, out: &mut String) {
+    // `Ð` is read as the `Đ` it stands for, as the scanners' table reads it.
+    let lower = |c: char| if c == 'Ð' { 'đ'.to_lowercase() } else { c.to_lowercase() };
     if needs_nfc(token) {
         let composed: String = token.nfc().collect();
-        out.extend(composed.chars().flat_map(char::to_lowercase));
+        out.extend(composed.chars().flat_map(lower));
     } else {
-        out.extend(token.chars().flat_map(char::to_lowercase));
+        out.extend(token.chars().flat_map(lower));
     }
 }
 
