@@ -290,12 +290,8 @@ fn match_items(config: &Config, dir: Option<PathBuf>) -> Result<ExitCode> {
                 continue;
             }
         };
-        // As the pipeline does: a language tag as its code (`vi-VN` → `vi`), else detected, from
-        // the title when there is no text.
-        let lang = input.lang.as_deref().and_then(duluan_text::language_code).unwrap_or_else(|| {
-            let sample = if input.text.trim().is_empty() { &input.title } else { &input.text };
-            duluan_text::detect_language(sample, None).code.to_string()
-        });
+        // As the pipeline reads it.
+        let lang = duluan_text::item_language(input.lang.as_deref(), &input.title, &input.text, None);
         let doc = Doc {
             title: &input.title,
             text: &input.text,

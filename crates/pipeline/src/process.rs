@@ -127,14 +127,8 @@ pub fn build_item(
 ) -> Item {
     let title = duluan_text::clean(title).replace('\n', " ");
     let text = duluan_text::clean(text);
-    // As given when it is a language tag (`vi-VN` and `EN` stored as `vi` and `en`, as rule
-    // filters and search ask), detected when it is missing or not one.
-    let lang = match lang.and_then(duluan_text::language_code) {
-        Some(l) => l,
-        None => duluan_text::detect_language(if text.is_empty() { &title } else { &text }, origin.lang.as_deref())
-            .code
-            .to_string(),
-    };
+    // `vi-VN` and `EN` stored as `vi` and `en`, as rule filters and search ask.
+    let lang = duluan_text::item_language(lang, &title, &text, origin.lang.as_deref());
     let normalized = duluan_text::normalize(&text).to_lowercase();
     // A date in the future is a parsing or site error: file the item under its fetch time.
     let published = published.filter(|p| *p <= fetched_at + chrono::Duration::hours(24));

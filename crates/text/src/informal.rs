@@ -182,22 +182,21 @@ fn squeeze(token: &str) -> Option<String> {
 /// A Roman numeral as written (lower case, as the exact view has it): `xiii`, `mmxxiv`; not
 /// `lmmm` or `vvvv`, which are stretched teencode (`làm`, `vậy`).
 fn is_roman_numeral(token: &str) -> bool {
-    // Thousands, then each decimal place: (one, five, ten) letters.
+    // Thousands, then each decimal place: its one, four, five and nine.
     let mut rest = token.trim_start_matches('m');
     if token.len() - rest.len() > 3 {
         return false;
     }
-    for (one, five, ten) in [('c', 'd', 'm'), ('x', 'l', 'c'), ('i', 'v', 'x')] {
-        rest = roman_place(rest, one, five, ten);
+    for (one, four, five, nine) in [('c', "cd", 'd', "cm"), ('x', "xl", 'l', "xc"), ('i', "iv", 'v', "ix")] {
+        rest = roman_place(rest, one, four, five, nine);
     }
     rest.is_empty() && !token.is_empty()
 }
 
-/// `rest` past one decimal place of a Roman numeral (`ix`, `iv`, `v`, `viii`, `iii`, or nothing).
-fn roman_place(rest: &str, one: char, five: char, ten: char) -> &str {
-    let nine: String = [one, ten].iter().collect();
-    let four: String = [one, five].iter().collect();
-    if let Some(after) = rest.strip_prefix(nine.as_str()).or_else(|| rest.strip_prefix(four.as_str())) {
+/// `rest` past one decimal place of a Roman numeral (`ix`, `iv`, `v`, `viii`, `iii`, or nothing),
+/// given that place's numerals for one, four, five and nine.
+fn roman_place<'r>(rest: &'r str, one: char, four: &str, five: char, nine: &str) -> &'r str {
+    if let Some(after) = rest.strip_prefix(nine).or_else(|| rest.strip_prefix(four)) {
         return after;
     }
     let after_five = rest.strip_prefix(five).unwrap_or(rest);

@@ -126,6 +126,15 @@ const THREE_LETTER_CODES: &[(&str, &str)] = &[
     ("lao", "lo"),
 ];
 
+/// The language of an item: the tag it came with when that is a language code, else detected from
+/// its text, or from its title when it has no text; `hint` as for [`detect_language`].
+pub fn item_language(given: Option<&str>, title: &str, text: &str, hint: Option<&str>) -> String {
+    given.and_then(language_code).unwrap_or_else(|| {
+        let sample = if text.trim().is_empty() { title } else { text };
+        detect_language(sample, hint).code.to_string()
+    })
+}
+
 static NOT_VIETNAMESE: LazyLock<whatlang::Detector> =
     LazyLock::new(|| whatlang::Detector::with_denylist(vec![whatlang::Lang::Vie]));
 

@@ -31,7 +31,7 @@ pub use date::{parse_date, parse_date_at, vietnam};
 pub use decode::{Decoded, decode, looks_binary, sniff_meta_charset};
 pub use fold::{fold, fold_char, fold_into};
 pub use informal::{TEENCODE, marks_informal, teencode};
-pub use lang::{Language, detect_language, language_code};
+pub use lang::{Language, detect_language, item_language, language_code};
 pub use legacy::{Legacy, decode_legacy, detect_legacy};
 pub use normalize::{clean, normalize, normalize_token_into};
 pub use tokens::{Analysis, View, short_key, tokens};

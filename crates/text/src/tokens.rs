@@ -429,7 +429,7 @@ struct Builder {
     /// and is copied whole once a token breaks it.
     run: std::ops::Range<usize>,
     /// See [`Analysis::phrase_breaks`].
-    breaks: Vec<u64>,
+    breaks: Vec<u32>,
 }
 
 impl Builder {
@@ -542,17 +542,9 @@ impl Builder {
     /// for the exact view: a pass of its own over the tokens cost a tenth of the analysis.
     #[inline(never)]
     fn gap(&mut self, text: &str, start: usize) {
-        let gap = text.as_bytes().get(self.run.end..start).unwrap_or_default();
-        let ends = match gap {
-            [b',' | b'.' | b';' | b':' | b'!' | b'?', b' '] => true,
-            _ => ends_a_phrase(gap),
-        };
-        if ends {
-            let (token, words) = (self.spans.len(), &mut self.breaks);
-            if words.len() <= token / 64 {
-                words.resize(token / 64 + 1, 0);
-            }
-            words[token / 64] |= 1 << (token % 64);
+        if ends_a_phrase(text.as_bytes().get(self.run.end..start).unwrap_or_default()) {
+            // Fits: a text of 2^32 tokens is past any limit.
+            self.breaks.push(u32::try_from(self.spans.len()).unwrap_or(u32::MAX));
         }
     }
 
@@ -820,8 +812,8 @@ pub struct Analysis {
     folded_starts: Vec<usize>,
     /// See [`Analysis::folded_keys`].
     folded_keys: Vec<u64>,
-    /// Bit `i`: see [`Analysis::phrase_breaks`]. Only as long as the last break needs.
-    breaks: Vec<u64>,
+    /// See [`Analysis::phrase_breaks`]: ascending token indexes.
+    breaks: Vec<u32>,
     informal: std::sync::OnceLock<Box<InformalViews>>,
 }
 
@@ -959,16 +951,7 @@ impl Analysis {
     /// line break). `tin giả` ("fake news") is not in `Đã nhận được tin. Giả sử…`, while
     /// `TP.HCM` and `1,5` stay whole.
     pub fn phrase_breaks(&self) -> impl Iterator<Item = usize> + '_ {
-        self.breaks.iter().enumerate().flat_map(|(w, &bits)| {
-            let mut rest = bits;
-            std::iter::from_fn(move || {
-                (rest != 0).then(|| {
-                    let bit = rest.trailing_zeros() as usize;
-                    rest &= rest - 1;
-                    w * 64 + bit
-                })
-            })
-        })
+        self.breaks.iter().map(|&token| token as usize)
     }
 
     /// Byte range in the original text covering tokens `first..=last`.
