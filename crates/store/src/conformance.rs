@@ -115,6 +115,20 @@ pub async fn items_round_trip_and_idempotence(store: &dyn Store) {
     let out = store.store_item(&corrected, &[request("r1")], t0()).await.expect("correct");
     assert!(out.updated, "{out:?}");
     assert_eq!(store.item("a1").await.expect("get").as_ref(), Some(&corrected));
+    // The same page through another source of its site stays with the first one...
+    let mut elsewhere = corrected.clone();
+    elsewhere.source_id = "s2".into();
+    elsewhere.source_tags = vec!["sitemap".into()];
+    elsewhere.region = Some("other".into());
+    let out = store.store_item(&elsewhere, &[request("r1")], t0()).await.expect("another source");
+    assert!(!out.changed(), "{out:?}");
+    assert_eq!(store.item("a1").await.expect("get").as_ref(), Some(&corrected));
+    // ...unless its content changed there.
+    elsewhere.text = "abc tin đồn, cập nhật lần hai".into();
+    elsewhere.content_hash = duluan_model::content_hash(&elsewhere.text);
+    let out = store.store_item(&elsewhere, &[request("r1")], t0()).await.expect("edited elsewhere");
+    assert!(out.updated, "{out:?}");
+    assert_eq!(store.item("a1").await.expect("get").as_ref(), Some(&elsewhere));
     let counts = store.counts().await.expect("counts");
     assert_eq!((counts.items, counts.flagged_items, counts.alerts), (1, 1, 1));
     assert!(store.item("missing").await.expect("get").is_none());

@@ -65,6 +65,17 @@ impl StoredVersion {
             lang: item.lang.clone(),
         }
     }
+
+    /// Whether `new` leaves this stored version as it is. The same page reached through another
+    /// of its site's sources (its feed, then its sitemap) stays with the source that stored it
+    /// first unless its content changed: otherwise it would move between them, and be indexed
+    /// again, at every crawl.
+    fn unchanged_by(&self, new: &StoredVersion) -> bool {
+        if self.source_id != new.source_id {
+            return self.hash == new.hash && self.title == new.title;
+        }
+        self == new
+    }
 }
 
 /// The SQL store.
@@ -618,7 +629,7 @@ impl SqlStore {
         let version = StoredVersion::of(item);
         let mut outcome = StoreOutcome::default();
         match stored.get(&item.id) {
-            Some(old) if *old == version => return Ok(outcome),
+            Some(old) if old.unchanged_by(&version) => return Ok(outcome),
             Some(_) => outcome.updated = true,
             None => outcome.inserted = true,
         }
