@@ -135,7 +135,8 @@ fn rules_match_reads_where_an_item_comes_from() {
         serde_json::json!({"id": 2, "title": "Cảnh báo mất điện ở quận 1 sáng mai", "text": ""}),
         serde_json::json!({"id": 3, "text": "Mất điện", "source": "khac", "lang": "en"}),
     ];
-    let input: String = items.iter().map(|i| format!("{i}\n")).collect();
+    // As a file saved on Windows: a byte-order mark first.
+    let input: String = std::iter::once("\u{feff}".to_string()).chain(items.iter().map(|i| format!("{i}\n"))).collect();
     let o = d.run(&["rules", "match", "--rules", dir.to_str().unwrap()], Some(&input));
     assert!(o.status.success(), "{}", stderr(&o));
     let fired: Vec<Vec<String>> = stdout(&o)
@@ -297,6 +298,30 @@ fn rules_stats_lists_hits_precision_and_rules_to_review() {
     assert!(rows[first_clean..].iter().all(|r| r["review"].is_null()), "{rows:?}");
     let table = d.run(&["rules", "stats"], None);
     assert!(stdout(&table).starts_with("rule ") && stdout(&table).contains("never fired"), "{}", stdout(&table));
+    assert_eq!((gouging["enabled"].as_bool(), gouging["provenance"].as_str()), (Some(true), Some("pack")));
+    // Without the prices pack its rule's alerts remain: a removed rule, not one turned off.
+    let fewer = d.dir.path().join("fewer-rules");
+    std::fs::create_dir_all(fewer.join("lexicons")).unwrap();
+    let shipped = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("rules");
+    std::fs::copy(shipped.join("health.toml"), fewer.join("health.toml")).unwrap();
+    for entry in std::fs::read_dir(shipped.join("lexicons")).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(&path, fewer.join("lexicons").join(path.file_name().unwrap())).unwrap();
+    }
+    let o = d.run(&["rules", "stats", "--json", "--rules", fewer.to_str().unwrap()], None);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let removed: serde_json::Value = stdout(&o)
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .find(|r| r["rule"] == "prices.hoarding_gouging")
+        .unwrap_or_else(|| panic!("{}", stdout(&o)));
+    assert_eq!(
+        (removed["enabled"].clone(), removed["provenance"].as_str()),
+        (serde_json::Value::Null, Some("removed"))
+    );
+    let o = d.run(&["rules", "stats", "--rules", fewer.to_str().unwrap()], None);
+    assert!(stdout(&o).contains("prices.hoarding_gouging (removed)"), "{}", stdout(&o));
+    assert!(!stdout(&o).contains("(off)"), "{}", stdout(&o));
     // The API's orders and filter: by hits the busiest rule first; only those to review.
     let rules = |args: &[&str]| -> Vec<serde_json::Value> {
         let o = d.run(&[&["rules", "stats", "--json"], args].concat(), None);
@@ -337,10 +362,12 @@ fn rules_backtest_runs_a_draft_over_the_archive() {
     assert_eq!(fuel["stories"], 1);
     assert_eq!(fuel["per_day"]["2026-11-15"], 1, "{fuel}");
     assert_eq!(fuel["sample"][0]["url"], "https://phoco.example/kinh-te/khan-hiem-xang.html");
+    assert_eq!(fuel["sample"][0]["day"], "2026-11-15", "a hit is shown on the day it counts on: {fuel}");
     // Each term once, in text order, though both occur in the title and again in the text.
     assert_eq!(fuel["sample"][0]["terms"], serde_json::json!(["cay xang", "het hang"]), "{fuel}");
     let text = d.run(&["rules", "backtest", draft.to_str().unwrap(), "--days", "3650"], None);
     assert!(stdout(&text).starts_with("draft.fuel: 1 hits in 1 stories among 3 items"), "{}", stdout(&text));
+    assert!(stdout(&text).contains("  · 2026-11-15  Cây xăng treo biển hết hàng"), "{}", stdout(&text));
     let broken = d.dir.path().join("broken.toml");
     std::fs::write(&broken, "[[rule]]\nid = \"x\"\nseverity = \"high\"\nquery = \"(a OR\"\n").unwrap();
     let o = d.run(&["rules", "backtest", broken.to_str().unwrap()], None);

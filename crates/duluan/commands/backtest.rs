@@ -34,6 +34,8 @@ struct SampleHit {
     url: String,
     title: String,
     published_at: Option<DateTime<Utc>>,
+    /// The day the hit counts on in `per_day`.
+    day: NaiveDate,
     terms: Vec<String>,
     /// Publication time, else fetch time: what "most recent" orders by.
     #[serde(skip)]
@@ -120,7 +122,6 @@ pub(crate) async fn run(config: &Config, args: &BacktestArgs) -> Result<ExitCode
         .collect();
     let mut stories: Vec<HashSet<String>> = vec![HashSet::new(); ids.len()];
     let bar = app::progress(Some(item_ids.len() as u64), "back-testing");
-    let tz = duluan_text::vietnam();
     for id in &item_ids {
         bar.inc(1);
         let Some(item) = store.item(id).await? else { continue };
@@ -139,7 +140,7 @@ pub(crate) async fn run(config: &Config, args: &BacktestArgs) -> Result<ExitCode
             let Some(flag) = flags.iter().find(|f| f.rule == outcome.rule) else { continue };
             outcome.hits += 1;
             let at = item.effective_time();
-            let day = at.with_timezone(&tz).date_naive();
+            let day = local_day(at);
             *outcome.per_day.entry(day).or_default() += 1;
             stories[n].insert(item.story_id.to_string());
             keep_newest(&mut outcome.sample, args.sample, at, || {
@@ -151,6 +152,7 @@ pub(crate) async fn run(config: &Config, args: &BacktestArgs) -> Result<ExitCode
                     url: item.url.clone(),
                     title: item.title.clone(),
                     published_at: item.published_at,
+                    day,
                     terms: terms.collect(),
                     at,
                 }
@@ -163,6 +165,11 @@ pub(crate) async fn run(config: &Config, args: &BacktestArgs) -> Result<ExitCode
     }
     print(&outcomes, args)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The day a hit counts on: its publication time, else its fetch time, in Vietnam.
+fn local_day(at: DateTime<Utc>) -> NaiveDate {
+    at.with_timezone(&duluan_text::vietnam()).date_naive()
 }
 
 fn print(outcomes: &[Outcome], args: &BacktestArgs) -> Result<()> {
@@ -186,8 +193,7 @@ fn print(outcomes: &[Outcome], args: &BacktestArgs) -> Result<()> {
             writeln!(out, "  {day}  {n:>6}  {bar}")?;
         }
         for s in &o.sample {
-            let day = s.published_at.map(|t| t.format("%Y-%m-%d").to_string()).unwrap_or_default();
-            writeln!(out, "  · {day}  {}  [{}]\n    {}", s.title, s.terms.join(", "), s.url)?;
+            writeln!(out, "  · {}  {}  [{}]\n    {}", s.day, s.title, s.terms.join(", "), s.url)?;
         }
     }
     out.flush()?;
@@ -207,6 +213,7 @@ mod tests {
             url: String::new(),
             title: String::new(),
             published_at: Some(at),
+            day: local_day(at),
             terms: vec![],
             at,
         }
@@ -228,5 +235,11 @@ mod tests {
         assert!(kept(&[3, 20], 0).is_empty());
         // Of two hits at the same time, the first seen stays.
         assert_eq!(kept(&[5, 5], 1), ["5"]);
+    }
+
+    #[test]
+    fn a_hit_counts_on_its_day_in_vietnam() {
+        let evening = DateTime::parse_from_rfc3339("2026-11-20T20:30:00Z").map(|t| t.to_utc()).unwrap_or_default();
+        assert_eq!(local_day(evening), NaiveDate::from_ymd_opt(2026, 11, 21).unwrap_or_default());
     }
 }

@@ -8,7 +8,7 @@ use anyhow::Result;
 use duluan_config::Config;
 use duluan_model::{ClaimMatch, Flag, Sentiment, Severity, Span};
 use duluan_rules::{Doc, Engine};
-use duluan_web::api::RuleSort;
+use duluan_web::api::{RuleProvenance, RuleSort};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
@@ -31,7 +31,9 @@ pub(crate) async fn run(config: &Config, op: &RulesOp) -> Result<ExitCode> {
 struct StatsRow {
     rule: String,
     title: String,
-    enabled: bool,
+    /// Whether its pack turns it on; `null` for a rule no pack defines (removed, or built in).
+    enabled: Option<bool>,
+    provenance: duluan_web::api::RuleProvenance,
     alerts: i64,
     items: i64,
     hits: Option<u64>,
@@ -49,7 +51,8 @@ impl StatsRow {
         StatsRow {
             rule: r.stats.rule,
             title: r.title.vi,
-            enabled: r.enabled,
+            enabled: (r.provenance == RuleProvenance::Pack).then_some(r.enabled),
+            provenance: r.provenance,
             alerts: r.stats.alerts,
             items: r.stats.items,
             hits: r.hits,
@@ -113,7 +116,12 @@ async fn stats(
         for r in &rows {
             let precision = r.precision.map(|p| format!("{:.0}%", p * 100.0)).unwrap_or_else(|| "-".into());
             let last = r.last_hit.map(|t| t.format("%Y-%m-%d").to_string()).unwrap_or_else(|| "-".into());
-            let name = if r.enabled { r.rule.clone() } else { format!("{} (off)", r.rule) };
+            let name = match (r.provenance, r.enabled) {
+                (RuleProvenance::Pack, Some(false)) => format!("{} (off)", r.rule),
+                (RuleProvenance::Removed, _) => format!("{} (removed)", r.rule),
+                (RuleProvenance::Builtin, _) => format!("{} (built-in)", r.rule),
+                _ => r.rule.clone(),
+            };
             let hits = r.hits.map(|h| h.to_string()).unwrap_or_else(|| "-".into());
             writeln!(
                 out,
@@ -278,6 +286,8 @@ fn match_items(config: &Config, dir: Option<PathBuf>) -> Result<ExitCode> {
                 }
             },
         };
+        // Files saved on Windows often begin with a byte-order mark, which is no JSON.
+        let line = if n == 1 { line.strip_prefix('\u{feff}').unwrap_or(line) } else { line };
         // A blank line is answered too: skipped, it shifted every answer after it.
         if line.trim().is_empty() {
             fail(&mut out, "", "empty line: expected a JSON item".to_string())?;

@@ -124,7 +124,7 @@ pub struct ReviewNote {
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct RuleReview {
     /// Verdict counts and precision. `last_hit` is the latest alert activity, or for rules
-    /// that raise no alerts, the day of the latest item they flagged.
+    /// that raise no alerts, when the latest item they flagged was fetched.
     #[serde(flatten)]
     pub stats: RuleStats,
     /// Titles (empty for rules no pack defines).
@@ -219,13 +219,14 @@ pub(crate) async fn review_list(
 struct IndexHits {
     total: u64,
     recent: u64,
-    latest_day: Option<DateTime<Utc>>,
+    /// When the newest item it flagged was fetched.
+    latest: Option<DateTime<Utc>>,
 }
 
 impl IndexHits {
     fn new(hits: &RuleHits) -> IndexHits {
-        let day = hits.latest_ms.div_euclid(MILLIS_PER_DAY);
-        IndexHits { total: hits.total, recent: hits.recent, latest_day: DateTime::from_timestamp(day * 86_400, 0) }
+        let latest = (hits.total > 0).then(|| DateTime::from_timestamp_millis(hits.latest_ms)).flatten();
+        IndexHits { total: hits.total, recent: hits.recent, latest }
     }
 }
 
@@ -277,9 +278,8 @@ fn row(
     hits: Option<IndexHits>,
     now: DateTime<Utc>,
 ) -> RuleReview {
-    // Alerts carry the exact time; the index only the day of the newest flagged item, which is
-    // all a tag-only rule leaves behind.
-    stats.last_hit = stats.last_hit.max(hits.and_then(|h| h.latest_day));
+    // A tag-only rule raises no alert: when it last flagged an item, only the index knows.
+    stats.last_hit = stats.last_hit.max(hits.and_then(|h| h.latest));
     let decided = stats.confirmed + stats.escalated + stats.dismissed;
     let record = Record {
         provenance,
