@@ -217,7 +217,16 @@ impl Compiler<'_> {
 
     fn node(&mut self, expr: &Expr, mode: Moding) -> Result<Node, String> {
         Ok(match expr {
-            Expr::Term(t) => self.term(t, mode)?,
+            Expr::Term(t) => {
+                // Lists drop such terms as they are read; in a query it would silently never match.
+                if Analysis::new(&t.text).is_empty() {
+                    return Err(format!(
+                        "the term `{}` has no letter or digit: rules match words, not emoji or punctuation",
+                        t.text
+                    ));
+                }
+                self.term(t, mode)?
+            }
             Expr::List(name) => Node::Or(self.list_terms(name, mode)?),
             Expr::And(parts) => Node::And(parts.iter().map(|p| self.node(p, mode)).collect::<Result<_, _>>()?),
             Expr::Or(parts) => Node::Or(parts.iter().map(|p| self.node(p, mode)).collect::<Result<_, _>>()?),
@@ -247,6 +256,13 @@ impl Compiler<'_> {
                 // twice) in one scope are one alternative: a single mention must not count twice.
                 let mut seen = std::collections::HashSet::new();
                 alternatives.retain(|n| leaf_key(n).is_none_or(|key| seen.insert(key)));
+                if alternatives.len() < *min {
+                    return Err(format!(
+                        "`at least {min} of` has {} distinct alternative(s), so it can never hold \
+                         (separate alternatives with commas: `at least 2 of (a, b, c)`)",
+                        alternatives.len()
+                    ));
+                }
                 Node::AtLeast { min: *min, of: alternatives }
             }
         })
@@ -1061,7 +1077,14 @@ query = "ngập"
                     format!("[[rule]]\nid = \"r{i}\"\nseverity = \"low\"\nmode = \"{mode}\"\nquery = {q:?}\n")
                 })
                 .collect();
-            let rs = set(&pack);
+            let mut packs = Packs::default();
+            let mut errors = Vec::new();
+            crate::pack::read_pack(Path::new("test.toml"), &pack, &mut packs, &mut errors);
+            proptest::prop_assert!(errors.is_empty(), "{:?}", errors);
+            // `at least 2 of (giá, gia, giá)` in folded mode names one term: refused.
+            let compiled = RuleSet::compile(packs);
+            proptest::prop_assume!(!compiled.as_ref().is_err_and(|e| e.to_string().contains("can never hold")));
+            let rs = compiled.expect("compiles");
             let (title, text) = (title.join(" "), text.join(" "));
             let doc = Doc { title: &title, text: &text, ..Doc::default() };
             let fired: Vec<String> = rs.matches(&doc).into_iter().map(|f| f.rule).collect();
@@ -1174,6 +1197,35 @@ query = "ngập"
         let rs = set(&rule("ok", "sốt NEAR/3 (cao AND NOT \"bác bỏ\")"));
         assert_eq!(fired(&rs, "", "bé bị sốt cao"), ["ok"]);
         assert!(fired(&rs, "", "bác bỏ tin bé bị sốt cao").is_empty());
+    }
+
+    /// Rules that could never fire as written are refused with a reason, not compiled to a
+    /// rule that stays silent.
+    #[test]
+    fn rules_that_can_never_fire_are_refused() {
+        let list = "[[list]]\nid = \"harm\"\nterms = [\"vô sinh\", \"tử vong\", \"vo sinh\"]\n";
+        for (query, reason) in [
+            ("tức AND \"😡\"", "no letter or digit"),
+            ("\"!!!\" OR tức", "no letter or digit"),
+            ("at least 2 of (sốt OR ho OR \"khó thở\")", "1 distinct alternative"),
+            ("at least 2 of (sốt ho \"khó thở\")", "1 distinct alternative"),
+            // Folded, `vo sinh` is `vô sinh` again: two alternatives, not three.
+            ("at least 3 of folded:@harm", "2 distinct alternative"),
+        ] {
+            let mut packs = Packs::default();
+            let mut errors = Vec::new();
+            crate::pack::read_pack(
+                Path::new("t.toml"),
+                &format!("{list}{}", rule("r", query)),
+                &mut packs,
+                &mut errors,
+            );
+            assert!(errors.is_empty(), "{errors:?}");
+            let err = RuleSet::compile(packs).expect_err(query).to_string();
+            assert!(err.contains("rule `r`") && err.contains(reason), "{query}: {err}");
+        }
+        let rs = set(&rule("commas", "at least 2 of (sốt, ho, \"khó thở\")"));
+        assert_eq!(fired(&rs, "", "bé bị sốt, ho và khó thở"), ["commas"]);
     }
 
     /// A wildcard ends a quoted phrase as it ends a list term.

@@ -197,6 +197,25 @@ fn lex(src: &str) -> Result<Vec<(usize, Tok)>, ParseError> {
                     "AND" => Tok::And,
                     "OR" => Tok::Or,
                     "NOT" => Tok::Not,
+                    // A distance forgotten or set apart, or the operator not in capitals: as a
+                    // word it would be searched for, and the rule would never fire as meant.
+                    "NEAR" | "ONEAR" => {
+                        return Err(ParseError {
+                            offset: i,
+                            message: format!("`{word}` needs a distance written with it, e.g. {word}/5"),
+                        });
+                    }
+                    w if !w.starts_with("NEAR/")
+                        && !w.starts_with("ONEAR/")
+                        && ["near/", "onear/"]
+                            .iter()
+                            .any(|op| w.get(..op.len()).is_some_and(|head| head.eq_ignore_ascii_case(op))) =>
+                    {
+                        return Err(ParseError {
+                            offset: i,
+                            message: format!("`{w}`: operators are written in capitals, e.g. NEAR/5 or ONEAR/5"),
+                        });
+                    }
                     w if w.starts_with("NEAR/") || w.starts_with("ONEAR/") => {
                         let ordered = w.starts_with('O');
                         let n = w.split('/').nth(1).and_then(|n| n.parse::<usize>().ok());
@@ -415,17 +434,25 @@ impl Parser {
     /// `at least N of @list` / `at least N of (a, b, c)`; `None` when "at" is just a word.
     fn at_least(&mut self) -> Result<Option<Expr>, ParseError> {
         let word_at = |p: &Parser, i: usize, w: &str| matches!(p.toks.get(p.pos + i), Some((_, Tok::Word(x, false))) if x.eq_ignore_ascii_case(w));
-        if !word_at(self, 1, "least") || !word_at(self, 3, "of") {
+        if !word_at(self, 1, "least") {
             return Ok(None);
         }
-        let min = match self.toks.get(self.pos + 2) {
-            Some((_, Tok::Word(n, false))) => match n.parse::<usize>() {
-                Ok(n) if n >= 1 => n,
-                _ => return Ok(None),
-            },
-            _ => return Ok(None),
+        // `at least` is the operator: a mistake after it must not turn it into searched words.
+        const SHAPE: &str = "write `at least N of @list` or `at least N of (a, b, c)` with N from 1; \
+                             to search the words, quote them: \"at least\"";
+        self.pos += 2;
+        let min = match self.peek() {
+            Some(Tok::Word(n, false)) => n.parse::<usize>().ok().filter(|&n| n >= 1),
+            _ => None,
         };
-        self.pos += 4;
+        let Some(min) = min else {
+            return self.error(format!("`at least` needs a count: {SHAPE}"));
+        };
+        self.pos += 1;
+        if !word_at(self, 0, "of") {
+            return self.error(format!("`at least {min}` needs `of`: {SHAPE}"));
+        }
+        self.pos += 1;
         match self.peek().cloned() {
             Some(Tok::ListRef(name)) => {
                 self.pos += 1;
@@ -587,6 +614,9 @@ mod tests {
         assert!(matches!(e, Expr::AtLeast { min: 2, ref of } if of.len() == 3));
         // "at" alone is a word.
         assert_eq!(parse("at home").expect("parses"), Expr::And(vec![term("at"), term("home")]));
+        assert_eq!(parse("\"at least\" 2").expect("parses"), Expr::And(vec![term("at least"), term("2")]));
+        // `near` in lower case is a word.
+        assert_eq!(parse("near home").expect("parses"), Expr::And(vec![term("near"), term("home")]));
     }
 
     #[test]
@@ -600,6 +630,14 @@ mod tests {
             ("a NEAR/x b", 2, "NEAR needs"),
             ("@", 0, "list name"),
             ("*", 0, "wildcard"),
+            // Mistakes after `at least` are errors, not words to search.
+            ("at least two of @harm", 9, "needs a count"),
+            ("at least 0 of @harm", 9, "needs a count"),
+            ("at least 2 @harm", 11, "needs `of`"),
+            // A misspelled NEAR is no word to search.
+            ("giá NEAR tăng", 5, "needs a distance"),
+            ("giá ONEAR /3 tăng", 5, "needs a distance"),
+            ("giá Near/3 tăng", 5, "in capitals"),
         ];
         for (src, offset, msg) in cases {
             let err = parse(src).expect_err(src);
