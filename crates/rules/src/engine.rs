@@ -238,6 +238,12 @@ impl Compiler<'_> {
                                 (`(a NEAR/3 b) AND NOT c`)"
                         .into());
                 }
+                if needs_several(left) || needs_several(right) {
+                    return Err("a side of NEAR needs several terms at once (`(a AND b) NEAR/3 c`): it would be \
+                                near wherever one of them is. Write a phrase in quotes (`\"a b\" NEAR/3 c`) or \
+                                each pair (`(a NEAR/3 c) AND (b NEAR/3 c)`)"
+                        .into());
+                }
                 Node::Near {
                     left: Box::new(self.node(left, mode)?),
                     right: Box::new(self.node(right, mode)?),
@@ -330,6 +336,19 @@ fn has_place(e: &Expr) -> bool {
         Expr::Scoped(_, inner) | Expr::Moded(_, inner) => has_place(inner),
         // It holds with `min` alternatives: one of them has a place unless `min` of them may not.
         Expr::AtLeast { min, of } => *min > 0 && of.iter().filter(|e| !has_place(e)).count() < *min,
+    }
+}
+
+/// Whether an expression needs several of its terms at once (`a AND b`, `at least 2 of …`). As a
+/// side of `NEAR` it would be near wherever any one of them is, the others anywhere in the item,
+/// and the flag would not show them: refused.
+fn needs_several(e: &Expr) -> bool {
+    match e {
+        Expr::Term(_) | Expr::List(_) | Expr::Near { .. } | Expr::Not(_) => false,
+        Expr::And(parts) => parts.iter().filter(|p| has_place(p)).count() > 1 || parts.iter().any(needs_several),
+        Expr::Or(parts) => parts.iter().any(needs_several),
+        Expr::Scoped(_, inner) | Expr::Moded(_, inner) => needs_several(inner),
+        Expr::AtLeast { min, of } => *min > 1 || of.iter().any(needs_several),
     }
 }
 
@@ -1036,10 +1055,10 @@ query = "ngập"
         assert_eq!(fired(&rs, "", "Nghe nói tiêm vắc xin bị vô sinh"), ["vaccine_harm"]);
     }
 
-    /// `a NEAR b`, or where a side may hold with no place in the text (which rules may not
-    /// write), `a AND b`.
+    /// `a NEAR b`, or where a side may hold with no place in the text or needs several terms at
+    /// once (which rules may not write), `a AND b`.
     fn near(a: &str, op: &str, b: &str) -> String {
-        let placed = |q: &str| crate::expr::parse(q).is_ok_and(|e| has_place(&e));
+        let placed = |q: &str| crate::expr::parse(q).is_ok_and(|e| has_place(&e) && !needs_several(&e));
         if placed(a) && placed(b) { format!("({a} {op} {b})") } else { format!("({a} AND {b})") }
     }
 
@@ -1193,6 +1212,15 @@ query = "ngập"
             assert!(errors.is_empty(), "{errors:?}");
             let err = RuleSet::compile(packs).expect_err(query).to_string();
             assert!(err.contains("rule `r`") && err.contains("NEAR") && err.contains("NOT"), "{err}");
+        }
+        for query in
+            ["(giá AND xăng) NEAR/1 tăng", "tăng ONEAR/2 (at least 2 of (giá, xăng))", "title:(giá xăng) NEAR/3 tăng"]
+        {
+            let mut packs = Packs::default();
+            let mut errors = Vec::new();
+            crate::pack::read_pack(Path::new("t.toml"), &rule("r", query), &mut packs, &mut errors);
+            let err = RuleSet::compile(packs).expect_err(query).to_string();
+            assert!(err.contains("rule `r`") && err.contains("several terms"), "{err}");
         }
         let rs = set(&rule("ok", "sốt NEAR/3 (cao AND NOT \"bác bỏ\")"));
         assert_eq!(fired(&rs, "", "bé bị sốt cao"), ["ok"]);
