@@ -82,8 +82,8 @@ mod tests {
         assert_eq!(
             messages,
             [
-                "t.toml:5: rule `t` does not match: \"Giá xăng tăng, cây xăng cháy\"",
-                "t.toml:5: rule `t` matches, but must not: title \"Giá xăng tăng\", text \"Cây xăng cháy\"",
+                "t.toml:5:9: rule `t` does not match: \"Giá xăng tăng, cây xăng cháy\"",
+                "t.toml:5:9: rule `t` matches, but must not: title \"Giá xăng tăng\", text \"Cây xăng cháy\"",
             ]
         );
     }

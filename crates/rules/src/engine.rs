@@ -1251,6 +1251,9 @@ query = "ngập"
             assert!(errors.is_empty(), "{errors:?}");
             let err = RuleSet::compile(packs).expect_err(query).to_string();
             assert!(err.contains("rule `r`") && err.contains(reason), "{query}: {err}");
+            // Line and column of the query.
+            let place: Vec<&str> = err.split(':').take(3).collect();
+            assert!(place[0] == "t.toml" && place[1..].iter().all(|n| n.parse::<u32>().is_ok()), "{err}");
         }
         let rs = set(&rule("commas", "at least 2 of (sốt, ho, \"khó thở\")"));
         assert_eq!(fired(&rs, "", "bé bị sốt, ho và khó thở"), ["commas"]);

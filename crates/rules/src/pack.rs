@@ -496,7 +496,8 @@ pub fn read_pack(file: &Path, text: &str, packs: &mut Packs, errors: &mut Vec<Er
             enabled: rule.enabled,
             filters: Filters { sources: rule.sources, source_tags: rule.source_tags, langs, regions: rule.regions },
             examples: rule.examples,
-            origin: format!("{}:{}", file.display(), origin_pos.0),
+            // Where the query starts: errors found when the rules are compiled point there.
+            origin: format!("{}:{}:{}", file.display(), origin_pos.0, origin_pos.1),
             list_refs,
         });
     }

@@ -221,7 +221,14 @@ impl RuleInfo {
 
 /// The pack named by a rule's origin (`rules/health.toml:12` → `health`).
 pub fn pack_of(origin: &str) -> String {
-    let file = origin.rsplit_once(':').map_or(origin, |(file, _)| file);
+    // `file:line:column`: the numbers after the last colons, not colons in the path.
+    let mut file = origin;
+    for _ in 0..2 {
+        match file.rsplit_once(':') {
+            Some((head, n)) if !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) => file = head,
+            _ => break,
+        }
+    }
     Path::new(file).file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default()
 }
 
@@ -439,6 +446,8 @@ mod tests {
     fn the_catalog_finds_rules_and_names_their_pack() {
         assert_eq!(pack_of("rules/health.toml:12"), "health");
         assert_eq!(pack_of("/srv/duluan/rules/sub/gia-ca.toml:3"), "gia-ca");
+        assert_eq!(pack_of("rules/health.toml:12:9"), "health");
+        assert_eq!(pack_of("C:/rules/y-te.toml:4:1"), "y-te");
         let mut packs = crate::Packs::default();
         let mut errors = Vec::new();
         let text = "[[rule]]\nid = \"a.b\"\ntitle = { vi = \"Tiêu đề\", en = \"Title\" }\n\
