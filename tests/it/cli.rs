@@ -368,6 +368,18 @@ fn rules_backtest_runs_a_draft_over_the_archive() {
     let text = d.run(&["rules", "backtest", draft.to_str().unwrap(), "--days", "3650"], None);
     assert!(stdout(&text).starts_with("draft.fuel: 1 hits in 1 stories among 3 items"), "{}", stdout(&text));
     assert!(stdout(&text).contains("  · 2026-11-15  Cây xăng treo biển hết hàng"), "{}", stdout(&text));
+    // A pack of the rules directory itself: its rules replace the directory's, not doubled.
+    let prices = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("rules/prices.toml");
+    let o = d.run(&["rules", "backtest", prices.to_str().unwrap(), "--days", "3650", "--json"], None);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let ids: Vec<String> = stdout(&o)
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["rule"].as_str().unwrap().to_string())
+        .collect();
+    assert!(
+        ids.contains(&"prices.hoarding_gouging".to_string()) && ids.iter().all(|id| id.starts_with("prices.")),
+        "{ids:?}"
+    );
     let broken = d.dir.path().join("broken.toml");
     std::fs::write(&broken, "[[rule]]\nid = \"x\"\nseverity = \"high\"\nquery = \"(a OR\"\n").unwrap();
     let o = d.run(&["rules", "backtest", broken.to_str().unwrap()], None);

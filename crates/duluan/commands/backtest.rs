@@ -92,8 +92,7 @@ fn rules_under_test(config: &Config, args: &BacktestArgs) -> Result<(RuleSet, Ve
 }
 
 fn same_file(origin: &str, file: &Path) -> bool {
-    let path = origin.rsplit_once(':').map_or(origin, |(p, _)| p);
-    Path::new(path).canonicalize().is_ok_and(|p| p == file)
+    Path::new(duluan_rules::origin_file(origin)).canonicalize().is_ok_and(|p| p == file)
 }
 
 pub(crate) async fn run(config: &Config, args: &BacktestArgs) -> Result<ExitCode> {

@@ -29,7 +29,8 @@ pub use claims::{
 };
 pub use engine::{Doc, MAX_NODES, MAX_PATTERNS, RuleSet};
 pub use pack::{
-    Action, Example, Examples, Filters, ListRef, ListSpec, Packs, RuleSpec, Titles, fingerprint, read_dir, read_pack,
+    Action, Example, Examples, Filters, ListRef, ListSpec, Packs, RuleSpec, Titles, fingerprint, origin_file, read_dir,
+    read_pack,
 };
 pub use sentiment::{LABEL_THRESHOLD, Lexicon, SentimentAnalyzer};
 

@@ -244,7 +244,7 @@ pub struct RuleSpec {
     pub filters: Filters,
     /// Embedded examples.
     pub examples: Examples,
-    /// File and line where it is defined.
+    /// File, line and column where its query is (`rules/gia.toml:12:9`).
     pub origin: String,
     /// Where each list the expression names is named first (for errors about the list).
     pub list_refs: Vec<ListRef>,
@@ -501,6 +501,19 @@ pub fn read_pack(file: &Path, text: &str, packs: &mut Packs, errors: &mut Vec<Er
             list_refs,
         });
     }
+}
+
+/// The file of a rule's [`RuleSpec::origin`]: what comes before its line and column (a path may
+/// hold colons of its own).
+pub fn origin_file(origin: &str) -> &str {
+    let mut file = origin;
+    for _ in 0..2 {
+        match file.rsplit_once(':') {
+            Some((head, n)) if !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) => file = head,
+            _ => break,
+        }
+    }
+    file
 }
 
 /// Why a rule id is not a pack rule's to take, if it is not: the ids of alerts duluan raises

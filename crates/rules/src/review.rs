@@ -221,14 +221,7 @@ impl RuleInfo {
 
 /// The pack named by a rule's origin (`rules/health.toml:12` → `health`).
 pub fn pack_of(origin: &str) -> String {
-    // `file:line:column`: the numbers after the last colons, not colons in the path.
-    let mut file = origin;
-    for _ in 0..2 {
-        match file.rsplit_once(':') {
-            Some((head, n)) if !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) => file = head,
-            _ => break,
-        }
-    }
+    let file = crate::origin_file(origin);
     Path::new(file).file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default()
 }
 
