@@ -52,8 +52,9 @@ pub const LABEL_THRESHOLD: f32 = 0.02;
 /// Role of a modifier word.
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Modifier {
-    /// Flips the term it governs; its own weight counts when it governs none.
-    Negator(f32),
+    /// Flips the term it governs, up to the second number of syllables on; its own weight counts
+    /// when it governs none.
+    Negator(f32, usize),
     /// Multiplies the weight of the term it modifies.
     Scale(f32),
     /// A diminisher that scales nothing still voices a reservation (`hơi ồn ào` needs no term for
@@ -143,10 +144,17 @@ impl Lexicon {
                 }
                 Ok(f)
             };
+            // How far an ambiguous negator reaches: unaccented `chang` is `chẳng`, or `chàng`.
+            let reach_of = |r: &str| -> Result<usize, Error> {
+                r.parse().ok().filter(|r| (1..=NEGATION_WINDOW).contains(r)).ok_or_else(|| {
+                    bad(&format!("a negator's reach must be a number of syllables from 1 to {NEGATION_WINDOW}"))
+                })
+            };
             if name.starts_with("modifiers") {
                 let modifier = match cols.as_slice() {
-                    [_, "negator"] => Modifier::Negator(0.0),
-                    [_, "negator", w, ..] => Modifier::Negator(weight(w)?),
+                    [_, "negator"] => Modifier::Negator(0.0, NEGATION_WINDOW),
+                    [_, "negator", w] => Modifier::Negator(weight(w)?, NEGATION_WINDOW),
+                    [_, "negator", w, reach, ..] => Modifier::Negator(weight(w)?, reach_of(reach)?),
                     [_, "scale", f] => Modifier::Scale(factor(f)?),
                     // A diminisher whose own voice weighs nothing is a plain scale: it must not
                     // be reported as a term that contributed 0.
@@ -160,9 +168,11 @@ impl Lexicon {
                     [_, "contrast", ..] => Modifier::Contrast,
                     [_, "concession", ..] => Modifier::Concession,
                     _ => {
-                        return Err(bad("expected `term<TAB>negator`, `term<TAB>scale<TAB>factor`, \
+                        return Err(bad(
+                            "expected `term<TAB>negator[<TAB>weight[<TAB>reach]]`, `term<TAB>scale<TAB>factor`, \
                              `term<TAB>suggestion<TAB>weight`, `term<TAB>request<TAB>weight`, `term<TAB>keep`, `term<TAB>contrast` \
-                             or `term<TAB>concession`"));
+                             or `term<TAB>concession`",
+                        ));
                     }
                 };
                 if cols[0].split_whitespace().count() > MAX_CUE {
@@ -344,6 +354,7 @@ impl SentimentAnalyzer {
         let layout = Layout::of(text, a);
         let found = find_terms(text, a, view, lexicon, modifiers, &layout);
         let inside = inside_phrases(a, &found);
+        let in_term = in_terms(a, &found);
         let cues = find_cues(text, a, view, modifiers, &found, &layout);
         let suggestions = self.suggestions(a, view, &cues, &found, &layout);
         // Contributions by the token they start at, reported in text order.
@@ -355,7 +366,7 @@ impl SentimentAnalyzer {
             }
         }
         for cue in &cues {
-            if let Modifier::Negator(w) = cue.kind
+            if let Modifier::Negator(w, _) = cue.kind
                 && w != 0.0
                 && self.bare_negation(cue, &cues, &found, &layout)
             {
@@ -377,7 +388,7 @@ impl SentimentAnalyzer {
             }
         }
         for f in found {
-            let (scale, mut negated) = self.modify(text, a, view, modifiers, &inside, &f);
+            let (scale, mut negated) = self.modify(text, a, view, modifiers, (&inside, &in_term), &f);
             let value = |negated: bool| {
                 scale
                     * if negated { f.entry.negated.unwrap_or(f.entry.weight * NEGATION_FACTOR) } else { f.entry.weight }
@@ -438,7 +449,7 @@ impl SentimentAnalyzer {
             c.first == next
                 && matches!(
                     c.kind,
-                    Modifier::Suggestion(_) | Modifier::Negator(_) | Modifier::Scale(_) | Modifier::Hedge(..)
+                    Modifier::Suggestion(_) | Modifier::Negator(..) | Modifier::Scale(_) | Modifier::Hedge(..)
                 )
         });
         continues && !negates_term && !before_cue
@@ -456,7 +467,7 @@ impl SentimentAnalyzer {
             if out.iter().any(|s| s.weight != 0.0 && layout.sentence[cues[s.cue].first] == sentence) {
                 continue;
             }
-            let negated = cues.iter().any(|c| matches!(c.kind, Modifier::Negator(_)) && c.last + 1 == cue.first)
+            let negated = cues.iter().any(|c| matches!(c.kind, Modifier::Negator(..)) && c.last + 1 == cue.first)
                 && layout.clause[cue.first - 1] == layout.clause[cue.first];
             let after_cause = (0..cue.first).any(|k| layout.sentence[k] == sentence && is_cause_word(a.token(view, k)));
             let after_predicate = found.iter().any(|f| {
@@ -490,7 +501,7 @@ impl SentimentAnalyzer {
         a: &Analysis,
         view: View,
         modifiers: &HashMap<String, Modifier>,
-        inside: &[bool],
+        (inside, in_term): (&[bool], &[bool]),
         f: &Found,
     ) -> (f32, bool) {
         let mut scale = 1.0;
@@ -498,6 +509,7 @@ impl SentimentAnalyzer {
         // Look back within the clause.
         let mut k = f.first;
         let mut steps = 0;
+        let mut joined = false;
         while k > 0 && steps < NEGATION_WINDOW {
             if clause_break(text, a, k - 1, k) {
                 break;
@@ -509,7 +521,7 @@ impl SentimentAnalyzer {
             // A word inside a longer lexicon phrase belongs to it (`không khí` is air, not `không`),
             // unless the phrase is a negator too (`hạn chế ô nhiễm`, `khắc phục sự cố`).
             let pair = two.as_deref().and_then(|t| modifiers.get(t)).filter(|m| {
-                (!inside[k] && !inside[k - 1]) || (inside[k] && inside[k - 1] && matches!(m, Modifier::Negator(_)))
+                (!inside[k] && !inside[k - 1]) || (inside[k] && inside[k - 1] && matches!(m, Modifier::Negator(..)))
             });
             let single = (!unit_k(text, a, k)).then(|| modifiers.get(one)).flatten();
             let modifier = pair.or(if inside[k] { None } else { single });
@@ -519,8 +531,16 @@ impl SentimentAnalyzer {
                 k -= 1;
                 steps += 1;
             }
+            // Another term joined to this one by `và`, `lại`…: the negator before it negates
+            // that term, not this one (`không ngon lại đắt`: `đắt` is not negated). Without a
+            // conjunction the negation governs the whole predicate (`chưa đạt hiệu quả tốt`). A
+            // term that is a modifier too counts as one (`hạn chế ô nhiễm`).
+            if modifier.is_none() && in_term[k] && joined {
+                break;
+            }
+            joined |= is_conjunction(one);
             match modifier {
-                Some(Modifier::Negator(_)) => negated = !negated,
+                Some(Modifier::Negator(_, reach)) if steps <= *reach => negated = !negated,
                 // Only an intensifier right before the term scales it.
                 Some(Modifier::Scale(s) | Modifier::Hedge(s, _)) if steps <= 2 => scale *= s,
                 // A negator does not reach across a contrast, a concession or a suggestion.
@@ -625,7 +645,7 @@ fn find_terms(
             .find_map(|n| lexicon.get(a.joined_tokens(view, i, i + n - 1)).map(|&entry| (n, entry)));
         let cue = cue_at(text, a, view, modifiers, layout, i);
         if let Some((n, kind, request)) = cue
-            && !matches!(kind, Modifier::Negator(_) | Modifier::Scale(_) | Modifier::Hedge(..))
+            && !matches!(kind, Modifier::Negator(..) | Modifier::Scale(_) | Modifier::Hedge(..))
             && matched.is_none_or(|(m, _)| m < n || (request && m == n))
         {
             i += n;
@@ -633,7 +653,7 @@ fn find_terms(
         }
         // Unaccented, a negator of several syllables spelled as a term is the negator: `dau co
         // tot` is `đâu có tốt`, not `đầu cơ` (speculation) and `tốt`.
-        if let Some((n, Modifier::Negator(_), _)) = cue
+        if let Some((n, Modifier::Negator(..), _)) = cue
             && n > 1
             && matches!(view, View::Folded | View::InformalFolded)
             && matched.is_some_and(|(m, _)| m == n)
@@ -701,6 +721,15 @@ fn inside_phrases(a: &Analysis, found: &[Found]) -> Vec<bool> {
     inside
 }
 
+/// Which tokens belong to a found term, of one syllable or more.
+fn in_terms(a: &Analysis, found: &[Found]) -> Vec<bool> {
+    let mut covered = vec![false; a.len()];
+    for f in found {
+        covered[f.first..=f.last].fill(true);
+    }
+    covered
+}
+
 /// Modifiers and cues on tokens that are not part of a found term, longest first.
 fn find_cues(
     text: &str,
@@ -710,10 +739,7 @@ fn find_cues(
     found: &[Found],
     layout: &Layout,
 ) -> Vec<Cue> {
-    let mut covered = vec![false; a.len()];
-    for f in found {
-        covered[f.first..=f.last].fill(true);
-    }
+    let covered = in_terms(a, found);
     let mut cues = Vec::new();
     let mut i = 0;
     while i < a.len() {
@@ -819,6 +845,11 @@ fn is_clause_word(token: &str) -> bool {
     matches!(token, "nhưng" | "nhung" | "mà" | "ma" | "tuy" | "but" | "however")
 }
 
+/// Words that join two predicates of one clause (`không ngon lại đắt`, `not tasty and dear`).
+fn is_conjunction(token: &str) -> bool {
+    matches!(token, "và" | "va" | "lại" | "còn" | "cũng" | "cung" | "with" | "and" | "or")
+}
+
 /// Words that open a cause: a `nên` after them means "so", not "should".
 fn is_cause_word(token: &str) -> bool {
     matches!(token, "vì" | "vi" | "bởi" | "boi" | "do" | "tại" | "because" | "since")
@@ -902,6 +933,24 @@ mod tests {
         // A word that lacks negates what it lacks, and counts itself.
         let t = s.score("thiếu chuyên nghiệp");
         assert_eq!(terms(&t), [("thiếu", -1.0, false), ("chuyên nghiệp", -1.11, true)]);
+        // A negator negates the next term, not a term joined to it by a conjunction...
+        assert_eq!(terms(&s.score("không tốt lại tệ")), [("tốt", -1.48, true), ("tệ", -2.0, false)]);
+        let t = s.score("không hài lòng và rất tệ");
+        assert_eq!(terms(&t), [("hài lòng", -1.48, true), ("tệ", -3.0, false)]);
+        assert_eq!(t.label, Label::Negative);
+        // ...while it governs the whole predicate (`chưa đạt hiệu quả tốt`).
+        let t = s.score("không hướng dẫn chi tiết");
+        assert_eq!(terms(&t), [("hướng dẫn", -1.5, true), ("chi tiết", -1.5, true)]);
+        // An ambiguous negator reaches as far as its entry says.
+        let mut lex = Lexicon::default();
+        lex.add_file(Path::new("u.tsv"), "vi.tsv", "dep\t2\n").unwrap_or_else(|e| panic!("{e}"));
+        lex.add_file(Path::new("m.tsv"), "modifiers.tsv", "chang\tnegator\t0\t1\n").unwrap_or_else(|e| panic!("{e}"));
+        let s = SentimentAnalyzer::new(lex);
+        assert_eq!(terms(&s.score("hang chang dep")), [("dep", -1.48, true)]);
+        assert_eq!(terms(&s.score("chang trai nay dep")), [("dep", 2.0, false)]);
+        let mut lex = Lexicon::default();
+        let err = lex.add_file(Path::new("m.tsv"), "modifiers.tsv", "x\tnegator\t0\t9\n").expect_err("reach 9");
+        assert!(err.to_string().contains("reach"), "{err}");
     }
 
     #[test]
