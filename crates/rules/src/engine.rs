@@ -48,8 +48,9 @@ struct Pattern {
     prefix: bool,
     /// How likely the term is to occur in a text, roughly (see [`presearch::probability`]).
     p: f32,
-    /// A term written across the end of a sentence or clause (`"TP. HCM"`) matches across one.
-    crosses: bool,
+    /// The syllables (by index, the first 64) a break comes before where the term is written
+    /// across the end of a sentence or clause (`"TP. HCM"`): it matches across one there.
+    breaks: u64,
 }
 
 /// A compiled expression node.
@@ -165,10 +166,10 @@ impl Compiler<'_> {
             Mode::Folded => View::Folded,
         };
         let key = (view, analysis.joined(view).to_string(), term.prefix);
-        let crosses = analysis.phrase_breaks().next().is_some();
+        let breaks = analysis.phrase_breaks().filter(|&t| t < 64).fold(0u64, |bits, t| bits | 1 << t);
         let id = match self.keys.get(&key) {
             Some(&id) => {
-                self.patterns[id].crosses |= crosses;
+                self.patterns[id].breaks |= breaks;
                 id
             }
             None => {
@@ -178,7 +179,7 @@ impl Compiler<'_> {
                 let id = self.patterns.len();
                 let exact = (view == View::Exact).then(|| key.1.clone().into_boxed_str());
                 let p = presearch::probability(&analysis, view, term.prefix);
-                self.patterns.push(Pattern { exact, prefix: term.prefix, p, crosses });
+                self.patterns.push(Pattern { exact, prefix: term.prefix, p, breaks });
                 self.pattern_texts.push(analysis.joined(View::Folded).to_string());
                 self.keys.insert(key, id);
                 id
@@ -539,7 +540,7 @@ impl RuleSet {
             .map(|(id, (p, text))| matcher::Term {
                 syllables: text.split(' ').collect(),
                 prefix: p.prefix,
-                crosses: p.crosses,
+                breaks: p.breaks,
                 id,
             })
             .collect();
@@ -837,6 +838,8 @@ query = "hoả*"
             rule("army", "folded", r#""u.s. army""#),
             rule("fake", "folded", r#""tin, gia*""#),
             rule("plain", "folded", r#""ba dinh""#),
+            // Shares the first syllable of `TP. HCM`, written without a break.
+            rule("new", "folded", r#""tp moi""#),
         ];
         let rs = set(&pack.concat());
         assert_eq!(fired(&rs, "", "Công an TP. HCM cho biết"), ["city"]);
@@ -844,8 +847,11 @@ query = "hoả*"
         assert_eq!(fired(&rs, "", "The U.S. Army said"), ["army"]);
         assert_eq!(fired(&rs, "", "tin, giả"), ["fake"]);
         assert_eq!(fired(&rs, "", "tin giả mạo"), ["fake"]);
-        // Other terms still stop at a break.
+        // Other terms still stop at a break, even those that share a crossing term's path.
         assert!(fired(&rs, "", "quận Ba. Đình").is_empty());
+        assert!(fired(&rs, "", "về TP. Mới đây").is_empty());
+        assert_eq!(fired(&rs, "", "về tp mới"), ["new"]);
+        assert!(fired(&rs, "", "tin, ai").is_empty());
     }
 
     #[test]

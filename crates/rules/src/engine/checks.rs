@@ -147,7 +147,7 @@ mod tests {
     use super::*;
 
     fn pattern(exact: Option<&str>, prefix: bool) -> Pattern {
-        Pattern { exact: exact.map(Into::into), prefix, p: 0.1, crosses: false }
+        Pattern { exact: exact.map(Into::into), prefix, p: 0.1, breaks: 0 }
     }
 
     #[test]
@@ -161,11 +161,11 @@ mod tests {
         ];
         let patterns = [&patterns[..], &[pattern(None, false)]].concat();
         let terms = [
-            Term { syllables: vec!["ban"], prefix: false, crosses: false, id: 0 },
-            Term { syllables: vec!["ban"], prefix: false, crosses: false, id: 1 },
-            Term { syllables: vec!["ban"], prefix: false, crosses: false, id: 2 },
-            Term { syllables: vec!["hoa"], prefix: true, crosses: false, id: 3 },
-            Term { syllables: vec!["gia", "xang"], prefix: false, crosses: false, id: 4 },
+            Term { syllables: vec!["ban"], prefix: false, breaks: 0, id: 0 },
+            Term { syllables: vec!["ban"], prefix: false, breaks: 0, id: 1 },
+            Term { syllables: vec!["ban"], prefix: false, breaks: 0, id: 2 },
+            Term { syllables: vec!["hoa"], prefix: true, breaks: 0, id: 3 },
+            Term { syllables: vec!["gia", "xang"], prefix: false, breaks: 0, id: 4 },
         ];
         let matcher = Matcher::new(&terms).expect("builds");
         let checks = Checks::new(&matcher, &patterns).expect("fits");

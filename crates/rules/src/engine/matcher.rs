@@ -31,8 +31,9 @@ const AFTER_BREAK: u32 = 1 << 31;
 pub(super) struct Term<'a> {
     pub syllables: Vec<&'a str>,
     pub prefix: bool,
-    /// Written across a phrase break: walks along it go on past breaks.
-    pub crosses: bool,
+    /// The syllables (by index, the first 64) a phrase break comes before where the term is
+    /// written across one (`"TP. HCM"`): walks along it go on past a break there, and only there.
+    pub breaks: u64,
     pub id: PatternId,
 }
 
@@ -189,7 +190,8 @@ type NodeRef = u32;
 const HAS_ENDS: u32 = 1 << 31;
 const HAS_PREFIXES: u32 = 1 << 30;
 const HAS_CHILDREN: u32 = 1 << 29;
-/// Walks from this node go on past a phrase break: a term through it was written across one.
+/// Walks from this node go on past a phrase break: an edge from it is keyed with one, for a term
+/// written across a break there (a walk that finds no such edge ends).
 const CROSSES: u32 = 1 << 28;
 const INDEX: u32 = CROSSES - 1;
 
@@ -261,8 +263,10 @@ pub(super) struct Matcher {
     groups: Csr,
 }
 
+/// `syllable` may carry [`AFTER_BREAK`]; it is a known syllable's id, below [`UNKNOWN`], so the
+/// sum does not overflow.
 fn edge_key(node: NodeRef, syllable: u32) -> u64 {
-    (u64::from(node & INDEX) << 32) | u64::from(syllable + 1)
+    (u64::from(node & INDEX) << 32) | u64::from(syllable.wrapping_add(1))
 }
 
 impl Matcher {
@@ -306,13 +310,21 @@ impl Matcher {
                 continue;
             };
             let mut node = *roots.entry(interner.id(head)).or_insert_with(|| new_node(&mut nodes));
-            for syllable in rest {
-                nodes[node as usize].crosses |= term.crosses;
-                let key = edge_key(node, interner.id(syllable));
-                node = *edges.entry(key).or_insert_with(|| new_node(&mut nodes));
+            for (i, syllable) in (1..).zip(rest) {
+                let syllable = interner.id(syllable);
+                let child = *edges.entry(edge_key(node, syllable)).or_insert_with(|| new_node(&mut nodes));
+                // Across a break the edge is keyed by the syllable as a token after a break
+                // reads (with `AFTER_BREAK`): a term that shares the path without the break does
+                // not cross it (`"tp mới"` beside `"TP. HCM"` is not in `TP. Mới đây`).
+                if i < 64 && term.breaks & 1 << i != 0 {
+                    nodes[node as usize].crosses = true;
+                    edges.insert(edge_key(node, syllable | AFTER_BREAK), child);
+                }
+                node = child;
             }
             // The stem of a wildcard continues from the last node.
-            nodes[node as usize].crosses |= term.crosses && last.is_some();
+            let stem_at = whole.len();
+            nodes[node as usize].crosses |= last.is_some() && stem_at < 64 && term.breaks & 1 << stem_at != 0;
             match last {
                 None => join(&mut nodes[node as usize].ends, term),
                 Some(stem) => {
@@ -461,8 +473,9 @@ impl Matcher {
         let mut n = 0;
         for i in 0..open.len() {
             let (first, node) = open[i];
-            // A walk reaches a token after a break only from a node that crosses breaks.
-            let key = edge_key(node, ids[first as usize + depth] & !AFTER_BREAK);
+            // A walk reaches a token after a break only from a node that crosses breaks, and
+            // goes on only along an edge keyed with the break.
+            let key = edge_key(node, ids[first as usize + depth]);
             open[n] = (first, node);
             n += usize::from(self.edge_filter.may_hold(key));
         }
@@ -473,7 +486,7 @@ impl Matcher {
         for i in 0..n {
             let (first, node) = open[i];
             let next = first as usize + depth;
-            let Some(step) = self.edges.get(edge_key(node, ids[next] & !AFTER_BREAK)) else { continue };
+            let Some(step) = self.edges.get(edge_key(node, ids[next])) else { continue };
             let child = step_node(step);
             hits[found] = Hit { group: step_ends(step), first };
             found += usize::from(child & HAS_ENDS != 0);
@@ -664,7 +677,7 @@ mod tests {
             let terms: Vec<Term<'_>> = terms
                 .iter()
                 .enumerate()
-                .map(|(id, (syllables, prefix))| Term { syllables: syllables.clone(), prefix: *prefix, crosses: false, id })
+                .map(|(id, (syllables, prefix))| Term { syllables: syllables.clone(), prefix: *prefix, breaks: 0, id })
                 .collect();
             let matcher = Matcher::new(&terms).expect("builds");
             let text: String = text.iter().flat_map(|(syllable, separator)| [*syllable, *separator]).collect();
@@ -682,7 +695,7 @@ mod tests {
             known in proptest::collection::vec("[a-c]{1,10}|[0-9]{1,3}", 1..20),
         ) {
             let terms: Vec<Term<'_>> =
-                known.iter().enumerate().map(|(id, w)| Term { syllables: vec![w], prefix: false, crosses: false, id }).collect();
+                known.iter().enumerate().map(|(id, w)| Term { syllables: vec![w], prefix: false, breaks: 0, id }).collect();
             let matcher = Matcher::new(&terms).expect("builds");
             let analysis = Analysis::new(&words.join(" "));
             let mut ids = Vec::new();
@@ -718,7 +731,7 @@ mod tests {
         let mut terms: Vec<Term<'_>> = stems
             .iter()
             .enumerate()
-            .map(|(id, s)| Term { syllables: vec!["gia", s], prefix: true, crosses: false, id })
+            .map(|(id, s)| Term { syllables: vec!["gia", s], prefix: true, breaks: 0, id })
             .collect();
         let matcher = Matcher::new(&terms).expect("builds");
         let analysis = Analysis::new("giá tăng, giá t17x");
@@ -727,7 +740,7 @@ mod tests {
         found.sort_unstable();
         assert_eq!(found, [("t", 0), ("t", 2), ("t1", 2), ("t17", 2), ("ta", 0)]);
         let long = "a".repeat(MAX_STEM + 1);
-        terms.push(Term { syllables: vec![&long], prefix: true, crosses: false, id: 9_999 });
+        terms.push(Term { syllables: vec![&long], prefix: true, breaks: 0, id: 9_999 });
         let err = Matcher::new(&terms).expect_err("too long");
         assert!(err.contains("wildcard stem longer"), "{err}");
     }
@@ -735,9 +748,9 @@ mod tests {
     #[test]
     fn wildcards_at_the_root_and_after_whole_syllables() {
         let terms = [
-            Term { syllables: vec!["hoa"], prefix: true, crosses: false, id: 0 },
-            Term { syllables: vec!["gia", "ta"], prefix: true, crosses: false, id: 1 },
-            Term { syllables: vec!["gia", "tang"], prefix: false, crosses: false, id: 2 },
+            Term { syllables: vec!["hoa"], prefix: true, breaks: 0, id: 0 },
+            Term { syllables: vec!["gia", "ta"], prefix: true, breaks: 0, id: 1 },
+            Term { syllables: vec!["gia", "tang"], prefix: false, breaks: 0, id: 2 },
         ];
         let matcher = Matcher::new(&terms).expect("builds");
         let analysis = Analysis::new("Hoàng hoa gia tăng giá tàu");

@@ -435,7 +435,7 @@ mod tests {
 
     /// Pattern `i` exact when `exact[i]`.
     fn patterns(exact: &[bool]) -> Vec<Pattern> {
-        exact.iter().map(|&e| Pattern { exact: e.then(|| "x".into()), prefix: false, p: 0.1, crosses: false }).collect()
+        exact.iter().map(|&e| Pattern { exact: e.then(|| "x".into()), prefix: false, p: 0.1, breaks: 0 }).collect()
     }
 
     const LEAF: Code = Code::Leaf { checked: false };
