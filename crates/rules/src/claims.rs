@@ -232,16 +232,12 @@ pub fn valid_claim_id(id: &str) -> bool {
 /// Read `dir/claims.toml`; a directory without one has no file claims.
 pub fn read_claims(dir: &Path, options: &ClaimOptions) -> Result<Vec<Claim>, Vec<Error>> {
     let path = dir.join(CLAIMS_FILE);
-    let meta = match std::fs::metadata(&path) {
-        Ok(m) => m,
+    match std::fs::metadata(&path) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
         Err(e) => return Err(vec![Error::Io { path, source: e }]),
-    };
-    if meta.len() > MAX_CLAIMS_FILE_BYTES as u64 {
-        let message = format!("claims file larger than {MAX_CLAIMS_FILE_BYTES} bytes; split old claims out");
-        return Err(vec![Error::at(&path, None, message)]);
+        Ok(_) => {}
     }
-    let text = std::fs::read_to_string(&path).map_err(|e| vec![Error::Io { path: path.clone(), source: e }])?;
+    let text = crate::pack::read_text(&path, MAX_CLAIMS_FILE_BYTES, "claims file").map_err(|e| vec![e])?;
     parse_claims(&path, &text, options)
 }
 

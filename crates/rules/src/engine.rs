@@ -226,6 +226,12 @@ impl Compiler<'_> {
                         t.text
                     ));
                 }
+                // As for list terms: each occurrence's span carries the term, so a phrase of
+                // thousands of syllables repeated in an item cost memory by their product.
+                if t.text.len() > crate::pack::MAX_TERM_BYTES {
+                    let short: String = t.text.chars().take(30).collect();
+                    return Err(format!("the term `{short}…` is longer than {} bytes", crate::pack::MAX_TERM_BYTES));
+                }
                 self.term(t, mode)?
             }
             Expr::List(name) => Node::Or(self.list_terms(name, mode)?),
@@ -1245,6 +1251,7 @@ query = "ngập"
             ("at least 2 of (sốt ho \"khó thở\")", "1 distinct alternative"),
             // Folded, `vo sinh` is `vô sinh` again: two alternatives, not three.
             ("at least 3 of folded:@harm", "2 distinct alternative"),
+            (&format!("\"{}\"", "ab ".repeat(100)), "longer than 200 bytes"),
         ] {
             let mut packs = Packs::default();
             let mut errors = Vec::new();

@@ -16,7 +16,7 @@ pub(crate) const MAX_FILE_BYTES: usize = 16 * 1024 * 1024;
 /// Most list terms of all lists together: one file may name a large list file many times.
 pub(crate) const MAX_TOTAL_LIST_TERMS: usize = 1_000_000;
 /// Longest single term, in bytes.
-const MAX_TERM_BYTES: usize = 200;
+pub(crate) const MAX_TERM_BYTES: usize = 200;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -331,6 +331,29 @@ fn first_visit(seen: &mut std::collections::HashSet<PathBuf>, d: &Path) -> bool 
     std::fs::canonicalize(d).map_or(true, |real| seen.insert(real))
 }
 
+/// The text of the regular file at `path`, refused past `max` bytes. The size is checked as the
+/// file is read, not from its metadata, which says 0 for `/dev/zero`; anything but a regular
+/// file (a FIFO would block the reload for good, a device never end) is refused before it is
+/// opened.
+pub(crate) fn read_text(path: &Path, max: usize, what: &str) -> Result<String, Error> {
+    use std::io::Read;
+    let io = |e| Error::Io { path: path.to_path_buf(), source: e };
+    let meta = std::fs::metadata(path).map_err(io)?;
+    if !meta.is_file() {
+        return Err(Error::at(path, None, format!("{what} is not a regular file")));
+    }
+    let too_large = || Error::at(path, None, format!("{what} larger than {max} bytes"));
+    if meta.len() > max as u64 {
+        return Err(too_large());
+    }
+    let mut bytes = Vec::new();
+    std::fs::File::open(path).map_err(io)?.take(max as u64 + 1).read_to_end(&mut bytes).map_err(io)?;
+    if bytes.len() > max {
+        return Err(too_large());
+    }
+    String::from_utf8(bytes).map_err(|e| io(std::io::Error::new(std::io::ErrorKind::InvalidData, e)))
+}
+
 /// Most files and directories a rules directory is walked for; it holds tens.
 const MAX_DIR_ENTRIES: usize = 100_000;
 /// Most files [`fingerprint`] looks at.
@@ -342,7 +365,7 @@ const MAX_FINGERPRINT_FILES: usize = MAX_DIR_ENTRIES;
 /// reading metadata only, it costs little however large the lists are.
 pub fn fingerprint(dir: &Path) -> u64 {
     use std::hash::{Hash, Hasher};
-    let mut entries: Vec<(PathBuf, u64, Option<std::time::SystemTime>)> = Vec::new();
+    let mut entries: Vec<(PathBuf, Stamp)> = Vec::new();
     let mut seen = std::collections::HashSet::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
@@ -351,7 +374,7 @@ pub fn fingerprint(dir: &Path) -> u64 {
         }
         let Ok(listing) = std::fs::read_dir(&d) else {
             // A directory that cannot be read (or no longer exists) is a state of its own.
-            entries.push((d, u64::MAX, None));
+            entries.push((d, (u64::MAX, None, 0, 0)));
             continue;
         };
         for entry in listing.flatten() {
@@ -364,8 +387,8 @@ pub fn fingerprint(dir: &Path) -> u64 {
             let path = entry.path();
             match std::fs::metadata(&path) {
                 Ok(m) if m.is_dir() => stack.push(path),
-                Ok(m) => entries.push((path, m.len(), m.modified().ok())),
-                Err(_) => entries.push((path, u64::MAX, None)),
+                Ok(m) => entries.push((path, stamp(&m))),
+                Err(_) => entries.push((path, (u64::MAX, None, 0, 0))),
             }
         }
     }
@@ -375,26 +398,30 @@ pub fn fingerprint(dir: &Path) -> u64 {
     hasher.finish()
 }
 
+/// Size, modification time, change time and inode: a copy that keeps the modification time
+/// (`cp -p`, `rsync -t`, an unpacked archive) still changes the change time or the inode.
+type Stamp = (u64, Option<std::time::SystemTime>, i64, u64);
+
+#[cfg(unix)]
+fn stamp(m: &std::fs::Metadata) -> Stamp {
+    use std::os::unix::fs::MetadataExt;
+    (m.len(), m.modified().ok(), m.ctime().saturating_mul(1_000_000_000).saturating_add(m.ctime_nsec()), m.ino())
+}
+
+#[cfg(not(unix))]
+fn stamp(m: &std::fs::Metadata) -> Stamp {
+    (m.len(), m.modified().ok(), 0, 0)
+}
+
 /// Read every pack in `dir`. Collects every error instead of stopping at the first.
 pub fn read_dir(dir: &Path) -> Result<Packs, Vec<Error>> {
     let files = pack_files(dir).map_err(|e| vec![e])?;
     let mut packs = Packs::default();
     let mut errors = Vec::new();
     for file in files {
-        match std::fs::metadata(&file) {
-            Ok(m) if m.len() > MAX_FILE_BYTES as u64 => {
-                errors.push(Error::at(&file, None, format!("file larger than {MAX_FILE_BYTES} bytes")));
-                continue;
-            }
-            Err(e) => {
-                errors.push(Error::Io { path: file.clone(), source: e });
-                continue;
-            }
-            Ok(_) => {}
-        }
-        match std::fs::read_to_string(&file) {
+        match read_text(&file, MAX_FILE_BYTES, "file") {
             Ok(text) => read_pack(&file, &text, &mut packs, &mut errors),
-            Err(e) => errors.push(Error::Io { path: file.clone(), source: e }),
+            Err(e) => errors.push(e),
         }
     }
     check_references(&packs, &mut errors);
@@ -633,10 +660,15 @@ fn load_list(file: &Path, def: ListDef) -> Result<ListSpec, ListError> {
     let id = def.id.into_inner();
     let mut terms: Vec<String> = def.terms;
     if let Some(rel) = &def.file {
-        let inside = Path::new(rel).components().all(|c| matches!(c, std::path::Component::Normal(_)));
+        // Not hidden either: hidden files are not watched for changes (see [`fingerprint`]).
+        let inside = Path::new(rel).components().all(|c| match c {
+            std::path::Component::Normal(name) => !name.to_string_lossy().starts_with('.'),
+            _ => false,
+        });
         if !inside || rel.is_empty() {
-            let message =
-                format!("list `{id}`: file `{rel}` must be a relative path inside the rules directory (no `..`)");
+            let message = format!(
+                "list `{id}`: file `{rel}` must be a relative path inside the rules directory (no `..`, no hidden names)"
+            );
             return Err(ListError::AtList(message));
         }
         read_list_file(&file.parent().unwrap_or(Path::new(".")).join(rel), &mut terms).map_err(ListError::Located)?;
@@ -661,11 +693,7 @@ fn load_list(file: &Path, def: ListDef) -> Result<ListSpec, ListError> {
 /// is watched and reviewed.
 fn read_list_file(path: &Path, terms: &mut Vec<String>) -> Result<(), Error> {
     let path = path.to_path_buf();
-    let meta = std::fs::metadata(&path).map_err(|e| Error::Io { path: path.clone(), source: e })?;
-    if meta.len() > MAX_FILE_BYTES as u64 {
-        return Err(Error::at(&path, None, format!("list file larger than {MAX_FILE_BYTES} bytes")));
-    }
-    let text = std::fs::read_to_string(&path).map_err(|e| Error::Io { path: path.clone(), source: e })?;
+    let text = read_text(&path, MAX_FILE_BYTES, "list file")?;
     for (n, raw) in text.lines().enumerate() {
         let line = raw.trim();
         if line.is_empty() || line.starts_with('#') {
@@ -720,6 +748,47 @@ pub(crate) fn collect_lists(expr: &Expr, f: &mut impl FnMut(&str)) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A FIFO, a device behind a symlink, a hidden lexicon: refused or skipped, never read
+    /// without end; and a copy that keeps the modification time is still a change.
+    #[cfg(unix)]
+    #[test]
+    fn only_regular_files_are_read_and_every_change_is_seen() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let d = dir.path();
+        let fifo = d.join("pipe.toml");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status().is_ok_and(|s| s.success());
+        if made {
+            let errors = read_dir(d).expect_err("a FIFO");
+            assert!(errors[0].to_string().contains("not a regular file"), "{errors:?}");
+            std::fs::remove_file(&fifo).unwrap_or_else(|e| panic!("{e}"));
+        }
+        std::os::unix::fs::symlink("/dev/zero", d.join("z.txt")).unwrap_or_else(|e| panic!("{e}"));
+        let pack = "[[list]]\nid = \"z\"\nfile = \"z.txt\"\n";
+        std::fs::write(d.join("p.toml"), pack).unwrap_or_else(|e| panic!("{e}"));
+        let errors = read_dir(d).expect_err("a device");
+        assert!(errors.iter().any(|e| e.to_string().contains("not a regular file")), "{errors:?}");
+        // Hidden list files are refused: they are not watched.
+        std::fs::write(d.join("p.toml"), pack.replace("z.txt", ".z.txt")).unwrap_or_else(|e| panic!("{e}"));
+        let errors = read_dir(d).expect_err("hidden");
+        assert!(errors.iter().any(|e| e.to_string().contains("no hidden names")), "{errors:?}");
+        // An editor's lock (a dangling symlink) among the lexicons is not read.
+        std::fs::create_dir(d.join("lexicons")).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(d.join("lexicons/vi.tsv"), "tốt\t2\n").unwrap_or_else(|e| panic!("{e}"));
+        std::os::unix::fs::symlink("user@host.1:2", d.join("lexicons/.#vi.tsv")).unwrap_or_else(|e| panic!("{e}"));
+        assert!(crate::Lexicon::load_dir(&d.join("lexicons")).is_ok());
+        // Same size, same modification time, new content: still a change.
+        std::fs::write(d.join("p.toml"), pack).unwrap_or_else(|e| panic!("{e}"));
+        let before = fingerprint(d);
+        let modified = std::fs::metadata(d.join("p.toml")).and_then(|m| m.modified()).unwrap_or_else(|e| panic!("{e}"));
+        let copy = d.join("p.new");
+        std::fs::write(&copy, pack.replace("z.txt", "y.txt")).unwrap_or_else(|e| panic!("{e}"));
+        let file = std::fs::File::options().write(true).open(&copy).unwrap_or_else(|e| panic!("{e}"));
+        file.set_modified(modified).unwrap_or_else(|e| panic!("{e}"));
+        drop(file);
+        std::fs::rename(&copy, d.join("p.toml")).unwrap_or_else(|e| panic!("{e}"));
+        assert_ne!(fingerprint(d), before);
+    }
 
     #[test]
     fn the_fingerprint_changes_with_the_files_rules_are_read_from() {

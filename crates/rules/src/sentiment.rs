@@ -97,6 +97,9 @@ pub struct Lexicon {
     emoji: Vec<(String, f32)>,
 }
 
+/// Largest lexicon file read, in bytes (the shipped ones are tens of kilobytes).
+const MAX_LEXICON_BYTES: usize = 16 * 1024 * 1024;
+
 impl Lexicon {
     /// Read every `*.tsv` in `dir`: `term<TAB>weight[<TAB>negated-weight]` lines for terms and
     /// `emoji<TAB>weight` for emoji (files named `emoji*.tsv`); in `modifiers*.tsv`,
@@ -112,10 +115,11 @@ impl Lexicon {
         files.sort();
         for path in files {
             let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
-            if !name.ends_with(".tsv") {
+            // Hidden files are an editor's locks and swap files, or macOS metadata, as for packs.
+            if !name.ends_with(".tsv") || name.starts_with('.') {
                 continue;
             }
-            let text = std::fs::read_to_string(&path).map_err(|e| Error::Io { path: path.clone(), source: e })?;
+            let text = crate::pack::read_text(&path, MAX_LEXICON_BYTES, "lexicon file")?;
             lexicon.add_file(&path, &name, &text)?;
         }
         Ok(lexicon)
