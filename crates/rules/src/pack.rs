@@ -13,6 +13,8 @@ use crate::expr::{Expr, Mode, parse};
 pub(crate) const MAX_LIST_TERMS: usize = 200_000;
 /// Largest rule or list file read, in bytes.
 pub(crate) const MAX_FILE_BYTES: usize = 16 * 1024 * 1024;
+/// Largest total of the pack files of a rules directory, in bytes.
+const MAX_PACK_BYTES: usize = 64 * 1024 * 1024;
 /// Most list terms of all lists together: one file may name a large list file many times.
 pub(crate) const MAX_TOTAL_LIST_TERMS: usize = 1_000_000;
 /// Longest single term, in bytes.
@@ -86,6 +88,24 @@ struct RuleDef {
 
 fn yes() -> bool {
     true
+}
+
+/// Most entries in a rule's `tags`, filters or examples: a rule has a handful. Tags are copied
+/// into every flag the rule makes, and a rule of millions stayed within the file size limit.
+const MAX_FIELD_ENTRIES: usize = 1_000;
+
+/// Which of a rule's lists is too long, if one is.
+fn overlong_field(rule: &RuleDef) -> Option<String> {
+    let fields = [
+        ("tags", rule.tags.len()),
+        ("sources", rule.sources.len()),
+        ("source_tags", rule.source_tags.len()),
+        ("langs", rule.langs.len()),
+        ("regions", rule.regions.len()),
+        ("examples", rule.examples.must_match.len() + rule.examples.no_match.len()),
+    ];
+    let (name, n) = fields.into_iter().find(|&(_, n)| n > MAX_FIELD_ENTRIES)?;
+    Some(format!("`{name}` has {n} entries; at most {MAX_FIELD_ENTRIES} are allowed"))
 }
 
 /// Rule titles in both languages.
@@ -418,9 +438,20 @@ pub fn read_dir(dir: &Path) -> Result<Packs, Vec<Error>> {
     let files = pack_files(dir).map_err(|e| vec![e])?;
     let mut packs = Packs::default();
     let mut errors = Vec::new();
+    let mut total = 0usize;
     for file in files {
         match read_text(&file, MAX_FILE_BYTES, "file") {
-            Ok(text) => read_pack(&file, &text, &mut packs, &mut errors),
+            Ok(text) => {
+                // Each file within its limit, and all of them within one: memory stays bounded
+                // however many files the directory holds.
+                total = total.saturating_add(text.len());
+                if total > MAX_PACK_BYTES {
+                    let message = format!("the packs come to more than {MAX_PACK_BYTES} bytes in all");
+                    errors.push(Error::at(&file, None, message));
+                    break;
+                }
+                read_pack(&file, &text, &mut packs, &mut errors)
+            }
             Err(e) => errors.push(e),
         }
     }
@@ -485,6 +516,10 @@ pub fn read_pack(file: &Path, text: &str, packs: &mut Packs, errors: &mut Vec<Er
         }
         if !ids.insert(rule.id.clone()) {
             errors.push(Error::at(file, Some(origin_pos), format!("rule `{}` is defined twice", rule.id)));
+            continue;
+        }
+        if let Some(message) = overlong_field(&rule) {
+            errors.push(Error::at(file, Some(origin_pos), format!("rule `{}`: {message}", rule.id)));
             continue;
         }
         // Items carry lower-case primary codes (`vi`, `en`; `und` when none could be told): `VI`
@@ -748,6 +783,16 @@ pub(crate) fn collect_lists(expr: &Expr, f: &mut impl FnMut(&str)) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_rule_with_thousands_of_tags_is_refused() {
+        let tags: Vec<String> = (0..=MAX_FIELD_ENTRIES).map(|i| format!("\"t{i}\"")).collect();
+        let pack = format!("[[rule]]\nid = \"r\"\nseverity = \"low\"\nquery = \"a\"\ntags = [{}]\n", tags.join(","));
+        let (mut packs, mut errors) = (Packs::default(), Vec::new());
+        read_pack(Path::new("t.toml"), &pack, &mut packs, &mut errors);
+        assert!(errors[0].to_string().contains("`tags` has 1001 entries"), "{errors:?}");
+        assert!(packs.rules.is_empty());
+    }
 
     /// A FIFO, a device behind a symlink, a hidden lexicon: refused or skipped, never read
     /// without end; and a copy that keeps the modification time is still a change.
