@@ -157,9 +157,19 @@ impl Moding {
 impl Compiler<'_> {
     fn term(&mut self, term: &Term, mode: Moding) -> Result<Node, String> {
         let mode = term.mode.unwrap_or(mode.mode());
+        // Checked as list terms are when their list is read: each occurrence's span carries the
+        // term, so a phrase of thousands of syllables repeated in an item cost memory by their
+        // product; and a term with no syllable would silently never match.
+        if term.text.len() > crate::pack::MAX_TERM_BYTES {
+            let short: String = term.text.chars().take(30).collect();
+            return Err(format!("the term `{short}…` is longer than {} bytes", crate::pack::MAX_TERM_BYTES));
+        }
         let analysis = Analysis::new(&term.text);
         if analysis.is_empty() {
-            return Ok(Node::Never);
+            return Err(format!(
+                "the term `{}` has no letter or digit: rules match words, not emoji or punctuation",
+                term.text
+            ));
         }
         let view = match mode {
             Mode::Exact => View::Exact,
@@ -218,22 +228,7 @@ impl Compiler<'_> {
 
     fn node(&mut self, expr: &Expr, mode: Moding) -> Result<Node, String> {
         Ok(match expr {
-            Expr::Term(t) => {
-                // Lists drop such terms as they are read; in a query it would silently never match.
-                if Analysis::new(&t.text).is_empty() {
-                    return Err(format!(
-                        "the term `{}` has no letter or digit: rules match words, not emoji or punctuation",
-                        t.text
-                    ));
-                }
-                // As for list terms: each occurrence's span carries the term, so a phrase of
-                // thousands of syllables repeated in an item cost memory by their product.
-                if t.text.len() > crate::pack::MAX_TERM_BYTES {
-                    let short: String = t.text.chars().take(30).collect();
-                    return Err(format!("the term `{short}…` is longer than {} bytes", crate::pack::MAX_TERM_BYTES));
-                }
-                self.term(t, mode)?
-            }
+            Expr::Term(t) => self.term(t, mode)?,
             Expr::List(name) => Node::Or(self.list_terms(name, mode)?),
             Expr::And(parts) => Node::And(parts.iter().map(|p| self.node(p, mode)).collect::<Result<_, _>>()?),
             Expr::Or(parts) => Node::Or(parts.iter().map(|p| self.node(p, mode)).collect::<Result<_, _>>()?),

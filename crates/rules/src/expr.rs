@@ -205,17 +205,6 @@ fn lex(src: &str) -> Result<Vec<(usize, Tok)>, ParseError> {
                             message: format!("`{word}` needs a distance written with it, e.g. {word}/5"),
                         });
                     }
-                    w if !w.starts_with("NEAR/")
-                        && !w.starts_with("ONEAR/")
-                        && ["near/", "onear/"]
-                            .iter()
-                            .any(|op| w.get(..op.len()).is_some_and(|head| head.eq_ignore_ascii_case(op))) =>
-                    {
-                        return Err(ParseError {
-                            offset: i,
-                            message: format!("`{w}`: operators are written in capitals, e.g. NEAR/5 or ONEAR/5"),
-                        });
-                    }
                     w if w.starts_with("NEAR/") || w.starts_with("ONEAR/") => {
                         let ordered = w.starts_with('O');
                         let n = w.split('/').nth(1).and_then(|n| n.parse::<usize>().ok());
@@ -228,6 +217,16 @@ fn lex(src: &str) -> Result<Vec<(usize, Tok)>, ParseError> {
                                 });
                             }
                         }
+                    }
+                    // Past the arm above: any case but capitals.
+                    w if ["near/", "onear/"]
+                        .iter()
+                        .any(|op| w.get(..op.len()).is_some_and(|head| head.eq_ignore_ascii_case(op))) =>
+                    {
+                        return Err(ParseError {
+                            offset: i,
+                            message: format!("`{w}`: operators are written in capitals, e.g. NEAR/5 or ONEAR/5"),
+                        });
                     }
                     w => {
                         let prefix = w.ends_with('*');
