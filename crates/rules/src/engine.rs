@@ -748,9 +748,16 @@ fn set_bits_of(words: impl Iterator<Item = u64>) -> impl Iterator<Item = usize> 
 fn passes_filters(spec: &RuleSpec, doc: &Doc<'_>) -> bool {
     let f = &spec.filters;
     (f.langs.is_empty() || f.langs.iter().any(|l| l == doc.lang))
-        && (f.sources.is_empty() || f.sources.iter().any(|s| s == doc.source))
-        && (f.source_tags.is_empty() || f.source_tags.iter().any(|t| doc.source_tags.contains(t)))
-        && (f.regions.is_empty() || doc.region.is_some_and(|r| f.regions.iter().any(|x| x == r)))
+        && (f.sources.is_empty() || f.sources.iter().any(|s| same_name(s, doc.source)))
+        && (f.source_tags.is_empty() || f.source_tags.iter().any(|t| doc.source_tags.iter().any(|d| same_name(t, d))))
+        && (f.regions.is_empty() || doc.region.is_some_and(|r| f.regions.iter().any(|x| same_name(x, r))))
+}
+
+/// Whether a filter's name and an item's are the same name in any case: sources are configured
+/// as `VnExpress` and written in rules as `vnexpress`, and a filter that silently never matched
+/// hid a rule from every item. (Language codes are already lower case, see `pack::code`.)
+fn same_name(filter: &str, value: &str) -> bool {
+    filter == value || filter.chars().flat_map(char::to_lowercase).eq(value.chars().flat_map(char::to_lowercase))
 }
 
 #[cfg(test)]
@@ -1010,6 +1017,12 @@ query = "ngập"
         let named_source = Doc { source: "vnexpress", ..doc };
         let fired: Vec<_> = rs.matches(&named_source).into_iter().map(|f| f.rule).collect();
         assert_eq!(fired, ["plain", "routed", "one_source"]);
+        // Names are the same in any case: a source configured as `VnExpress`, a region as `Hà Nội`.
+        let tags = vec!["Bao-Chi".to_string()];
+        let cased = Doc { source: "VnExpress", source_tags: &tags, region: Some("HA-NOI"), ..doc };
+        let fired: Vec<_> = rs.matches(&cased).into_iter().map(|f| f.rule).collect();
+        assert_eq!(fired, ["plain", "routed", "one_source"]);
+        assert!(same_name("hà nội", "HÀ NỘI") && !same_name("ha-noi", "ha-noi-2") && !same_name("huế", "hue"));
     }
 
     #[test]
