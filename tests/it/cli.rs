@@ -81,10 +81,15 @@ fn ingest_keeps_good_inputs_and_names_bad_ones() {
     let d = Duluan::new();
     let junk = d.dir.path().join("junk.html");
     std::fs::write(&junk, [0u8, 159, 146, 150, 0, 0, 0, 1, 2, 3].repeat(500)).unwrap();
+    // Saved on Windows (a byte-order mark first), with a line that is not UTF-8.
+    let bom = d.dir.path().join("bom.jsonl");
+    let record = r#"{"url":"https://phoco.example/bom.html","title":"Ghi chép từ Windows","text":"Điện lực nói rõ lịch cắt điện."}"#;
+    std::fs::write(&bom, [&b"\xEF\xBB\xBF"[..], record.as_bytes(), b"\n\xFF\xFE{}\n"].concat()).unwrap();
     let args = [
         "ingest".to_string(),
         fixture("ingest/good.jsonl").display().to_string(),
         fixture("ingest/mixed.jsonl").display().to_string(),
+        bom.display().to_string(),
         fixture("pages/vi-article.html").display().to_string(),
         "missing-file.html".to_string(),
         junk.display().to_string(),
@@ -99,11 +104,13 @@ fn ingest_keeps_good_inputs_and_names_bad_ones() {
         "mixed.jsonl:3: missing \"url\"",
         "mixed.jsonl:4: cannot read published_at",
         "junk.html",
+        "bom.jsonl:2: not UTF-8",
     ] {
         assert!(err.contains(expected), "stderr lacks `{expected}`:\n{err}");
     }
     let out = stdout(&o);
-    assert!(out.contains("docs/s") && out.contains("6 new"), "{out}");
+    assert!(out.contains("docs/s") && out.contains("7 new"), "{out}");
+    assert!(!err.contains("bom.jsonl:1"), "{err}");
     let found = d.run(&["search", "\"hang rong\"", "--format", "json"], None);
     let json: serde_json::Value =
         serde_json::from_str(stdout(&found).trim()).unwrap_or_else(|e| panic!("{e}: {}", stderr(&found)));
@@ -263,6 +270,13 @@ fn rules_check_match_and_sentiment() {
         labels,
         ["positive", "negative", "neutral", "negative", "positive", "negative", "positive", "negative", "neutral"]
     );
+    // Slang intensifies as the formal words do: `ngon vl` is `ngon` made stronger.
+    let o = d.run(&["sentiment"], Some("Phở ngon\nPhở ngon vl\nPhở ngon quá trời\n"));
+    let scores: Vec<f64> = stdout(&o)
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["score"].as_f64().unwrap())
+        .collect();
+    assert!(scores[0] > 0.0 && scores[1] > scores[0] && scores[2] > scores[0], "{scores:?}");
     // Scores and weights print as the short decimals they are, not widened to f64 digits
     // (-0.758, never -0.7580000162124634), in both commands.
     let input = format!("{}\n", serde_json::json!({"id": 1, "text": "Giá xăng tăng quá cao, người dân rất bức xúc"}));

@@ -1,6 +1,5 @@
 //! `duluan ingest PATH...`: HTML files, directories and JSONL into the store and index.
 
-use std::io::BufRead;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -12,6 +11,7 @@ use duluan_config::Config;
 use duluan_pipeline::{IngestRecord, Origin};
 use serde::Deserialize;
 
+use super::lines::{Line, MAX_LINE, next_line, without_bom};
 use crate::app;
 use crate::cli::IngestArgs;
 use crate::run::Running;
@@ -129,13 +129,16 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>, errors: &AtomicU64) {
 /// Lazily turns files into records, reporting unreadable files and bad lines on stderr.
 struct Records {
     files: std::vec::IntoIter<PathBuf>,
-    lines: Option<(PathBuf, std::io::Lines<std::io::BufReader<std::fs::File>>, usize, usize)>,
+    /// The JSONL file being read: its path, reader, lines read and bad lines shown.
+    lines: Option<(PathBuf, std::io::BufReader<std::fs::File>, usize, usize)>,
+    /// The current line (see [`next_line`]).
+    buf: Vec<u8>,
     errors: Arc<AtomicU64>,
 }
 
 impl Records {
     fn new(files: Vec<PathBuf>, errors: Arc<AtomicU64>) -> Records {
-        Records { files: files.into_iter(), lines: None, errors }
+        Records { files: files.into_iter(), lines: None, buf: Vec::new(), errors }
     }
 
     fn bad(&self, label: &str, reason: &str, shown: &mut usize) {
@@ -150,22 +153,28 @@ impl Records {
 
     fn next_line(&mut self) -> Option<IngestRecord> {
         loop {
-            let (path, lines, n, shown) = self.lines.as_mut()?;
+            let (path, reader, n, shown) = self.lines.as_mut()?;
             let path = path.clone();
-            let line = match lines.next() {
-                None => {
-                    self.lines = None;
-                    return None;
-                }
-                Some(l) => l,
-            };
             *n += 1;
             let label = format!("{}:{}", path.display(), n);
             let mut shown_now = *shown;
-            let result = match line {
-                Err(e) => Err(format!("unreadable line: {e}")),
-                Ok(l) if l.trim().is_empty() => continue,
-                Ok(l) => parse_line(&label, &l),
+            let result = match next_line(reader, &mut self.buf, MAX_LINE) {
+                Ok(None) => {
+                    self.lines = None;
+                    return None;
+                }
+                // The rest of the file cannot be read: reported once, not once per line.
+                Err(e) => {
+                    self.lines = None;
+                    self.bad(&label, &format!("unreadable: {e}"), &mut shown_now);
+                    return None;
+                }
+                Ok(Some(Line::TooLong)) => Err(format!("longer than {} MiB; skipped", MAX_LINE >> 20)),
+                Ok(Some(Line::Bytes(bytes))) => match std::str::from_utf8(bytes) {
+                    Err(e) => Err(format!("not UTF-8: {e}")),
+                    Ok(l) if l.trim().is_empty() => continue,
+                    Ok(l) => parse_line(&label, without_bom(*n, l)),
+                },
             };
             match result {
                 Ok(record) => return Some(record),
@@ -218,7 +227,7 @@ impl Iterator for Records {
             let is_jsonl = matches!(path.extension().and_then(|e| e.to_str()), Some("jsonl" | "ndjson" | "json"));
             if is_jsonl {
                 match std::fs::File::open(&path) {
-                    Ok(f) => self.lines = Some((path, std::io::BufReader::new(f).lines(), 0, 0)),
+                    Ok(f) => self.lines = Some((path, std::io::BufReader::new(f), 0, 0)),
                     Err(e) => {
                         self.errors.fetch_add(1, Ordering::SeqCst);
                         eprintln!("{}: cannot read: {e}", path.display());

@@ -5,6 +5,7 @@ mod crawl;
 mod demo;
 mod extract;
 mod ingest;
+mod lines;
 mod report;
 mod rules;
 mod search;

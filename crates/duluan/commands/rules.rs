@@ -1,6 +1,6 @@
 //! `duluan rules check|match|stats` and `duluan sentiment`.
 
-use std::io::{BufRead, Write};
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -12,6 +12,7 @@ use duluan_web::api::{RuleProvenance, RuleSort};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
+use super::lines::{Line, MAX_LINE, next_line, too_long, without_bom};
 use crate::app;
 use crate::cli::{RulesOp, StatsSort};
 
@@ -202,61 +203,6 @@ struct MatchInput<'a> {
     region: Option<String>,
 }
 
-/// Longest stdin line `rules match` and `sentiment` read (64 MiB, past any page the crawler
-/// keeps): a longer one is answered with an error and skipped without being held in memory.
-const MAX_LINE: usize = 64 << 20;
-
-/// One line of input, without its line end.
-#[derive(Debug, PartialEq)]
-enum Line<'b> {
-    Bytes(&'b [u8]),
-    /// Longer than the limit; skipped.
-    TooLong,
-}
-
-/// The next line of `input` (`None`: end of input), holding at most `limit` bytes of it in `buf`.
-fn next_line<'b, R: BufRead>(input: &mut R, buf: &'b mut Vec<u8>, limit: usize) -> std::io::Result<Option<Line<'b>>> {
-    buf.clear();
-    let read = <&mut R as std::io::Read>::take(input, limit as u64 + 1).read_until(b'\n', buf)?;
-    if read == 0 {
-        return Ok(None);
-    }
-    if buf.last() == Some(&b'\n') {
-        buf.pop();
-        if buf.last() == Some(&b'\r') {
-            buf.pop();
-        }
-    } else if buf.len() > limit {
-        skip_line(input)?;
-        return Ok(Some(Line::TooLong));
-    }
-    Ok(Some(Line::Bytes(buf)))
-}
-
-/// Reads past the end of the current line.
-fn skip_line(input: &mut impl BufRead) -> std::io::Result<()> {
-    loop {
-        let chunk = input.fill_buf()?;
-        if chunk.is_empty() {
-            return Ok(());
-        }
-        match chunk.iter().position(|&b| b == b'\n') {
-            Some(i) => {
-                input.consume(i + 1);
-                return Ok(());
-            }
-            None => {
-                let n = chunk.len();
-                input.consume(n);
-            }
-        }
-    }
-}
-
-fn too_long(n: usize) -> String {
-    format!("line {n}: longer than {} MiB; skipped", MAX_LINE >> 20)
-}
-
 fn match_items(config: &Config, dir: Option<PathBuf>) -> Result<ExitCode> {
     let dir = app::rules_dir(config, dir.as_deref())?;
     let engine = app::load_engine(config, &dir)?;
@@ -286,8 +232,7 @@ fn match_items(config: &Config, dir: Option<PathBuf>) -> Result<ExitCode> {
                 }
             },
         };
-        // Files saved on Windows often begin with a byte-order mark, which is no JSON.
-        let line = if n == 1 { line.strip_prefix('\u{feff}').unwrap_or(line) } else { line };
+        let line = without_bom(n, line);
         // A blank line is answered too: skipped, it shifted every answer after it.
         if line.trim().is_empty() {
             fail(&mut out, "", "empty line: expected a JSON item".to_string())?;
@@ -380,33 +325,4 @@ pub(crate) fn sentiment(config: &Config) -> Result<ExitCode> {
     }
     out.flush()?;
     Ok(ExitCode::SUCCESS)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn lines(input: &[u8], limit: usize) -> Vec<Option<Vec<u8>>> {
-        let mut input = std::io::Cursor::new(input);
-        let mut buf = Vec::new();
-        let mut out = Vec::new();
-        while let Some(line) = next_line(&mut input, &mut buf, limit).expect("reads") {
-            out.push(match line {
-                Line::Bytes(b) => Some(b.to_vec()),
-                Line::TooLong => None,
-            });
-        }
-        out
-    }
-
-    #[test]
-    fn lines_end_at_newlines_and_long_ones_are_skipped_whole() {
-        let got = lines(b"abc\r\n\n0123456789\nxy\xff\n12345", 5);
-        let want: Vec<Option<Vec<u8>>> =
-            vec![Some(b"abc".to_vec()), Some(Vec::new()), None, Some(b"xy\xff".to_vec()), Some(b"12345".to_vec())];
-        assert_eq!(got, want);
-        // A long last line without a newline, and a line of exactly the limit.
-        assert_eq!(lines(b"12345\n123456", 5), vec![Some(b"12345".to_vec()), None]);
-        assert_eq!(lines(b"", 5), Vec::<Option<Vec<u8>>>::new());
-    }
 }
