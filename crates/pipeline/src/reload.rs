@@ -21,6 +21,12 @@ use crate::Pipeline;
 /// several files is not caught half way.
 const SETTLE: Duration = Duration::from_millis(300);
 
+/// How long files may go on changing before they are read all the same: a file rewritten more
+/// often than every [`SETTLE`] (a generator, a sync tool) must not hold off reloads for good. A
+/// file caught half written fails to load and leaves the rules in force, or loads and is read
+/// again at the next look.
+const MAX_UNSETTLED: Duration = Duration::from_secs(30);
+
 impl Pipeline {
     /// Watches the rules directory `dir` until `stop` changes, putting its rules in force (with
     /// known claims matched per `options`) whenever its files change; `in_force` follows what is
@@ -54,6 +60,8 @@ async fn watch_dir(
     mut stop: watch::Receiver<bool>,
 ) {
     let mut seen = loaded;
+    // Since when the files have been seen changing without a pause of `SETTLE`.
+    let mut unsettled_since = None;
     loop {
         tokio::select! {
             _ = tokio::time::sleep(every) => {}
@@ -67,14 +75,34 @@ async fn watch_dir(
             _ = tokio::time::sleep(SETTLE) => {}
             _ = stop.changed() => return,
         }
-        if fingerprint(&dir).await != now {
+        let latest = fingerprint(&dir).await;
+        if !settled(latest == now, &mut unsettled_since, std::time::Instant::now()) {
             // Still being written: looked at again next time.
             continue;
         }
-        seen = now;
+        if latest != now {
+            tracing::warn!(dir = %dir.display(), "rule files have kept changing for {}s: read all the same", MAX_UNSETTLED.as_secs());
+        }
+        seen = latest;
         let span = tracing::info_span!("rules_reload", dir = %dir.display());
         reload(&dir, options, &pipeline, &in_force).instrument(span).await;
     }
+}
+
+/// Whether files seen changing are read now: when they stayed `unchanged` for [`SETTLE`], or
+/// have not stopped changing for [`MAX_UNSETTLED`]. `unsettled_since` carries the start of a
+/// stretch of changes from one look to the next.
+fn settled(unchanged: bool, unsettled_since: &mut Option<std::time::Instant>, now: std::time::Instant) -> bool {
+    if unchanged {
+        *unsettled_since = None;
+        return true;
+    }
+    let since = *unsettled_since.get_or_insert(now);
+    if now.duration_since(since) >= MAX_UNSETTLED {
+        *unsettled_since = None;
+        return true;
+    }
+    false
 }
 
 async fn fingerprint(dir: &Path) -> u64 {
@@ -121,6 +149,22 @@ async fn reload(dir: &Path, options: ClaimOptions, pipeline: &Pipeline, in_force
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn files_that_never_stop_changing_are_read_after_a_while() {
+        let start = std::time::Instant::now();
+        let mut since = None;
+        assert!(settled(true, &mut since, start), "a pause of SETTLE: read");
+        // Changing at every look: held off, then read once MAX_UNSETTLED has passed.
+        assert!(!settled(false, &mut since, start));
+        assert!(!settled(false, &mut since, start + MAX_UNSETTLED / 2));
+        assert!(settled(false, &mut since, start + MAX_UNSETTLED));
+        assert_eq!(since, None, "the next stretch of changes starts afresh");
+        assert!(!settled(false, &mut since, start + MAX_UNSETTLED + SETTLE));
+        // A pause ends the stretch.
+        assert!(settled(true, &mut since, start + MAX_UNSETTLED * 2));
+        assert!(!settled(false, &mut since, start + MAX_UNSETTLED * 3));
+    }
 
     #[test]
     fn a_thousand_problems_are_shown_as_fifty_and_a_count() {
