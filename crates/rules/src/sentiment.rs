@@ -132,26 +132,31 @@ impl Lexicon {
                 continue;
             }
             let cols: Vec<&str> = line.split('\t').map(str::trim).collect();
-            let bad = |msg: &str| Error::at(path, Some((n + 1, 1)), msg.to_string());
+            // Errors point at the column in question (its place in `line`, which it is part of).
+            let bad = |column: &str, msg: &str| {
+                let at = (column.as_ptr() as usize).saturating_sub(line.as_ptr() as usize);
+                let col = line.get(..at).map_or(1, |before| before.chars().count() + 1);
+                Error::at(path, Some((n + 1, col)), msg.to_string())
+            };
             let weight = |w: &str| -> Result<f32, Error> {
-                let w: f32 = w.parse().map_err(|_| bad("weight must be a number"))?;
-                if !(-5.0..=5.0).contains(&w) {
-                    return Err(bad("weight must be between -5 and 5"));
+                let weight: f32 = w.parse().map_err(|_| bad(w, "weight must be a number"))?;
+                if !(-5.0..=5.0).contains(&weight) {
+                    return Err(bad(w, "weight must be between -5 and 5"));
                 }
-                Ok(w)
+                Ok(weight)
             };
             // NaN passes a range check by failing every comparison: it would make every score NaN.
             let factor = |f: &str| -> Result<f32, Error> {
-                let f: f32 = f.parse().map_err(|_| bad("scale factor must be a number"))?;
-                if !(f > 0.0 && f <= 10.0) {
-                    return Err(bad("scale factor must be above 0 and at most 10"));
+                let factor: f32 = f.parse().map_err(|_| bad(f, "scale factor must be a number"))?;
+                if !(factor > 0.0 && factor <= 10.0) {
+                    return Err(bad(f, "scale factor must be above 0 and at most 10"));
                 }
-                Ok(f)
+                Ok(factor)
             };
             // How far an ambiguous negator reaches: unaccented `chang` is `chẳng`, or `chàng`.
             let reach_of = |r: &str| -> Result<usize, Error> {
                 r.parse().ok().filter(|r| (1..=NEGATION_WINDOW).contains(r)).ok_or_else(|| {
-                    bad(&format!("a negator's reach must be a number of syllables from 1 to {NEGATION_WINDOW}"))
+                    bad(r, &format!("a negator's reach must be a number of syllables from 1 to {NEGATION_WINDOW}"))
                 })
             };
             if name.starts_with("modifiers") {
@@ -173,6 +178,7 @@ impl Lexicon {
                     [_, "concession", ..] => Modifier::Concession,
                     _ => {
                         return Err(bad(
+                            cols.get(1).copied().unwrap_or(line),
                             "expected `term<TAB>negator[<TAB>weight[<TAB>reach]]`, `term<TAB>scale<TAB>factor`, \
                              `term<TAB>suggestion<TAB>weight`, `term<TAB>request<TAB>weight`, `term<TAB>keep`, `term<TAB>contrast` \
                              or `term<TAB>concession`",
@@ -180,14 +186,14 @@ impl Lexicon {
                     }
                 };
                 if cols[0].split_whitespace().count() > MAX_CUE {
-                    return Err(bad("modifiers are at most two syllables"));
+                    return Err(bad(cols[0], "modifiers are at most two syllables"));
                 }
                 self.add_modifier(cols[0], modifier);
             } else {
                 let (term, w, negated) = match cols.as_slice() {
                     [term, w] => (*term, weight(w)?, None),
                     [term, w, negated, ..] => (*term, weight(w)?, Some(weight(negated)?)),
-                    _ => return Err(bad("expected `term<TAB>weight`")),
+                    _ => return Err(bad(cols.get(1).copied().unwrap_or(line), "expected `term<TAB>weight`")),
                 };
                 if name.starts_with("emoji") {
                     self.emoji.push((term.to_string(), w));
@@ -955,6 +961,13 @@ mod tests {
         let mut lex = Lexicon::default();
         let err = lex.add_file(Path::new("m.tsv"), "modifiers.tsv", "x\tnegator\t0\t9\n").expect_err("reach 9");
         assert!(err.to_string().contains("reach"), "{err}");
+        // Errors point at the column at fault, counted in characters.
+        assert!(err.to_string().starts_with("m.tsv:1:13:"), "{err}");
+        let err =
+            lex.add_file(Path::new("v.tsv"), "vi.tsv", "# ok\nhài lòng\t2\nbực  \t nhiều\n").expect_err("no weight");
+        assert!(err.to_string().starts_with("v.tsv:3:8: weight must be a number"), "{err}");
+        let err = lex.add_file(Path::new("m.tsv"), "modifiers.tsv", "rất\tscal\t2\n").expect_err("no kind");
+        assert!(err.to_string().starts_with("m.tsv:1:5: expected"), "{err}");
     }
 
     #[test]
