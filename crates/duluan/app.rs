@@ -148,10 +148,14 @@ pub(crate) fn claim_options(config: &Config) -> duluan_rules::ClaimOptions {
 
 /// Load and compile rules and known claims, with every problem in the error.
 pub(crate) fn load_engine(config: &Config, dir: &Path) -> Result<Engine> {
-    Engine::load_with(dir, &claim_options(config)).map_err(|errors| {
+    let engine = Engine::load_with(dir, &claim_options(config)).map_err(|errors| {
         let lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
         anyhow::anyhow!("invalid rules:\n  {}", lines.join("\n  "))
-    })
+    })?;
+    for warning in &engine.warnings {
+        tracing::warn!(%warning, "rules loaded with a warning");
+    }
+    Ok(engine)
 }
 
 /// A progress bar on stderr, hidden when stderr is not a terminal.

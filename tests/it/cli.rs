@@ -209,6 +209,13 @@ fn rules_check_match_and_sentiment() {
     let o = d.run(&["rules", "check", broken.to_str().unwrap()], None);
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("rule `fever` does not match: \"bé bị sót\""), "{}", stderr(&o));
+    // A pack emptied, or saved half way, loads (no rules is valid) but is named in a warning.
+    std::fs::write(broken.join("bad.toml"), "[[rule]]\nid = \"fever\"\nseverity = \"low\"\nquery = 'sốt'\n").unwrap();
+    std::fs::write(broken.join("empty.toml"), "# giá cả\n").unwrap();
+    let o = d.run(&["rules", "check", broken.to_str().unwrap()], None);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("warning: ") && stderr(&o).contains("empty.toml: holds no rules"), "{}", stderr(&o));
+    assert!(!stderr(&o).contains("bad.toml"), "{}", stderr(&o));
 
     let text = "Tin đồn: tiêm vắc xin gây vô sinh";
     let input = format!("{}\n", serde_json::json!({"id": 7, "title": "", "text": text}));

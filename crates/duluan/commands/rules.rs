@@ -158,6 +158,9 @@ fn check(config: &Config, dir: Option<PathBuf>) -> Result<ExitCode> {
     for f in &failures {
         eprintln!("FAIL {f}");
     }
+    for warning in &engine.warnings {
+        eprintln!("warning: {warning}");
+    }
     // Two claims for one rumour flag every copy twice: worth merging, not an error.
     for (a, b, similarity) in engine.claims.near_duplicates() {
         eprintln!("warning: claim `{a}` repeats claim `{b}` (similarity {similarity:.2}); consider merging them");

@@ -131,6 +131,9 @@ async fn reload(dir: &Path, options: ClaimOptions, pipeline: &Pipeline, in_force
         Ok(Ok(engine)) => {
             let catalog = RuleCatalog::new(engine.rules.rules());
             tracing::info!(rules = catalog.rules().len(), "rule files changed: reloaded, the new rules are in force");
+            for warning in &engine.warnings {
+                tracing::warn!(%warning, "reloaded rules with a warning");
+            }
             pipeline.set_engine(engine);
             in_force.loaded(catalog);
             metrics::counter!("duluan_rules_reloads_total", "outcome" => "loaded").increment(1);

@@ -81,6 +81,8 @@ pub struct Engine {
     pub sentiment: SentimentAnalyzer,
     /// Known claims (from `claims.toml`, plus those set from the store).
     pub claims: KnownClaims,
+    /// What loaded but looks wrong (a pack file with no rules): for `rules check` and the log.
+    pub warnings: Vec<String>,
 }
 
 impl Engine {
@@ -97,9 +99,14 @@ impl Engine {
             (Ok(p), Ok(c)) => (p, c),
             (p, c) => return Err(p.err().into_iter().chain(c.err()).flatten().collect()),
         };
+        let warnings = packs
+            .empty_files
+            .iter()
+            .map(|file| format!("{}: holds no rules and no lists (emptied, or saved half way?)", file.display()))
+            .collect();
         let rules = RuleSet::compile(packs).map_err(|e| vec![e])?;
         let sentiment = SentimentAnalyzer::new(Lexicon::load_dir(&dir.join("lexicons")).map_err(|e| vec![e])?);
-        Ok(Engine { rules, sentiment, claims: KnownClaims::new(claims, *options) })
+        Ok(Engine { rules, sentiment, claims: KnownClaims::new(claims, *options), warnings })
     }
 
     /// Number of weighted sentiment terms loaded.

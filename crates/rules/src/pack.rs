@@ -300,6 +300,9 @@ pub struct Packs {
     pub rules: Vec<RuleSpec>,
     /// Lists by id.
     pub lists: BTreeMap<String, ListSpec>,
+    /// Pack files that hold neither rules nor lists: valid, but an empty file, or one cut short
+    /// where a rule ended, takes its rules out of force without an error.
+    pub empty_files: Vec<PathBuf>,
 }
 
 /// All `*.toml` packs under `dir` (recursively, skipping `lexicons/` and `lists/`), sorted by path.
@@ -470,6 +473,9 @@ pub fn read_pack(file: &Path, text: &str, packs: &mut Packs, errors: &mut Vec<Er
         }
     };
     let _ = parsed.pack;
+    if parsed.list.is_empty() && parsed.rule.is_empty() {
+        packs.empty_files.push(file.to_path_buf());
+    }
     let lines = duluan_text::LineIndex::new(text);
     let mut total_terms: usize = packs.lists.values().map(|l| l.terms.len()).sum();
     for list in parsed.list {
@@ -783,6 +789,22 @@ pub(crate) fn collect_lists(expr: &Expr, f: &mut impl FnMut(&str)) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn files_with_no_rules_and_no_lists_are_noted() {
+        let (mut packs, mut errors) = (Packs::default(), Vec::new());
+        read_pack(Path::new("empty.toml"), "", &mut packs, &mut errors);
+        read_pack(Path::new("comments.toml"), "# giá cả\n[pack]\n", &mut packs, &mut errors);
+        read_pack(Path::new("lists.toml"), "[[list]]\nid = \"l\"\nterms = [\"a\"]\n", &mut packs, &mut errors);
+        read_pack(
+            Path::new("rules.toml"),
+            "[[rule]]\nid = \"r\"\nseverity = \"low\"\nquery = \"a\"\n",
+            &mut packs,
+            &mut errors,
+        );
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(packs.empty_files, [Path::new("empty.toml"), Path::new("comments.toml")]);
+    }
 
     #[test]
     fn a_rule_with_thousands_of_tags_is_refused() {
