@@ -5,8 +5,7 @@
 //! the store and handed in with [`KnownClaims::set_stored`]). An item matches a claim when it
 //! holds at least [`ClaimOptions::threshold`] of the claim's k-syllable shingles (containment:
 //! items are long, claims short), at least [`ClaimOptions::min_shared`] of them, and it was
-//! published within the claim's time window; or when it is a part of the claim (a post repeating
-//! a sentence of a long one: see the `index` module). A match is a [`Flag`] with rule id `claim:<id>`, the
+//! published within the claim's time window. A match is a [`Flag`] with rule id `claim:<id>`, the
 //! spans of the item that repeat the claim, and a [`duluan_model::ClaimMatch`] with the similarity.
 
 mod index;
@@ -156,8 +155,7 @@ impl Claim {
 pub struct ClaimOptions {
     /// Syllables per shingle.
     pub shingle: usize,
-    /// Least share of a claim's shingles an item must hold, in (0, 1]; also the least share of
-    /// an item's shingles that must come from a claim it matches as a part of.
+    /// Least share of a claim's shingles an item must hold, in (0, 1].
     pub threshold: f32,
     /// Least number of a claim's shingles an item must hold.
     pub min_shared: usize,

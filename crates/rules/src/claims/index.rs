@@ -6,11 +6,6 @@
 //! its sampled shingles, and the share of the sample found estimates the claim's containment.
 //! Claims whose estimate comes close to the threshold are verified on their full shingle set,
 //! which also gives the spans. Memory and work per item therefore stay bounded as claims grow.
-//!
-//! An item also matches a claim it is a part of: a post that repeats one or two sentences of a
-//! long claim (a claim made from a confirmed article keeps its title and 600 characters) holds
-//! too small a share of the claim, but most of its own shingles come from it. Such a match needs
-//! at least [`MIN_PART`] shared shingles, about a sentence.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -43,10 +38,6 @@ const MAX_TERM_BYTES: usize = 200;
 const MAX_POSTINGS: usize = 64;
 /// Bits of the presence filter per indexed shingle.
 const FILTER_BITS_PER_SHINGLE: usize = 8;
-/// Least number of shingles an item must share with a claim to match it as a part of it (see
-/// [`ClaimIndex::shared`]): about a sentence of a dozen syllables, so that a short item of stock
-/// phrases (`ủy ban nhân dân thành phố`) does not repeat every claim that holds them.
-pub(crate) const MIN_PART: usize = 10;
 
 thread_local! {
     /// Per-claim counts of shared shingles, kept between items so no item pays for zeroing a
@@ -65,8 +56,6 @@ struct Entry {
     max_age_days: i32,
     /// Number of shingles in the index for it.
     sampled: u32,
-    /// Number of its shingles.
-    shingles: u32,
     /// Whether the index holds all its shingles (then the count from the index is exact).
     complete: bool,
 }
@@ -112,22 +101,14 @@ impl ItemShingles {
         self.title.iter().chain(&self.text).copied()
     }
 
-    fn set(&self) -> &[u64] {
-        self.set.get_or_init(|| {
+    fn contains(&self, hash: u64) -> bool {
+        let set = self.set.get_or_init(|| {
             let mut set: Vec<u64> = self.all().collect();
             set.sort_unstable();
             set.dedup();
             set
-        })
-    }
-
-    fn contains(&self, hash: u64) -> bool {
-        self.set().binary_search(&hash).is_ok()
-    }
-
-    /// Number of distinct shingles.
-    fn distinct(&self) -> usize {
-        self.set().len()
+        });
+        set.binary_search(&hash).is_ok()
     }
 }
 
@@ -144,7 +125,6 @@ impl ClaimIndex {
             }
             let Ok(id) = u32::try_from(entries.len()) else { break };
             hashes.sort_unstable();
-            let shingles = u32::try_from(hashes.len()).unwrap_or(u32::MAX);
             let complete = hashes.len() <= SAMPLE;
             hashes.truncate(SAMPLE);
             pairs.extend(hashes.iter().map(|&h| (h, id)));
@@ -153,7 +133,6 @@ impl ClaimIndex {
                 added_day: claim.added.num_days_from_ce(),
                 max_age_days: i32::try_from(max_age).unwrap_or(i32::MAX),
                 sampled: hashes.len() as u32,
-                shingles,
                 complete,
                 claim,
             });
@@ -275,7 +254,7 @@ impl ClaimIndex {
                     // Read and reset: the counts are zero again for the next item.
                     let found = hits.get_mut(id as usize).map_or(0, std::mem::take);
                     let entry = &self.entries[id as usize];
-                    (day - entry.added_day).abs() <= entry.max_age_days && self.worth_verifying(entry, found, item)
+                    (day - entry.added_day).abs() <= entry.max_age_days && self.worth_verifying(entry, found)
                 })
                 .collect();
             out.sort_unstable();
@@ -283,21 +262,14 @@ impl ClaimIndex {
         })
     }
 
-    fn worth_verifying(&self, entry: &Entry, found: u32, item: &ItemShingles) -> bool {
+    fn worth_verifying(&self, entry: &Entry, found: u32) -> bool {
         // `found` counts only the indexed shingles, so its share is taken of those.
         let share = found as f32 / entry.sampled.max(1) as f32;
-        // An estimate needs the slack, an exact count (the index holds all shingles) does not.
-        let slack = if entry.complete { 1.0 } else { SAMPLE_SLACK };
-        let whole =
-            share >= self.options.threshold * slack && (!entry.complete || found as usize >= self.options.min_shared);
-        whole || self.worth_verifying_as_part(entry, share, slack, item)
-    }
-
-    /// Whether the item may be a part of the claim: it shares about a sentence with it, and most
-    /// of its shingles come from it (the shared shingles estimated from the sample's share).
-    fn worth_verifying_as_part(&self, entry: &Entry, share: f32, slack: f32, item: &ItemShingles) -> bool {
-        let shared = share * entry.shingles as f32;
-        shared >= MIN_PART as f32 * slack && shared / item.distinct().max(1) as f32 >= self.options.threshold * slack
+        if entry.complete {
+            found as usize >= self.options.min_shared && share >= self.options.threshold
+        } else {
+            share >= self.options.threshold * SAMPLE_SLACK
+        }
     }
 
     /// How much of one claim the item holds, if enough.
@@ -306,21 +278,12 @@ impl ClaimIndex {
         let analysis = Analysis::new(&claim.text);
         let own = claim_shingles(&analysis, self.options.shingle);
         let shared = own.iter().filter(|(h, _)| item.contains(*h)).count();
-        // The share of the claim in the item, and of the item that repeats the claim. Decided in
-        // the threshold's own precision, so a share equal to it passes here as in the estimate.
-        let whole = shared as f32 / own.len().max(1) as f32;
-        let part = shared as f32 / item.distinct().max(1) as f32;
-        let threshold = self.options.threshold;
-        let as_whole = shared >= self.options.min_shared && whole >= threshold;
-        let as_part = shared >= MIN_PART && part >= threshold;
-        let of = |n: usize| shared as f64 / n.max(1) as f64;
-        // The claim's share where it is held whole enough: a part's share of the item would call
-        // a post repeating most of a claim, and nothing else, the same as the claim.
-        let similarity = match (as_whole, as_part) {
-            (true, _) => of(own.len()),
-            (false, true) => of(item.distinct()),
-            (false, false) => return None,
-        };
+        // Decided in the threshold's own precision, so a share equal to it passes here as in the
+        // index's estimate.
+        if shared < self.options.min_shared || (shared as f32 / own.len().max(1) as f32) < self.options.threshold {
+            return None;
+        }
+        let similarity = shared as f64 / own.len().max(1) as f64;
         Some(Shared { claim, shared, similarity })
     }
 

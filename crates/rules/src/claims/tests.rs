@@ -227,10 +227,7 @@ fn long_claims_are_sampled_in_the_index_and_verified_exactly() {
     let got = matched(&k, &most, at);
     assert_eq!(got.len(), 1);
     assert!((got[0].1 - 98.0 / 128.0).abs() < 0.001, "{got:?}");
-    // Under the threshold as a share of the claim, but nothing else: a part of it.
-    assert_eq!(matched(&k, &words[..40].join(" "), at), [("gia-xang-50k".to_string(), 1.0)]);
-    let mixed: Vec<String> = (0..50).map(|i| format!("khác{i}")).chain(words[..40].iter().cloned()).collect();
-    assert!(matched(&k, &mixed.join(" "), at).is_empty(), "less than half of the item is the claim's");
+    assert!(matched(&k, &words[..40].join(" "), at).is_empty());
 }
 
 #[test]
@@ -410,43 +407,4 @@ fn an_item_repeating_many_claims_gets_the_closest_ten() {
     assert_eq!(ids, ["c290", "c291", "c292", "c293", "c294", "c295", "c296", "c297", "c298", "c299"]);
     let flags = k.matches_text("", &digest.join(". "), day(2025, 3, 2));
     assert!(flags.iter().all(|f| !f.spans.is_empty()), "the flags kept have their spans");
-}
-
-#[test]
-fn a_post_repeating_a_sentence_of_a_long_claim_matches_it_as_a_part() {
-    // As long as a claim made from a confirmed article: its title and a paragraph, more shingles
-    // than the index samples.
-    let text = "Cảnh báo khẩn: đập thủy điện đầu nguồn sông Vu Gia đã bị nứt sau ba ngày mưa lớn, nước có \
-                thể tràn về các huyện phía dưới trong đêm nay. Người dân các xã ven sông được yêu cầu sơ \
-                tán ngay, mang theo giấy tờ và lương thực cho một tuần. Ban chỉ huy phòng chống thiên tai \
-                tỉnh chưa lên tiếng vì sợ gây hoang mang. Hãy chia sẻ cho người thân ở Đại Lộc, Nông Sơn \
-                và Duy Xuyên biết để kịp thời ứng phó trước khi quá muộn.";
-    let long = Claim { id: "dap-nut".into(), text: text.into(), ..claims()[0].clone() };
-    let k = KnownClaims::new(vec![long], ClaimOptions::default());
-    let at = day(2025, 3, 2);
-    // One sentence of it, unaccented, with a lead-in: a fifth of the claim, most of the post.
-    let post = "Moi nguoi oi!!! nguoi dan cac xa ven song duoc yeu cau so tan ngay, mang theo giay to va \
-                luong thuc cho mot tuan";
-    let got = matched(&k, post, at);
-    assert_eq!(got.len(), 1, "{got:?}");
-    assert!(got[0].1 > 0.7 && got[0].1 < 1.0, "the share of the post that repeats the claim: {got:?}");
-    let flags = k.matches_text("", post, at);
-    let shared = flags[0].claim.as_ref().map_or(0, |c| c.shared);
-    assert!(shared >= index::MIN_PART as u32, "{shared}");
-    assert_eq!(
-        &post[flags[0].spans[0].start..flags[0].spans[0].end],
-        "nguoi dan cac xa ven song duoc yeu cau so tan ngay, mang theo giay to va \
-                luong thuc cho mot tuan"
-    );
-    // A stock phrase of the claim is no part of it: too short to tell.
-    assert!(matched(&k, "Ban chỉ huy phòng chống thiên tai tỉnh họp khẩn", at).is_empty());
-    // Nor is an article that quotes the sentence among much else of its own.
-    let article = format!(
-        "{} Theo Sở Nông nghiệp, hồ chứa vẫn vận hành bình thường, mực nước còn cách ngưỡng báo động hơn \
-         hai mét và các cửa xả đã được kiểm tra định kỳ trong tháng này. Lực lượng chức năng đang xác minh \
-         nguồn gốc thông tin sai sự thật lan truyền trên mạng xã hội từ chiều qua, đồng thời đề nghị người \
-         dân chỉ theo dõi thông báo chính thức của chính quyền địa phương và đài phát thanh huyện.",
-        "Người dân các xã ven sông được yêu cầu sơ tán ngay, mang theo giấy tờ và lương thực cho một tuần?"
-    );
-    assert!(matched(&k, &article, at).is_empty(), "{:?}", matched(&k, &article, at));
 }
