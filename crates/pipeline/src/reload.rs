@@ -7,7 +7,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use duluan_rules::ClaimOptions;
@@ -24,7 +24,7 @@ const SETTLE: Duration = Duration::from_millis(300);
 /// How long files may go on changing before they are read all the same: a file rewritten more
 /// often than every [`SETTLE`] (a generator, a sync tool) must not hold off reloads for good. A
 /// file caught half written fails to load and leaves the rules in force, or loads and is read
-/// again at the next look.
+/// again once its writes settle (or after the next such stretch).
 const MAX_UNSETTLED: Duration = Duration::from_secs(30);
 
 impl Pipeline {
@@ -59,16 +59,14 @@ async fn watch_dir(
     in_force: Arc<RulesInForce>,
     mut stop: watch::Receiver<bool>,
 ) {
-    let mut seen = loaded;
-    // Since when the files have been seen changing without a pause of `SETTLE`.
-    let mut unsettled_since = None;
+    let mut files = Settling::new(loaded);
     loop {
         tokio::select! {
             _ = tokio::time::sleep(every) => {}
             _ = stop.changed() => return,
         }
         let now = fingerprint(&dir).await;
-        if now == seen {
+        if !files.changed(now) {
             continue;
         }
         tokio::select! {
@@ -76,33 +74,68 @@ async fn watch_dir(
             _ = stop.changed() => return,
         }
         let latest = fingerprint(&dir).await;
-        if !settled(latest == now, &mut unsettled_since, std::time::Instant::now()) {
-            // Still being written: looked at again next time.
-            continue;
+        match files.settled(now, latest, Instant::now()) {
+            Settled::No => continue,
+            Settled::Forced => tracing::warn!(
+                dir = %dir.display(),
+                "rule files have kept changing for {}s: read all the same",
+                MAX_UNSETTLED.as_secs()
+            ),
+            Settled::Yes => {}
         }
-        if latest != now {
-            tracing::warn!(dir = %dir.display(), "rule files have kept changing for {}s: read all the same", MAX_UNSETTLED.as_secs());
-        }
-        seen = latest;
         let span = tracing::info_span!("rules_reload", dir = %dir.display());
         reload(&dir, options, &pipeline, &in_force).instrument(span).await;
     }
 }
 
-/// Whether files seen changing are read now: when they stayed `unchanged` for [`SETTLE`], or
-/// have not stopped changing for [`MAX_UNSETTLED`]. `unsettled_since` carries the start of a
-/// stretch of changes from one look to the next.
-fn settled(unchanged: bool, unsettled_since: &mut Option<std::time::Instant>, now: std::time::Instant) -> bool {
-    if unchanged {
-        *unsettled_since = None;
-        return true;
+/// What the watcher knows of the rule files between looks.
+struct Settling {
+    /// The fingerprint of the files last read.
+    seen: u64,
+    /// Since when the files have been seen changing without a pause of [`SETTLE`].
+    unsettled_since: Option<Instant>,
+}
+
+/// Whether files seen changing are read now.
+#[derive(Debug, PartialEq)]
+enum Settled {
+    /// They stayed unchanged for [`SETTLE`].
+    Yes,
+    /// They have not stopped changing for [`MAX_UNSETTLED`].
+    Forced,
+    /// Still being written: looked at again next time.
+    No,
+}
+
+impl Settling {
+    fn new(loaded: u64) -> Settling {
+        Settling { seen: loaded, unsettled_since: None }
     }
-    let since = *unsettled_since.get_or_insert(now);
-    if now.duration_since(since) >= MAX_UNSETTLED {
-        *unsettled_since = None;
-        return true;
+
+    /// Whether the files' fingerprint `now` differs from the files last read. When it does not
+    /// (a temporary file come and gone), a stretch of changes ends: else a later save caught half
+    /// way would be read at once, as if it had never settled.
+    fn changed(&mut self, now: u64) -> bool {
+        if now == self.seen {
+            self.unsettled_since = None;
+        }
+        now != self.seen
     }
-    false
+
+    /// Whether files that changed to `before` and, [`SETTLE`] later, read `latest` are read now
+    /// (at `at`); if so, `latest` is taken as read.
+    fn settled(&mut self, before: u64, latest: u64, at: Instant) -> Settled {
+        let answer = if before == latest {
+            Settled::Yes
+        } else if at.duration_since(*self.unsettled_since.get_or_insert(at)) >= MAX_UNSETTLED {
+            Settled::Forced
+        } else {
+            return Settled::No;
+        };
+        self.unsettled_since = None;
+        self.seen = latest;
+        answer
+    }
 }
 
 async fn fingerprint(dir: &Path) -> u64 {
@@ -155,18 +188,35 @@ mod tests {
 
     #[test]
     fn files_that_never_stop_changing_are_read_after_a_while() {
-        let start = std::time::Instant::now();
-        let mut since = None;
-        assert!(settled(true, &mut since, start), "a pause of SETTLE: read");
+        let t = Instant::now();
+        let mut files = Settling::new(1);
+        assert!(!files.changed(1));
+        // A save that settles is read at once.
+        assert!(files.changed(2));
+        assert_eq!(files.settled(2, 2, t), Settled::Yes);
+        assert!(!files.changed(2), "read: no change any more");
         // Changing at every look: held off, then read once MAX_UNSETTLED has passed.
-        assert!(!settled(false, &mut since, start));
-        assert!(!settled(false, &mut since, start + MAX_UNSETTLED / 2));
-        assert!(settled(false, &mut since, start + MAX_UNSETTLED));
-        assert_eq!(since, None, "the next stretch of changes starts afresh");
-        assert!(!settled(false, &mut since, start + MAX_UNSETTLED + SETTLE));
-        // A pause ends the stretch.
-        assert!(settled(true, &mut since, start + MAX_UNSETTLED * 2));
-        assert!(!settled(false, &mut since, start + MAX_UNSETTLED * 3));
+        assert_eq!(files.settled(3, 4, t), Settled::No);
+        assert_eq!(files.settled(5, 6, t + MAX_UNSETTLED / 2), Settled::No);
+        assert_eq!(files.settled(7, 8, t + MAX_UNSETTLED), Settled::Forced);
+        assert!(!files.changed(8), "the files as last read");
+        // The next stretch of changes starts afresh.
+        assert_eq!(files.settled(9, 10, t + MAX_UNSETTLED + SETTLE), Settled::No);
+        assert_eq!(files.settled(10, 10, t + MAX_UNSETTLED * 2), Settled::Yes);
+    }
+
+    #[test]
+    fn a_change_that_comes_and_goes_ends_a_stretch_of_changes() {
+        let t = Instant::now();
+        let mut files = Settling::new(1);
+        // A temporary file, gone again by the next look.
+        assert!(files.changed(2));
+        assert_eq!(files.settled(2, 1, t), Settled::No);
+        assert!(!files.changed(1));
+        // A minute later a save is caught half way: it waits to settle, it is not forced.
+        assert!(files.changed(3));
+        assert_eq!(files.settled(3, 4, t + MAX_UNSETTLED * 2), Settled::No);
+        assert_eq!(files.settled(4, 4, t + MAX_UNSETTLED * 2 + SETTLE), Settled::Yes);
     }
 
     #[test]
