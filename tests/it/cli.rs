@@ -85,11 +85,15 @@ fn ingest_keeps_good_inputs_and_names_bad_ones() {
     let bom = d.dir.path().join("bom.jsonl");
     let record = r#"{"url":"https://phoco.example/bom.html","title":"Ghi chép từ Windows","text":"Điện lực nói rõ lịch cắt điện."}"#;
     std::fs::write(&bom, [&b"\xEF\xBB\xBF"[..], record.as_bytes(), b"\n\xFF\xFE{}\n"].concat()).unwrap();
+    // Only a byte-order mark: nothing in it, and nothing wrong.
+    let bom_only = d.dir.path().join("bom-only.jsonl");
+    std::fs::write(&bom_only, b"\xEF\xBB\xBF").unwrap();
     let args = [
         "ingest".to_string(),
         fixture("ingest/good.jsonl").display().to_string(),
         fixture("ingest/mixed.jsonl").display().to_string(),
         bom.display().to_string(),
+        bom_only.display().to_string(),
         fixture("pages/vi-article.html").display().to_string(),
         "missing-file.html".to_string(),
         junk.display().to_string(),
@@ -110,7 +114,7 @@ fn ingest_keeps_good_inputs_and_names_bad_ones() {
     }
     let out = stdout(&o);
     assert!(out.contains("docs/s") && out.contains("7 new"), "{out}");
-    assert!(!err.contains("bom.jsonl:1"), "{err}");
+    assert!(!err.contains("bom.jsonl:1") && !err.contains("bom-only.jsonl"), "{err}");
     let found = d.run(&["search", "\"hang rong\"", "--format", "json"], None);
     let json: serde_json::Value =
         serde_json::from_str(stdout(&found).trim()).unwrap_or_else(|e| panic!("{e}: {}", stderr(&found)));

@@ -172,8 +172,11 @@ impl Records {
                 Ok(Some(Line::TooLong)) => Err(format!("longer than {} MiB; skipped", MAX_LINE >> 20)),
                 Ok(Some(Line::Bytes(bytes))) => match std::str::from_utf8(bytes) {
                     Err(e) => Err(format!("not UTF-8: {e}")),
-                    Ok(l) if l.trim().is_empty() => continue,
-                    Ok(l) => parse_line(&label, without_bom(*n, l)),
+                    Ok(l) => match without_bom(*n, l) {
+                        // A file saved as only a byte-order mark, or with one on a line of its own.
+                        l if l.trim().is_empty() => continue,
+                        l => parse_line(&label, l),
+                    },
                 },
             };
             match result {
