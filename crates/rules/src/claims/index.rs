@@ -378,7 +378,8 @@ fn claim_places(analysis: &Analysis, own: &[(u64, u32)], k: usize) -> HashMap<u6
 
 /// Merge the item's matched shingles (`hashes[i]` covers tokens `i..i + k`) into runs of
 /// consecutive tokens. Within a run, a phrase that occurs several times in the claim is placed
-/// where it continues the previous one, so the run's claim range is the passage it repeats.
+/// where it continues the previous one, or at the start of a run where the next one continues
+/// it, so the run's claim range is the passage it repeats.
 fn runs(hashes: &[u64], places: &HashMap<u64, Vec<usize>, BuildPassThrough>, k: usize) -> Vec<Run> {
     let mut out: Vec<Run> = Vec::new();
     // The previous matched shingle of the current run: its item index and claim place.
@@ -389,7 +390,7 @@ fn runs(hashes: &[u64], places: &HashMap<u64, Vec<usize>, BuildPassThrough>, k: 
         let expected = previous.filter(|_| continues).map(|(j, p)| p + (i - j));
         let chosen = match expected {
             Some(e) => candidates.iter().copied().min_by_key(|p| p.abs_diff(e)),
-            None => candidates.first().copied(),
+            None => anchor(candidates, hashes, i, places, k),
         };
         let Some(at) = chosen else { continue };
         previous = Some((i, at));
@@ -404,6 +405,26 @@ fn runs(hashes: &[u64], places: &HashMap<u64, Vec<usize>, BuildPassThrough>, k: 
         }
     }
     out
+}
+
+/// Where in the claim the shingle starting a run at `i` (with claim places `candidates`) belongs:
+/// the place the run's next matched shingle continues, if it has several (`học sinh` in a title
+/// and again in the text, the item going on as the text does), else the first.
+fn anchor(
+    candidates: &[usize],
+    hashes: &[u64],
+    i: usize,
+    places: &HashMap<u64, Vec<usize>, BuildPassThrough>,
+    k: usize,
+) -> Option<usize> {
+    if candidates.len() < 2 {
+        return candidates.first().copied();
+    }
+    // The next matched shingle that continues the run (it overlaps or touches this one).
+    let next = (i + 1..=i + k).find_map(|j| Some((j, places.get(hashes.get(j)?)?)));
+    let Some((j, next_places)) = next else { return candidates.first().copied() };
+    let distance = |p: usize| next_places.iter().map(|&q| (p + (j - i)).abs_diff(q)).min().unwrap_or(usize::MAX);
+    candidates.iter().copied().min_by_key(|&p| distance(p))
 }
 
 /// `s` cut to at most `max` bytes, at a space when there is one (else at a char boundary).
@@ -448,6 +469,13 @@ mod tests {
         assert_eq!(got, [Run { first: 0, last: 4, claim_first: 8, claim_last: 12 }]);
         // Alone, it takes its first place.
         assert_eq!(runs(&[20], &places, 3), [Run { first: 0, last: 2, claim_first: 0, claim_last: 2 }]);
+        // Starting a run, it takes the place where the run goes on: 9, before 21 at 10 (it took 0,
+        // and the run's passage was the claim from its title on).
+        let got = runs(&[20, 21], &places, 3);
+        assert_eq!(got, [Run { first: 0, last: 3, claim_first: 9, claim_last: 12 }]);
+        // Also when the run goes on after a gap of less than a shingle (`21` touching it).
+        let got = runs(&[20, 99, 99, 21], &places, 3);
+        assert_eq!(got, [Run { first: 0, last: 5, claim_first: 9, claim_last: 12 }]);
     }
 
     #[test]
