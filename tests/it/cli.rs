@@ -267,7 +267,8 @@ fn rules_check_match_and_sentiment() {
             "Cán bộ rất nhiệt tình, tôi rất hài lòng\nDịch vụ quá tệ, thất vọng\nHôm nay là thứ hai\n\
              Nghe xong thấy kinh khủng quá\nPhở ở đây ngon kinh khủng\n\
              Hàng dởm, dịch vụ như hạch\nQuán này 10 điểm không có nhưng\nLàm ăn chẳng ra gì\n\
-             Gió thổi mở toang cánh cửa\n",
+             Gió thổi mở toang cánh cửa\nCầu vượt xong rồi, hết kẹt xe rồi mn ơi\n\
+             Cảnh sát giao thông phân luồng tại nút giao\ncho hỏi mai có chạy xe buýt ko mn\n",
         ),
     );
     let labels: Vec<String> = stdout(&o)
@@ -276,10 +277,14 @@ fn rules_check_match_and_sentiment() {
         .collect();
     // `kinh khủng` alone is a complaint; after a term it only intensifies it. Social-post slang
     // and idioms count (`không` in `10 điểm không có nhưng` is no negation); `mở toang` (wide
-    // open) is not `toang` (ruined).
+    // open) is not `toang` (ruined). A trouble gone (`hết kẹt xe`) is relief, `cảnh sát` is no
+    // `sát`, and `ko` before `mn` asks.
     assert_eq!(
         labels,
-        ["positive", "negative", "neutral", "negative", "positive", "negative", "positive", "negative", "neutral"]
+        [
+            "positive", "negative", "neutral", "negative", "positive", "negative", "positive", "negative", "neutral",
+            "positive", "neutral", "neutral"
+        ]
     );
     // Slang intensifies as the formal words do: `ngon vl` is `ngon` made stronger.
     let o = d.run(&["sentiment"], Some("Phở ngon\nPhở ngon vl\nPhở ngon quá trời\n"));

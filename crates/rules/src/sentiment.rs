@@ -379,6 +379,7 @@ impl SentimentAnalyzer {
             if let Modifier::Negator(w, _) = cue.kind
                 && w != 0.0
                 && self.bare_negation(cue, &cues, &found, &layout)
+                && !asks(a, view, cue, &layout)
             {
                 terms.push((cue.first, cue_term(text, a, cue, w)));
             }
@@ -527,6 +528,11 @@ impl SentimentAnalyzer {
             k -= 1;
             steps += 1;
             let one = a.token(view, k);
+            // `chưa được một năm đã hỏng` ("not a year old and already broken"): what follows
+            // `đã` is said of its own, not negated from before it.
+            if one == "đã" && !inside[k] {
+                break;
+            }
             let two = (k > 0).then(|| format!("{} {}", a.token(view, k - 1), one));
             // A word inside a longer lexicon phrase belongs to it (`không khí` is air, not `không`),
             // unless the phrase is a negator too (`hạn chế ô nhiễm`, `khắc phục sự cố`).
@@ -855,6 +861,24 @@ fn is_clause_word(token: &str) -> bool {
     matches!(token, "nhưng" | "nhung" | "mà" | "ma" | "tuy" | "but" | "however")
 }
 
+/// Whether a negator ends a yes/no question: only particles and forms of address follow it in
+/// its clause (`có cúp nước ko mn`, `được không ạ`), where it asks and negates nothing.
+fn asks(a: &Analysis, view: View, cue: &Cue, layout: &Layout) -> bool {
+    let clause = layout.clause[cue.last];
+    (cue.last + 1..a.len()).take_while(|&k| layout.clause[k] == clause).all(|k| is_particle(a.token(view, k)))
+}
+
+/// Sentence-final particles and forms of address (`mn` reads `mọi người` in the informal view);
+/// unaccented only where that spelling is no other word (`ban` may be `bán`).
+fn is_particle(token: &str) -> bool {
+    const PARTICLES: &[&str] = &[
+        "ạ", "à", "nhỉ", "nhé", "nhe", "nha", "hả", "hở", "vậy", "vay", "thế", "ta", "mn", "mọi", "moi", "người",
+        "nguoi", "ae", "anh", "chị", "em", "bạn", "các", "ơi", "oi",
+    ];
+    // An informal token may read as several words: `mn` as `mọi người`.
+    token.split(' ').all(|word| PARTICLES.contains(&word))
+}
+
 /// Words that join two predicates of one clause (`không ngon lại đắt`, `not tasty and dear`).
 fn is_conjunction(token: &str) -> bool {
     matches!(token, "và" | "va" | "lại" | "còn" | "cũng" | "cung" | "with" | "and" | "or")
@@ -1026,8 +1050,12 @@ mod tests {
         // A negator without weight, or one that negates a term, adds nothing itself.
         assert!(s.score("thầy chẳng check mail").terms.is_empty());
         assert_eq!(terms(&s.score("không tốt")), [("tốt", -1.48, true)]);
-        // A question particle at the end of a clause is no negation.
+        // A question particle at the end of a clause is no negation, nor before particles and
+        // forms of address only (`có cúp nước ko mn`).
         assert!(s.score("có check mail không ?").terms.is_empty());
+        assert!(s.score("mai có check mail không mọi người").terms.is_empty());
+        assert!(s.score("thầy có check mail không ạ").terms.is_empty());
+        assert_eq!(terms(&s.score("thầy không check mail ạ")), [("không", -0.5, false)]);
     }
 
     #[test]
