@@ -529,8 +529,10 @@ impl SentimentAnalyzer {
             steps += 1;
             let one = a.token(view, k);
             // `chưa được một năm đã hỏng` ("not a year old and already broken"): what follows
-            // `đã` is said of its own, not negated from before it.
-            if one == "đã" && !inside[k] {
+            // `đã` is said of its own, not negated from before it; but `chưa chắc đã tốt` and
+            // `không hẳn đã` are "not necessarily".
+            let necessarily = || k > 0 && matches!(a.token(view, k - 1), "chắc" | "hẳn" | "gì" | "phải");
+            if one == "đã" && !inside[k] && !necessarily() {
                 break;
             }
             let two = (k > 0).then(|| format!("{} {}", a.token(view, k - 1), one));
@@ -861,19 +863,25 @@ fn is_clause_word(token: &str) -> bool {
     matches!(token, "nhưng" | "nhung" | "mà" | "ma" | "tuy" | "but" | "however")
 }
 
-/// Whether a negator ends a yes/no question: only particles and forms of address follow it in
-/// its clause (`có cúp nước ko mn`, `được không ạ`), where it asks and negates nothing.
+/// Whether a negator ends a yes/no question: `có` or `được` comes before it in its clause, and
+/// only particles and forms of address follow it (`có cúp nước ko mn`, `được không ạ`), where
+/// it asks and negates nothing. `vẫn chưa mn ạ` ("still not, folks") is no question.
 fn asks(a: &Analysis, view: View, cue: &Cue, layout: &Layout) -> bool {
     let clause = layout.clause[cue.last];
-    (cue.last + 1..a.len()).take_while(|&k| layout.clause[k] == clause).all(|k| is_particle(a.token(view, k)))
+    let opens = (0..cue.first)
+        .rev()
+        .take_while(|&k| layout.clause[k] == clause)
+        .any(|k| matches!(a.token(view, k), "có" | "co" | "được" | "duoc"));
+    opens && (cue.last + 1..a.len()).take_while(|&k| layout.clause[k] == clause).all(|k| is_particle(a.token(view, k)))
 }
 
-/// Sentence-final particles and forms of address (`mn` reads `mọi người` in the informal view);
-/// unaccented only where that spelling is no other word (`ban` may be `bán`).
+/// Sentence-final particles and forms of address (`mn` reads `mọi người` in the informal view),
+/// accented and not; `ban` (`bán`) and `chi` (`chỉ`) are left out. Only read after a yes/no
+/// opener (see [`asks`]), where `the` and `a` are `thế` and `ạ`.
 fn is_particle(token: &str) -> bool {
     const PARTICLES: &[&str] = &[
-        "ạ", "à", "nhỉ", "nhé", "nhe", "nha", "hả", "hở", "vậy", "vay", "thế", "ta", "mn", "mọi", "moi", "người",
-        "nguoi", "ae", "anh", "chị", "em", "bạn", "các", "ơi", "oi",
+        "ạ", "à", "a", "nhỉ", "nhi", "nhé", "nhe", "nha", "hả", "ha", "hở", "vậy", "vay", "thế", "the", "ta", "mn",
+        "mọi", "moi", "người", "nguoi", "ae", "anh", "chị", "em", "bạn", "các", "cac", "ơi", "oi",
     ];
     // An informal token may read as several words: `mn` as `mọi người`.
     token.split(' ').all(|word| PARTICLES.contains(&word))
@@ -995,6 +1003,16 @@ mod tests {
     }
 
     #[test]
+    fn negation_stops_at_da_unless_it_reads_not_necessarily() {
+        let s = analyzer();
+        // "Not a year old and already bad": `tệ` is said of its own.
+        assert_eq!(terms(&s.score("không được một năm đã tệ")), [("tệ", -2.0, false)]);
+        // "Cheap is not necessarily good".
+        assert_eq!(terms(&s.score("giá rẻ không chắc đã tốt")), [("tốt", -1.48, true)]);
+        assert_eq!(terms(&s.score("không hẳn đã tốt")), [("tốt", -1.48, true)]);
+    }
+
+    #[test]
     fn two_word_modifiers_count_once() {
         let s = analyzer();
         // `không hề` negates once: its `không` is not read again as a second negator.
@@ -1056,6 +1074,9 @@ mod tests {
         assert!(s.score("mai có check mail không mọi người").terms.is_empty());
         assert!(s.score("thầy có check mail không ạ").terms.is_empty());
         assert_eq!(terms(&s.score("thầy không check mail ạ")), [("không", -0.5, false)]);
+        assert!(s.score("thay co check mail khong a").terms.is_empty(), "unaccented too");
+        // Without `có` or `được` before it, it is a statement: "still not, folks".
+        assert_eq!(terms(&s.score("đến giờ vẫn không mọi người ạ")), [("không", -0.5, false)]);
     }
 
     #[test]
