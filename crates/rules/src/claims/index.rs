@@ -407,9 +407,11 @@ fn runs(hashes: &[u64], places: &HashMap<u64, Vec<usize>, BuildPassThrough>, k: 
     out
 }
 
-/// Where in the claim the shingle starting a run at `i` (with claim places `candidates`) belongs:
-/// the place the run's next matched shingle continues, if it has several (`học sinh` in a title
-/// and again in the text, the item going on as the text does), else the first.
+/// Where in the claim the shingle starting a run at `i` (with claim places `candidates`) belongs,
+/// if it has several (`học sinh nghỉ học` in a title and again in the text): the place that most
+/// of the run's following shingles continue, else the one nearest to where the next one is, the
+/// first one on a tie. A phrase longer than a shingle repeats several shingles, so one look
+/// ahead is not enough.
 fn anchor(
     candidates: &[usize],
     hashes: &[u64],
@@ -420,11 +422,25 @@ fn anchor(
     if candidates.len() < 2 {
         return candidates.first().copied();
     }
-    // The next matched shingle that continues the run (it overlaps or touches this one).
-    let next = (i + 1..=i + k).find_map(|j| Some((j, places.get(hashes.get(j)?)?)));
-    let Some((j, next_places)) = next else { return candidates.first().copied() };
-    let distance = |p: usize| next_places.iter().map(|&q| (p + (j - i)).abs_diff(q)).min().unwrap_or(usize::MAX);
-    candidates.iter().copied().min_by_key(|&p| distance(p))
+    // The run's following matched shingles: each overlaps or touches the one before.
+    let mut following = Vec::new();
+    let mut last = i;
+    for (j, hash) in hashes.iter().enumerate().skip(i + 1) {
+        if j > last + k {
+            break;
+        }
+        if let Some(list) = places.get(hash) {
+            following.push((j, list));
+            last = j;
+        }
+    }
+    let agreeing = |p: usize| following.iter().filter(|(j, list)| list.contains(&(p + (j - i)))).count();
+    // Where none continues it exactly (the item differs for a word or two), the nearest.
+    let nearest = |p: usize| {
+        following.first().map_or(0, |(j, list)| list.iter().map(|&q| (p + (j - i)).abs_diff(q)).min().unwrap_or(0))
+    };
+    // `max_by_key` keeps the last of equals: reversed, the first candidate wins a tie.
+    candidates.iter().rev().copied().max_by_key(|&p| (agreeing(p), std::cmp::Reverse(nearest(p))))
 }
 
 /// `s` cut to at most `max` bytes, at a space when there is one (else at a char boundary).
@@ -476,6 +492,14 @@ mod tests {
         // Also when the run goes on after a gap of less than a shingle (`21` touching it).
         let got = runs(&[20, 99, 99, 21], &places, 3);
         assert_eq!(got, [Run { first: 0, last: 5, claim_first: 9, claim_last: 12 }]);
+        // A phrase repeated whole (two shingles, 20 and 21 at 0, 1 and at 9, 10) then going on as
+        // the text does (22 at 11): the run follows the text, however far the repeat goes.
+        let places: HashMap<u64, Vec<usize>, BuildPassThrough> =
+            [(20, vec![0, 9]), (21, vec![1, 10]), (22, vec![11])].into_iter().collect();
+        let got = runs(&[20, 21, 22], &places, 3);
+        assert_eq!(got, [Run { first: 0, last: 4, claim_first: 9, claim_last: 13 }]);
+        // The title alone: its first place.
+        assert_eq!(runs(&[20, 21], &places, 3), [Run { first: 0, last: 3, claim_first: 0, claim_last: 3 }]);
     }
 
     #[test]
