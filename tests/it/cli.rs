@@ -268,7 +268,8 @@ fn rules_check_match_and_sentiment() {
              Nghe xong thấy kinh khủng quá\nPhở ở đây ngon kinh khủng\n\
              Hàng dởm, dịch vụ như hạch\nQuán này 10 điểm không có nhưng\nLàm ăn chẳng ra gì\n\
              Gió thổi mở toang cánh cửa\nCầu vượt xong rồi, hết kẹt xe rồi mn ơi\n\
-             Cảnh sát giao thông phân luồng tại nút giao\ncho hỏi mai có chạy xe buýt ko mn\n",
+             Cảnh sát giao thông phân luồng tại nút giao\ncho hỏi mai có chạy xe buýt ko mn\n\
+             Lực lượng chức năng đã giải tỏa ùn ứ tại cửa ngõ\n",
         ),
     );
     let labels: Vec<String> = stdout(&o)
@@ -277,13 +278,13 @@ fn rules_check_match_and_sentiment() {
         .collect();
     // `kinh khủng` alone is a complaint; after a term it only intensifies it. Social-post slang
     // and idioms count (`không` in `10 điểm không có nhưng` is no negation); `mở toang` (wide
-    // open) is not `toang` (ruined). A trouble gone (`hết kẹt xe`) is relief, `cảnh sát` is no
-    // `sát`, and `ko` before `mn` asks.
+    // open) is not `toang` (ruined). A trouble gone (`hết kẹt xe`) or cleared (`giải tỏa ùn ứ`)
+    // is relief, `cảnh sát` is no `sát`, and `ko` before `mn` asks.
     assert_eq!(
         labels,
         [
             "positive", "negative", "neutral", "negative", "positive", "negative", "positive", "negative", "neutral",
-            "positive", "neutral", "neutral"
+            "positive", "neutral", "neutral", "positive"
         ]
     );
     // Slang intensifies as the formal words do: `ngon vl` is `ngon` made stronger.
