@@ -11,7 +11,7 @@ use duluan_config::Config;
 use duluan_pipeline::{IngestRecord, Origin};
 use serde::Deserialize;
 
-use super::lines::{Line, MAX_LINE, next_line, without_bom};
+use super::lines::{Line, MAX_LINE, next_line, too_long, without_bom};
 use crate::app;
 use crate::cli::IngestArgs;
 use crate::run::Running;
@@ -169,7 +169,7 @@ impl Records {
                     self.bad(&label, &format!("unreadable: {e}"), &mut shown_now);
                     return None;
                 }
-                Ok(Some(Line::TooLong)) => Err(format!("longer than {} MiB; skipped", MAX_LINE >> 20)),
+                Ok(Some(Line::TooLong)) => Err(too_long()),
                 Ok(Some(Line::Bytes(bytes))) => match std::str::from_utf8(bytes) {
                     Err(e) => Err(format!("not UTF-8: {e}")),
                     Ok(l) => match without_bom(*n, l) {

@@ -58,8 +58,9 @@ fn skip_line(input: &mut impl BufRead) -> std::io::Result<()> {
     }
 }
 
-pub(crate) fn too_long(n: usize) -> String {
-    format!("line {n}: longer than {} MiB; skipped", MAX_LINE >> 20)
+/// What a line past [`MAX_LINE`] is answered with.
+pub(crate) fn too_long() -> String {
+    format!("longer than {} MiB; skipped", MAX_LINE >> 20)
 }
 
 /// A line without the byte-order mark that files saved on Windows often begin with (`n` is the

@@ -224,7 +224,7 @@ fn match_items(config: &Config, dir: Option<PathBuf>) -> Result<ExitCode> {
         };
         let line = match line {
             Line::TooLong => {
-                fail(&mut out, "", too_long(n))?;
+                fail(&mut out, "", format!("line {n}: {}", too_long()))?;
                 continue;
             }
             Line::Bytes(bytes) => match std::str::from_utf8(bytes) {
@@ -317,7 +317,7 @@ pub(crate) fn sentiment(config: &Config) -> Result<ExitCode> {
     while let Some(line) = next_line(&mut stdin, &mut buf, MAX_LINE)? {
         n += 1;
         let Line::Bytes(bytes) = line else {
-            let error = too_long(n);
+            let error = format!("line {n}: {}", too_long());
             eprintln!("stdin:{n}: {error}");
             writeln!(out, "{}", serde_json::json!({ "error": error }))?;
             continue;

@@ -300,8 +300,8 @@ pub struct Packs {
     pub rules: Vec<RuleSpec>,
     /// Lists by id.
     pub lists: BTreeMap<String, ListSpec>,
-    /// Pack files that hold neither rules nor lists: valid, but an empty file, or one cut short
-    /// where a rule ended, takes its rules out of force without an error.
+    /// Pack files that hold neither rules nor lists: valid, but an emptied file takes its rules
+    /// out of force without an error, so it is named in a warning.
     pub empty_files: Vec<PathBuf>,
 }
 

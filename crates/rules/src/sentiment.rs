@@ -378,8 +378,7 @@ impl SentimentAnalyzer {
         for cue in &cues {
             if let Modifier::Negator(w, _) = cue.kind
                 && w != 0.0
-                && self.bare_negation(cue, &cues, &found, &layout)
-                && !asks(a, view, cue, &layout)
+                && self.bare_negation(a, view, cue, &cues, &found, &layout)
             {
                 terms.push((cue.first, cue_term(text, a, cue, w)));
             }
@@ -447,9 +446,18 @@ impl SentimentAnalyzer {
     }
 
     /// Whether a negator negates no lexicon term: something follows it in its clause, that is not
-    /// a term within reach nor a suggestion (`không cần`). Negation in a review or a complaint
-    /// is itself a sign of something missing (`thầy không check mail`).
-    fn bare_negation(&self, cue: &Cue, cues: &[Cue], found: &[Found], layout: &Layout) -> bool {
+    /// a term within reach nor a suggestion (`không cần`), and it does not end a question (see
+    /// [`asks`]). Negation in a review or a complaint is itself a sign of something missing
+    /// (`thầy không check mail`).
+    fn bare_negation(
+        &self,
+        a: &Analysis,
+        view: View,
+        cue: &Cue,
+        cues: &[Cue],
+        found: &[Found],
+        layout: &Layout,
+    ) -> bool {
         let clause = layout.clause[cue.last];
         let next = cue.last + 1;
         let continues = layout.clause.get(next) == Some(&clause);
@@ -463,7 +471,7 @@ impl SentimentAnalyzer {
                     Modifier::Suggestion(_) | Modifier::Negator(..) | Modifier::Scale(_) | Modifier::Hedge(..)
                 )
         });
-        continues && !negates_term && !before_cue
+        continues && !negates_term && !before_cue && !asks(a, view, cue, layout)
     }
 
     /// The suggestions that criticise: not cancelled by a negator before them, not a conjunction
