@@ -76,16 +76,15 @@ enum Node {
     Never,
 }
 
-/// One occurrence of a pattern in an item field: token range `first..=last`, byte range
-/// `start..end` of the original field. Offsets are `u32` (see [`token_index`]): a long item
-/// with many rules has hundreds of these to sort and copy, and half the size is half the memory
-/// traffic.
+/// One occurrence of a pattern in an item field: token range `first..=last`. Indexes are `u32`
+/// (see [`token_index`]): a long item with many rules has hundreds of these to sort and copy, and
+/// half the size is half the memory traffic. The byte range in the original field is looked up
+/// only for the spans of flags: most occurrences make no flag, and reading the analysis's token
+/// offsets for each cost a cache miss where the analysis was made long before the match.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Occ {
     first: u32,
     last: u32,
-    start: u32,
-    end: u32,
     term: u32,
     field: Field,
 }
@@ -626,19 +625,11 @@ impl RuleSet {
             // Where a group has several patterns they are mostly exact forms of one folded text
             // (`bán`, `bạn`, `bàn`): the exact text there is read once for all of them.
             let mut there = None;
-            let (start, end) = analysis.original_range(first, last);
             for (pid, check) in terms {
                 if !check.holds(|| *there.get_or_insert_with(|| analysis.joined_tokens(View::Exact, first, last))) {
                     continue;
                 }
-                s.occs.push(Occ {
-                    first: hit.first,
-                    last: token_index(last),
-                    start: token_index(start),
-                    end: token_index(end),
-                    term: pid,
-                    field,
-                });
+                s.occs.push(Occ { first: hit.first, last: token_index(last), term: pid, field });
             }
         }
         // Stable: each pattern's occurrences stay in text order.
@@ -689,9 +680,10 @@ impl RuleSet {
             if !self.programs.eval(rule, &hits, spans) {
                 continue;
             }
-            spans.sort_by_key(|o| (o.field == Field::Text, o.start, o.end));
-            spans.dedup_by_key(|o| (o.field, o.start, o.end));
-            flags.push(self.flags.flag(rule, &self.specs[rule], spans));
+            // Tokens are in text order and do not overlap: token order is byte order.
+            spans.sort_by_key(|o| (o.field == Field::Text, o.first, o.last));
+            spans.dedup_by_key(|o| (o.field, o.first, o.last));
+            flags.push(self.flags.flag(rule, &self.specs[rule], spans, [title, text]));
         }
         flags
     }

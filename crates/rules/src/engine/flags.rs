@@ -5,7 +5,8 @@
 //! allocations of their own) cost cache misses for every one; here a rule's severity, action and
 //! whether it has filters are four bytes in one array, and rule ids and term texts lie end to end.
 
-use duluan_model::{Flag, Severity, Span};
+use duluan_model::{Field, Flag, Severity, Span};
+use duluan_text::Analysis;
 
 use super::Occ;
 use crate::pack::{Action, RuleSpec};
@@ -91,8 +92,9 @@ impl FlagMaker {
         self.heads.get(rule).is_none_or(|h| h.filtered)
     }
 
-    /// The flag of rule `rule` (specification `spec`) with the spans `spans`, in order.
-    pub(super) fn flag(&self, rule: usize, spec: &RuleSpec, spans: &[Occ]) -> Flag {
+    /// The flag of rule `rule` (specification `spec`) with the spans `spans`, in order, whose
+    /// byte ranges are read from the analyses of the title and the text (`fields`).
+    pub(super) fn flag(&self, rule: usize, spec: &RuleSpec, spans: &[Occ], fields: [&Analysis; 2]) -> Flag {
         // Only a rule of another rule set would have no head here: then all comes from its specification.
         let (head, id) = match self.heads.get(rule) {
             Some(&head) => (head, self.ids.get(rule)),
@@ -107,11 +109,10 @@ impl FlagMaker {
             tags,
             spans: spans
                 .iter()
-                .map(|o| Span {
-                    field: o.field,
-                    start: o.start as usize,
-                    end: o.end as usize,
-                    term: self.terms.get(o.term as usize).to_string(),
+                .map(|o| {
+                    let analysis = if o.field == Field::Title { fields[0] } else { fields[1] };
+                    let (start, end) = analysis.original_range(o.first as usize, o.last as usize);
+                    Span { field: o.field, start, end, term: self.terms.get(o.term as usize).to_string() }
                 })
                 .collect(),
             claim: None,

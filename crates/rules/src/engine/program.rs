@@ -484,7 +484,7 @@ mod tests {
 
     fn occ((first, length, title): (u32, u32, bool)) -> Occ {
         let field = if title { Field::Title } else { Field::Text };
-        Occ { first, last: first + length, start: 0, end: 0, term: 0, field }
+        Occ { first, last: first + length, term: 0, field }
     }
 
     proptest::proptest! {
