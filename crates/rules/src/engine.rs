@@ -128,7 +128,7 @@ pub struct RuleSet {
 
 struct Compiler<'p> {
     packs: &'p Packs,
-    keys: HashMap<(View, String, bool), PatternId>,
+    keys: HashMap<(View, String, bool, u64), PatternId>,
     patterns: Vec<Pattern>,
     /// Folded form of each pattern (what the automaton looks for).
     pattern_texts: Vec<String>,
@@ -174,13 +174,12 @@ impl Compiler<'_> {
             Mode::Exact => View::Exact,
             Mode::Folded => View::Folded,
         };
-        let key = (view, analysis.joined(view).to_string(), term.prefix);
+        // Terms that read alike but for a break are patterns of their own (`"tin giả"` must not
+        // cross the break of `"tin. giả"`), found as one group.
         let breaks = analysis.phrase_breaks().filter(|&t| t < 64).fold(0u64, |bits, t| bits | 1 << t);
+        let key = (view, analysis.joined(view).to_string(), term.prefix, breaks);
         let id = match self.keys.get(&key) {
-            Some(&id) => {
-                self.patterns[id].breaks |= breaks;
-                id
-            }
+            Some(&id) => id,
             None => {
                 if self.patterns.len() >= MAX_PATTERNS {
                     return Err(format!("more than {MAX_PATTERNS} distinct terms"));
@@ -619,14 +618,19 @@ impl RuleSet {
             let hit = s.raw[i as usize];
             let (field, analysis) =
                 if (i as usize) < s.title_hits { (Field::Title, title) } else { (Field::Text, text) };
-            let (length, terms) = self.checks.group(hit.group);
+            let (length, crossing, terms) = self.checks.group(hit.group);
             let last = hit.first + length.saturating_sub(1);
             let (first, last) = (hit.first as usize, last as usize);
+            // Only a group reached along a term written across a break may have crossed one
+            // (see `checks`): then each term holds only across the breaks it is written across.
+            let crossed = if crossing { analysis.breaks_within(first, last) } else { 0 };
             // Where a group has several patterns they are mostly exact forms of one folded text
             // (`bán`, `bạn`, `bàn`): the exact text there is read once for all of them.
             let mut there = None;
-            for (pid, check) in terms {
-                if !check.holds(|| *there.get_or_insert_with(|| analysis.joined_tokens(View::Exact, first, last))) {
+            for (pid, check, breaks) in terms {
+                if crossed & !breaks != 0
+                    || !check.holds(|| *there.get_or_insert_with(|| analysis.joined_tokens(View::Exact, first, last)))
+                {
                     continue;
                 }
                 s.occs.push(Occ { first: hit.first, last: token_index(last), term: pid, field });
@@ -852,6 +856,31 @@ query = "hoả*"
         assert!(fired(&rs, "", "về TP. Mới đây").is_empty());
         assert_eq!(fired(&rs, "", "về tp mới"), ["new"]);
         assert!(fired(&rs, "", "tin, ai").is_empty());
+    }
+
+    /// Terms that read alike but for a break stay apart: one rule's `"tin. giả"` does not let
+    /// another's `"tin giả"` cross a sentence end, in either mode; and a term crosses only the
+    /// breaks it is written across.
+    #[test]
+    fn a_crossing_term_does_not_lend_its_break_to_a_like_term() {
+        let rule = |id: &str, mode: &str, query: &str| {
+            format!("[[rule]]\nid = \"{id}\"\nseverity = \"low\"\nmode = \"{mode}\"\nquery = '{query}'\n")
+        };
+        for mode in ["exact", "folded"] {
+            let pack = [
+                rule("plain", mode, r#""tin giả""#),
+                rule("quoted", mode, r#""tin. giả""#),
+                rule("later", mode, r#""tin giả. mạo""#),
+                rule("both", mode, r#""tin. giả. mạo*""#),
+            ];
+            let rs = set(&pack.concat());
+            assert_eq!(fired(&rs, "", "Đây là tin giả"), ["plain", "quoted"], "{mode}");
+            assert_eq!(fired(&rs, "", "Đây là tin. Giả sử"), ["quoted"], "{mode}");
+            assert_eq!(fired(&rs, "", "tin, giả"), ["quoted"], "{mode}");
+            assert_eq!(fired(&rs, "", "tin giả. Mạo danh"), ["plain", "quoted", "later", "both"], "{mode}");
+            assert_eq!(fired(&rs, "", "tin. Giả. Mạo danh"), ["quoted", "both"], "{mode}");
+            assert_eq!(fired(&rs, "", "tin. Giả mạo"), ["quoted", "both"], "{mode}");
+        }
     }
 
     #[test]
@@ -1126,6 +1155,38 @@ query = "ngập"
                 .map(|r| r.id.clone())
                 .collect();
             proptest::prop_assert_eq!(fired, alone);
+        }
+    }
+
+    proptest::proptest! {
+        /// A rule fires among others exactly when it fires alone, however the others' terms
+        /// cross breaks: phrases written with and without a break inside, sharing their paths.
+        #[test]
+        fn other_rules_lend_no_break_to_a_phrase(
+            phrases in proptest::collection::vec(proptest::collection::vec((0..3usize, 0..3usize), 1..4), 1..6),
+            words in proptest::collection::vec((0..3usize, 0..3usize), 0..12),
+            wildcard in proptest::prelude::any::<bool>(),
+        ) {
+            const WORDS: [&str; 3] = ["giá", "xăng", "tăng"];
+            const GAPS: [&str; 3] = [" ", ". ", ", "];
+            let written = |syllables: &[(usize, usize)]| -> String {
+                syllables.iter().enumerate().map(|(i, &(w, g))| if i == 0 { WORDS[w].to_string() } else { format!("{}{}", GAPS[g], WORDS[w]) }).collect()
+            };
+            let rules: Vec<String> = phrases
+                .iter()
+                .enumerate()
+                .map(|(i, p)| {
+                    let star = if wildcard && i % 2 == 1 { "*" } else { "" };
+                    let mode = if i % 3 == 0 { "exact" } else { "folded" };
+                    format!("[[rule]]\nid = \"r{i}\"\nseverity = \"low\"\nmode = \"{mode}\"\nquery = '\"{}{star}\"'\n", written(p))
+                })
+                .collect();
+            let text = written(&words);
+            let all = set(&rules.concat());
+            let fired_among_all = fired(&all, "", &text);
+            let fired_alone: Vec<String> =
+                rules.iter().flat_map(|r| fired(&set(r), "", &text)).collect();
+            proptest::prop_assert_eq!(fired_among_all, fired_alone, "{}", text);
         }
     }
 

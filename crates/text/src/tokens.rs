@@ -954,6 +954,18 @@ impl Analysis {
         self.breaks.iter().map(|&token| token as usize)
     }
 
+    /// The phrase breaks inside tokens `first..=last`, as bits by their place from `first` (bit
+    /// `t - first` for a break before token `t`, `first < t <= last`): all bits where one lies
+    /// 64 tokens or more from `first`.
+    pub fn breaks_within(&self, first: usize, last: usize) -> u64 {
+        let from = self.breaks.partition_point(|&t| (t as usize) <= first);
+        let to = self.breaks.partition_point(|&t| (t as usize) <= last);
+        self.breaks.get(from..to).unwrap_or_default().iter().fold(0, |bits, &t| match (t as usize) - first {
+            place @ 0..64 => bits | 1 << place,
+            _ => u64::MAX,
+        })
+    }
+
     /// Byte range in the original text covering tokens `first..=last`.
     pub fn original_range(&self, first: usize, last: usize) -> (usize, usize) {
         let start = self.spans.get(first).map_or(0, |s| s.0);
@@ -1003,6 +1015,13 @@ mod tests {
         assert_eq!(breaks("TP.HCM có 1,5 triệu dân - \"tin giả\" (vắc-xin)"), Vec::<usize>::new());
         let many: String = (0..200).map(|i| format!("câu {i}. ")).collect();
         assert_eq!(breaks(&many).len(), 199);
+        // Breaks before `giả`, `rồi` and `thôi` (tokens 1, 3 and 4).
+        let a = Analysis::new("tin, giả vờ; rồi: thôi");
+        assert_eq!(a.breaks_within(0, 4), 0b11010);
+        assert_eq!(a.breaks_within(2, 4), 0b110);
+        assert_eq!(a.breaks_within(1, 2), 0);
+        assert_eq!(a.breaks_within(4, 9), 0);
+        assert_eq!(Analysis::new(&many).breaks_within(0, 199), u64::MAX);
     }
 
     #[test]

@@ -4,8 +4,13 @@
 //! number of syllables, and each exact-mode term of the group holds only where the exact text
 //! there is its own. Read from the matcher's group rows, the patterns and each exact form's own
 //! allocation, that took up to four cache misses per needed hit with 10,000 rules. Here it is one
-//! row of bytes per group: the number of syllables, then per term its pattern id, how it is
-//! checked, and its exact form inline.
+//! row of bytes per group: the number of syllables and whether a walk may reach it across a
+//! phrase break, then per term its pattern id, how it is checked, the breaks it is written across
+//! (only in such a group) and its exact form inline.
+//!
+//! A walk crosses a break along the path of a term written across one (`"tin. giả"`), and terms
+//! that share the path come with it: `"tin giả"` (the same text, one group) or `"tin giả. mạo"`.
+//! Where an occurrence crossed a break, a term holds only if it is written across that break too.
 
 use super::matcher::{Group, Matcher};
 use super::{Pattern, PatternId};
@@ -65,12 +70,17 @@ impl Checks {
             let group = group as Group;
             checks.starts.push(u32::try_from(checks.bytes.len()).map_err(|_| too_large())?);
             let terms = matcher.group(group);
+            let pattern_of = |pid: u32| {
+                patterns
+                    .get(pid as PatternId)
+                    .ok_or_else(|| format!("rule terms: group {group} names no pattern {pid}"))
+            };
+            let crossing = matcher.may_cross(group);
             checks.bytes.extend(matcher.group_length(group).to_le_bytes());
             checks.bytes.extend(u32::try_from(terms.len()).map_err(|_| too_large())?.to_le_bytes());
+            checks.bytes.push(u8::from(crossing));
             for &pid in terms {
-                let pattern = patterns
-                    .get(pid as PatternId)
-                    .ok_or_else(|| format!("rule terms: group {group} names no pattern {pid}"))?;
+                let pattern = pattern_of(pid)?;
                 checks.bytes.extend(pid.to_le_bytes());
                 let exact = pattern.exact.as_deref().map(str::as_bytes);
                 let kind = match (exact, pattern.prefix) {
@@ -80,6 +90,9 @@ impl Checks {
                 };
                 let exact = exact.unwrap_or_default();
                 checks.bytes.push(kind);
+                if crossing {
+                    checks.bytes.extend(pattern.breaks.to_le_bytes());
+                }
                 checks.bytes.extend(u32::try_from(exact.len()).map_err(|_| too_large())?.to_le_bytes());
                 checks.bytes.extend(exact);
             }
@@ -88,8 +101,9 @@ impl Checks {
         Ok(checks)
     }
 
-    /// A group's number of syllables and its terms with their checks.
-    pub(super) fn group(&self, group: Group) -> (u32, Terms<'_>) {
+    /// A group's number of syllables, whether a walk may reach it across a break (see the
+    /// module's documentation), and its terms with their checks.
+    pub(super) fn group(&self, group: Group) -> (u32, bool, Terms<'_>) {
         let row = match (self.starts.get(group as usize), self.starts.get(group as usize + 1)) {
             (Some(&from), Some(&to)) => self.bytes.get(from as usize..to as usize).unwrap_or_default(),
             _ => &[],
@@ -97,7 +111,8 @@ impl Checks {
         let mut reader = Reader(row);
         let length = reader.u32().unwrap_or(1);
         let count = reader.u32().unwrap_or(0);
-        (length, Terms { reader, left: count })
+        let crossing = reader.take(1).is_some_and(|c| c == [1]);
+        (length, crossing, Terms { reader, left: count, crossing })
     }
 }
 
@@ -106,15 +121,19 @@ impl Checks {
 pub(super) struct Terms<'a> {
     reader: Reader<'a>,
     left: u32,
+    crossing: bool,
 }
 
 impl<'a> Iterator for Terms<'a> {
-    type Item = (u32, Check<'a>);
+    /// A term's pattern id, its check, and the breaks it crosses (as
+    /// [`super::Pattern::breaks`]; 0 where no walk reaches the group across a break).
+    type Item = (u32, Check<'a>, u64);
 
     fn next(&mut self) -> Option<Self::Item> {
         self.left = self.left.checked_sub(1)?;
         let pid = self.reader.u32()?;
         let kind = self.reader.take(1)?.first().copied()?;
+        let breaks = if self.crossing { self.reader.u64()? } else { 0 };
         let len = self.reader.u32()? as usize;
         let exact = self.reader.take(len)?;
         let check = match kind {
@@ -122,7 +141,7 @@ impl<'a> Iterator for Terms<'a> {
             PREFIX => Check::Prefix(exact),
             _ => Check::Any,
         };
-        Some((pid, check))
+        Some((pid, check, breaks))
     }
 }
 
@@ -139,6 +158,10 @@ impl<'a> Reader<'a> {
     fn u32(&mut self) -> Option<u32> {
         Some(u32::from_le_bytes(self.take(4)?.try_into().ok()?))
     }
+
+    fn u64(&mut self) -> Option<u64> {
+        Some(u64::from_le_bytes(self.take(8)?.try_into().ok()?))
+    }
 }
 
 #[cfg(test)]
@@ -152,35 +175,41 @@ mod tests {
 
     #[test]
     fn rows_give_back_each_groups_length_and_checks() {
-        // `ban` folded, `bán` and `bạn` exact (one group), `hoả*` exact with a wildcard, `giá xăng`.
-        let patterns = [
+        // `ban` folded, `bán` and `bạn` exact (one group), `hoả*` exact with a wildcard, `giá xăng`
+        // and `giá. xăng` folded (one group, reached across a break).
+        let mut patterns = vec![
             pattern(None, false),
             pattern(Some("bán"), false),
             pattern(Some("bạn"), false),
             pattern(Some("hoả"), true),
+            pattern(None, false),
+            pattern(None, false),
         ];
-        let patterns = [&patterns[..], &[pattern(None, false)]].concat();
+        patterns[5].breaks = 0b10;
+        let term =
+            |syllables: Vec<&'static str>, prefix: bool, breaks: u64, id: usize| Term { syllables, prefix, breaks, id };
         let terms = [
-            Term { syllables: vec!["ban"], prefix: false, breaks: 0, id: 0 },
-            Term { syllables: vec!["ban"], prefix: false, breaks: 0, id: 1 },
-            Term { syllables: vec!["ban"], prefix: false, breaks: 0, id: 2 },
-            Term { syllables: vec!["hoa"], prefix: true, breaks: 0, id: 3 },
-            Term { syllables: vec!["gia", "xang"], prefix: false, breaks: 0, id: 4 },
+            term(vec!["ban"], false, 0, 0),
+            term(vec!["ban"], false, 0, 1),
+            term(vec!["ban"], false, 0, 2),
+            term(vec!["hoa"], true, 0, 3),
+            term(vec!["gia", "xang"], false, 0, 4),
+            term(vec!["gia", "xang"], false, 0b10, 5),
         ];
         let matcher = Matcher::new(&terms).expect("builds");
         let checks = Checks::new(&matcher, &patterns).expect("fits");
         let groups = matcher.pattern_groups(patterns.len());
-        let (length, terms) = checks.group(groups[0]);
-        assert_eq!(length, 1);
+        let row = |pattern: usize| {
+            let (length, mixed, terms) = checks.group(groups[pattern]);
+            (length, mixed, terms.collect::<Vec<_>>())
+        };
         let bán = "bán".as_bytes();
         let bạn = "bạn".as_bytes();
-        assert_eq!(terms.collect::<Vec<_>>(), [(0, Check::Any), (1, Check::Exact(bán)), (2, Check::Exact(bạn))]);
-        let (length, terms) = checks.group(groups[3]);
-        assert_eq!((length, terms.collect::<Vec<_>>()), (1, vec![(3, Check::Prefix("hoả".as_bytes()))]));
-        let (length, terms) = checks.group(groups[4]);
-        assert_eq!((length, terms.collect::<Vec<_>>()), (2, vec![(4, Check::Any)]));
+        assert_eq!(row(0), (1, false, vec![(0, Check::Any, 0), (1, Check::Exact(bán), 0), (2, Check::Exact(bạn), 0)]));
+        assert_eq!(row(3), (1, false, vec![(3, Check::Prefix("hoả".as_bytes()), 0)]));
+        assert_eq!(row(4), (2, true, vec![(4, Check::Any, 0), (5, Check::Any, 0b10)]));
         // A group past the last has no terms.
-        assert_eq!(checks.group(u32::MAX).1.count(), 0);
+        assert_eq!(checks.group(u32::MAX).2.count(), 0);
     }
 
     #[test]

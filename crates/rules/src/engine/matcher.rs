@@ -257,6 +257,8 @@ pub(super) struct Matcher {
     node_stems: HashMap<u32, Stems>,
     /// One-syllable wildcard terms.
     root_stems: Stems,
+    /// See [`Matcher::may_cross`], by group.
+    crossing: Vec<bool>,
     /// Each group's number of syllables (the tokens an occurrence covers) and terms, end to end:
     /// one allocation and one read, where a vector per group cost one more cache miss for every
     /// occurrence a candidate rule needs.
@@ -340,6 +342,7 @@ impl Matcher {
         if nodes.len() > INDEX as usize {
             return Err(format!("more than {INDEX} syllables in rule terms"));
         }
+        let crossing = crossing_groups(terms, &interner, &roots, &edges, &nodes, &stem_groups, groups.len());
         let mut parents = vec![false; nodes.len()];
         edges.keys().for_each(|key| parents[(key >> 32) as usize] = true);
         let flagged = |node: u32| {
@@ -370,7 +373,15 @@ impl Matcher {
             node_stems,
             root_stems: Stems::new(root_prefixes.into_iter()),
             groups: Csr::rows(groups.into_iter()),
+            crossing,
         })
+    }
+
+    /// Whether a walk may reach group `group` across a phrase break: one of the terms whose path
+    /// it shares is written across one there (see [`CROSSES`]). Its own terms may not be: where an
+    /// occurrence of such a group crossed a break, each term must be checked (see `checks`).
+    pub(super) fn may_cross(&self, group: Group) -> bool {
+        self.crossing.get(group as usize).is_some_and(|&c| c)
     }
 
     /// Number of groups.
@@ -609,6 +620,50 @@ impl Stems {
 pub(super) struct Hit {
     pub(super) group: Group,
     pub(super) first: u32,
+}
+
+/// Per group, whether a walk may reach it across a break (see [`Matcher::may_cross`]): a node on
+/// the path of one of its terms crosses breaks, through another term's edge or its own.
+fn crossing_groups(
+    terms: &[Term<'_>],
+    interner: &Interner<'_>,
+    roots: &HashMap<u32, u32>,
+    edges: &HashMap<u64, u32>,
+    nodes: &[Node],
+    stem_groups: &HashMap<(u32, &str), Group>,
+    groups: usize,
+) -> Vec<bool> {
+    let mut crossing = vec![false; groups];
+    let id = |syllable: &str| interner.ids.get(syllable).copied();
+    for term in terms {
+        let (whole, stem) = match (term.prefix, term.syllables.split_last()) {
+            (_, None) => continue,
+            (true, Some((last, whole))) => (whole, Some(*last)),
+            (false, Some(_)) => (&term.syllables[..], None),
+        };
+        // A term of one syllable, or a stem at the root, has no break to cross.
+        let Some((head, rest)) = whole.split_first() else { continue };
+        let Some(mut node) = id(head).and_then(|s| roots.get(&s).copied()) else { continue };
+        let mut crossed = false;
+        for syllable in rest {
+            crossed |= nodes[node as usize].crosses;
+            match id(syllable).and_then(|s| edges.get(&edge_key(node, s))) {
+                Some(&child) => node = child,
+                None => break,
+            }
+        }
+        let group = match stem {
+            None => nodes[node as usize].ends,
+            Some(stem) => {
+                crossed |= nodes[node as usize].crosses;
+                stem_groups.get(&(node, stem)).copied().unwrap_or(NONE)
+            }
+        };
+        if let Some(c) = crossing.get_mut(group as usize) {
+            *c |= crossed;
+        }
+    }
+    crossing
 }
 
 fn new_node(nodes: &mut Vec<Node>) -> u32 {
