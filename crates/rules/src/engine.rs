@@ -238,6 +238,12 @@ impl Compiler<'_> {
                                 (`(a NEAR/3 b) AND NOT c`)"
                         .into());
                 }
+                if has_near(left) || has_near(right) {
+                    return Err("a side of NEAR holds a NEAR of its own (`a NEAR/3 b NEAR/3 c`): it would be near \
+                                wherever one of its pair is, the other anywhere in reach of it, and the flag \
+                                would not show both. Write each pair (`(a NEAR/3 b) AND (b NEAR/3 c)`)"
+                        .into());
+                }
                 if needs_several(left) || needs_several(right) {
                     return Err("a side of NEAR needs several terms at once (`(a AND b) NEAR/3 c`): it would be \
                                 near wherever one of them is. Write a phrase in quotes (`\"a b\" NEAR/3 c`) or \
@@ -349,6 +355,17 @@ fn needs_several(e: &Expr) -> bool {
         Expr::Or(parts) => parts.iter().any(needs_several),
         Expr::Scoped(_, inner) | Expr::Moded(_, inner) => needs_several(inner),
         Expr::AtLeast { min, of } => *min > 1 || of.iter().any(needs_several),
+    }
+}
+
+/// Whether an expression holds a `NEAR` that gives it its place (not under `NOT`): as a side of
+/// another `NEAR` only one of its pair would be near, and the flag would not show the other.
+fn has_near(e: &Expr) -> bool {
+    match e {
+        Expr::Near { .. } => true,
+        Expr::Term(_) | Expr::List(_) | Expr::Not(_) => false,
+        Expr::And(parts) | Expr::Or(parts) | Expr::AtLeast { of: parts, .. } => parts.iter().any(has_near),
+        Expr::Scoped(_, inner) | Expr::Moded(_, inner) => has_near(inner),
     }
 }
 
@@ -1099,7 +1116,8 @@ query = "ngập"
     /// `a NEAR b`, or where a side may hold with no place in the text or needs several terms at
     /// once (which rules may not write), `a AND b`.
     fn near(a: &str, op: &str, b: &str) -> String {
-        let placed = |q: &str| crate::expr::parse(q).is_ok_and(|e| has_place(&e) && !needs_several(&e));
+        let placed =
+            |q: &str| crate::expr::parse(q).is_ok_and(|e| has_place(&e) && !needs_several(&e) && !has_near(&e));
         if placed(a) && placed(b) { format!("({a} {op} {b})") } else { format!("({a} AND {b})") }
     }
 
@@ -1295,6 +1313,20 @@ query = "ngập"
             let err = RuleSet::compile(packs).expect_err(query).to_string();
             assert!(err.contains("rule `r`") && err.contains("several terms"), "{err}");
         }
+        for query in [
+            "a NEAR/3 b NEAR/3 c",
+            "a ONEAR/3 b ONEAR/3 c",
+            "a NEAR/3 (b NEAR/2 c)",
+            "x NEAR/2 (y OR title:(b NEAR/2 c))",
+        ] {
+            let mut packs = Packs::default();
+            let mut errors = Vec::new();
+            crate::pack::read_pack(Path::new("t.toml"), &rule("r", query), &mut packs, &mut errors);
+            let err = RuleSet::compile(packs).expect_err(query).to_string();
+            assert!(err.contains("rule `r`") && err.contains("NEAR of its own"), "{err}");
+        }
+        let rs = set(&rule("pairs", "(a NEAR/3 b) AND (b NEAR/3 c) AND NOT (x NEAR/1 y)"));
+        assert_eq!(fired(&rs, "", "a x x b x c"), ["pairs"]);
         let rs = set(&rule("ok", "sốt NEAR/3 (cao AND NOT \"bác bỏ\")"));
         assert_eq!(fired(&rs, "", "bé bị sốt cao"), ["ok"]);
         assert!(fired(&rs, "", "bác bỏ tin bé bị sốt cao").is_empty());

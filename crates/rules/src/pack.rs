@@ -700,6 +700,9 @@ enum ListError {
 fn load_list(file: &Path, def: ListDef) -> Result<ListSpec, ListError> {
     let id = def.id.into_inner();
     let mut terms: Vec<String> = def.terms;
+    if let Some(problem) = terms.iter().find_map(|t| term_problem(t)) {
+        return Err(ListError::AtList(format!("list `{id}`: {problem}")));
+    }
     if let Some(rel) = &def.file {
         // Not hidden either: hidden files are not watched for changes (see [`fingerprint`]).
         let inside = Path::new(rel).components().all(|c| match c {
@@ -722,7 +725,6 @@ fn load_list(file: &Path, def: ListDef) -> Result<ListSpec, ListError> {
         let message = format!("list `{id}`: term `{short}…` is longer than {MAX_TERM_BYTES} bytes");
         return Err(ListError::AtList(message));
     }
-    terms.retain(|t| duluan_text::tokens(t).next().is_some());
     if terms.is_empty() {
         return Err(ListError::AtList(format!("list `{id}` has no terms")));
     }
@@ -753,12 +755,30 @@ fn read_list_file(path: &Path, terms: &mut Vec<String>) -> Result<(), Error> {
             let message = format!("term longer than {MAX_TERM_BYTES} bytes");
             return Err(Error::at(&path, Some((n + 1, 1)), message));
         }
+        if let Some(problem) = term_problem(term) {
+            let col = raw.find(term).map_or(1, |at| raw[..at].chars().count() + 1);
+            return Err(Error::at(&path, Some((n + 1, col)), problem));
+        }
         terms.push(term.to_string());
         if terms.len() > MAX_LIST_TERMS {
             break;
         }
     }
     Ok(())
+}
+
+/// What is wrong with a list term, as the query parser would say it of a term in a query: a
+/// wildcard anywhere but at the end of its last word, or no letter or digit (an emoji, `*` or
+/// `!!!` alone would never match, and dropping it quietly hid the mistake).
+fn term_problem(term: &str) -> Option<String> {
+    let stem = term.trim_end_matches('*');
+    if stem.contains('*') || (stem.len() < term.len() && stem.ends_with(char::is_whitespace)) {
+        return Some(format!("the term `{term}`: a wildcard `*` may only end its last word (`vắc*`, `giá tă*`)"));
+    }
+    if duluan_text::tokens(stem).next().is_none() {
+        return Some(format!("the term `{term}` has no letter or digit: rules match words, not emoji or punctuation"));
+    }
+    None
 }
 
 fn check_references(packs: &Packs, errors: &mut Vec<Error>) {
@@ -1041,8 +1061,41 @@ mod tests {
             read_with_list("[[list]]\nid = \"x\"\nterms = [\"a\"]\n\n[[list]]\nid = \"x\"\nterms = [\"b\"]\n", "")
                 .expect_err("refused");
         assert!(errors.iter().any(|e| e.contains("p.toml:6:") && e.contains("defined twice")), "{errors:?}");
-        let errors = read_with_list("[[list]]\nid = \"empty\"\nterms = [\"!!\"]\n", "").expect_err("refused");
+        let errors = read_with_list("[[list]]\nid = \"empty\"\nterms = []\n", "").expect_err("refused");
         assert!(errors.iter().any(|e| e.contains("p.toml:2:") && e.contains("no terms")), "{errors:?}");
+    }
+
+    /// List terms are held to what a query's terms are: no term without a letter or digit, no
+    /// wildcard but at the end; in a file, the line and column say which.
+    #[test]
+    fn list_terms_are_checked_as_query_terms_are() {
+        for (term, reason) in [
+            ("😡", "no letter or digit"),
+            ("!!", "no letter or digit"),
+            ("*", "no letter or digit"),
+            ("", "no letter or digit"),
+            ("a*b", "wildcard"),
+            ("*x", "wildcard"),
+            ("giá *", "wildcard"),
+        ] {
+            let pack = format!("[[list]]\nid = \"l\"\nterms = [\"vắc xin\", {term:?}]\n");
+            let errors = read_with_list(&pack, "").expect_err(term);
+            assert!(
+                errors.iter().any(|e| e.contains("p.toml:2:") && e.contains("list `l`") && e.contains(reason)),
+                "{term}: {errors:?}"
+            );
+        }
+        let errors = read_with_list(
+            "[[list]]\nid = \"l\"\nfile = \"lists/terms.txt\"\n",
+            "vắc xin\n# a comment\n  sốt*cao\t0.5\n",
+        )
+        .expect_err("refused");
+        assert!(errors.iter().any(|e| e.contains("terms.txt:3:3") && e.contains("wildcard")), "{errors:?}");
+        let errors =
+            read_with_list("[[list]]\nid = \"l\"\nfile = \"lists/terms.txt\"\n", "vắc xin\n🙂\n").expect_err("refused");
+        assert!(errors.iter().any(|e| e.contains("terms.txt:2:1") && e.contains("no letter or digit")), "{errors:?}");
+        // Hashtags are words: a comment line starts with `#`, and a term finds `#tingia` as `tingia`.
+        assert!(read_with_list("[[list]]\nid = \"l\"\nterms = [\"#tingia\", \"vắc*\", \"giá tă*\"]\n", "").is_ok());
     }
 
     #[test]
