@@ -216,7 +216,10 @@ pub(crate) enum RulesOp {
         /// Rules directory (default: `[rules] dir`).
         #[arg(long)]
         rules: Option<PathBuf>,
-        /// One JSON object per rule instead of a table.
+        /// One JSON object per rule instead of a table, with the counts of `GET /api/rules/stats`
+        /// (`confirmed`, `escalated`, `dismissed`, `decided`) and its `review_flags`. The table's
+        /// `kept` is confirmed plus escalated, what precision counts; its last hit is the day in
+        /// Vietnam.
         #[arg(long)]
         json: bool,
         /// Order: rules to review first, lowest precision first, most hits first, or latest hit

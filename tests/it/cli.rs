@@ -324,6 +324,11 @@ fn rules_stats_lists_hits_precision_and_rules_to_review() {
     assert_eq!(gouging["precision"], serde_json::Value::Null, "nothing decided yet");
     assert_eq!(gouging["review"], serde_json::Value::Null);
     assert_eq!(row("health.vaccine_harm_rumor")["review"], "never fired");
+    assert_eq!(row("health.vaccine_harm_rumor")["review_flags"][0]["code"], "never_fired");
+    // The API's counts, each on its own: what precision is over is `decided`.
+    for field in ["confirmed", "escalated", "dismissed", "decided"] {
+        assert_eq!(gouging[field], 0, "{field}: {gouging}");
+    }
     // Rules to review come first.
     let first_clean = rows.iter().position(|r| r["review"].is_null()).unwrap();
     assert!(rows[first_clean..].iter().all(|r| r["review"].is_null()), "{rows:?}");
@@ -392,13 +397,25 @@ fn rules_backtest_runs_a_draft_over_the_archive() {
     assert_eq!(fuel["hits"], 1, "{fuel}");
     assert_eq!(fuel["stories"], 1);
     assert_eq!(fuel["per_day"]["2026-11-15"], 1, "{fuel}");
+    // Every day of the window is there, days without a hit too, as whole days in Vietnam.
+    assert_eq!(fuel["per_day"]["2026-11-14"], 0, "{fuel}");
+    assert_eq!(fuel["per_day"].as_object().map(|days| days.len()), Some(3650));
+    assert_eq!((fuel["time_zone"].as_str(), fuel["to"].as_str().map(str::len)), (Some("+07:00"), Some(10)));
     assert_eq!(fuel["sample"][0]["url"], "https://phoco.example/kinh-te/khan-hiem-xang.html");
     assert_eq!(fuel["sample"][0]["day"], "2026-11-15", "a hit is shown on the day it counts on: {fuel}");
     // Each term once, in text order, though both occur in the title and again in the text.
     assert_eq!(fuel["sample"][0]["terms"], serde_json::json!(["cay xang", "het hang"]), "{fuel}");
+    // What the folded terms found, as written in the item.
+    assert_eq!(
+        fuel["sample"][0]["matched"],
+        serde_json::json!([{"term": "cay xang", "text": "cây xăng"}, {"term": "het hang", "text": "hết hàng"}]),
+        "{fuel}"
+    );
     let text = d.run(&["rules", "backtest", draft.to_str().unwrap(), "--days", "3650"], None);
     assert!(stdout(&text).starts_with("draft.fuel: 1 hits in 1 stories among 3 items"), "{}", stdout(&text));
     assert!(stdout(&text).contains("  · 2026-11-15  Cây xăng treo biển hết hàng"), "{}", stdout(&text));
+    assert!(stdout(&text).contains("[cay xang «cây xăng», het hang «hết hàng»]"), "{}", stdout(&text));
+    assert!(stdout(&text).contains("days in Vietnam)\n  2026-11-15       1  "), "{}", stdout(&text));
     // A pack of the rules directory itself: its rules replace the directory's, not doubled.
     let prices = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("rules/prices.toml");
     let o = d.run(&["rules", "backtest", prices.to_str().unwrap(), "--days", "3650", "--json"], None);

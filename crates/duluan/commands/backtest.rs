@@ -20,9 +20,14 @@ use crate::cli::BacktestArgs;
 #[derive(Serialize)]
 struct Outcome {
     rule: String,
+    /// The first and last day of the window, whole days in Vietnam (`time_zone`).
+    from: NaiveDate,
+    to: NaiveDate,
+    time_zone: &'static str,
     items_checked: u64,
     hits: u64,
     stories: usize,
+    /// Hits by day, every day of the window (0 where none).
     per_day: BTreeMap<NaiveDate, u64>,
     /// The most recent hits, newest first (see [`keep_newest`]).
     sample: Vec<SampleHit>,
@@ -36,10 +41,51 @@ struct SampleHit {
     published_at: Option<DateTime<Utc>>,
     /// The day the hit counts on in `per_day`.
     day: NaiveDate,
+    /// The terms that fired, each once, in text order.
     terms: Vec<String>,
+    /// What each term matched in the item, where it reads otherwise than the term (a folded
+    /// term finds words with other diacritics: `thuốc` in `quen thuộc`).
+    matched: Vec<Matched>,
     /// Publication time, else fetch time: what "most recent" orders by.
     #[serde(skip)]
     at: DateTime<Utc>,
+}
+
+#[derive(Serialize)]
+struct Matched {
+    term: String,
+    text: String,
+}
+
+/// The offset of Vietnam's time, in which days are counted.
+const TIME_ZONE: &str = "+07:00";
+
+/// The window of `days` whole days in Vietnam that ends today: its first and last day, and the
+/// instant its first day begins.
+fn window(now: DateTime<Utc>, days: u32) -> (NaiveDate, NaiveDate, DateTime<Utc>) {
+    let today = local_day(now);
+    let first = today - chrono::Days::new(u64::from(days.saturating_sub(1)));
+    let start = first.and_time(chrono::NaiveTime::MIN).and_local_timezone(duluan_text::vietnam()).single();
+    (first, today, start.map_or(now - chrono::Duration::days(days.into()), |t| t.to_utc()))
+}
+
+/// Each term of `spans` once, in order, and what it matched in `item` where that reads otherwise
+/// (case aside), each such pair once.
+fn terms_and_matches(spans: &[duluan_model::Span], item: &duluan_model::Item) -> (Vec<String>, Vec<Matched>) {
+    let (mut terms, mut matched) = (Vec::new(), Vec::new());
+    let (mut seen_terms, mut seen_pairs) = (HashSet::new(), HashSet::new());
+    for span in spans {
+        if seen_terms.insert(span.term.as_str()) {
+            terms.push(span.term.clone());
+        }
+        let field = if span.field == duluan_model::Field::Title { &item.title } else { &item.text };
+        let Some(text) = field.get(span.start..span.end) else { continue };
+        let text = text.to_lowercase();
+        if text != span.term.to_lowercase() && seen_pairs.insert((span.term.as_str(), text.clone())) {
+            matched.push(Matched { term: span.term.clone(), text });
+        }
+    }
+    (terms, matched)
 }
 
 /// Adds the hit of time `at` (made by `hit` only then) to `sample` (at most `size` hits, newest
@@ -102,7 +148,8 @@ pub(crate) async fn run(config: &Config, args: &BacktestArgs) -> Result<ExitCode
         format!("cannot open the index at {} (run `duluan demo --once` or `duluan ingest` first)", dir.display())
     })?;
     let store = app::open_store(config).await?;
-    let query = Query { from: Some(Utc::now() - chrono::Duration::days(args.days.into())), ..Query::default() };
+    let (from, to, start) = window(Utc::now(), args.days);
+    let query = Query { from: Some(start), ..Query::default() };
     let mut item_ids = Vec::new();
     index.export(&query, |row| {
         item_ids.push(row.id);
@@ -112,10 +159,13 @@ pub(crate) async fn run(config: &Config, args: &BacktestArgs) -> Result<ExitCode
         .iter()
         .map(|id| Outcome {
             rule: id.clone(),
+            from,
+            to,
+            time_zone: TIME_ZONE,
             items_checked: 0,
             hits: 0,
             stories: 0,
-            per_day: BTreeMap::new(),
+            per_day: from.iter_days().take_while(|day| *day <= to).map(|day| (day, 0)).collect(),
             sample: Vec::new(),
         })
         .collect();
@@ -143,16 +193,15 @@ pub(crate) async fn run(config: &Config, args: &BacktestArgs) -> Result<ExitCode
             *outcome.per_day.entry(day).or_default() += 1;
             stories[n].insert(item.story_id.to_string());
             keep_newest(&mut outcome.sample, args.sample, at, || {
-                // Each term once, in text order: spans repeat a term in the title and the text.
-                let mut shown = HashSet::new();
-                let terms = flag.spans.iter().filter(|s| shown.insert(s.term.as_str())).map(|s| s.term.clone());
+                let (terms, matched) = terms_and_matches(&flag.spans, &item);
                 SampleHit {
                     id: item.id.to_string(),
                     url: item.url.clone(),
                     title: item.title.clone(),
                     published_at: item.published_at,
                     day,
-                    terms: terms.collect(),
+                    terms,
+                    matched,
                     at,
                 }
             });
@@ -183,20 +232,35 @@ fn print(outcomes: &[Outcome], args: &BacktestArgs) -> Result<()> {
     for o in outcomes {
         writeln!(
             out,
-            "{}: {} hits in {} stories among {} items of the last {} days",
-            o.rule, o.hits, o.stories, o.items_checked, args.days
+            "{}: {} hits in {} stories among {} items of the last {} days ({} to {}, days in Vietnam)",
+            o.rule, o.hits, o.stories, o.items_checked, args.days, o.from, o.to
         )?;
         let most = o.per_day.values().copied().max().unwrap_or(1).max(1);
-        for (day, n) in &o.per_day {
-            let bar = "█".repeat(((*n * 40).div_ceil(most)) as usize);
-            writeln!(out, "  {day}  {n:>6}  {bar}")?;
+        // From the first day with a hit to the last, the days without one too.
+        let busy: Vec<&NaiveDate> = o.per_day.iter().filter(|(_, n)| **n > 0).map(|(day, _)| day).collect();
+        if let (Some(&&first), Some(&&last)) = (busy.first(), busy.last()) {
+            for (day, n) in o.per_day.range(first..=last) {
+                let bar = "█".repeat(((*n * 40).div_ceil(most)) as usize);
+                writeln!(out, "  {day}  {n:>6}  {bar}")?;
+            }
         }
         for s in &o.sample {
-            writeln!(out, "  · {}  {}  [{}]\n    {}", s.day, s.title, s.terms.join(", "), s.url)?;
+            writeln!(out, "  · {}  {}  [{}]\n    {}", s.day, s.title, shown_terms(s), s.url)?;
         }
     }
     out.flush()?;
     Ok(())
+}
+
+/// A sample hit's terms, each followed by what it matched where that reads otherwise:
+/// `gas, thuốc «thuộc»`.
+fn shown_terms(hit: &SampleHit) -> String {
+    let mut shown: Vec<String> = Vec::new();
+    for term in &hit.terms {
+        let others: Vec<&str> = hit.matched.iter().filter(|m| &m.term == term).map(|m| m.text.as_str()).collect();
+        shown.push(if others.is_empty() { term.clone() } else { format!("{term} «{}»", others.join("», «")) });
+    }
+    shown.join(", ")
 }
 
 #[cfg(test)]
@@ -214,6 +278,7 @@ mod tests {
             published_at: Some(at),
             day: local_day(at),
             terms: vec![],
+            matched: vec![],
             at,
         }
     }
@@ -234,6 +299,18 @@ mod tests {
         assert!(kept(&[3, 20], 0).is_empty());
         // Of two hits at the same time, the first seen stays.
         assert_eq!(kept(&[5, 5], 1), ["5"]);
+    }
+
+    /// The window is whole days in Vietnam, today the last: at 06:00 in Vietnam on the 7th
+    /// (23:00 UTC on the 6th), three days are the 5th to the 7th from 00:00 in Vietnam.
+    #[test]
+    fn the_window_is_whole_days_in_vietnam() {
+        let now = DateTime::parse_from_rfc3339("2026-12-06T23:00:00Z").map(|t| t.to_utc()).unwrap_or_default();
+        let (from, to, start) = window(now, 3);
+        let day = |d| NaiveDate::from_ymd_opt(2026, 12, d).unwrap_or_default();
+        assert_eq!((from, to), (day(5), day(7)));
+        assert_eq!(start.to_rfc3339(), "2026-12-04T17:00:00+00:00");
+        assert_eq!(window(now, 1).0, day(7));
     }
 
     #[test]

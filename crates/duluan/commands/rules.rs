@@ -40,11 +40,16 @@ struct StatsRow {
     hits: Option<u64>,
     hits_30d: Option<u64>,
     confirmed: i64,
+    escalated: i64,
     dismissed: i64,
+    /// Confirmed, escalated or dismissed: what `precision` is over.
+    decided: i64,
     open: i64,
     precision: Option<f64>,
     last_hit: Option<chrono::DateTime<chrono::Utc>>,
     review: Option<String>,
+    /// The reasons for review by machine name, as `GET /api/rules/stats` gives them.
+    review_flags: Vec<duluan_web::api::ReviewNote>,
 }
 
 impl StatsRow {
@@ -58,12 +63,15 @@ impl StatsRow {
             items: r.stats.items,
             hits: r.hits,
             hits_30d: r.hits_30d,
-            confirmed: r.stats.confirmed + r.stats.escalated,
+            confirmed: r.stats.confirmed,
+            escalated: r.stats.escalated,
             dismissed: r.stats.dismissed,
+            decided: r.decided,
             open: r.stats.open,
             precision: r.stats.precision,
             last_hit: r.stats.last_hit,
             review: r.review,
+            review_flags: r.review_flags,
         }
     }
 }
@@ -111,12 +119,16 @@ async fn stats(
     } else {
         let header = format!(
             "{:40} {:>7} {:>6} {:>6} {:>6} {:>9} {:>9} {:>10}  review",
-            "rule", "alerts", "items", "hits", "open", "confirmed", "precision", "last hit"
+            "rule", "alerts", "items", "hits", "open", "kept", "precision", "last hit"
         );
         writeln!(out, "{header}")?;
         for r in &rows {
             let precision = r.precision.map(|p| format!("{:.0}%", p * 100.0)).unwrap_or_else(|| "-".into());
-            let last = r.last_hit.map(|t| t.format("%Y-%m-%d").to_string()).unwrap_or_else(|| "-".into());
+            // The day in Vietnam, as the UI and `rules backtest` show it.
+            let last = r
+                .last_hit
+                .map(|t| t.with_timezone(&duluan_text::vietnam()).format("%Y-%m-%d").to_string())
+                .unwrap_or_else(|| "-".into());
             let name = match (r.provenance, r.enabled) {
                 (RuleProvenance::Pack, Some(false)) => format!("{} (off)", r.rule),
                 (RuleProvenance::Removed, _) => format!("{} (removed)", r.rule),
@@ -130,7 +142,7 @@ async fn stats(
                 r.alerts,
                 r.items,
                 r.open,
-                r.confirmed,
+                r.confirmed + r.escalated,
                 r.review.as_deref().unwrap_or("")
             )?;
         }

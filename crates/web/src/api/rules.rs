@@ -147,7 +147,8 @@ pub struct RuleReview {
     pub decided: i64,
     /// Items it flagged, from the search index (null when the index could not be read).
     pub hits: Option<u64>,
-    /// Of them, fetched (and so flagged) in the last 30 days.
+    /// Of them, fetched (and so flagged) in the last 30 days: today and the 29 days before, whole
+    /// days in Vietnam.
     pub hits_30d: Option<u64>,
     /// The reasons for review in words, joined with `; `; null when it needs none.
     pub review: Option<String>,
@@ -230,13 +231,18 @@ impl IndexHits {
     }
 }
 
-const MILLIS_PER_DAY: i64 = 86_400_000;
-
-/// Every rule's hits in one pass over the index, recent ones counted from the start of the UTC
-/// day `RECENT_DAYS - 1` days before `now`.
+/// Every rule's hits in one pass over the index, recent ones counted from the start of the day
+/// `RECENT_DAYS - 1` days before `now`'s, in Vietnam (as the pages and `rules backtest` count days).
 fn index_hits(index: &SearchIndex, now: DateTime<Utc>) -> Result<HashMap<String, RuleHits>, duluan_index::Error> {
-    let today = now.timestamp().div_euclid(86_400);
-    index.rule_hits((today - RECENT_DAYS + 1) * MILLIS_PER_DAY)
+    index.rule_hits(recent_since(now).timestamp_millis())
+}
+
+/// The start, in Vietnam, of the first of the last [`RECENT_DAYS`] days (today the last).
+fn recent_since(now: DateTime<Utc>) -> DateTime<Utc> {
+    let vietnam = duluan_text::vietnam();
+    let first = now.with_timezone(&vietnam).date_naive() - chrono::Days::new((RECENT_DAYS - 1).unsigned_abs());
+    let start = first.and_time(chrono::NaiveTime::MIN).and_local_timezone(vietnam).single();
+    start.map_or(now - chrono::Duration::days(RECENT_DAYS), |t| t.to_utc())
 }
 
 /// Every rule of `catalog` (in pack order), then every other rule or alert kind with alerts (by
@@ -352,6 +358,15 @@ mod tests {
 
     fn now() -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2026, 6, 30, 12, 0, 0).single().expect("valid time")
+    }
+
+    /// The last 30 days start at midnight in Vietnam: at 06:00 there on 1 July (23:00 UTC on
+    /// 30 June), from 00:00 on 2 June, 17:00 UTC on 1 June.
+    #[test]
+    fn recent_hits_are_counted_over_whole_days_in_vietnam() {
+        let early = Utc.with_ymd_and_hms(2026, 6, 30, 23, 0, 0).single().expect("valid time");
+        assert_eq!(recent_since(early).to_rfc3339(), "2026-06-01T17:00:00+00:00");
+        assert_eq!(recent_since(now()).to_rfc3339(), "2026-05-31T17:00:00+00:00");
     }
 
     fn catalog() -> RuleCatalog {
