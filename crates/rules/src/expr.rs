@@ -231,6 +231,14 @@ fn lex(src: &str) -> Result<Vec<(usize, Tok)>, ParseError> {
                     w => {
                         let prefix = w.ends_with('*');
                         let w = w.trim_end_matches('*');
+                        if w.is_empty() && src[..i].ends_with('"') {
+                            return Err(ParseError {
+                                offset: i,
+                                message: "a wildcard goes inside the quotes, at the end of the phrase's last word \
+                                          (`\"giá tă*\"`)"
+                                    .into(),
+                            });
+                        }
                         if w.is_empty() || w.contains('*') {
                             return Err(ParseError {
                                 offset: i,
@@ -373,6 +381,12 @@ impl Parser {
             Tok::LParen => {
                 self.pos += 1;
                 let inner = self.or()?;
+                if self.peek() == Some(&Tok::Comma) {
+                    return self.error(
+                        "a comma only separates the alternatives of `at least 2 of (a, b, c)`: join terms with \
+                         AND or OR",
+                    );
+                }
                 if self.peek() != Some(&Tok::RParen) {
                     return self.error("missing `)`");
                 }
@@ -420,7 +434,10 @@ impl Parser {
             "exact" => |e| Expr::Moded(Mode::Exact, Box::new(e)),
             "folded" => |e| Expr::Moded(Mode::Folded, Box::new(e)),
             _ => {
-                return self.error(format!("unknown scope `{name}:` (use title:, text:, exact: or folded:)"));
+                return self.error(format!(
+                    "unknown scope `{name}:` (use title:, text:, exact: or folded:; to search words before a \
+                     colon, quote them: `\"lưu ý\"`)"
+                ));
             }
         };
         self.pos += 2;
@@ -637,6 +654,10 @@ mod tests {
             ("giá NEAR tăng", 5, "needs a distance"),
             ("giá ONEAR /3 tăng", 5, "needs a distance"),
             ("giá Near/3 tăng", 5, "in capitals"),
+            // Mistakes that read like other things get a message about what was meant.
+            ("(a, b)", 2, "comma only separates"),
+            ("\"a b\"*", 5, "inside the quotes"),
+            ("lưu ý: x", 5, "quote them"),
         ];
         for (src, offset, msg) in cases {
             let err = parse(src).expect_err(src);
