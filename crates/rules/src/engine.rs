@@ -156,19 +156,14 @@ impl Moding {
 impl Compiler<'_> {
     fn term(&mut self, term: &Term, mode: Moding) -> Result<Node, String> {
         let mode = term.mode.unwrap_or(mode.mode());
-        // Checked as list terms are when their list is read: each occurrence's span carries the
-        // term, so a phrase of thousands of syllables repeated in an item cost memory by their
-        // product; and a term with no syllable would silently never match.
-        if term.text.len() > crate::pack::MAX_TERM_BYTES {
-            let short: String = term.text.chars().take(30).collect();
-            return Err(format!("the term `{short}…` is longer than {} bytes", crate::pack::MAX_TERM_BYTES));
+        // The parser and the list reader refuse these with their place; an expression built
+        // otherwise too.
+        if let Some(problem) = crate::expr::term_problem(&term.text) {
+            return Err(problem);
         }
         let analysis = Analysis::new(&term.text);
         if analysis.is_empty() {
-            return Err(format!(
-                "the term `{}` has no letter or digit: rules match words, not emoji or punctuation",
-                term.text
-            ));
+            return Err(format!("the term `{}` has no syllable", term.text));
         }
         let view = match mode {
             Mode::Exact => View::Exact,
@@ -232,23 +227,9 @@ impl Compiler<'_> {
             Expr::Or(parts) => Node::Or(parts.iter().map(|p| self.node(p, mode)).collect::<Result<_, _>>()?),
             Expr::Not(e) => Node::Not(Box::new(self.node(e, mode)?)),
             Expr::Near { left, right, distance, ordered } => {
-                if !has_place(left) || !has_place(right) {
-                    return Err("a side of NEAR can hold without any of its terms occurring (through NOT), \
-                                and then has no place in the text to be near: keep NOT out of NEAR \
-                                (`(a NEAR/3 b) AND NOT c`)"
-                        .into());
-                }
-                if has_near(left) || has_near(right) {
-                    return Err("a side of NEAR holds a NEAR of its own (`a NEAR/3 b NEAR/3 c`): it would be near \
-                                wherever one of its pair is, the other anywhere in reach of it, and the flag \
-                                would not show both. Write each pair (`(a NEAR/3 b) AND (b NEAR/3 c)`)"
-                        .into());
-                }
-                if needs_several(left) || needs_several(right) {
-                    return Err("a side of NEAR needs several terms at once (`(a AND b) NEAR/3 c`): it would be \
-                                near wherever one of them is. Write a phrase in quotes (`\"a b\" NEAR/3 c`) or \
-                                each pair (`(a NEAR/3 c) AND (b NEAR/3 c)`)"
-                        .into());
+                // The parser refuses these with their place; an expression built otherwise too.
+                if let Some(problem) = crate::expr::near_problem(left, right) {
+                    return Err(problem.into());
                 }
                 Node::Near {
                     left: Box::new(self.node(left, mode)?),
@@ -328,44 +309,6 @@ fn expanded_size(e: &Expr, packs: &Packs) -> usize {
         Expr::Near { left, right, .. } => {
             1usize.saturating_add(expanded_size(left, packs)).saturating_add(expanded_size(right, packs))
         }
-    }
-}
-
-/// Whether an expression, when it holds, always has an occurrence of one of its terms: what a
-/// side of `NEAR` needs to be near anything. `NOT x` holds where `x` is absent, with no place.
-fn has_place(e: &Expr) -> bool {
-    match e {
-        Expr::Term(_) | Expr::List(_) | Expr::Near { .. } => true,
-        Expr::Not(_) => false,
-        Expr::And(parts) => parts.iter().any(has_place),
-        Expr::Or(parts) => parts.iter().all(has_place),
-        Expr::Scoped(_, inner) | Expr::Moded(_, inner) => has_place(inner),
-        // It holds with `min` alternatives: one of them has a place unless `min` of them may not.
-        Expr::AtLeast { min, of } => *min > 0 && of.iter().filter(|e| !has_place(e)).count() < *min,
-    }
-}
-
-/// Whether an expression needs several of its terms at once (`a AND b`, `at least 2 of …`). As a
-/// side of `NEAR` it would be near wherever any one of them is, the others anywhere in the item,
-/// and the flag would not show them: refused.
-fn needs_several(e: &Expr) -> bool {
-    match e {
-        Expr::Term(_) | Expr::List(_) | Expr::Near { .. } | Expr::Not(_) => false,
-        Expr::And(parts) => parts.iter().filter(|p| has_place(p)).count() > 1 || parts.iter().any(needs_several),
-        Expr::Or(parts) => parts.iter().any(needs_several),
-        Expr::Scoped(_, inner) | Expr::Moded(_, inner) => needs_several(inner),
-        Expr::AtLeast { min, of } => *min > 1 || of.iter().any(needs_several),
-    }
-}
-
-/// Whether an expression holds a `NEAR` that gives it its place (not under `NOT`): as a side of
-/// another `NEAR` only one of its pair would be near, and the flag would not show the other.
-fn has_near(e: &Expr) -> bool {
-    match e {
-        Expr::Near { .. } => true,
-        Expr::Term(_) | Expr::List(_) | Expr::Not(_) => false,
-        Expr::And(parts) | Expr::Or(parts) | Expr::AtLeast { of: parts, .. } => parts.iter().any(has_near),
-        Expr::Scoped(_, inner) | Expr::Moded(_, inner) => has_near(inner),
     }
 }
 
@@ -1117,7 +1060,7 @@ query = "ngập"
     /// once (which rules may not write), `a AND b`.
     fn near(a: &str, op: &str, b: &str) -> String {
         let placed =
-            |q: &str| crate::expr::parse(q).is_ok_and(|e| has_place(&e) && !needs_several(&e) && !has_near(&e));
+            |q: &str| crate::expr::parse(q).is_ok_and(|e| e.has_place() && !e.needs_several() && !e.has_near());
         if placed(a) && placed(b) { format!("({a} {op} {b})") } else { format!("({a} AND {b})") }
     }
 
@@ -1232,6 +1175,25 @@ query = "ngập"
         format!("[[rule]]\nid = \"{id}\"\nseverity = \"low\"\nquery = {query:?}\n")
     }
 
+    /// `pack` (whose last line is `query = …`, its rule `r`) is refused when read, with `reason`,
+    /// at the place in the query where `at` is written.
+    fn refused_at(pack: &str, query: &str, at: &str, reason: &str) {
+        let mut packs = Packs::default();
+        let mut errors = Vec::new();
+        crate::pack::read_pack(Path::new("t.toml"), pack, &mut packs, &mut errors);
+        let written = format!("{query:?}");
+        let line = pack.lines().count();
+        let column = 9 + written.find(at).map_or(0, |i| written[..i].chars().count());
+        let place = format!("t.toml:{line}:{column}:");
+        assert!(
+            errors.iter().any(|e| {
+                let e = e.to_string();
+                e.starts_with(&place) && e.contains("rule `r`") && e.contains(reason)
+            }),
+            "{query}: expected {place} {reason}, got {errors:?}"
+        );
+    }
+
     /// `at least` counts each term of a list on its own under the modes and scopes around it.
     #[test]
     fn at_least_counts_list_terms_under_modes_and_scopes() {
@@ -1296,34 +1258,19 @@ query = "ngập"
     /// with a message, not left to never fire. `NOT` beside a term inside `NEAR` is fine.
     #[test]
     fn near_refuses_a_side_without_a_place() {
-        for query in ["sốt NEAR/3 (NOT \"bác bỏ\")", "(NOT x) ONEAR/2 sốt", "sốt NEAR/3 (cao OR NOT x)"] {
-            let mut packs = Packs::default();
-            let mut errors = Vec::new();
-            crate::pack::read_pack(Path::new("t.toml"), &rule("r", query), &mut packs, &mut errors);
-            assert!(errors.is_empty(), "{errors:?}");
-            let err = RuleSet::compile(packs).expect_err(query).to_string();
-            assert!(err.contains("rule `r`") && err.contains("NEAR") && err.contains("NOT"), "{err}");
-        }
-        for query in
-            ["(giá AND xăng) NEAR/1 tăng", "tăng ONEAR/2 (at least 2 of (giá, xăng))", "title:(giá xăng) NEAR/3 tăng"]
-        {
-            let mut packs = Packs::default();
-            let mut errors = Vec::new();
-            crate::pack::read_pack(Path::new("t.toml"), &rule("r", query), &mut packs, &mut errors);
-            let err = RuleSet::compile(packs).expect_err(query).to_string();
-            assert!(err.contains("rule `r`") && err.contains("several terms"), "{err}");
-        }
-        for query in [
-            "a NEAR/3 b NEAR/3 c",
-            "a ONEAR/3 b ONEAR/3 c",
-            "a NEAR/3 (b NEAR/2 c)",
-            "x NEAR/2 (y OR title:(b NEAR/2 c))",
+        for (query, at, reason) in [
+            ("sốt NEAR/3 (NOT \"bác bỏ\")", "NEAR", "NOT"),
+            ("(NOT x) ONEAR/2 sốt", "ONEAR", "NOT"),
+            ("sốt NEAR/3 (cao OR NOT x)", "NEAR", "NOT"),
+            ("(giá AND xăng) NEAR/1 tăng", "NEAR", "several terms"),
+            ("tăng ONEAR/2 (at least 2 of (giá, xăng))", "ONEAR", "several terms"),
+            ("title:(giá xăng) NEAR/3 tăng", "NEAR", "several terms"),
+            ("a NEAR/3 b NEAR/3 c", "NEAR/3 c", "NEAR of its own"),
+            ("a ONEAR/3 b ONEAR/3 c", "ONEAR/3 c", "NEAR of its own"),
+            ("a NEAR/3 (b NEAR/2 c)", "NEAR/3", "NEAR of its own"),
+            ("x NEAR/2 (y OR title:(b NEAR/2 c))", "NEAR/2 (", "NEAR of its own"),
         ] {
-            let mut packs = Packs::default();
-            let mut errors = Vec::new();
-            crate::pack::read_pack(Path::new("t.toml"), &rule("r", query), &mut packs, &mut errors);
-            let err = RuleSet::compile(packs).expect_err(query).to_string();
-            assert!(err.contains("rule `r`") && err.contains("NEAR of its own"), "{err}");
+            refused_at(&rule("r", query), query, at, reason);
         }
         let rs = set(&rule("pairs", "(a NEAR/3 b) AND (b NEAR/3 c) AND NOT (x NEAR/1 y)"));
         assert_eq!(fired(&rs, "", "a x x b x c"), ["pairs"]);
@@ -1337,14 +1284,17 @@ query = "ngập"
     #[test]
     fn rules_that_can_never_fire_are_refused() {
         let list = "[[list]]\nid = \"harm\"\nterms = [\"vô sinh\", \"tử vong\", \"vo sinh\"]\n";
+        for (query, at) in [("tức AND \"😡\"", "\\\"😡"), ("\"!!!\" OR tức", "\\\"!!!"), ("tức OR &&", "&&")]
+        {
+            refused_at(&format!("{list}{}", rule("r", query)), query, at, "no letter or digit");
+        }
+        let long = format!("\"{}\"", "ab ".repeat(100));
+        refused_at(&format!("{list}{}", rule("r", &long)), &long, "\\\"ab", "longer than 200 bytes");
         for (query, reason) in [
-            ("tức AND \"😡\"", "no letter or digit"),
-            ("\"!!!\" OR tức", "no letter or digit"),
             ("at least 2 of (sốt OR ho OR \"khó thở\")", "1 distinct alternative"),
             ("at least 2 of (sốt ho \"khó thở\")", "1 distinct alternative"),
             // Folded, `vo sinh` is `vô sinh` again: two alternatives, not three.
             ("at least 3 of folded:@harm", "2 distinct alternative"),
-            (&format!("\"{}\"", "ab ".repeat(100)), "longer than 200 bytes"),
         ] {
             let mut packs = Packs::default();
             let mut errors = Vec::new();

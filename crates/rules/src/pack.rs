@@ -700,7 +700,7 @@ enum ListError {
 fn load_list(file: &Path, def: ListDef) -> Result<ListSpec, ListError> {
     let id = def.id.into_inner();
     let mut terms: Vec<String> = def.terms;
-    if let Some(problem) = terms.iter().find_map(|t| term_problem(t)) {
+    if let Some(problem) = terms.iter().find_map(|t| list_term_problem(t)) {
         return Err(ListError::AtList(format!("list `{id}`: {problem}")));
     }
     if let Some(rel) = &def.file {
@@ -755,7 +755,7 @@ fn read_list_file(path: &Path, terms: &mut Vec<String>) -> Result<(), Error> {
             let message = format!("term longer than {MAX_TERM_BYTES} bytes");
             return Err(Error::at(&path, Some((n + 1, 1)), message));
         }
-        if let Some(problem) = term_problem(term) {
+        if let Some(problem) = list_term_problem(term) {
             let col = raw.find(term).map_or(1, |at| raw[..at].chars().count() + 1);
             return Err(Error::at(&path, Some((n + 1, col)), problem));
         }
@@ -770,15 +770,12 @@ fn read_list_file(path: &Path, terms: &mut Vec<String>) -> Result<(), Error> {
 /// What is wrong with a list term, as the query parser would say it of a term in a query: a
 /// wildcard anywhere but at the end of its last word, or no letter or digit (an emoji, `*` or
 /// `!!!` alone would never match, and dropping it quietly hid the mistake).
-fn term_problem(term: &str) -> Option<String> {
+fn list_term_problem(term: &str) -> Option<String> {
     let stem = term.trim_end_matches('*');
     if stem.contains('*') || (stem.len() < term.len() && stem.ends_with(char::is_whitespace)) {
         return Some(format!("the term `{term}`: a wildcard `*` may only end its last word (`vắc*`, `giá tă*`)"));
     }
-    if duluan_text::tokens(stem).next().is_none() {
-        return Some(format!("the term `{term}` has no letter or digit: rules match words, not emoji or punctuation"));
-    }
-    None
+    crate::expr::term_problem(term)
 }
 
 fn check_references(packs: &Packs, errors: &mut Vec<Error>) {

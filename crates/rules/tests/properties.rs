@@ -18,15 +18,17 @@ fn source() -> impl Strategy<Value = String> {
         word().prop_map(|w| format!("{w}*")),
         prop::sample::select(vec!["@vaccine_terms", "@harm"]).prop_map(str::to_string),
     ];
-    leaf.prop_recursive(4, 24, 3, |inner| {
+    // A side of NEAR is one place: a term, a list, or either of a few (see `near_problem`).
+    let side = prop_oneof![leaf.clone(), (leaf.clone(), leaf.clone()).prop_map(|(a, b)| format!("{a} OR {b}"))].boxed();
+    leaf.prop_recursive(4, 24, 3, move |inner| {
         prop_oneof![
             (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("{a} OR {b}")),
             (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("{a} AND {b}")),
             (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("({a} {b})")),
             inner.clone().prop_map(|a| format!("NOT ({a})")),
             inner.clone().prop_map(|a| format!("-({a})")),
-            (inner.clone(), 1u32..10, inner.clone()).prop_map(|(a, n, b)| format!("({a}) NEAR/{n} ({b})")),
-            (inner.clone(), 1u32..10, inner.clone()).prop_map(|(a, n, b)| format!("({a}) ONEAR/{n} ({b})")),
+            (side.clone(), 1u32..10, side.clone()).prop_map(|(a, n, b)| format!("({a}) NEAR/{n} ({b})")),
+            (side.clone(), 1u32..10, side.clone()).prop_map(|(a, n, b)| format!("({a}) ONEAR/{n} ({b})")),
             (prop::sample::select(vec!["title", "text", "exact", "folded"]), inner.clone())
                 .prop_map(|(s, a)| format!("{s}:({a})")),
             (1u32..3, inner.clone(), inner).prop_map(|(n, a, b)| format!("at least {n} of ({a}, {b})")),
