@@ -699,7 +699,8 @@ enum ListError {
 /// A list's terms, from the pack and its list file.
 fn load_list(file: &Path, def: ListDef) -> Result<ListSpec, ListError> {
     let id = def.id.into_inner();
-    let mut terms: Vec<String> = def.terms;
+    // Spaces around a term are no part of it, as in a list file (`"giá*  "` is `giá*`).
+    let mut terms: Vec<String> = def.terms.into_iter().map(|t| t.trim().to_string()).collect();
     if let Some(problem) = terms.iter().find_map(|t| list_term_problem(t)) {
         return Err(ListError::AtList(format!("list `{id}`: {problem}")));
     }
@@ -1092,7 +1093,8 @@ mod tests {
             read_with_list("[[list]]\nid = \"l\"\nfile = \"lists/terms.txt\"\n", "vắc xin\n🙂\n").expect_err("refused");
         assert!(errors.iter().any(|e| e.contains("terms.txt:2:1") && e.contains("no letter or digit")), "{errors:?}");
         // Hashtags are words: a comment line starts with `#`, and a term finds `#tingia` as `tingia`.
-        assert!(read_with_list("[[list]]\nid = \"l\"\nterms = [\"#tingia\", \"vắc*\", \"giá tă*\"]\n", "").is_ok());
+        let packs = read_with_list("[[list]]\nid = \"l\"\nterms = [\"#tingia\", \"vắc*\", \" giá tă*  \"]\n", "");
+        assert_eq!(packs.expect("reads").lists["l"].terms, ["#tingia", "vắc*", "giá tă*"]);
     }
 
     #[test]

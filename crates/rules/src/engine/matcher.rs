@@ -384,6 +384,11 @@ impl Matcher {
         self.crossing.get(group as usize).is_some_and(|&c| c)
     }
 
+    /// [`Matcher::may_cross`] of every group, by group.
+    pub(super) fn crossing(&self) -> &[bool] {
+        &self.crossing
+    }
+
     /// Number of groups.
     pub(super) fn group_count(&self) -> usize {
         self.groups.len()

@@ -64,11 +64,18 @@ fn operand(n: usize) -> u32 {
 }
 
 impl Programs {
-    /// `patterns` and each one's matcher group, `pattern_group`. Fails only past 2^32 nodes in
-    /// all, which the limits on rule files rule out.
-    pub(super) fn new(nodes: &[Node], patterns: &[Pattern], pattern_group: &[Group]) -> Result<Programs, String> {
+    /// `patterns` and each one's matcher group, `pattern_group`; `crossing`, by group, whether a
+    /// walk may reach it across a phrase break (see `Matcher::may_cross`): then the group's
+    /// presence does not say that a pattern of it occurred, exact or not. Fails only past 2^32
+    /// nodes in all, which the limits on rule files rule out.
+    pub(super) fn new(
+        nodes: &[Node],
+        patterns: &[Pattern],
+        pattern_group: &[Group],
+        crossing: &[bool],
+    ) -> Result<Programs, String> {
         let mut programs = Programs { ops: Vec::new(), roots: Vec::with_capacity(nodes.len()) };
-        let leaves = Leaves { patterns, pattern_group };
+        let leaves = Leaves { patterns, pattern_group, crossing };
         for node in nodes {
             programs.roots.push(programs.index()?);
             programs.push(node, &leaves)?;
@@ -89,7 +96,9 @@ impl Programs {
                 let (Some(&group), Some(pattern)) = (leaves.pattern_group.get(*pid), leaves.patterns.get(*pid)) else {
                     return Err("rule term without a pattern or matcher group".into());
                 };
-                let code = Code::Leaf { checked: pattern.exact.is_some() };
+                // Where the occurrences are checked, a group's presence is no pattern's.
+                let crossing = leaves.crossing.get(group as usize).is_some_and(|&c| c);
+                let code = Code::Leaf { checked: pattern.exact.is_some() || crossing };
                 self.ops.push(Op { code, a: operand(*pid), b: *term, end: group });
                 return Ok(());
             }
@@ -328,6 +337,7 @@ fn own_mentions(occs: &[Occ], base: usize, held: &[(u32, usize)]) -> Vec<bool> {
 struct Leaves<'a> {
     patterns: &'a [Pattern],
     pattern_group: &'a [Group],
+    crossing: &'a [bool],
 }
 
 /// Whether a node can hold and whether it must, from the groups that occurred alone (`must`
@@ -454,7 +464,7 @@ mod tests {
         ]);
         // Patterns 0 and 1 share group 10 (`bán`, `bạn`), the others have their own.
         let patterns = patterns(&[false; 5]);
-        let programs = Programs::new(&[first, leaf(4)], &patterns, &[10, 10, 12, 13, 14]).expect("fits");
+        let programs = Programs::new(&[first, leaf(4)], &patterns, &[10, 10, 12, 13, 14], &[]).expect("fits");
         let codes: Vec<(Code, usize)> =
             (0..programs.ops.len()).map(|at| (programs.ops[at].code, programs.end(at))).collect();
         assert_eq!(
@@ -567,10 +577,10 @@ mod tests {
         assert_eq!(operand(7), 7);
         assert_eq!(operand(usize::MAX), u32::MAX);
         // A rule past the last, or an empty set of rules, holds nowhere.
-        let programs = Programs::new(&[], &[], &[]).expect("fits");
+        let programs = Programs::new(&[], &[], &[], &[]).expect("fits");
         let one = patterns(&[false]);
         assert!(
-            Programs::new(&[leaf(1)], &one, &[0]).is_err(),
+            Programs::new(&[leaf(1)], &one, &[0], &[]).is_err(),
             "a pattern without a group is a compiler bug, not a panic"
         );
         let hits = Hits { occs: &[], present: &[] };
@@ -596,7 +606,7 @@ mod tests {
             Node::Scoped(Scope::Title, Box::new(Node::Scoped(Scope::Text, Box::new(leaf(0))))),
             Node::Never,
         ];
-        let programs = Programs::new(&rules, &patterns, &groups).expect("fits");
+        let programs = Programs::new(&rules, &patterns, &groups, &[]).expect("fits");
         let possible = |present: u64| (0..rules.len()).map(|r| programs.possible(r, &[present])).collect::<Vec<_>>();
         // Neither group occurred.
         assert_eq!(possible(0b00), [false, true, true, true, false, false, false, false]);
