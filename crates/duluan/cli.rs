@@ -202,6 +202,9 @@ pub(crate) enum RulesOp {
     /// A line that is not an item (blank, bad JSON, not UTF-8, longer than 64 MiB) is answered
     /// with {"id":...,"error":...} in its place (the id as written if it could be read, else
     /// null), and matching goes on. Ids are echoed exactly as written.
+    ///
+    /// A title is read on one line, as the pipeline stores it: a phrase goes on across its line
+    /// breaks (in the text they end it). Spans are byte offsets into the fields as given.
     Match {
         /// Rules directory (default: `[rules] dir`).
         #[arg(long)]

@@ -310,6 +310,61 @@ fn rules_check_match_and_sentiment() {
     }
 }
 
+/// `rules match` fires what the pipeline fires on the same item, however its lines break: the
+/// pipeline stores text cleaned (every kind of line break a line feed, a control character a
+/// space) and a title on one line.
+#[test]
+fn rules_match_fires_as_the_pipeline_does() {
+    let d = Duluan::new();
+    let rules = d.dir.path().join("phrase-rules");
+    std::fs::create_dir_all(&rules).unwrap();
+    std::fs::write(rules.join("p.toml"), "[[rule]]\nid = \"p.fake\"\nseverity = \"low\"\nquery = '\"tin giả\"'\n")
+        .unwrap();
+    let config = d.dir.path().join("phrase.toml");
+    std::fs::write(&config, format!("[rules]\ndir = {:?}\n", rules.to_str().unwrap())).unwrap();
+    let cases = [
+        ("", "Mở đầu tin\u{2028}giả kết thúc"),
+        ("", "Mở đầu tin\u{2029}giả kết thúc"),
+        ("", "Mở đầu tin\rgiả kết thúc"),
+        ("", "Mở đầu tin\u{0}giả kết thúc"),
+        ("", "Mở đầu tin\u{90}giả kết thúc"),
+        ("", "Mở đầu tin giả kết thúc"),
+        ("Cảnh báo tin\ngiả", "Nội dung"),
+        ("Cảnh báo tin\u{2028}giả", "Nội dung"),
+    ];
+    let jsonl: String = cases
+        .iter()
+        .enumerate()
+        .map(|(n, (title, text))| {
+            let item =
+                serde_json::json!({"id": n, "url": format!("https://vi.example/{n}"), "title": title, "text": text});
+            format!("{item}\n")
+        })
+        .collect();
+    let file = d.dir.path().join("breaks.jsonl");
+    std::fs::write(&file, &jsonl).unwrap();
+    let o = d.run(&["--config", config.to_str().unwrap(), "ingest", file.to_str().unwrap()], None);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = d.run(&["--config", config.to_str().unwrap(), "rules", "match"], Some(&jsonl));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let matched: Vec<bool> = stdout(&o)
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["flags"].as_array().is_some_and(|f| !f.is_empty())
+        })
+        .collect();
+    let o = d.run(&["--config", config.to_str().unwrap(), "search", "rule:p.fake", "--format", "json"], None);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let found: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let stored: Vec<bool> = (0..cases.len())
+        .map(|n| found["hits"].as_array().unwrap().iter().any(|h| h["url"] == format!("https://vi.example/{n}")))
+        .collect();
+    assert_eq!(matched, stored, "rules match against the pipeline, case by case: {cases:?}");
+    // Line breaks end the phrase in the text, not in a title; a control character parts words as
+    // a space does.
+    assert_eq!(matched, [false, false, false, true, true, true, true, true]);
+}
+
 #[test]
 fn rules_stats_lists_hits_precision_and_rules_to_review() {
     let d = Duluan::new();

@@ -54,15 +54,22 @@ pub(crate) fn is_invisible(c: char) -> bool {
     )
 }
 
-/// Removed by [`clean`]: invisible characters and controls other than spaces and line feeds.
+/// Removed by [`clean`]: invisible characters.
 fn is_dropped(c: char) -> bool {
-    is_invisible(c) || (c.is_control() && !c.is_whitespace())
+    is_invisible(c)
 }
 
-/// The form stored for display and offsets: NFC; invisible and control characters removed; every
-/// kind of space (NBSP, thin space, tabs) a plain space, runs collapsed; lines trimmed; empty lines
-/// dropped, so paragraphs are one per line. Letters, quotes and tone-mark placement are kept as
-/// written.
+/// Characters that end a line, as the tokenizer reads them (a phrase stops there): [`clean`]
+/// writes each as `\n`, so that stored text breaks phrases where the item did.
+fn is_line_break(c: char) -> bool {
+    matches!(c, '\n' | '\r' | '\u{2028}' | '\u{2029}')
+}
+
+/// The form stored for display and offsets: NFC; invisible characters removed; every kind of
+/// space (NBSP, thin space, tabs) and every other control character a plain space (a control
+/// parts words, as it does for the tokenizer), runs collapsed; every kind of line break (CR, LF,
+/// line and paragraph separators) a line feed; lines trimmed; empty lines dropped, so paragraphs
+/// are one per line. Letters, quotes and tone-mark placement are kept as written.
 pub fn clean(text: &str) -> String {
     let text: Cow<'_, str> = if needs_nfc(text) {
         // Invisibles go first: one between a letter and its mark would otherwise block composing,
@@ -89,13 +96,13 @@ pub fn clean(text: &str) -> String {
         }
         let c = char_at(text, i);
         i += c.len_utf8();
-        if c == '\n' {
+        if is_line_break(c) {
             if out.len() > line_start {
                 out.push('\n');
                 line_start = out.len();
             }
             pending_space = false;
-        } else if c.is_whitespace() {
+        } else if c.is_whitespace() || c.is_control() {
             pending_space = out.len() > line_start;
         } else if !is_dropped(c) {
             if std::mem::take(&mut pending_space) {
@@ -419,7 +426,10 @@ mod tests {
     fn clean_keeps_text_but_fixes_spaces_and_invisibles() {
         assert_eq!(clean("  Hà\u{00A0}Nội \u{200B}\n\n  mưa\tto  "), "Hà Nội\nmưa to");
         assert_eq!(clean("Vie\u{0323}\u{0302}t"), "Việt");
-        assert_eq!(clean("a\u{0007}b"), "ab");
+        // A control character parts words, as it does for the tokenizer.
+        assert_eq!(clean("a\u{0007}b vắc\u{0000}xin"), "a b vắc xin");
+        // Every kind of line break ends a line, as it ends a phrase for the tokenizer.
+        assert_eq!(clean("tin\rgiả\r\nmạo\u{2028}danh\u{2029}x\u{85}y"), "tin\ngiả\nmạo\ndanh\nx y");
         assert_eq!(clean("“hoà”"), "“hoà”");
     }
 

@@ -163,7 +163,7 @@ fn cleaning_and_punctuation() {
         ("Hà\u{2009}\u{202F}Nội", "Hà Nội"),
         ("  Hà   Nội  ", "Hà Nội"),
         ("a\u{00AD}b", "ab"),
-        ("a\u{0007}b", "ab"),
+        ("a\u{0007}b", "a b"),
         ("dòng 1\r\n\r\n  dòng 2", "dòng 1\ndòng 2"),
         ("“tin giả”", "\"tin giả\""),
         ("‘Hoà’", "'Hòa'"),
