@@ -329,6 +329,10 @@ fn rules_match_fires_as_the_pipeline_does() {
         ("", "Mở đầu tin\u{0}giả kết thúc"),
         ("", "Mở đầu tin\u{90}giả kết thúc"),
         ("", "Mở đầu tin giả kết thúc"),
+        // A control after punctuation is a space, and ends the phrase as one would.
+        ("", "Mở đầu tin.\u{7}giả kết thúc"),
+        ("", "Mở đầu tin.\u{b}giả kết thúc"),
+        ("", "Mở đầu tin…\u{90}giả kết thúc"),
         ("Cảnh báo tin\ngiả", "Nội dung"),
         ("Cảnh báo tin\u{2028}giả", "Nội dung"),
     ];
@@ -362,7 +366,7 @@ fn rules_match_fires_as_the_pipeline_does() {
     assert_eq!(matched, stored, "rules match against the pipeline, case by case: {cases:?}");
     // Line breaks end the phrase in the text, not in a title; a control character parts words as
     // a space does.
-    assert_eq!(matched, [false, false, false, true, true, true, true, true]);
+    assert_eq!(matched, [false, false, false, true, true, true, false, false, false, true, true]);
 }
 
 #[test]

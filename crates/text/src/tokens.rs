@@ -608,14 +608,15 @@ impl Scratch {
 
 /// Whether the text between two tokens ends a sentence or clause: a line break, or punctuation
 /// that ends one followed by a space somewhere before the next token. Punctuation inside a
-/// word (`TP.HCM`, `1,5`) ends nothing.
+/// word (`TP.HCM`, `1,5`) ends nothing. A control character counts as a space, as stored text
+/// has one there (see `clean`).
 fn ends_a_phrase(gap: &[u8]) -> bool {
     let mut punctuation = false;
     for (i, &b) in gap.iter().enumerate() {
         match b {
             b'\n' | b'\r' => return true,
             b'.' | b',' | b';' | b':' | b'!' | b'?' => punctuation = true,
-            b' ' | b'\t' if punctuation => return true,
+            b' ' | 0x00..=0x1F | 0x7F if punctuation => return true,
             // Gaps are short and mostly ASCII: characters from here on are decoded.
             0x80.. => {
                 let rest = gap.get(i..).and_then(|rest| std::str::from_utf8(rest).ok());
@@ -636,7 +637,7 @@ fn ends_a_phrase_from(rest: &str, mut punctuation: bool) -> bool {
             '.' | ',' | ';' | ':' | '!' | '?' | '…' | '。' | '，' | '；' | '：' | '！' | '？' => {
                 punctuation = true
             }
-            c if c.is_whitespace() && punctuation => return true,
+            c if (c.is_whitespace() || c.is_control()) && punctuation => return true,
             _ => {}
         }
     }
@@ -1013,6 +1014,9 @@ mod tests {
         assert_eq!(breaks("Đã nhận được tin. Giả sử có"), [4]);
         assert_eq!(breaks("tin, giả vờ; rồi: thôi\nhết…  xong! \"Vậy\" ư?\r\nừ"), [1, 3, 4, 5, 6, 7, 9]);
         assert_eq!(breaks("TP.HCM có 1,5 triệu dân - \"tin giả\" (vắc-xin)"), Vec::<usize>::new());
+        // A control character after punctuation is a space there, as stored text has it.
+        assert_eq!(breaks("tin.\u{7}giả, \u{b}x…\u{90}y;\u{0}z"), [1, 2, 3, 4]);
+        assert_eq!(breaks("tin\u{7}.giả"), Vec::<usize>::new());
         let many: String = (0..200).map(|i| format!("câu {i}. ")).collect();
         assert_eq!(breaks(&many).len(), 199);
         // Breaks before `giả`, `rồi` and `thôi` (tokens 1, 3 and 4).
