@@ -237,13 +237,8 @@ fn print(outcomes: &[Outcome], args: &BacktestArgs) -> Result<()> {
             o.rule, o.hits, o.stories, o.items_checked, args.days, o.from, o.to
         )?;
         let most = o.per_day.values().copied().max().unwrap_or(1).max(1);
-        // From the first day with a hit to the last, the days without one too.
-        let busy: Vec<&NaiveDate> = o.per_day.iter().filter(|(_, n)| **n > 0).map(|(day, _)| day).collect();
-        if let (Some(&&first), Some(&&last)) = (busy.first(), busy.last()) {
-            for (day, n) in o.per_day.range(first..=last) {
-                let bar = "█".repeat(((*n * 40).div_ceil(most)) as usize);
-                writeln!(out, "  {day}  {n:>6}  {bar}")?;
-            }
+        for line in day_lines(&o.per_day, most) {
+            writeln!(out, "{line}")?;
         }
         for s in &o.sample {
             writeln!(out, "  · {}  {}  [{}]\n    {}", s.day, s.title, shown_terms(s), s.url)?;
@@ -251,6 +246,34 @@ fn print(outcomes: &[Outcome], args: &BacktestArgs) -> Result<()> {
     }
     out.flush()?;
     Ok(())
+}
+
+/// The text lines of `per_day`, from the first day with a hit to the last: a bar per day, and
+/// a run of three days or more without a hit on one line.
+fn day_lines(per_day: &BTreeMap<NaiveDate, u64>, most: u64) -> Vec<String> {
+    let busy: Vec<&NaiveDate> = per_day.iter().filter(|(_, n)| **n > 0).map(|(day, _)| day).collect();
+    let (Some(&&first), Some(&&last)) = (busy.first(), busy.last()) else { return Vec::new() };
+    let mut lines = Vec::new();
+    let mut quiet: Vec<NaiveDate> = Vec::new();
+    let end_quiet = |quiet: &mut Vec<NaiveDate>, lines: &mut Vec<String>| {
+        match quiet.as_slice() {
+            [from, .., to] if quiet.len() >= 3 => {
+                lines.push(format!("  {from} … {to}  {:>6}  ({} days)", 0, quiet.len()))
+            }
+            days => lines.extend(days.iter().map(|day| format!("  {day}  {:>6}  ", 0))),
+        }
+        quiet.clear();
+    };
+    for (&day, &n) in per_day.range(first..=last) {
+        if n == 0 {
+            quiet.push(day);
+            continue;
+        }
+        end_quiet(&mut quiet, &mut lines);
+        lines.push(format!("  {day}  {n:>6}  {}", "█".repeat(((n * 40).div_ceil(most)) as usize)));
+    }
+    end_quiet(&mut quiet, &mut lines);
+    lines
 }
 
 /// A sample hit's terms, each followed by what it matched where that reads otherwise:
@@ -300,6 +323,26 @@ mod tests {
         assert!(kept(&[3, 20], 0).is_empty());
         // Of two hits at the same time, the first seen stays.
         assert_eq!(kept(&[5, 5], 1), ["5"]);
+    }
+
+    /// Days without a hit between two with one are shown, three or more on one line.
+    #[test]
+    fn quiet_days_between_hits_are_shown_and_long_runs_folded() {
+        let day = |d| NaiveDate::from_ymd_opt(2026, 11, d).unwrap_or_default();
+        let per_day: BTreeMap<NaiveDate, u64> =
+            (1..=20).map(|d| (day(d), u64::from(matches!(d, 3 | 6 | 12)))).collect();
+        assert_eq!(
+            day_lines(&per_day, 1),
+            [
+                format!("  2026-11-03       1  {}", "█".repeat(40)),
+                "  2026-11-04       0  ".to_string(),
+                "  2026-11-05       0  ".to_string(),
+                format!("  2026-11-06       1  {}", "█".repeat(40)),
+                "  2026-11-07 … 2026-11-11       0  (5 days)".to_string(),
+                format!("  2026-11-12       1  {}", "█".repeat(40)),
+            ]
+        );
+        assert!(day_lines(&BTreeMap::new(), 1).is_empty());
     }
 
     /// The window is whole days in Vietnam, today the last: at 06:00 in Vietnam on the 7th
