@@ -65,8 +65,7 @@ const TIME_ZONE: &str = "+07:00";
 fn window(now: DateTime<Utc>, days: u32) -> (NaiveDate, NaiveDate, DateTime<Utc>) {
     let today = local_day(now);
     let first = today - chrono::Days::new(u64::from(days.saturating_sub(1)));
-    let start = first.and_time(chrono::NaiveTime::MIN).and_local_timezone(duluan_text::vietnam()).single();
-    (first, today, start.map_or(now - chrono::Duration::days(days.into()), |t| t.to_utc()))
+    (first, today, duluan_reports::start_of(first, duluan_text::vietnam()))
 }
 
 /// Each term of `spans` once, in order, and what it matched in `item` where that reads otherwise

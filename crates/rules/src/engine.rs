@@ -162,9 +162,6 @@ impl Compiler<'_> {
             return Err(problem);
         }
         let analysis = Analysis::new(&term.text);
-        if analysis.is_empty() {
-            return Err(format!("the term `{}` has no syllable", term.text));
-        }
         let view = match mode {
             Mode::Exact => View::Exact,
             Mode::Folded => View::Folded,

@@ -200,8 +200,8 @@ mod tests {
         let checks = Checks::new(&matcher, &patterns).expect("fits");
         let groups = matcher.pattern_groups(patterns.len());
         let row = |pattern: usize| {
-            let (length, mixed, terms) = checks.group(groups[pattern]);
-            (length, mixed, terms.collect::<Vec<_>>())
+            let (length, crossing, terms) = checks.group(groups[pattern]);
+            (length, crossing, terms.collect::<Vec<_>>())
         };
         let bán = "bán".as_bytes();
         let bạn = "bạn".as_bytes();

@@ -234,12 +234,8 @@ struct Node {
     prefixes: Vec<(Box<str>, Group)>,
     /// See [`CROSSES`].
     crosses: bool,
-}
-
-impl Default for Node {
-    fn default() -> Node {
-        Node { ends: NONE, prefixes: Vec::new(), crosses: false }
-    }
+    /// The node before it on its path (`NONE` for a root): always of a lower index.
+    parent: u32,
 }
 
 /// Every term of a rule set, ready to be found in texts.
@@ -311,10 +307,10 @@ impl Matcher {
                 }
                 continue;
             };
-            let mut node = *roots.entry(interner.id(head)).or_insert_with(|| new_node(&mut nodes));
+            let mut node = *roots.entry(interner.id(head)).or_insert_with(|| new_node(&mut nodes, NONE));
             for (i, syllable) in (1..).zip(rest) {
                 let syllable = interner.id(syllable);
-                let child = *edges.entry(edge_key(node, syllable)).or_insert_with(|| new_node(&mut nodes));
+                let child = *edges.entry(edge_key(node, syllable)).or_insert_with(|| new_node(&mut nodes, node));
                 // Across a break the edge is keyed by the syllable as a token after a break
                 // reads (with `AFTER_BREAK`): a term that shares the path without the break does
                 // not cross it (`"tp mới"` beside `"TP. HCM"` is not in `TP. Mới đây`).
@@ -342,7 +338,7 @@ impl Matcher {
         if nodes.len() > INDEX as usize {
             return Err(format!("more than {INDEX} syllables in rule terms"));
         }
-        let crossing = crossing_groups(terms, &interner, &roots, &edges, &nodes, &stem_groups, groups.len());
+        let crossing = crossing_groups(&nodes, groups.len());
         let mut parents = vec![false; nodes.len()];
         edges.keys().for_each(|key| parents[(key >> 32) as usize] = true);
         let flagged = |node: u32| {
@@ -627,52 +623,31 @@ pub(super) struct Hit {
     pub(super) first: u32,
 }
 
-/// Per group, whether a walk may reach it across a break (see [`Matcher::may_cross`]): a node on
-/// the path of one of its terms crosses breaks, through another term's edge or its own.
-fn crossing_groups(
-    terms: &[Term<'_>],
-    interner: &Interner<'_>,
-    roots: &HashMap<u32, u32>,
-    edges: &HashMap<u64, u32>,
-    nodes: &[Node],
-    stem_groups: &HashMap<(u32, &str), Group>,
-    groups: usize,
-) -> Vec<bool> {
+/// Per group, whether a walk may reach it across a break (see [`Matcher::may_cross`]): a node
+/// before it on its path crosses breaks, through another term's edge or its own; for the stems
+/// after a node, that node too.
+fn crossing_groups(nodes: &[Node], groups: usize) -> Vec<bool> {
+    // Parents come before their children: one pass in order carries the answer down the paths.
+    let mut reached_across = vec![false; nodes.len()];
+    for i in 0..nodes.len() {
+        let parent = nodes[i].parent as usize;
+        reached_across[i] = nodes.get(parent).is_some_and(|p| p.crosses || reached_across[parent]);
+    }
     let mut crossing = vec![false; groups];
-    let id = |syllable: &str| interner.ids.get(syllable).copied();
-    for term in terms {
-        let (whole, stem) = match (term.prefix, term.syllables.split_last()) {
-            (_, None) => continue,
-            (true, Some((last, whole))) => (whole, Some(*last)),
-            (false, Some(_)) => (&term.syllables[..], None),
-        };
-        // A term of one syllable, or a stem at the root, has no break to cross.
-        let Some((head, rest)) = whole.split_first() else { continue };
-        let Some(mut node) = id(head).and_then(|s| roots.get(&s).copied()) else { continue };
-        let mut crossed = false;
-        for syllable in rest {
-            crossed |= nodes[node as usize].crosses;
-            match id(syllable).and_then(|s| edges.get(&edge_key(node, s))) {
-                Some(&child) => node = child,
-                None => break,
-            }
-        }
-        let group = match stem {
-            None => nodes[node as usize].ends,
-            Some(stem) => {
-                crossed |= nodes[node as usize].crosses;
-                stem_groups.get(&(node, stem)).copied().unwrap_or(NONE)
-            }
-        };
+    let mut mark = |group: Group, crossed: bool| {
         if let Some(c) = crossing.get_mut(group as usize) {
             *c |= crossed;
         }
+    };
+    for (node, &across) in nodes.iter().zip(&reached_across) {
+        mark(node.ends, across);
+        node.prefixes.iter().for_each(|&(_, group)| mark(group, across || node.crosses));
     }
     crossing
 }
 
-fn new_node(nodes: &mut Vec<Node>) -> u32 {
-    nodes.push(Node::default());
+fn new_node(nodes: &mut Vec<Node>, parent: u32) -> u32 {
+    nodes.push(Node { ends: NONE, prefixes: Vec::new(), crosses: false, parent });
     (nodes.len() - 1) as u32
 }
 

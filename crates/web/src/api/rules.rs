@@ -241,8 +241,7 @@ fn index_hits(index: &SearchIndex, now: DateTime<Utc>) -> Result<HashMap<String,
 fn recent_since(now: DateTime<Utc>) -> DateTime<Utc> {
     let vietnam = duluan_text::vietnam();
     let first = now.with_timezone(&vietnam).date_naive() - chrono::Days::new((RECENT_DAYS - 1).unsigned_abs());
-    let start = first.and_time(chrono::NaiveTime::MIN).and_local_timezone(vietnam).single();
-    start.map_or(now - chrono::Duration::days(RECENT_DAYS), |t| t.to_utc())
+    duluan_reports::start_of(first, vietnam)
 }
 
 /// Every rule of `catalog` (in pack order), then every other rule or alert kind with alerts (by
