@@ -474,6 +474,7 @@ impl Parser {
         let Some(min) = min else {
             return self.error(format!("`at least` needs a count: {SHAPE}"));
         };
+        let count_at = self.offset();
         self.pos += 1;
         if !word_at(self, 0, "of") {
             return self.error(format!("`at least {min}` needs `of`: {SHAPE}"));
@@ -495,6 +496,11 @@ impl Parser {
                     return self.error("missing `)` after the alternatives of `at least`");
                 }
                 self.pos += 1;
+                // A list among the alternatives gives one per term, which the compiler counts;
+                // without one, a count past the alternatives is refused here, where it is written.
+                if of.len() < min && !of.iter().any(Expr::is_wrapped_list) {
+                    return Err(ParseError { offset: count_at, message: at_least_problem(min, of.len()) });
+                }
                 Ok(Some(Expr::AtLeast { min, of }))
             }
             // A list under scopes and modes: `at least 2 of title:@harm`.
@@ -510,6 +516,14 @@ impl Parser {
             _ => self.error("`at least N of` must be followed by @list or (a, b, ...)"),
         }
     }
+}
+
+/// Why `at least min of` these `alternatives` (distinct ones) is refused.
+pub(crate) fn at_least_problem(min: usize, alternatives: usize) -> String {
+    format!(
+        "`at least {min} of` has {alternatives} distinct alternative(s), so it can never hold \
+         (separate alternatives with commas: `at least 2 of (a, b, c)`)"
+    )
 }
 
 /// What is wrong with a term of a query or a list as written, if anything: longer than
@@ -688,6 +702,16 @@ mod tests {
         assert_eq!(parse(&e.to_string()).expect("round trips"), e);
         let err = parse("at least 2 of title:x").expect_err("not a list");
         assert!(err.message.contains("@list"), "{err:?}");
+    }
+
+    #[test]
+    fn at_least_more_than_its_alternatives_is_refused_at_the_count() {
+        let err = parse("sốt AND at least 3 of (a, \"b c\")").expect_err("two alternatives");
+        assert_eq!(err.offset, "sốt AND at least ".len(), "{err:?}");
+        assert!(err.message.contains("2 distinct alternative"), "{err:?}");
+        // A list gives one alternative per term: the compiler counts those.
+        assert!(parse("at least 3 of (a, @l)").is_ok());
+        assert!(parse("at least 2 of (a, b)").is_ok());
     }
 
     #[test]
