@@ -110,9 +110,9 @@ pub(crate) fn token_end(text: &str, start: usize, glyphs: &[Glyph]) -> usize {
 
 /// Where a token goes on past a run of invisible characters at `pos` (zero-width space or
 /// joiner, soft hyphen, word joiner, byte-order mark, direction marks) that sits between two of
-/// its letters: `Việ\u{200B}t` is one word, as [`crate::clean`] makes it, where a post written to
-/// slip past filters (`tin g\u{200B}iả`) would otherwise be split past every rule. `None` when
-/// no such run is there.
+/// its letters, or a letter and its combining mark: `Việ\u{200B}t` is one word, as
+/// [`crate::clean`] makes it, where a post written to slip past filters (`tin g\u{200B}iả`) would
+/// otherwise be split past every rule. `None` when no such run is there.
 #[inline(always)]
 pub(crate) fn past_invisibles(text: &str, pos: usize) -> Option<usize> {
     // Every invisible character starts with one of these bytes (U+00AD; U+200B.., U+202A..,
@@ -131,7 +131,10 @@ fn invisibles_from(text: &str, pos: usize) -> Option<usize> {
         }
         at += c.len_utf8();
     }
-    (at > pos && starts_token(char_at(text, at))).then_some(at)
+    // Inside a word a combining mark goes on with it too (`ga\u{200B}\u{0306}m` is `găm`, as
+    // `clean` drops the invisible run before composing).
+    let next = char_at(text, at);
+    (at > pos && (starts_token(next) || is_combining_mark(next))).then_some(at)
 }
 
 /// One pass over a text that yields each token's span and writes its exact form (lower case,

@@ -64,6 +64,16 @@ proptest! {
         prop_assert_eq!(raw.joined(View::Exact), normalised.joined(View::Exact));
     }
 
+    /// `rules match` and examples read an item as given, the pipeline as `clean` stores it: both
+    /// must find the same words (an invisible character between a letter and its combining mark
+    /// once split `ga\u{200B}\u{0306}m`, which is `găm` once cleaned).
+    #[test]
+    fn raw_and_cleaned_text_have_the_same_tokens(t in text()) {
+        let (raw, cleaned) = (Analysis::new(&t), Analysis::new(&clean(&t)));
+        prop_assert_eq!(raw.joined(View::Exact), cleaned.joined(View::Exact));
+        prop_assert_eq!(raw.phrase_breaks().collect::<Vec<_>>(), cleaned.phrase_breaks().collect::<Vec<_>>());
+    }
+
     #[test]
     fn offsets_fall_on_char_boundaries(t in text()) {
         let spans: Vec<(usize, usize)> = tokens(&t).collect();
