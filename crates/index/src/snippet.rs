@@ -128,6 +128,10 @@ fn best_window(a: &Analysis, marked: &[usize], max_bytes: usize) -> Option<(usiz
     if marked.is_empty() {
         return None;
     }
+    // A text that fits is shown whole, from before its first word to after its last.
+    if a.spans.last().is_some_and(|&(_, end)| end <= max_bytes) {
+        return Some((0, usize::MAX));
+    }
     let mut best = (0usize, marked[0]);
     for (k, &i) in marked.iter().enumerate() {
         let start = a.spans[i].0;
@@ -139,7 +143,8 @@ fn best_window(a: &Analysis, marked: &[usize], max_bytes: usize) -> Option<(usiz
     let first = best.1;
     // Begin up to six tokens earlier so the reader sees the context.
     let lead = first.saturating_sub(6);
-    let start = a.spans[lead].0;
+    // From the first word on, the text is shown from its very start (an opening quote or bracket).
+    let start = if lead == 0 { 0 } else { a.spans[lead].0 };
     let start = if a.spans[first].0 - start > max_bytes / 3 { a.spans[first].0 } else { start };
     let last = (first..a.len()).take_while(|&j| a.spans[j].1 <= start + max_bytes).last().unwrap_or(first);
     // The window reaching the last word takes the closing punctuation with it.
@@ -190,5 +195,21 @@ mod tests {
         assert!(r.len() < 400);
         let none = snippet(&text, &QueryTerms::from_query("không có"), 50);
         assert!(!none.iter().any(|f| f.highlight));
+    }
+
+    /// Nothing is cut from a text that fits, nor from before the first word of a long one.
+    #[test]
+    fn what_is_not_cut_is_shown_whole() {
+        let t = QueryTerms::from_query("tiêm");
+        assert_eq!(render(&snippet("(Tiêm) là gì?", &t, 200)), "([Tiêm]) là gì?");
+        let short = "Một hai ba bốn năm sáu bảy tám chín tiêm.";
+        assert_eq!(render(&snippet(short, &t, 200)), "Một hai ba bốn năm sáu bảy tám chín [tiêm].");
+        let long = format!("“Tiêm” {}", "chữ ".repeat(300));
+        let r = render(&snippet(&long, &t, 100));
+        assert!(r.starts_with("“[Tiêm]” chữ") && r.ends_with('…'), "{r}");
+        // Far into a long text the window still starts a few words before the first mark.
+        let far = format!("{}tiêm {}", "chữ ".repeat(300), "đuôi ".repeat(300));
+        let r = render(&snippet(&far, &t, 100));
+        assert!(r.starts_with("…chữ chữ") && r.contains("[tiêm]"), "{r}");
     }
 }
