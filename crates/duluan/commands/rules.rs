@@ -27,25 +27,6 @@ pub(crate) async fn run(config: &Config, op: &RulesOp) -> Result<ExitCode> {
     }
 }
 
-/// A title as the pipeline stores it, on one line (a phrase goes on across its line breaks): each
-/// line break a space of the same length in UTF-8, so that spans still index the input title.
-fn one_line(title: &str) -> std::borrow::Cow<'_, str> {
-    if !title.contains(['\n', '\r', '\u{2028}', '\u{2029}']) {
-        return title.into();
-    }
-    title
-        .chars()
-        .map(|c| match c {
-            '\n' | '\r' => ' ',
-            // En and em space: three bytes each, as the separators.
-            '\u{2028}' => '\u{2002}',
-            '\u{2029}' => '\u{2003}',
-            c => c,
-        })
-        .collect::<String>()
-        .into()
-}
-
 /// One rule's line in `duluan rules stats`.
 #[derive(serde::Serialize)]
 struct StatsRow {
@@ -280,7 +261,7 @@ fn match_items(config: &Config, dir: Option<PathBuf>) -> Result<ExitCode> {
             }
         };
         // As the pipeline reads it.
-        let title = one_line(&input.title);
+        let title = duluan_rules::title_line(&input.title);
         let lang = duluan_text::item_language(input.lang.as_deref(), &title, &input.text, None);
         let doc = Doc {
             title: &title,

@@ -88,6 +88,19 @@ mod tests {
         );
     }
 
+    /// The pipeline stores a title on one line: a phrase in an example's title goes on across
+    /// its line breaks, as in `rules match` and the pipeline.
+    #[test]
+    fn an_example_title_is_read_on_one_line() {
+        let set = rules(
+            "[[rule]]\nid = \"t\"\nseverity = \"low\"\nquery = 'title:\"tin giả\"'\n\
+             examples.match = [{ title = \"Cảnh báo tin\\ngiả\", text = \"x\" }, { title = \"tin\\r\\ngiả\", text = \"\" }, \
+             { title = \"tin\\u2028giả\", text = \"\" }]\n\
+             examples.no_match = [{ title = \"tin.\\ngiả\", text = \"x\" }]\n",
+        );
+        assert_eq!(check_examples(&set), (4, Vec::new()));
+    }
+
     #[test]
     fn an_example_of_another_shape_is_refused_with_both_forms_named() {
         for (example, message) in [

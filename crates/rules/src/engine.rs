@@ -222,7 +222,11 @@ impl Compiler<'_> {
             Expr::List(name) => Node::Or(self.list_terms(name, mode)?),
             Expr::And(parts) => Node::And(parts.iter().map(|p| self.node(p, mode)).collect::<Result<_, _>>()?),
             Expr::Or(parts) => Node::Or(parts.iter().map(|p| self.node(p, mode)).collect::<Result<_, _>>()?),
-            Expr::Not(e) => Node::Not(Box::new(self.node(e, mode)?)),
+            // `NOT (NOT x)` is `x`, and shows where `x` is (a `NOT` keeps no spans).
+            Expr::Not(e) => match self.node(e, mode)? {
+                Node::Not(inner) => *inner,
+                inner => Node::Not(Box::new(inner)),
+            },
             Expr::Near { left, right, distance, ordered } => {
                 // The parser refuses these with their place; an expression built otherwise too.
                 if let Some(problem) = crate::expr::near_problem(left, right) {
@@ -517,9 +521,10 @@ impl RuleSet {
         self.patterns.len()
     }
 
-    /// Match every enabled rule against a document.
+    /// Match every enabled rule against a document (its title read on one line, see
+    /// [`title_line`]).
     pub fn matches(&self, doc: &Doc<'_>) -> Vec<Flag> {
-        let title = Analysis::new(doc.title);
+        let title = Analysis::new(&title_line(doc.title));
         let text = Analysis::new(doc.text);
         self.matches_analyzed(doc, &title, &text)
     }
@@ -528,7 +533,7 @@ impl RuleSet {
     /// (used to run a rule's embedded examples).
     pub fn matches_rule_ignoring_filters(&self, rule_id: &str, doc: &Doc<'_>) -> bool {
         let Some(i) = self.specs.iter().position(|s| s.id == rule_id) else { return false };
-        let (title, text) = (Analysis::new(doc.title), Analysis::new(doc.text));
+        let (title, text) = (Analysis::new(&title_line(doc.title)), Analysis::new(doc.text));
         let s = &mut Scratch::default();
         self.raw_hits(s, &title, &text);
         zeroed(&mut s.candidates, self.specs.len());
@@ -644,6 +649,27 @@ impl RuleSet {
         }
         flags
     }
+}
+
+/// A title as the pipeline stores it, on one line, so that a phrase goes on across its line
+/// breaks: each line break becomes a space of the same length in UTF-8, so that spans still index
+/// the title as given. Whoever matches a title that was not stored (`rules match`, rule examples)
+/// reads it through this.
+pub fn title_line(title: &str) -> std::borrow::Cow<'_, str> {
+    if !title.contains(['\n', '\r', '\u{2028}', '\u{2029}']) {
+        return title.into();
+    }
+    title
+        .chars()
+        .map(|c| match c {
+            '\n' | '\r' => ' ',
+            // En and em space: three bytes each, as the separators.
+            '\u{2028}' => '\u{2002}',
+            '\u{2029}' => '\u{2003}',
+            c => c,
+        })
+        .collect::<String>()
+        .into()
 }
 
 /// Indexes of the hits of the `needed` groups (a bit set), in order, into `kept`. With many
@@ -1034,6 +1060,12 @@ query = "ngập"
         );
         assert_eq!(spans("giá xăng và dầu"), [("fuel".to_string(), vec!["xăng@5".to_string(), "dầu@15".into()])]);
         assert!(spans("xăng rẻ").is_empty());
+        // A negated negation is its term, and shows it.
+        let rs = set("[[rule]]\nid = \"twice\"\nseverity = \"low\"\nquery = \"NOT (NOT tin) AND -(-giả)\"\n");
+        let flags = rs.matches(&Doc { text: "tin giả", ..Doc::default() });
+        assert_eq!(flags.len(), 1);
+        assert_eq!(flags[0].spans.iter().map(|s| s.term.as_str()).collect::<Vec<_>>(), ["tin", "giả"]);
+        assert!(rs.matches(&Doc { text: "tin thật", ..Doc::default() }).is_empty());
     }
 
     /// A huge item's buffers are not kept for the next: the thread's scratch stays small, and

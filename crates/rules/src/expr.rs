@@ -260,6 +260,8 @@ struct Parser {
     pos: usize,
     len: usize,
     depth: usize,
+    /// The field scope being parsed inside (`title:(…)`), if any.
+    field: Option<Scope>,
 }
 
 /// Parse an expression.
@@ -271,7 +273,7 @@ pub fn parse(src: &str) -> Result<Expr, ParseError> {
     if toks.is_empty() {
         return Err(ParseError { offset: 0, message: "empty expression".into() });
     }
-    let mut p = Parser { toks, pos: 0, len: src.len(), depth: 0 };
+    let mut p = Parser { toks, pos: 0, len: src.len(), depth: 0, field: None };
     let expr = p.or()?;
     if let Some((offset, tok)) = p.toks.get(p.pos) {
         let message = match tok {
@@ -438,6 +440,20 @@ impl Parser {
     }
 
     fn scoped(&mut self, name: &str) -> Result<Expr, ParseError> {
+        let field = match name.to_ascii_lowercase().as_str() {
+            "title" => Some(Scope::Title),
+            "text" | "body" => Some(Scope::Text),
+            _ => None,
+        };
+        if let (Some(outer), Some(inner)) = (self.field, field)
+            && outer != inner
+        {
+            let outer = if outer == Scope::Title { "title" } else { "text" };
+            return self.error(format!(
+                "`{name}:` inside `{outer}:` looks at another field, so it can never match: write the \
+                 part for each field outside the other's scope"
+            ));
+        }
         let wrap = match name.to_ascii_lowercase().as_str() {
             "title" => |e| Expr::Scoped(Scope::Title, Box::new(e)),
             "text" | "body" => |e| Expr::Scoped(Scope::Text, Box::new(e)),
@@ -452,9 +468,12 @@ impl Parser {
         };
         self.pos += 2;
         self.enter()?;
-        let inner = self.primary()?;
+        let outer = self.field;
+        self.field = field.or(outer);
+        let inner = self.primary();
+        self.field = outer;
         self.depth -= 1;
-        Ok(wrap(inner))
+        Ok(wrap(inner?))
     }
 
     /// `at least N of @list` / `at least N of (a, b, c)`; `None` when "at" is just a word.
@@ -702,6 +721,19 @@ mod tests {
         assert_eq!(parse(&e.to_string()).expect("round trips"), e);
         let err = parse("at least 2 of title:x").expect_err("not a list");
         assert!(err.message.contains("@list"), "{err:?}");
+    }
+
+    #[test]
+    fn a_field_scope_inside_the_other_is_refused_where_written() {
+        for (query, at) in [("title:text:x", 6), ("a OR title:(b AND NOT body:c)", 22), ("text:(a title:b)", 8)] {
+            let err = parse(query).expect_err(query);
+            assert_eq!(err.offset, at, "{query}: {err:?}");
+            assert!(err.message.contains("can never match"), "{err:?}");
+        }
+        for fine in ["title:(title:x)", "title:a text:b", "title:(exact:a OR folded:b) AND text:c", "title:(a) text:b"]
+        {
+            assert!(parse(fine).is_ok(), "{fine}");
+        }
     }
 
     #[test]

@@ -27,7 +27,7 @@ pub use claims::{
     RULE_PREFIX as CLAIM_RULE_PREFIX, TAG as CLAIM_TAG, check_text as check_claim_text, parse_claims, read_claims,
     valid_claim_id,
 };
-pub use engine::{Doc, MAX_NODES, MAX_PATTERNS, RuleSet};
+pub use engine::{Doc, MAX_NODES, MAX_PATTERNS, RuleSet, title_line};
 pub use pack::{
     Action, Example, Examples, Filters, ListRef, ListSpec, Packs, RuleSpec, Titles, fingerprint, origin_file, read_dir,
     read_pack,
@@ -114,9 +114,10 @@ impl Engine {
         self.sentiment.lexicon_len()
     }
 
-    /// Flags and sentiment for one document, sharing one text analysis.
+    /// Flags and sentiment for one document, sharing one text analysis (its title read on one
+    /// line, see [`title_line`]).
     pub fn analyze(&self, doc: &Doc<'_>) -> (Vec<duluan_model::Flag>, duluan_model::Sentiment) {
-        let title = duluan_text::Analysis::new(doc.title);
+        let title = duluan_text::Analysis::new(&title_line(doc.title));
         let text = duluan_text::Analysis::new(doc.text);
         self.analyze_analyzed(doc, &title, &text)
     }

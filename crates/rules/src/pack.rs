@@ -354,7 +354,7 @@ fn first_visit(seen: &mut std::collections::HashSet<PathBuf>, d: &Path) -> bool 
     std::fs::canonicalize(d).map_or(true, |real| seen.insert(real))
 }
 
-/// The text of the regular file at `path`, refused past `max` bytes. The size is checked as the
+/// The text of the regular file at `path` (without a byte-order mark), refused past `max` bytes. The size is checked as the
 /// file is read, not from its metadata, which says 0 for `/dev/zero`; anything but a regular
 /// file (a FIFO would block the reload for good, a device never end) is refused before it is
 /// opened.
@@ -373,6 +373,11 @@ pub(crate) fn read_text(path: &Path, max: usize, what: &str) -> Result<String, E
     std::fs::File::open(path).map_err(io)?.take(max as u64 + 1).read_to_end(&mut bytes).map_err(io)?;
     if bytes.len() > max {
         return Err(too_large());
+    }
+    // The byte-order mark some editors write (Notepad) is no text: left in, it made a list file's
+    // first-line comment a term.
+    if bytes.starts_with(b"\xEF\xBB\xBF") {
+        bytes.drain(..3);
     }
     String::from_utf8(bytes).map_err(|e| io(std::io::Error::new(std::io::ErrorKind::InvalidData, e)))
 }
@@ -1013,6 +1018,10 @@ mod tests {
         let pack = "[[list]]\nid = \"x\"\nfile = \"lists/terms.txt\"\n";
         let packs = read_with_list(pack, "# a comment\nxăng dầu\t2\ngiá điện\n\nvé tàu\t-1.5\n").expect("reads");
         assert_eq!(packs.lists["x"].terms, ["xăng dầu", "giá điện", "vé tàu"]);
+        // A byte-order mark (as Notepad writes) is no part of the first line.
+        for list in ["\u{FEFF}# a comment\nxăng dầu\n", "\u{FEFF}xăng dầu\n"] {
+            assert_eq!(read_with_list(pack, list).expect("reads").lists["x"].terms, ["xăng dầu"], "{list:?}");
+        }
         // A weight that is no number, at its line and column in the list file.
         let errors = read_with_list(pack, "xăng\n# note\ngiá\thai\n").expect_err("refused");
         assert!(

@@ -164,7 +164,7 @@ impl Presearch {
             }
             let clauses = match requirement(node, patterns) {
                 Some(r) => r.clauses,
-                // Only under double negation (`NOT (NOT x)`): every positive term indexes it.
+                // Only under a negation of negations (`NOT (NOT x OR NOT y)`): every positive term indexes it.
                 None => vec![vec![Set { p: 1.0, patterns: super::positive_patterns(node) }]],
             };
             for clause in clauses {
