@@ -228,6 +228,50 @@ mod tests {
         assert_eq!(weight("dịch vụ cực kỳ tốt"), Some((base * 1.7 * 100.0).round() / 100.0));
     }
 
+    /// Readings a review found wrong with the shipped lexicons, each with the label it must get.
+    #[test]
+    fn shipped_lexicon_reads_public_posts_as_people_mean_them() {
+        use duluan_model::Label::{Negative, Neutral, Positive};
+        let engine = shipped();
+        for (text, label) in [
+            // An intensifier opening a longer term is the intensifier (`quá` + `đáng yêu`).
+            ("Em bé này quá đáng yêu", Positive),
+            ("Thủ tục cấp căn cước quá nhanh gọn", Positive),
+            ("Giá vé thế này là quá đáng", Negative),
+            ("Cảm ơn sự cố gắng của các chiến sĩ cứu hộ", Positive),
+            ("Đường lại xảy ra sự cố", Negative),
+            // `hum`, `hem`, `kg` and `kkk` are no `không`.
+            ("hum nay trời đẹp quá", Positive),
+            ("nha trong hem bi ngap nang", Negative),
+            ("giá 1 kg thịt heo đắt quá mn ơi", Negative),
+            ("kkkk vui quá", Positive),
+            // Unaccented, `thay` is `thầy` or `thấy`, `ngu` is `ngủ`, `nhung` is `những`.
+            ("thay co giao nay day rat hay", Positive),
+            ("tiem vac xin xong ngu ngon", Positive),
+            ("cam on nhung chien si cong an", Positive),
+            // `hay` as "often" or "or".
+            ("Trạm y tế xã hay đóng cửa", Neutral),
+            ("Khu này hay mất điện", Negative),
+            ("Thầy dạy rất hay", Positive),
+            ("Bài giảng hay dễ hiểu", Positive),
+            // A word of lowering negates its object, not a new subject.
+            ("Giá lúa giảm nông dân khổ", Negative),
+            ("Lãi suất giảm doanh nghiệp vui mừng", Positive),
+            ("Thành phố quyết tâm giảm tình trạng ùn tắc", Positive),
+            ("Ông ta chống lưng cho sai phạm", Negative),
+            // A post in capitals still writes `K` for `không`.
+            ("DỊCH VỤ K TỐT", Negative),
+            ("Uống vitamin K tốt cho sức khỏe", Positive),
+            // `hơi` in a compound scales nothing.
+            ("Tôi đi làm bằng xe hơi mỗi ngày", Neutral),
+            // `đã … chưa` asks.
+            ("Mọi người đã tiêm mũi 3 chưa ạ", Neutral),
+        ] {
+            let s = engine.sentiment.score(text);
+            assert_eq!(s.label, label, "{text}: {s:?}");
+        }
+    }
+
     #[test]
     fn broken_files_are_reported_with_positions() {
         let dir = tempfile::tempdir().expect("tempdir");

@@ -188,7 +188,8 @@ impl Lexicon {
                 if cols[0].split_whitespace().count() > MAX_CUE {
                     return Err(bad(cols[0], "modifiers are at most two syllables"));
                 }
-                self.add_modifier(cols[0], modifier);
+                let (term, accented) = accented_only(cols[0]);
+                self.add_modifier(term, modifier, accented);
             } else {
                 let (term, w, negated) = match cols.as_slice() {
                     [term, w] => (*term, weight(w)?, None),
@@ -198,7 +199,8 @@ impl Lexicon {
                 if name.starts_with("emoji") {
                     self.emoji.push((term.to_string(), w));
                 } else {
-                    self.add_entry(term, Entry { weight: w, negated });
+                    let (term, accented) = accented_only(term);
+                    self.add_entry(term, Entry { weight: w, negated }, accented);
                 }
             }
         }
@@ -207,16 +209,17 @@ impl Lexicon {
 
     /// Add a weighted term.
     pub fn add_term(&mut self, term: &str, weight: f32) {
-        self.add_entry(term, Entry { weight, negated: None });
+        self.add_entry(term, Entry { weight, negated: None }, false);
     }
 
-    fn add_entry(&mut self, term: &str, entry: Entry) {
+    /// `accented`: the term is not read in unaccented text (see [`accented_only`]).
+    fn add_entry(&mut self, term: &str, entry: Entry, accented: bool) {
         let a = Analysis::new(term);
         if a.is_empty() || a.len() > MAX_PHRASE {
             return;
         }
         self.exact.insert(a.joined(View::Exact).to_string(), entry);
-        if !foldable(&a) {
+        if accented || !foldable(&a) {
             return;
         }
         // Folding can merge words of opposite meaning; keep the stronger reading.
@@ -227,13 +230,13 @@ impl Lexicon {
         }
     }
 
-    fn add_modifier(&mut self, term: &str, modifier: Modifier) {
+    fn add_modifier(&mut self, term: &str, modifier: Modifier, accented: bool) {
         let a = Analysis::new(term);
         if a.is_empty() {
             return;
         }
         self.modifiers.insert(a.joined(View::Exact).to_string(), modifier);
-        if foldable(&a) {
+        if !accented && foldable(&a) {
             self.folded_modifiers.insert(a.joined(View::Folded).to_string(), modifier);
         }
     }
@@ -246,6 +249,16 @@ impl Lexicon {
     /// Whether no terms are loaded.
     pub fn is_empty(&self) -> bool {
         self.exact.is_empty()
+    }
+}
+
+/// A lexicon entry written `=term` is read only in text written with diacritics: unaccented, its
+/// spelling is mostly another word (`=ngu`, stupid, is `ngủ`, to sleep, in posts typed without
+/// marks; `=thay`, a request, is `thầy` or `thấy`). The term, and whether it is so marked.
+fn accented_only(written: &str) -> (&str, bool) {
+    match written.strip_prefix('=') {
+        Some(term) => (term.trim_start(), true),
+        None => (written, false),
     }
 }
 
@@ -528,6 +541,9 @@ impl SentimentAnalyzer {
         // Look back within the clause.
         let mut k = f.first;
         let mut steps = 0;
+        // Words between a negator and the term that only name the thing (`giảm tình trạng ùn
+        // tắc`): a negator's reach does not count them.
+        let mut fillers = 0;
         let mut joined = false;
         while k > 0 && steps < NEGATION_WINDOW {
             if clause_break(text, a, k - 1, k) {
@@ -566,7 +582,7 @@ impl SentimentAnalyzer {
             }
             joined |= is_conjunction(one);
             match modifier {
-                Some(Modifier::Negator(_, reach)) if steps <= *reach => negated = !negated,
+                Some(Modifier::Negator(_, reach)) if steps - fillers <= *reach => negated = !negated,
                 // Only an intensifier right before the term scales it.
                 Some(Modifier::Scale(s) | Modifier::Hedge(s, _)) if steps <= 2 => scale *= s,
                 // A negator does not reach across a contrast, a concession or a suggestion.
@@ -575,6 +591,9 @@ impl SentimentAnalyzer {
             }
             if is_clause_word(one) {
                 break;
+            }
+            if modifier.is_none() && is_filler(a, k) {
+                fillers += 1;
             }
         }
         // Post-modifiers: "đẹp quá", "tốt lắm", "đẹp vô cùng" (two words read first).
@@ -662,13 +681,34 @@ fn find_terms(
     modifiers: &HashMap<String, Modifier>,
     layout: &Layout,
 ) -> Vec<Found> {
+    let longest = |i: usize| {
+        (1..=MAX_PHRASE.min(a.len().saturating_sub(i)))
+            .rev()
+            .filter(|&n| layout.within_phrase(i, n))
+            .find_map(|n| lexicon.get(a.joined_tokens(view, i, i + n - 1)).map(|&entry| (n, entry)))
+    };
     let mut found = Vec::new();
     let mut i = 0;
     while i < a.len() {
-        let matched = (1..=MAX_PHRASE.min(a.len() - i))
-            .rev()
-            .filter(|&n| layout.within_phrase(i, n))
-            .find_map(|n| lexicon.get(a.joined_tokens(view, i, i + n - 1)).map(|&entry| (n, entry)));
+        let matched = longest(i);
+        // A term that opens with an intensifier or diminisher (`quá đáng`, `hơi nhanh`) gives way
+        // to a term right after the modifier that reaches further: `quá đáng yêu` is `quá` and
+        // `đáng yêu`, `quá nhanh gọn` is `quá` and `nhanh gọn`.
+        if let Some((n, _)) = matched
+            && n > 1
+            && matches!(modifiers.get(a.token(view, i)), Some(Modifier::Scale(_) | Modifier::Hedge(..)))
+            && longest(i + 1).is_some_and(|(m, _)| m + 1 > n)
+        {
+            i += 1;
+            continue;
+        }
+        if matched.is_some_and(|(n, _)| n == 1)
+            && often(text, a, view, modifiers, i)
+            && !longest(i + 1).is_some_and(|(_, next)| next.weight > 0.0)
+        {
+            i += 1;
+            continue;
+        }
         let cue = cue_at(text, a, view, modifiers, layout, i);
         if let Some((n, kind, request)) = cue
             && !matches!(kind, Modifier::Negator(..) | Modifier::Scale(_) | Modifier::Hedge(..))
@@ -697,6 +737,22 @@ fn find_terms(
         }
     }
     found
+}
+
+/// Whether token `i` is `hay` as "often" or "or" (`cán bộ hay vắng mặt`, `tăng hay giảm`), not
+/// "good": "good" ends its clause or comes before an intensifier, a particle or a conjunction
+/// (`dạy hay`, `hay quá`, `hay và bổ ích`), or before another word of praise (`hay dễ hiểu`,
+/// which the caller checks).
+fn often(text: &str, a: &Analysis, view: View, modifiers: &HashMap<String, Modifier>, i: usize) -> bool {
+    if a.token(View::Folded, i) != "hay" || i + 1 >= a.len() || clause_break(text, a, i, i + 1) {
+        return false;
+    }
+    let next = a.token(view, i + 1);
+    let qualifies = matches!(modifiers.get(next), Some(Modifier::Scale(_) | Modifier::Hedge(..) | Modifier::Contrast));
+    !(qualifies
+        || is_particle(next)
+        || is_conjunction(next)
+        || matches!(next, "thật" | "that" | "ghê" | "ghe" | "nhất" | "nhat" | "đấy" | "day" | "mà" | "ma"))
 }
 
 /// The longest modifier or cue starting at token `i`: its length, its role, and whether it is a
@@ -731,9 +787,12 @@ fn unit_k(text: &str, a: &Analysis, k: usize) -> bool {
     let word = text.get(start..end).unwrap_or_default();
     let before = text.get(before_start..before_end).unwrap_or_default();
     let gap = text.get(before_end..start).unwrap_or_default();
+    // In a post in capitals (`DỊCH VỤ K TỐT`) a capital `K` is the informal `không` still.
+    let after = a.spans.get(k + 1).and_then(|&(s, e)| text.get(s..e)).unwrap_or_default();
+    let lower_around = [before, after].iter().any(|w| w.chars().any(char::is_lowercase));
     match word {
         "k" => before.bytes().all(|b| b.is_ascii_digit()),
-        "K" => !gap.contains(SENTENCE_END),
+        "K" => !gap.contains(SENTENCE_END) && lower_around,
         _ => false,
     }
 }
@@ -871,16 +930,32 @@ fn is_clause_word(token: &str) -> bool {
     matches!(token, "nhưng" | "nhung" | "mà" | "ma" | "tuy" | "but" | "however")
 }
 
-/// Whether a negator ends a yes/no question: `có` or `được` comes before it in its clause, and
-/// only particles and forms of address follow it (`có cúp nước ko mn`, `được không ạ`), where
-/// it asks and negates nothing. `vẫn chưa mn ạ` ("still not, folks") is no question.
+/// Whether a negator ends a yes/no question: `có` or `được` (or `đã`, before `chưa`) comes before
+/// it in its clause, and only particles and forms of address follow it (`có cúp nước ko mn`,
+/// `được không ạ`, `đã tiêm mũi 3 chưa ạ`), where it asks and negates nothing. `vẫn chưa mn ạ`
+/// ("still not, folks") is no question.
 fn asks(a: &Analysis, view: View, cue: &Cue, layout: &Layout) -> bool {
     let clause = layout.clause[cue.last];
-    let opens = (0..cue.first)
-        .rev()
-        .take_while(|&k| layout.clause[k] == clause)
-        .any(|k| matches!(a.token(view, k), "có" | "co" | "được" | "duoc"));
+    let not_yet = a.token(View::Folded, cue.first) == "chua";
+    let opens = (0..cue.first).rev().take_while(|&k| layout.clause[k] == clause).any(|k| {
+        matches!(a.token(view, k), "có" | "co" | "được" | "duoc")
+            || (not_yet && matches!(a.token(view, k), "đã" | "da"))
+    });
     opens && (cue.last + 1..a.len()).take_while(|&k| layout.clause[k] == clause).all(|k| is_particle(a.token(view, k)))
+}
+
+/// Whether token `k` only names the thing a negator governs (`các`, `những`, `việc`, `nạn`,
+/// `tình trạng`, `hiện tượng`), read folded, so that unaccented text counts them too.
+fn is_filler(a: &Analysis, k: usize) -> bool {
+    let at = |i: Option<usize>| i.filter(|&i| i < a.len()).map_or("", |i| a.token(View::Folded, i));
+    match at(Some(k)) {
+        "cac" | "nhung" | "viec" | "nan" => true,
+        "tinh" => at(Some(k + 1)) == "trang",
+        "trang" => at(k.checked_sub(1)) == "tinh",
+        "hien" => at(Some(k + 1)) == "tuong",
+        "tuong" => at(k.checked_sub(1)) == "hien",
+        _ => false,
+    }
 }
 
 /// Sentence-final particles and forms of address (`mn` reads `mọi người` in the informal view),

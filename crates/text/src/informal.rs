@@ -16,7 +16,6 @@ pub const TEENCODE: &[(&str, &str)] = &[
     // không
     ("ko", "không"),
     ("k", "không"),
-    ("kg", "không"),
     ("kh", "không"),
     ("khg", "không"),
     ("kô", "không"),
@@ -24,8 +23,8 @@ pub const TEENCODE: &[(&str, &str)] = &[
     ("hok", "không"),
     ("hông", "không"),
     ("khum", "không"),
-    ("hem", "không"),
-    ("hum", "không"),
+    // Not `hum` nor `hem`: in posts they are mostly `hôm` (`hum nay`) and `hẻm` (an alley); nor
+    // `kg`, the kilogram of every price post.
     // được
     ("dc", "được"),
     ("đc", "được"),
@@ -101,7 +100,8 @@ pub const TEENCODE: &[(&str, &str)] = &[
 
 /// The standard form of an informal token given in its exact view (lower case, canonical tone),
 /// or `None` when it is not teencode. Letters stretched for emphasis are squeezed first
-/// (`quáaaa` → `quá`, `kkkk` → `k` → `không`).
+/// (`quáaaa` → `quá`, `khôngggg` → `không`), except a run of `k`, which is laughter (`kkk`), not
+/// `k` for `không`.
 pub fn teencode(token: &str) -> Option<&'static str> {
     lookup(token).or_else(|| lookup(&squeeze(token)?))
 }
@@ -116,12 +116,10 @@ fn lookup(token: &str) -> Option<&'static str> {
 const LONGEST_CODE: usize = 7;
 
 /// Codes of the table that formal text writes too, as units, initials, abbreviations or words
-/// of their own (`20 kg`, `vitamin K`, `8 h`, `Hà Nội vs Huế`, `đau hông`, `bít tất`, `thui
+/// of their own (`vitamin K`, `8 h`, `Hà Nội vs Huế`, `đau hông`, `bít tất`, `thui
 /// rơm`): they do not show that a text is informal.
-const FORMAL_LOOKALIKES: &[&str] = &[
-    "k", "kg", "h", "v", "r", "z", "j", "ng", "ms", "nt", "đt", "vs", "bt", "wa", "thanks", "hông", "bít", "bit",
-    "thui",
-];
+const FORMAL_LOOKALIKES: &[&str] =
+    &["k", "h", "v", "r", "z", "j", "ng", "ms", "nt", "đt", "vs", "bt", "wa", "thanks", "hông", "bít", "bit", "thui"];
 
 /// Whether a token (exact view) shows an informal register: a teencode form that formal text
 /// does not also write, or a word stretched for emphasis (`quáaaa`, `đẹpppp`; four letters or
@@ -150,10 +148,17 @@ pub(crate) fn informal_form(token: &str, out: &mut String) {
     }
 }
 
+/// `token` with runs of three or more of the same letter cut to the first, as [`squeeze_any`]
+/// does, or `None` when nothing was stretched, or when the token is a run of `k` alone: `kkk` is
+/// laughter, not a stretched `k` (`không`).
+fn squeeze(token: &str) -> Option<String> {
+    squeeze_any(token).filter(|squeezed| squeezed != "k")
+}
+
 /// `token` with runs of three or more of the same letter (tone ignored) cut to the first, or
 /// `None` when nothing was stretched. Two in a row are real spelling (`xoong`, `quốc`). One pass:
 /// a hostile text may hold a megabyte-long token of one letter.
-fn squeeze(token: &str) -> Option<String> {
+fn squeeze_any(token: &str) -> Option<String> {
     // Digits repeat in numbers (`1000`) and letters in Roman numerals (`XIII`): nothing stretched.
     if !token.chars().all(char::is_alphabetic) || is_roman_numeral(token) {
         return None;
@@ -230,7 +235,7 @@ mod tests {
         for token in ["ko", "dc", "đc", "hok", "mn", "quáaaa", "đẹpppp", "kkkk"] {
             assert!(marks_informal(token), "{token}");
         }
-        for token in ["k", "kg", "h", "vs", "hông", "bít", "không", "www", "1000", "xoong", "giá"] {
+        for token in ["k", "kg", "hum", "hem", "h", "vs", "hông", "bít", "không", "www", "1000", "xoong", "giá"] {
             assert!(!marks_informal(token), "{token}");
         }
     }
@@ -240,8 +245,10 @@ mod tests {
         assert_eq!(squeeze("quáaaa").as_deref(), Some("quá"));
         assert_eq!(squeeze("đẹpppp").as_deref(), Some("đẹp"));
         assert_eq!(squeeze("xoong"), None);
-        assert_eq!(squeeze("kkkk").as_deref(), Some("k"));
-        assert_eq!(squeeze("kkk").as_deref(), Some("k"));
+        // Laughter, not `k` for `không`.
+        assert_eq!(squeeze("kkkk"), None);
+        assert_eq!(squeeze("kkk"), None);
+        assert_eq!(squeeze("khôngggg").as_deref(), Some("không"));
         assert_eq!(squeeze("kk"), None);
         assert_eq!(squeeze("ngoooonnnn").as_deref(), Some("ngon"));
         // Linear: a megabyte of one letter is squeezed at once.
