@@ -266,6 +266,10 @@ mod tests {
             ("Tôi đi làm bằng xe hơi mỗi ngày", Neutral),
             // `đã … chưa` asks.
             ("Mọi người đã tiêm mũi 3 chưa ạ", Neutral),
+            // `chưa bao giờ … như vậy` stresses.
+            ("Chưa bao giờ thấy đường sạch đẹp như vậy", Positive),
+            ("Chưa bao giờ giao thông tệ như thế", Negative),
+            ("Dịch vụ này chưa bao giờ tốt", Negative),
         ] {
             let s = engine.sentiment.score(text);
             assert_eq!(s.label, label, "{text}: {s:?}");

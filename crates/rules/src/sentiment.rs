@@ -582,6 +582,7 @@ impl SentimentAnalyzer {
             }
             joined |= is_conjunction(one);
             match modifier {
+                Some(Modifier::Negator(..)) if never_so(text, a, k, f.last) => {}
                 Some(Modifier::Negator(_, reach)) if steps - fillers <= *reach => negated = !negated,
                 // Only an intensifier right before the term scales it.
                 Some(Modifier::Scale(s) | Modifier::Hedge(s, _)) if steps <= 2 => scale *= s,
@@ -737,6 +738,24 @@ fn find_terms(
         }
     }
     found
+}
+
+/// Whether the negator at token `k` opens `chưa bao giờ … như vậy` ("never has it been so …")
+/// around the term ending at `last`: an emphasis, not a negation (`chưa bao giờ thấy đường sạch
+/// đẹp như vậy`). Read folded, within the clause.
+fn never_so(text: &str, a: &Analysis, k: usize, last: usize) -> bool {
+    let folded = |i: usize| if i < a.len() { a.token(View::Folded, i) } else { "" };
+    if !(matches!(folded(k), "chua" | "khong") && folded(k + 1) == "bao" && folded(k + 2) == "gio") {
+        return false;
+    }
+    let mut i = last + 1;
+    while i + 1 < a.len() && !clause_break(text, a, i - 1, i) {
+        if matches!((folded(i), folded(i + 1)), ("nhu" | "den", "vay" | "the") | ("nhu", "bay") | ("nhu", "hom")) {
+            return true;
+        }
+        i += 1;
+    }
+    false
 }
 
 /// Whether token `i` is `hay` as "often" or "or" (`cán bộ hay vắng mặt`, `tăng hay giảm`), not
