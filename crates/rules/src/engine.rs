@@ -1310,6 +1310,10 @@ query = "ngập"
         let rs = set(&rule("ok", "sốt NEAR/3 (cao AND NOT \"bác bỏ\")"));
         assert_eq!(fired(&rs, "", "bé bị sốt cao"), ["ok"]);
         assert!(fired(&rs, "", "bác bỏ tin bé bị sốt cao").is_empty());
+        // A negated negation is its term, with a place.
+        let rs = set(&rule("twice", "sốt NEAR/2 (NOT (NOT cao))"));
+        assert_eq!(fired(&rs, "", "bé bị sốt rất cao"), ["twice"]);
+        assert!(fired(&rs, "", "sốt nhẹ thôi, không hề cao").is_empty());
     }
 
     /// Rules that could never fire as written are refused with a reason, not compiled to a

@@ -450,8 +450,8 @@ impl Parser {
         {
             let outer = if outer == Scope::Title { "title" } else { "text" };
             return self.error(format!(
-                "`{name}:` inside `{outer}:` looks at another field, so it can never match: write the \
-                 part for each field outside the other's scope"
+                "`{name}:` inside `{outer}:` looks at another field, so that part holds in no field: \
+                 write the part for each field outside the other's scope"
             ));
         }
         let wrap = match name.to_ascii_lowercase().as_str() {
@@ -593,7 +593,8 @@ impl Expr {
     pub(crate) fn has_place(&self) -> bool {
         match self {
             Expr::Term(_) | Expr::List(_) | Expr::Near { .. } => true,
-            Expr::Not(_) => false,
+            // `NOT (NOT x)` is `x` (see the compiler).
+            Expr::Not(inner) => matches!(&**inner, Expr::Not(x) if x.has_place()),
             Expr::And(parts) => parts.iter().any(Expr::has_place),
             Expr::Or(parts) => parts.iter().all(Expr::has_place),
             Expr::Scoped(_, inner) | Expr::Moded(_, inner) => inner.has_place(),
@@ -728,7 +729,7 @@ mod tests {
         for (query, at) in [("title:text:x", 6), ("a OR title:(b AND NOT body:c)", 22), ("text:(a title:b)", 8)] {
             let err = parse(query).expect_err(query);
             assert_eq!(err.offset, at, "{query}: {err:?}");
-            assert!(err.message.contains("can never match"), "{err:?}");
+            assert!(err.message.contains("holds in no field"), "{err:?}");
         }
         for fine in ["title:(title:x)", "title:a text:b", "title:(exact:a OR folded:b) AND text:c", "title:(a) text:b"]
         {

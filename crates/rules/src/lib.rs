@@ -117,9 +117,11 @@ impl Engine {
     /// Flags and sentiment for one document, sharing one text analysis (its title read on one
     /// line, see [`title_line`]).
     pub fn analyze(&self, doc: &Doc<'_>) -> (Vec<duluan_model::Flag>, duluan_model::Sentiment) {
-        let title = duluan_text::Analysis::new(&title_line(doc.title));
+        let line = title_line(doc.title);
+        let doc = Doc { title: &line, ..*doc };
+        let title = duluan_text::Analysis::new(doc.title);
         let text = duluan_text::Analysis::new(doc.text);
-        self.analyze_analyzed(doc, &title, &text)
+        self.analyze_analyzed(&doc, &title, &text)
     }
 
     /// [`Engine::analyze`] with the analyses of the title and text already made (the pipeline
@@ -270,6 +272,15 @@ mod tests {
             ("Chưa bao giờ thấy đường sạch đẹp như vậy", Positive),
             ("Chưa bao giờ giao thông tệ như thế", Negative),
             ("Dịch vụ này chưa bao giờ tốt", Negative),
+            ("Chưa bao giờ hài lòng với dịch vụ như vậy", Negative),
+            ("Tôi sẽ không bao giờ ủng hộ cách làm như vậy", Negative),
+            // The whole object of a word of fighting, and a two-syllable intensifier after `hay`.
+            ("chống lãng phí tham nhũng", Positive),
+            ("Bài giảng hay vô cùng", Positive),
+            ("Vịnh Hạ Long hay còn gọi là kỳ quan", Neutral),
+            // A price in capitals; a statement of `vẫn chưa`.
+            ("GIÁ CHỈ 99 K RẺ QUÁ", Positive),
+            ("Đã báo mấy lần rồi vẫn chưa mn ạ", Negative),
         ] {
             let s = engine.sentiment.score(text);
             assert_eq!(s.label, label, "{text}: {s:?}");

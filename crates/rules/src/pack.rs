@@ -354,10 +354,10 @@ fn first_visit(seen: &mut std::collections::HashSet<PathBuf>, d: &Path) -> bool 
     std::fs::canonicalize(d).map_or(true, |real| seen.insert(real))
 }
 
-/// The text of the regular file at `path` (without a byte-order mark), refused past `max` bytes. The size is checked as the
-/// file is read, not from its metadata, which says 0 for `/dev/zero`; anything but a regular
-/// file (a FIFO would block the reload for good, a device never end) is refused before it is
-/// opened.
+/// The text of the regular file at `path` (without a byte-order mark), refused past `max` bytes.
+/// The size is checked as the file is read, not from its metadata, which says 0 for `/dev/zero`;
+/// anything but a regular file (a FIFO would block the reload for good, a device never end) is
+/// refused before it is opened.
 pub(crate) fn read_text(path: &Path, max: usize, what: &str) -> Result<String, Error> {
     use std::io::Read;
     let io = |e| Error::Io { path: path.to_path_buf(), source: e };

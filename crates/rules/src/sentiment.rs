@@ -593,7 +593,9 @@ impl SentimentAnalyzer {
             if is_clause_word(one) {
                 break;
             }
-            if modifier.is_none() && is_filler(a, k) {
+            // The words of another term of the same object (`chống lãng phí tham nhũng`) count no
+            // more than fillers: the negation governs the whole object.
+            if modifier.is_none() && (is_filler(a, k) || in_term[k]) {
                 fillers += 1;
             }
         }
@@ -742,20 +744,21 @@ fn find_terms(
 
 /// Whether the negator at token `k` opens `chưa bao giờ … như vậy` ("never has it been so …")
 /// around the term ending at `last`: an emphasis, not a negation (`chưa bao giờ thấy đường sạch
-/// đẹp như vậy`). Read folded, within the clause.
+/// đẹp như vậy`). `như vậy` must follow the term (an intensifier may come between): in `chưa bao
+/// giờ hài lòng với dịch vụ như vậy` it qualifies the service, and `hài lòng` is negated. Read
+/// folded.
 fn never_so(text: &str, a: &Analysis, k: usize, last: usize) -> bool {
     let folded = |i: usize| if i < a.len() { a.token(View::Folded, i) } else { "" };
-    if !(matches!(folded(k), "chua" | "khong") && folded(k + 1) == "bao" && folded(k + 2) == "gio") {
+    if !(folded(k) == "chua" && folded(k + 1) == "bao" && folded(k + 2) == "gio") {
         return false;
     }
-    let mut i = last + 1;
-    while i + 1 < a.len() && !clause_break(text, a, i - 1, i) {
-        if matches!((folded(i), folded(i + 1)), ("nhu" | "den", "vay" | "the") | ("nhu", "bay") | ("nhu", "hom")) {
-            return true;
-        }
-        i += 1;
-    }
-    false
+    let so = |i: usize| {
+        i + 1 < a.len()
+            && !clause_break(text, a, i - 1, i)
+            && !clause_break(text, a, i, i + 1)
+            && matches!((folded(i), folded(i + 1)), ("nhu" | "den", "vay" | "the"))
+    };
+    so(last + 1) || (matches!(folded(last + 1), "qua" | "lam" | "den") && so(last + 2))
 }
 
 /// Whether token `i` is `hay` as "often" or "or" (`cán bộ hay vắng mặt`, `tăng hay giảm`), not
@@ -767,7 +770,13 @@ fn often(text: &str, a: &Analysis, view: View, modifiers: &HashMap<String, Modif
         return false;
     }
     let next = a.token(view, i + 1);
-    let qualifies = matches!(modifiers.get(next), Some(Modifier::Scale(_) | Modifier::Hedge(..) | Modifier::Contrast));
+    // `hay còn gọi là` is "also called".
+    if matches!(next, "còn" | "con") {
+        return true;
+    }
+    let two = (i + 2 < a.len() && !clause_break(text, a, i + 1, i + 2)).then(|| a.joined_tokens(view, i + 1, i + 2));
+    let modifier = two.and_then(|two| modifiers.get(two)).or_else(|| modifiers.get(next));
+    let qualifies = matches!(modifier, Some(Modifier::Scale(_) | Modifier::Hedge(..) | Modifier::Contrast));
     !(qualifies
         || is_particle(next)
         || is_conjunction(next)
@@ -811,7 +820,7 @@ fn unit_k(text: &str, a: &Analysis, k: usize) -> bool {
     let lower_around = [before, after].iter().any(|w| w.chars().any(char::is_lowercase));
     match word {
         "k" => before.bytes().all(|b| b.is_ascii_digit()),
-        "K" => !gap.contains(SENTENCE_END) && lower_around,
+        "K" => before.bytes().all(|b| b.is_ascii_digit()) || (!gap.contains(SENTENCE_END) && lower_around),
         _ => false,
     }
 }
@@ -956,15 +965,19 @@ fn is_clause_word(token: &str) -> bool {
 fn asks(a: &Analysis, view: View, cue: &Cue, layout: &Layout) -> bool {
     let clause = layout.clause[cue.last];
     let not_yet = a.token(View::Folded, cue.first) == "chua";
-    let opens = (0..cue.first).rev().take_while(|&k| layout.clause[k] == clause).any(|k| {
+    let before = || (0..cue.first).rev().take_while(|&k| layout.clause[k] == clause);
+    // `đã báo rồi vẫn chưa` ("reported, and still not") states.
+    let still = before().any(|k| matches!(a.token(View::Folded, k), "van" | "roi"));
+    let opens = before().any(|k| {
         matches!(a.token(view, k), "có" | "co" | "được" | "duoc")
-            || (not_yet && matches!(a.token(view, k), "đã" | "da"))
+            || (not_yet && !still && matches!(a.token(view, k), "đã" | "da"))
     });
     opens && (cue.last + 1..a.len()).take_while(|&k| layout.clause[k] == clause).all(|k| is_particle(a.token(view, k)))
 }
 
 /// Whether token `k` only names the thing a negator governs (`các`, `những`, `việc`, `nạn`,
-/// `tình trạng`, `hiện tượng`), read folded, so that unaccented text counts them too.
+/// `tình trạng`, `hiện tượng`), read folded, so that unaccented text counts them too (but for
+/// `nhung`, which may be `nhưng` there and ends the negator's clause first).
 fn is_filler(a: &Analysis, k: usize) -> bool {
     let at = |i: Option<usize>| i.filter(|&i| i < a.len()).map_or("", |i| a.token(View::Folded, i));
     match at(Some(k)) {
