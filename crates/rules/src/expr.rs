@@ -440,10 +440,17 @@ impl Parser {
     }
 
     fn scoped(&mut self, name: &str) -> Result<Expr, ParseError> {
-        let field = match name.to_ascii_lowercase().as_str() {
-            "title" => Some(Scope::Title),
-            "text" | "body" => Some(Scope::Text),
-            _ => None,
+        let (field, mode) = match name.to_ascii_lowercase().as_str() {
+            "title" => (Some(Scope::Title), None),
+            "text" | "body" => (Some(Scope::Text), None),
+            "exact" => (None, Some(Mode::Exact)),
+            "folded" => (None, Some(Mode::Folded)),
+            _ => {
+                return self.error(format!(
+                    "unknown scope `{name}:` (use title:, text:, exact: or folded:; to search words before a \
+                     colon, quote them: `\"lưu ý\"`)"
+                ));
+            }
         };
         if let (Some(outer), Some(inner)) = (self.field, field)
             && outer != inner
@@ -454,18 +461,6 @@ impl Parser {
                  write the part for each field outside the other's scope"
             ));
         }
-        let wrap = match name.to_ascii_lowercase().as_str() {
-            "title" => |e| Expr::Scoped(Scope::Title, Box::new(e)),
-            "text" | "body" => |e| Expr::Scoped(Scope::Text, Box::new(e)),
-            "exact" => |e| Expr::Moded(Mode::Exact, Box::new(e)),
-            "folded" => |e| Expr::Moded(Mode::Folded, Box::new(e)),
-            _ => {
-                return self.error(format!(
-                    "unknown scope `{name}:` (use title:, text:, exact: or folded:; to search words before a \
-                     colon, quote them: `\"lưu ý\"`)"
-                ));
-            }
-        };
         self.pos += 2;
         self.enter()?;
         let outer = self.field;
@@ -473,7 +468,12 @@ impl Parser {
         let inner = self.primary();
         self.field = outer;
         self.depth -= 1;
-        Ok(wrap(inner?))
+        let inner = Box::new(inner?);
+        Ok(match (field, mode) {
+            (Some(scope), _) => Expr::Scoped(scope, inner),
+            // Every name that is no field names a mode (see the match above).
+            (None, mode) => Expr::Moded(mode.unwrap_or(Mode::Exact), inner),
+        })
     }
 
     /// `at least N of @list` / `at least N of (a, b, c)`; `None` when "at" is just a word.

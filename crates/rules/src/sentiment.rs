@@ -748,7 +748,7 @@ fn find_terms(
 /// giờ hài lòng với dịch vụ như vậy` it qualifies the service, and `hài lòng` is negated. Read
 /// folded.
 fn never_so(text: &str, a: &Analysis, k: usize, last: usize) -> bool {
-    let folded = |i: usize| if i < a.len() { a.token(View::Folded, i) } else { "" };
+    let folded = |i: usize| folded_at(a, Some(i));
     if !(folded(k) == "chua" && folded(k + 1) == "bao" && folded(k + 2) == "gio") {
         return false;
     }
@@ -816,11 +816,13 @@ fn unit_k(text: &str, a: &Analysis, k: usize) -> bool {
     let before = text.get(before_start..before_end).unwrap_or_default();
     let gap = text.get(before_end..start).unwrap_or_default();
     // In a post in capitals (`DỊCH VỤ K TỐT`) a capital `K` is the informal `không` still.
-    let after = a.spans.get(k + 1).and_then(|&(s, e)| text.get(s..e)).unwrap_or_default();
-    let lower_around = [before, after].iter().any(|w| w.chars().any(char::is_lowercase));
+    let lower_around = || {
+        let after = a.spans.get(k + 1).and_then(|&(s, e)| text.get(s..e)).unwrap_or_default();
+        [before, after].iter().any(|w| w.chars().any(char::is_lowercase))
+    };
     match word {
         "k" => before.bytes().all(|b| b.is_ascii_digit()),
-        "K" => before.bytes().all(|b| b.is_ascii_digit()) || (!gap.contains(SENTENCE_END) && lower_around),
+        "K" => before.bytes().all(|b| b.is_ascii_digit()) || (!gap.contains(SENTENCE_END) && lower_around()),
         _ => false,
     }
 }
@@ -975,11 +977,16 @@ fn asks(a: &Analysis, view: View, cue: &Cue, layout: &Layout) -> bool {
     opens && (cue.last + 1..a.len()).take_while(|&k| layout.clause[k] == clause).all(|k| is_particle(a.token(view, k)))
 }
 
+/// The folded form of token `i`, empty where there is none (before the first, past the last).
+fn folded_at(a: &Analysis, i: Option<usize>) -> &str {
+    i.filter(|&i| i < a.len()).map_or("", |i| a.token(View::Folded, i))
+}
+
 /// Whether token `k` only names the thing a negator governs (`các`, `những`, `việc`, `nạn`,
 /// `tình trạng`, `hiện tượng`), read folded, so that unaccented text counts them too (but for
 /// `nhung`, which may be `nhưng` there and ends the negator's clause first).
 fn is_filler(a: &Analysis, k: usize) -> bool {
-    let at = |i: Option<usize>| i.filter(|&i| i < a.len()).map_or("", |i| a.token(View::Folded, i));
+    let at = |i: Option<usize>| folded_at(a, i);
     match at(Some(k)) {
         "cac" | "nhung" | "viec" | "nan" => true,
         "tinh" => at(Some(k + 1)) == "trang",
