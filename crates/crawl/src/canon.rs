@@ -62,7 +62,8 @@ pub fn canonical_link(base: Option<&Url>, href: &str) -> Option<Url> {
 }
 
 /// Signs of a spider trap: very deep paths, a segment repeated many times, calendar paging
-/// far into the future or past.
+/// far into the future or past. For links found on pages; the entries a feed or sitemap lists
+/// are the publisher's own and are not judged by it (`?id=2087` and `/ky-uc/1975/…` are articles).
 pub fn looks_like_trap(url: &Url) -> bool {
     let segments: Vec<&str> = url.path_segments().map(|s| s.filter(|x| !x.is_empty()).collect()).unwrap_or_default();
     if segments.len() > 12 {
@@ -75,20 +76,58 @@ pub fn looks_like_trap(url: &Url) -> bool {
     if counts.values().any(|&n| n >= 3) {
         return true;
     }
-    // /calendar/2031/07 and ?month=2039-05 style paging.
-    let years = segments
-        .iter()
-        .map(|s| s.to_string())
-        .chain(url.query_pairs().map(|(_, v)| v.into_owned()))
-        .filter_map(|s| s.get(..4).and_then(|y| y.parse::<i32>().ok()))
-        .filter(|y| (1900..=2200).contains(y));
     let now = chrono::Datelike::year(&chrono::Utc::now());
-    for y in years {
-        if y > now + 1 || y < 1990 {
-            return true;
+    let far = |year: i32| year > now + 1 || year < 1990;
+    calendar_years(&segments, url).any(far) || url.query_pairs().count() > 8
+}
+
+/// The years a calendar pages by: a path segment of a year that a month follows or that ends
+/// the path (`/calendar/2031/07`, `/lich/2031`), a segment or query value that is a year and
+/// month (`2039-05`, `203905`), or a year as the value of a date key (`?year=2039`, `?nam=2039`).
+/// A year inside a slug or an id (`/tin/2030/quy-hoach.html`, `?id=2087`) is not one.
+fn calendar_years<'a>(segments: &'a [&'a str], url: &'a Url) -> impl Iterator<Item = i32> + 'a {
+    let in_path = segments.iter().enumerate().filter_map(|(i, s)| {
+        let month_after = segments.get(i + 1).is_none_or(|next| month(next).is_some());
+        match year(s) {
+            Some(y) if month_after => Some(y),
+            _ => year_and_month(s),
         }
-    }
-    url.query_pairs().count() > 8
+    });
+    let in_query = url.query_pairs().filter_map(|(key, value)| {
+        let dated = DATE_KEYS.iter().any(|k| key.eq_ignore_ascii_case(k));
+        year_and_month(&value).or_else(|| if dated { year(&value) } else { None })
+    });
+    in_path.chain(in_query)
+}
+
+/// Query keys whose value may be a year alone.
+const DATE_KEYS: &[&str] = &["year", "y", "nam", "date", "ngay", "month", "thang", "archive", "calendar"];
+
+/// A year (1900–2200) written as four digits and nothing else.
+fn year(s: &str) -> Option<i32> {
+    (s.len() == 4 && s.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| s.parse().ok())
+        .flatten()
+        .filter(|y| (1900..=2200).contains(y))
+}
+
+/// A month, `1` to `12`, with or without a leading zero.
+fn month(s: &str) -> Option<u32> {
+    (s.len() <= 2 && s.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| s.parse().ok())
+        .flatten()
+        .filter(|m| (1..=12).contains(m))
+}
+
+/// The year of a year and month written with a separator (`2039-05`, `2039_05`, `2039-05-17`).
+/// Digits alone (`20390517`) are as often an article's id.
+fn year_and_month(s: &str) -> Option<i32> {
+    let y = year(s.get(..4)?)?;
+    let rest = s.get(4..)?;
+    let separated = matches!(rest.as_bytes().first(), Some(b'-' | b'_' | b'.'));
+    let month_part = rest.get(1..3)?;
+    let tail_ok = rest.bytes().all(|b| b.is_ascii_digit() || matches!(b, b'-' | b'_' | b'.'));
+    (separated && tail_ok && month(month_part).is_some_and(|_| month_part.len() == 2)).then_some(y)
 }
 
 #[cfg(test)]
@@ -115,5 +154,25 @@ mod tests {
         assert!(looks_like_trap(&u("https://e.example/a/b/a/b/a/b/x")));
         assert!(looks_like_trap(&u("https://e.example/calendar/2199/01")));
         assert!(!looks_like_trap(&u("https://e.example/thoi-su/2024/05/bai-viet.html")));
+        assert!(looks_like_trap(&u("https://e.example/lich/2031")));
+        assert!(looks_like_trap(&u("https://e.example/lich/1980/07")));
+        assert!(looks_like_trap(&u("https://e.example/su-kien?month=2039-05")));
+        assert!(looks_like_trap(&u("https://e.example/su-kien/2039-05-17")));
+        assert!(looks_like_trap(&u("https://e.example/lich?nam=2039")));
+    }
+
+    #[test]
+    fn years_in_slugs_and_ids_are_not_traps() {
+        let u = |s: &str| Url::parse(s).unwrap_or_else(|_| unreachable!());
+        for article in [
+            "https://e.example/index.php?option=com_content&view=article&id=2087",
+            "https://e.example/tin-tuc?id=1945123",
+            "https://e.example/tin/2030/quy-hoach-thanh-pho.html",
+            "https://e.example/ky-uc/1975/ngay-thong-nhat.html",
+            "https://e.example/tam-nhin-2045-cua-thanh-pho.html",
+            "https://e.example/tin-tuc/20871234.htm",
+        ] {
+            assert!(!looks_like_trap(&u(article)), "{article}");
+        }
     }
 }

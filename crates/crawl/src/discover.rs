@@ -49,10 +49,8 @@ pub fn feed_links(body: &[u8], base: &Url) -> Result<Vec<Link>, String> {
             .or(entry.links.first())
             .map(|l| l.href.clone())
             .or_else(|| entry.id.starts_with("http").then(|| entry.id.clone()));
+        // A feed lists the publisher's own articles, however their addresses look: no trap test.
         let Some(url) = href.and_then(|h| canonical_link(Some(base), &h)) else { continue };
-        if looks_like_trap(&url) {
-            continue;
-        }
         out.push(Link { url, title: entry.title.map(|t| t.content), published: entry.published.or(entry.updated) });
     }
     Ok(out)
@@ -72,7 +70,6 @@ fn lenient_feed_links(body: &[u8], base: &Url) -> Vec<Link> {
     let mut buf = Vec::new();
     let mut push = |href: &str, out: &mut Vec<Link>| {
         if let Some(url) = canonical_link(Some(base), href)
-            && !looks_like_trap(&url)
             && seen.insert(url.to_string())
             && out.len() < MAX_ENTRIES
         {
@@ -193,7 +190,8 @@ pub fn sitemap_links(body: &[u8], base: &Url) -> Result<Sitemap, String> {
                     if let Some(u) = loc.take().and_then(|l| canonical_link(Some(base), &l)) {
                         let published = date.take().and_then(|d| duluan_text::parse_date(&d));
                         if closed == "url" {
-                            if out.pages.len() < MAX_ENTRIES && !looks_like_trap(&u) {
+                            // The publisher's own list, as a feed is: no trap test.
+                            if out.pages.len() < MAX_ENTRIES {
                                 out.pages.push(Link { url: u, title: title.take(), published });
                             }
                         } else if out.children.len() < 1000 {
@@ -343,6 +341,29 @@ mod tests {
         let json = r#"{"version":"https://jsonfeed.org/version/1","title":"J","items":[{"id":"1","url":"https://e.example/j-1","title":"J1"}]}"#;
         assert_eq!(feed_links(json.as_bytes(), &base()).expect("json").len(), 1);
         assert!(feed_links(b"<html><body>not a feed</body></html>", &base()).is_err());
+    }
+
+    #[test]
+    fn feed_and_sitemap_entries_are_kept_whatever_their_addresses() {
+        let articles = [
+            "https://tinthanhpho.example/index.php?id=2087&option=com_content&view=article",
+            "https://tinthanhpho.example/lich/2031",
+            "https://tinthanhpho.example/a/b/a/b/a/b/bai.html",
+        ];
+        let items: String = articles
+            .iter()
+            .map(|u| format!("<item><title>T</title><link>{}</link></item>", u.replace('&', "&amp;")))
+            .collect();
+        let rss = format!(r#"<rss version="2.0"><channel><title>T</title>{items}</channel></rss>"#);
+        let urls: Vec<String> =
+            feed_links(rss.as_bytes(), &base()).expect("rss").iter().map(|l| l.url.to_string()).collect();
+        assert_eq!(urls, articles);
+        let broken = rss.replace("</channel></rss>", "");
+        assert_eq!(feed_links(broken.as_bytes(), &base()).expect("salvaged").len(), 3);
+        let locs: String =
+            articles.iter().map(|u| format!("<url><loc>{}</loc></url>", u.replace('&', "&amp;"))).collect();
+        let sitemap = format!(r#"<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{locs}</urlset>"#);
+        assert_eq!(sitemap_links(sitemap.as_bytes(), &base()).expect("urlset").pages.len(), 3);
     }
 
     #[test]
