@@ -1321,10 +1321,11 @@ query = "ngập"
     #[test]
     fn rules_that_can_never_fire_are_refused() {
         let list = "[[list]]\nid = \"harm\"\nterms = [\"vô sinh\", \"tử vong\", \"vo sinh\"]\n";
-        for (query, at) in [("tức AND \"😡\"", "\\\"😡"), ("\"!!!\" OR tức", "\\\"!!!"), ("tức OR &&", "&&")]
+        for (query, at) in [("tức AND \"😡\"", "\\\"😡"), ("\"!!!\" OR tức", "\\\"!!!"), ("tức OR !!", "!!")]
         {
             refused_at(&format!("{list}{}", rule("r", query)), query, at, "no letter or digit");
         }
+        refused_at(&format!("{list}{}", rule("r", "tức OR &&")), "tức OR &&", "&&", "not an operator");
         let long = format!("\"{}\"", "ab ".repeat(100));
         refused_at(&format!("{list}{}", rule("r", &long)), &long, "\\\"ab", "longer than 200 bytes");
         // Alternatives as written, too few for the count: refused at the count.

@@ -228,6 +228,19 @@ fn lex(src: &str) -> Result<Vec<(usize, Tok)>, ParseError> {
                             message: format!("`{w}`: operators are written in capitals, e.g. NEAR/5 or ONEAR/5"),
                         });
                     }
+                    // Regex and programming habits: as a word it would be a phrase (`xăng|dầu` is
+                    // `"xăng dầu"`), and the rule would quietly mean something else.
+                    w if w.contains(['|', '&']) => {
+                        let (sign, op) = if w.contains('|') { ('|', "OR") } else { ('&', "AND") };
+                        let parts: Vec<&str> = w.split(['|', '&']).filter(|p| !p.is_empty()).collect();
+                        let message = match parts.as_slice() {
+                            [a, b, ..] => format!(
+                                "`{sign}` is not an operator here: write `{a} {op} {b}` (inside quotes, `\"{w}\"` is a phrase)"
+                            ),
+                            _ => format!("`{w}` is not an operator here: write {op} (`xăng {op} dầu`)"),
+                        };
+                        return Err(ParseError { offset: i, message });
+                    }
                     w => {
                         let prefix = w.ends_with('*');
                         let w = w.trim_end_matches('*');
@@ -735,6 +748,21 @@ mod tests {
         {
             assert!(parse(fine).is_ok(), "{fine}");
         }
+    }
+
+    #[test]
+    fn regex_and_programming_operators_are_refused_with_the_word_to_write() {
+        for (query, at, hint) in [
+            ("xăng|dầu", 0, "`xăng OR dầu`"),
+            ("giá AND (xăng || dầu)", "giá AND (xăng ".len(), "`xăng OR dầu`"),
+            ("vắc&xin", 0, "`vắc AND xin`"),
+            ("a && b", 2, "`xăng AND dầu`"),
+        ] {
+            let err = parse(query).expect_err(query);
+            assert_eq!(err.offset, at, "{query}: {err:?}");
+            assert!(err.message.contains(hint) && err.message.contains("not an operator"), "{query}: {err:?}");
+        }
+        assert!(parse("\"AT&T\" OR \"a|b\"").is_ok(), "inside quotes they are no operators");
     }
 
     #[test]

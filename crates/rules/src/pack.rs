@@ -303,6 +303,8 @@ pub struct Packs {
     /// Pack files that hold neither rules nor lists: valid, but an emptied file takes its rules
     /// out of force without an error, so it is named in a warning.
     pub empty_files: Vec<PathBuf>,
+    /// Ids of lists that were defined but failed to load (reported where they are defined).
+    pub failed_lists: std::collections::BTreeSet<String>,
 }
 
 /// All `*.toml` packs under `dir` (recursively, skipping `lexicons/` and `lists/`), sorted by path.
@@ -379,7 +381,19 @@ pub(crate) fn read_text(path: &Path, max: usize, what: &str) -> Result<String, E
     if bytes.starts_with(b"\xEF\xBB\xBF") {
         bytes.drain(..3);
     }
-    String::from_utf8(bytes).map_err(|e| io(std::io::Error::new(std::io::ErrorKind::InvalidData, e)))
+    String::from_utf8(bytes).map_err(|e| not_utf8(path, what, e))
+}
+
+/// Where a file stops being UTF-8, as a line and column, and what to do about it: analysts'
+/// editors save UTF-16 ("Unicode" in Notepad) or Windows-1258 as readily as UTF-8.
+fn not_utf8(path: &Path, what: &str, e: std::string::FromUtf8Error) -> Error {
+    let bytes = e.as_bytes();
+    let at = e.utf8_error().valid_up_to();
+    let valid = std::str::from_utf8(bytes.get(..at).unwrap_or_default()).unwrap_or_default();
+    let utf16 = bytes.starts_with(b"\xFF\xFE") || bytes.starts_with(b"\xFE\xFF");
+    let kind = if utf16 { " (it looks like UTF-16, which Notepad calls \"Unicode\")" } else { "" };
+    let message = format!("{what} is not UTF-8{kind}: save it as UTF-8 (Lưu dưới dạng UTF-8)");
+    Error::at(path, Some(duluan_text::line_column(valid, at)), message)
 }
 
 /// Most files and directories a rules directory is walked for; it holds tens.
@@ -473,7 +487,7 @@ pub fn read_pack(file: &Path, text: &str, packs: &mut Packs, errors: &mut Vec<Er
         Ok(p) => p,
         Err(e) => {
             let pos = e.span().map(|s| duluan_text::line_column(text, s.start));
-            errors.push(Error::at(file, pos, e.message().to_string()));
+            errors.push(Error::at(file, pos, toml_message(text, e.span(), e.message())));
             return;
         }
     };
@@ -485,12 +499,19 @@ pub fn read_pack(file: &Path, text: &str, packs: &mut Packs, errors: &mut Vec<Er
     let mut total_terms: usize = packs.lists.values().map(|l| l.terms.len()).sum();
     for list in parsed.list {
         let pos = lines.line_column(list.id.span().start);
-        if total_terms > MAX_TOTAL_LIST_TERMS {
-            let message = format!("lists hold more than {MAX_TOTAL_LIST_TERMS} terms in all");
-            errors.push(Error::at(file, Some(pos), format!("list `{}`: {message}", list.id.get_ref())));
-            break;
+        if let Some(problem) = list_id_problem(list.id.get_ref()) {
+            packs.failed_lists.insert(list.id.get_ref().clone());
+            errors.push(Error::at(file, Some(pos), problem));
+            continue;
         }
+        let id = list.id.get_ref().clone();
         match load_list(file, list) {
+            Ok(spec) if total_terms + spec.terms.len() > MAX_TOTAL_LIST_TERMS => {
+                let message = format!("lists hold more than {MAX_TOTAL_LIST_TERMS} terms in all");
+                errors.push(Error::at(file, Some(pos), format!("list `{id}`: {message}")));
+                packs.failed_lists.insert(id);
+                break;
+            }
             Ok(spec) => {
                 total_terms += spec.terms.len();
                 if packs.lists.contains_key(&spec.id) {
@@ -499,8 +520,14 @@ pub fn read_pack(file: &Path, text: &str, packs: &mut Packs, errors: &mut Vec<Er
                     packs.lists.insert(spec.id.clone(), spec);
                 }
             }
-            Err(ListError::Located(e)) => errors.push(e),
-            Err(ListError::AtList(message)) => errors.push(Error::at(file, Some(pos), message)),
+            Err(ListError::Located(e)) => {
+                packs.failed_lists.insert(id);
+                errors.push(e);
+            }
+            Err(ListError::AtList(message)) => {
+                packs.failed_lists.insert(id);
+                errors.push(Error::at(file, Some(pos), message));
+            }
         }
     }
     // Ids seen so far, in this file and the ones read before (a list scan per rule was quadratic).
@@ -784,9 +811,67 @@ fn list_term_problem(term: &str) -> Option<String> {
     crate::expr::term_problem(term)
 }
 
+/// The TOML parser's message, with the rule it is about where the place names one, and how to
+/// mend the mistakes analysts make most.
+fn toml_message(text: &str, span: Option<std::ops::Range<usize>>, message: &str) -> String {
+    let message = message.trim_end();
+    let span = span.unwrap_or(0..0);
+    let line_start = text.get(..span.start).and_then(|t| t.rfind('\n')).map_or(0, |i| i + 1);
+    let line_end = text.get(span.start..).and_then(|t| t.find('\n')).map_or(text.len(), |i| span.start + i);
+    let line = text.get(line_start..line_end).unwrap_or_default().trim_start();
+    let hint = if line.starts_with("query") && line.matches('"').count() > 2 {
+        " — a phrase inside a query: write the query in single quotes (query = '\"vắc xin\" AND \"tử vong\"') \
+         or put a backslash before each inner quote (\\\")"
+    } else if message.contains("expected a sequence") && (line.starts_with("[rule]") || line.starts_with("[list]")) {
+        " — rules and lists are written with double brackets: [[rule]], [[list]]"
+    } else {
+        ""
+    };
+    // The table the place is in: from the last header at or before it (a rule's, or no rule).
+    let before = text.get(..line_end).unwrap_or_default();
+    let header = before
+        .match_indices('\n')
+        .map(|(i, _)| i + 1)
+        .chain([0])
+        .filter(|&i| before.get(i..).is_some_and(|l| l.trim_start().starts_with('[')));
+    let table_start = header.max().unwrap_or(span.start);
+    match text.get(table_start..).and_then(rule_id_in) {
+        Some(id) if !message.contains(&format!("`{id}`")) => format!("rule `{id}`: {message}{hint}"),
+        _ => format!("{message}{hint}"),
+    }
+}
+
+/// The `id = "…"` written in the table that starts `from` (up to the next table header), if any.
+fn rule_id_in(from: &str) -> Option<&str> {
+    let mut lines = from.lines();
+    let header = lines.next().filter(|l| l.trim_start().starts_with("[[rule]]"))?;
+    let table = std::iter::once(header).chain(lines.take_while(|l| !l.trim_start().starts_with('[')));
+    table.skip(1).find_map(|line| {
+        let value = line.trim_start().strip_prefix("id")?.trim_start().strip_prefix('=')?.trim();
+        let quote = value.chars().next().filter(|q| *q == '"' || *q == '\'')?;
+        value.get(1..)?.split(quote).next().filter(|id| !id.is_empty())
+    })
+}
+
+/// What is wrong with a list id: a query names a list as `@` and letters, digits, `_`, `.` or
+/// `-` (see the query lexer), so any other id could never be used.
+fn list_id_problem(id: &str) -> Option<String> {
+    let usable = |c: char| c.is_alphanumeric() || matches!(c, '_' | '.' | '-');
+    if id.is_empty() {
+        return Some("a list needs an id (`id = \"vaccine_terms\"`)".into());
+    }
+    (!id.chars().all(usable)).then(|| {
+        format!(
+            "list id `{id}`: only letters, digits, `_`, `.` and `-` (no spaces, no `@`), as a query names it (`@vaccine_terms`)"
+        )
+    })
+}
+
 fn check_references(packs: &Packs, errors: &mut Vec<Error>) {
     for rule in &packs.rules {
-        for list in rule.list_refs.iter().filter(|l| !packs.lists.contains_key(&l.name)) {
+        // A list that failed to load was reported where it is defined: not again as unknown.
+        let unknown = |l: &&ListRef| !packs.lists.contains_key(&l.name) && !packs.failed_lists.contains(&l.name);
+        for list in rule.list_refs.iter().filter(unknown) {
             let message = format!("rule `{}` uses unknown list `@{}`", rule.id, list.name);
             errors.push(Error::at(&list.path, Some(list.position), message));
         }
@@ -1011,6 +1096,67 @@ mod tests {
         std::fs::write(dir.path().join("lists/terms.txt"), list).expect("write");
         std::fs::write(dir.path().join("p.toml"), pack).expect("write");
         read_dir(dir.path()).map_err(|errors| errors.iter().map(ToString::to_string).collect())
+    }
+
+    #[test]
+    fn toml_mistakes_come_with_the_rule_and_the_mend() {
+        let quotes = pack_errors("[[rule]]\nid = \"r\"\nseverity = \"low\"\nquery = \"vắc xin AND \"tử vong\"\"\n");
+        assert!(
+            quotes.len() == 1 && quotes[0].starts_with("p.toml:4:") && quotes[0].contains("single quotes"),
+            "{quotes:?}"
+        );
+        assert!(quotes[0].contains("rule `r`"), "{quotes:?}");
+        let single = pack_errors("[rule]\nid = \"r\"\nseverity = \"low\"\nquery = \"x\"\n");
+        assert!(single.len() == 1 && single[0].contains("[[rule]]"), "{single:?}");
+        let missing = pack_errors("[[rule]]\nid = \"giá-xăng\"\nseverity = \"low\"\n");
+        assert!(
+            missing.len() == 1 && missing[0].contains("rule `giá-xăng`") && missing[0].contains("query"),
+            "{missing:?}"
+        );
+        let in_a_list =
+            pack_errors("[[rule]]\nid = \"r\"\nseverity = \"low\"\nquery = \"x\"\n[[list]]\nid = \"l\"\nterms = 5\n");
+        assert!(in_a_list.len() == 1 && !in_a_list[0].contains("rule `r`"), "{in_a_list:?}");
+    }
+
+    #[test]
+    fn a_list_that_fails_to_load_is_reported_once_where_it_is_defined() {
+        let pack = "[[list]]\nid = \"v\"\nfile = \"lists/terms.txt\"\n[[rule]]\nid = \"r\"\nseverity = \"low\"\nquery = \"@v\"\n";
+        let errors = read_with_list(pack, "vắc xin\ntiêm chủng\thai\n").expect_err("a bad weight");
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(errors[0].contains("terms.txt:2:") && errors[0].contains("`hai`"), "{errors:?}");
+    }
+
+    #[test]
+    fn list_ids_a_query_cannot_name_are_refused() {
+        for id in ["danh sách", "@x", "", "a+b"] {
+            let errors = pack_errors(&format!("[[list]]\nid = \"{id}\"\nterms = [\"xăng\"]\n"));
+            assert!(errors.len() == 1 && errors[0].starts_with("p.toml:2:"), "{id:?}: {errors:?}");
+        }
+        assert!(pack_errors("[[list]]\nid = \"giá_cả-2.0\"\nterms = [\"xăng\"]\n").is_empty());
+    }
+
+    #[test]
+    fn lists_past_the_total_are_refused_whole() {
+        let mut packs = Packs::default();
+        let big = ListSpec { id: "big".into(), terms: vec!["a".into(); MAX_TOTAL_LIST_TERMS - 1], mode: None };
+        packs.lists.insert("big".into(), big);
+        let mut errors = Vec::new();
+        read_pack(Path::new("p.toml"), "[[list]]\nid = \"more\"\nterms = [\"b\", \"c\"]\n", &mut packs, &mut errors);
+        assert_eq!(errors.len(), 1, "one list over the total");
+        assert!(errors[0].to_string().contains("terms in all") && !packs.lists.contains_key("more"));
+    }
+
+    #[test]
+    fn a_file_not_in_utf8_is_placed_and_named() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::write(dir.path().join("p.toml"), b"[[rule]]\nid = \"r\"\nseverity = \"low\"\nquery = \"x\xe2ng\"\n")
+            .expect("write");
+        let errors = read_dir(dir.path()).expect_err("not UTF-8");
+        let message = errors[0].to_string();
+        assert!(message.contains("p.toml:4:11") && message.contains("save it as UTF-8"), "{message}");
+        std::fs::write(dir.path().join("p.toml"), b"\xFF\xFE[\x00[\x00").expect("write");
+        let message = read_dir(dir.path()).expect_err("UTF-16")[0].to_string();
+        assert!(message.contains("p.toml:1:1") && message.contains("UTF-16"), "{message}");
     }
 
     #[test]

@@ -140,8 +140,8 @@ impl Lexicon {
             };
             let weight = |w: &str| -> Result<f32, Error> {
                 let weight: f32 = w.parse().map_err(|_| bad(w, "weight must be a number"))?;
-                if !(-5.0..=5.0).contains(&weight) {
-                    return Err(bad(w, "weight must be between -5 and 5"));
+                if !(-3.0..=3.0).contains(&weight) {
+                    return Err(bad(w, "weight must be between -3 and 3"));
                 }
                 Ok(weight)
             };
@@ -188,6 +188,9 @@ impl Lexicon {
                 if cols[0].split_whitespace().count() > MAX_CUE {
                     return Err(bad(cols[0], "modifiers are at most two syllables"));
                 }
+                if let Some(problem) = never_counts(cols[0], MAX_CUE) {
+                    return Err(bad(cols[0], &problem));
+                }
                 let (term, accented) = accented_only(cols[0]);
                 self.add_modifier(term, modifier, accented);
             } else {
@@ -199,6 +202,10 @@ impl Lexicon {
                 if name.starts_with("emoji") {
                     self.emoji.push((term.to_string(), w));
                 } else {
+                    // Dropped quietly, a term that can never count hid the mistake.
+                    if let Some(problem) = never_counts(term, MAX_PHRASE) {
+                        return Err(bad(term, &problem));
+                    }
                     let (term, accented) = accented_only(term);
                     self.add_entry(term, Entry { weight: w, negated }, accented);
                 }
@@ -259,6 +266,17 @@ fn accented_only(written: &str) -> (&str, bool) {
     match written.strip_prefix('=') {
         Some(term) => (term.trim_start(), true),
         None => (written, false),
+    }
+}
+
+/// Why a lexicon term (after any `=`) could never be found in a text, if it could not: no
+/// letter or digit, or more syllables than a term may have.
+fn never_counts(written: &str, most: usize) -> Option<String> {
+    let syllables = Analysis::new(accented_only(written).0).len();
+    match syllables {
+        0 => Some(format!("`{written}` has no letter or digit: it would never be found")),
+        n if n > most => Some(format!("`{written}` has {n} syllables: a term counts at most {most}")),
+        _ => None,
     }
 }
 
@@ -1050,7 +1068,7 @@ mod tests {
         .unwrap_or_else(|e| panic!("{e}"));
         lex.add_file(Path::new("u.tsv"), "vi.tsv", "tot\t2\n").unwrap_or_else(|e| panic!("{e}"));
         lex.add_file(Path::new("u.tsv"), "modifiers.tsv", "khong\tnegator\n").unwrap_or_else(|e| panic!("{e}"));
-        lex.add_file(Path::new("e.tsv"), "emoji.tsv", "😡\t-2\n:)\t1\n:(\t-2\n:((\t-3.5\n❤\t2\n❤️\t2\n")
+        lex.add_file(Path::new("e.tsv"), "emoji.tsv", "😡\t-2\n:)\t1\n:(\t-2\n:((\t-3\n❤\t2\n❤️\t2\n")
             .unwrap_or_else(|e| panic!("{e}"));
         SentimentAnalyzer::new(lex)
     }
@@ -1122,6 +1140,14 @@ mod tests {
         assert!(err.to_string().starts_with("v.tsv:3:8: weight must be a number"), "{err}");
         let err = lex.add_file(Path::new("m.tsv"), "modifiers.tsv", "rất\tscal\t2\n").expect_err("no kind");
         assert!(err.to_string().starts_with("m.tsv:1:5: expected"), "{err}");
+        // Terms that could never count, and weights past the documented range, are refused.
+        for (line, at) in [("một hai ba bốn năm\t2", "v.tsv:1:1:"), ("!!!\t-1", "v.tsv:1:1:"), ("tốt\t5", "v.tsv:1:5:")]
+        {
+            let err = lex.add_file(Path::new("v.tsv"), "vi.tsv", line).expect_err(line);
+            assert!(err.to_string().starts_with(at), "{line}: {err}");
+        }
+        let err = lex.add_file(Path::new("m.tsv"), "modifiers.tsv", "...\tnegator\n").expect_err("no letters");
+        assert!(err.to_string().contains("no letter"), "{err}");
     }
 
     #[test]
@@ -1166,7 +1192,7 @@ mod tests {
         // The longest entry where several start at one place: `❤️` is not also `❤`.
         assert_eq!(terms(&s.score("❤️")), [("❤️", 2.0, false)]);
         assert_eq!(terms(&s.score("❤ ❤️")), [("❤", 2.0, false), ("❤️", 2.0, false)]);
-        assert_eq!(terms(&s.score("hôm nay :((")), [(":((", -3.5, false)]);
+        assert_eq!(terms(&s.score("hôm nay :((")), [(":((", -3.0, false)]);
         // In text order, three of one entry at most.
         let t = s.score(":) :( :( :( :( :)");
         assert_eq!(
