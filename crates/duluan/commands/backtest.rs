@@ -133,7 +133,9 @@ fn rules_under_test(config: &Config, args: &BacktestArgs) -> Result<(RuleSet, Ve
         packs.rules.push(rule);
     }
     packs.lists.extend(own.lists);
-    let set = RuleSet::compile(packs).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let set = RuleSet::compile_all(packs).map_err(|errors| {
+        anyhow::anyhow!("{}", errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))
+    })?;
     Ok((set, ids))
 }
 

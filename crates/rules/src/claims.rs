@@ -329,7 +329,7 @@ pub fn check_text(text: &str, options: &ClaimOptions) -> Result<(), String> {
     if text.len() > MAX_CLAIM_BYTES {
         return Err(format!("text is {} bytes; at most {MAX_CLAIM_BYTES} are allowed", text.len()));
     }
-    let usable = shingle::claim_shingles(&Analysis::new(text), options.shingle).len();
+    let usable = shingle::claim_shingles(text, &Analysis::new(text), options.shingle).len();
     if usable < options.min_shared {
         return Err(format!(
             "text has {usable} distinct {}-syllable phrases that are not all stopwords; at least {} are needed \

@@ -460,8 +460,16 @@ fn zeroed(words: &mut Vec<u64>, bits: usize) {
 }
 
 impl RuleSet {
-    /// Compile rule packs. Disabled rules are kept (for listing) but never evaluated.
+    /// Compile rule packs. Disabled rules are kept (for listing) but never evaluated. The first
+    /// problem only; [`RuleSet::compile_all`] gives every rule's.
     pub fn compile(packs: Packs) -> Result<RuleSet, Error> {
+        RuleSet::compile_all(packs).map_err(|mut errors| errors.swap_remove(0))
+    }
+
+    /// [`RuleSet::compile`], with the problem of every rule that has one (never an empty list):
+    /// an analyst mends them all in one go, where one at a time took a check per rule.
+    pub fn compile_all(packs: Packs) -> Result<RuleSet, Vec<Error>> {
+        let mut errors = Vec::new();
         let mut compiler = Compiler {
             packs: &packs,
             keys: HashMap::new(),
@@ -480,13 +488,19 @@ impl RuleSet {
             // Counted before anything is built, so that a hostile file is refused at once.
             nodes = nodes.saturating_add(expanded_size(&spec.expr, &packs));
             if nodes > MAX_NODES {
-                return Err(rule_error(format!(
+                errors.push(rule_error(format!(
                     "the rules so far come to more than {MAX_NODES} terms and operators once their lists \
                      are written out (each @list a rule names counts all its terms): name big lists in fewer rules"
                 )));
+                return Err(errors);
             }
-            let node = compiler.node(&spec.expr, Moding::Rule(spec.mode)).map_err(rule_error)?;
-            programs.push(node);
+            match compiler.node(&spec.expr, Moding::Rule(spec.mode)) {
+                Ok(node) => programs.push(node),
+                Err(message) => errors.push(rule_error(message)),
+            }
+        }
+        if !errors.is_empty() {
+            return Err(errors);
         }
         let Compiler { patterns, pattern_texts, term_texts, .. } = compiler;
         let terms: Vec<matcher::Term<'_>> = patterns
@@ -500,9 +514,9 @@ impl RuleSet {
                 id,
             })
             .collect();
-        let matcher = Matcher::new(&terms).map_err(|message| Error::Rule { origin: "rules".into(), message })?;
+        let to_error = |message: String| vec![Error::Rule { origin: "rules".into(), message }];
+        let matcher = Matcher::new(&terms).map_err(to_error)?;
         drop(terms);
-        let to_error = |message: String| Error::Rule { origin: "rules".into(), message };
         let presearch = Presearch::new(&programs, |i| packs.rules[i].enabled, &patterns, &matcher).map_err(to_error)?;
         let pattern_group = matcher.pattern_groups(patterns.len());
         let checks = Checks::new(&matcher, &patterns).map_err(to_error)?;
@@ -1355,6 +1369,18 @@ query = "ngập"
         }
         let rs = set(&rule("commas", "at least 2 of (sốt, ho, \"khó thở\")"));
         assert_eq!(fired(&rs, "", "bé bị sốt, ho và khó thở"), ["commas"]);
+        // Every rule's problem at once, in file order.
+        let mut packs = Packs::default();
+        let text = format!(
+            "{list}{}{}{}",
+            rule("a", "at least 3 of folded:@harm"),
+            rule("ok", "sốt"),
+            rule("b", "at least 2 of (sốt, Sốt)")
+        );
+        crate::pack::read_pack(Path::new("t.toml"), &text, &mut packs, &mut Vec::new());
+        let Err(errors) = RuleSet::compile_all(packs) else { panic!("two rules cannot hold") };
+        let errors: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        assert!(errors.len() == 2 && errors[0].contains("rule `a`") && errors[1].contains("rule `b`"), "{errors:?}");
     }
 
     /// A wildcard ends a quoted phrase as it ends a list term.

@@ -104,7 +104,7 @@ impl Engine {
             .iter()
             .map(|file| format!("{}: holds no rules and no lists (emptied, or saved half way?)", file.display()))
             .collect();
-        let rules = RuleSet::compile(packs).map_err(|e| vec![e])?;
+        let rules = RuleSet::compile_all(packs)?;
         let sentiment = SentimentAnalyzer::new(Lexicon::load_dir(&dir.join("lexicons")).map_err(|e| vec![e])?);
         Ok(Engine { rules, sentiment, claims: KnownClaims::new(claims, *options), warnings })
     }

@@ -12,6 +12,12 @@ use crate::tokens::{Analysis, View};
 
 static VIETNAMESE: LazyLock<HashSet<String>> = LazyLock::new(|| load(include_str!("../data/vietnamese-stopwords.txt")));
 static ENGLISH: LazyLock<HashSet<String>> = LazyLock::new(|| load(include_str!("../data/english-stopwords.txt")));
+/// Both lists in the folded view (no diacritics), for text that may be typed without marks.
+static FOLDED: LazyLock<HashSet<String>> = LazyLock::new(|| {
+    let lists = [include_str!("../data/vietnamese-stopwords.txt"), include_str!("../data/english-stopwords.txt")];
+    let folded = |w: &str| Analysis::new(w).joined(View::Folded).to_string();
+    lists.iter().flat_map(|list| list.lines()).map(folded).filter(|w| !w.is_empty()).collect()
+});
 
 fn load(list: &str) -> HashSet<String> {
     list.lines().map(exact).filter(|w| !w.is_empty()).collect()
@@ -49,6 +55,15 @@ pub fn is_stopword_exact(phrase: &str) -> bool {
     VIETNAMESE.contains(phrase) || ENGLISH.contains(phrase)
 }
 
+/// Whether a phrase already in the folded view ([`View::Folded`]: lower case, no diacritics,
+/// single spaces) is, written with or without its marks, a stopword in either language: `va`,
+/// `da` and `co` as well as `và`, `đã` and `có`. Folding merges a few content words into them
+/// (`cờ` is `co`); for comparing a text with its unaccented twin, that is the price of reading
+/// both alike.
+pub fn is_stopword_folded(phrase: &str) -> bool {
+    FOLDED.contains(phrase)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -67,6 +82,10 @@ mod tests {
         assert!(is_stopword("the", "und"));
         assert!(!is_stopword("the", "vi"));
         assert!(is_stopword_exact("bao giờ"));
+        for word in ["va", "da", "co", "nhung", "bao gio", "the"] {
+            assert!(is_stopword_folded(word), "{word}");
+        }
+        assert!(!is_stopword_folded("và") && !is_stopword_folded("vac xin"));
         assert!(VIETNAMESE.len() > 1900, "{}", VIETNAMESE.len());
     }
 }

@@ -118,8 +118,10 @@ impl ClaimIndex {
         let mut entries = Vec::new();
         let mut pairs: Vec<(u64, u32)> = Vec::new();
         for claim in claims.into_iter().filter(|c| c.enabled) {
-            let mut hashes: Vec<u64> =
-                claim_shingles(&Analysis::new(&claim.text), options.shingle).into_iter().map(|(h, _)| h).collect();
+            let mut hashes: Vec<u64> = claim_shingles(&claim.text, &Analysis::new(&claim.text), options.shingle)
+                .into_iter()
+                .map(|(h, _)| h)
+                .collect();
             if hashes.len() < options.min_shared {
                 continue;
             }
@@ -276,7 +278,7 @@ impl ClaimIndex {
     fn shared<'e>(&self, entry: &'e Entry, item: &ItemShingles) -> Option<Shared<'e>> {
         let claim = &entry.claim;
         let analysis = Analysis::new(&claim.text);
-        let own = claim_shingles(&analysis, self.options.shingle);
+        let own = claim_shingles(&claim.text, &analysis, self.options.shingle);
         let shared = own.iter().filter(|(h, _)| item.contains(*h)).count();
         // Decided in the threshold's own precision, so a share equal to it passes here as in the
         // index's estimate.
@@ -292,7 +294,7 @@ impl ClaimIndex {
     fn flag_with_spans(&self, found: Shared<'_>, title: &Analysis, text: &Analysis, item: &ItemShingles) -> Flag {
         let Shared { claim, shared, similarity } = found;
         let analysis = Analysis::new(&claim.text);
-        let own = claim_shingles(&analysis, self.options.shingle);
+        let own = claim_shingles(&claim.text, &analysis, self.options.shingle);
         let places = claim_places(&analysis, &own, self.options.shingle);
         let mut spans = Vec::new();
         for (field, analysis_of_field, hashes) in [(Field::Title, title, &item.title), (Field::Text, text, &item.text)]
@@ -386,15 +388,21 @@ fn runs(hashes: &[u64], places: &HashMap<u64, Vec<usize>, BuildPassThrough>, k: 
     let mut previous: Option<(usize, usize)> = None;
     for (i, hash) in hashes.iter().enumerate() {
         let Some(candidates) = places.get(hash) else { continue };
-        let continues = out.last().is_some_and(|run| i <= run.last + 1);
-        let expected = previous.filter(|_| continues).map(|(j, p)| p + (i - j));
-        let chosen = match expected {
-            Some(e) => candidates.iter().copied().min_by_key(|p| p.abs_diff(e)),
-            None => anchor(candidates, hashes, i, places, k),
-        };
+        let adjoins = out.last().is_some_and(|run| i <= run.last + 1);
+        let expected = previous.filter(|_| adjoins).map(|(j, p)| p + (i - j));
+        // Next to the run in the item, but from another passage of the claim (two parts of it
+        // pasted side by side): a run of its own, or the run's claim range would take in the
+        // words between the passages, which the item never repeats. A word or two added or
+        // dropped still continues it.
+        let near = expected
+            .and_then(|e| candidates.iter().copied().min_by_key(|p| p.abs_diff(e)).filter(|p| p.abs_diff(e) < k));
+        let continues = near.is_some();
+        let chosen = near.or_else(|| anchor(candidates, hashes, i, places, k));
         let Some(at) = chosen else { continue };
         previous = Some((i, at));
-        let next = Run { first: i, last: i + k - 1, claim_first: at, claim_last: at + k - 1 };
+        // The item's words the run already covers stay with it.
+        let first = out.last().filter(|_| adjoins && !continues).map_or(i, |run| i.max(run.last + 1));
+        let next = Run { first, last: i + k - 1, claim_first: at + (first - i), claim_last: at + k - 1 };
         match out.last_mut() {
             Some(run) if continues => {
                 run.last = next.last;

@@ -408,3 +408,32 @@ fn an_item_repeating_many_claims_gets_the_closest_ten() {
     let flags = k.matches_text("", &digest.join(". "), day(2025, 3, 2));
     assert!(flags.iter().all(|f| !f.spans.is_empty()), "the flags kept have their spans");
 }
+
+/// Two passages of a claim pasted side by side, in another order: each span's term is its own
+/// passage, not the claim from the one to the other with the words between.
+#[test]
+fn passages_pasted_side_by_side_are_spans_of_their_own() {
+    let k = known();
+    let text = "người dân nên đổ đầy bình ngay hôm nay. từ 0 giờ ngày mai giá xăng RON 95 sẽ tăng lên";
+    let flags = k.matches_text("", text, day(2025, 3, 2));
+    assert_eq!(flags.len(), 1);
+    let terms: Vec<&str> = flags[0].spans.iter().map(|s| s.term.as_str()).collect();
+    assert_eq!(terms, ["người dân nên đổ đầy bình ngay hôm nay", "Từ 0 giờ ngày mai giá xăng RON 95 sẽ tăng"]);
+    let shown: Vec<&str> = flags[0].spans.iter().map(|s| &text[s.start..s.end]).collect();
+    assert_eq!(shown, ["người dân nên đổ đầy bình ngay hôm nay", "từ 0 giờ ngày mai giá xăng RON 95 sẽ tăng"]);
+}
+
+/// A claim made from a verdict is its story's title and text on two lines; a copy of the story
+/// holds them as two fields, and is the claim whole.
+#[test]
+fn a_copy_of_a_title_and_text_claim_is_it_whole() {
+    let file = "[[claim]]\nid = \"story-1\"\ntext = \"Ngân hàng ABC sắp phá sản\\nMọi người rút hết tiền gửi ngay trong tuần\"\n\
+                verdict = \"false\"\nadded = 2025-03-01\n";
+    let claims =
+        parse_claims(Path::new("claims.toml"), file, &ClaimOptions::default()).unwrap_or_else(|e| panic!("{e:?}"));
+    let k = KnownClaims::new(claims, ClaimOptions::default());
+    let flags =
+        k.matches_text("Ngân hàng ABC sắp phá sản", "Mọi người rút hết tiền gửi ngay trong tuần", day(2025, 3, 2));
+    let similarity = flags.first().and_then(|f| f.claim.as_ref()).map(|m| m.similarity);
+    assert_eq!(similarity, Some(1.0));
+}
