@@ -115,7 +115,8 @@ pub(crate) fn writer_options(config: &Config) -> duluan_index::WriterOptions {
 }
 
 /// The rules directory to use: the configured one, or the embedded default pack unpacked into
-/// the data directory when the configured one does not exist.
+/// the data directory when the configured one does not exist (where the service can be pointed
+/// at it and its files edited).
 pub(crate) fn rules_dir(config: &Config, explicit: Option<&Path>) -> Result<PathBuf> {
     if let Some(dir) = explicit {
         return Ok(dir.to_path_buf());
@@ -124,6 +125,33 @@ pub(crate) fn rules_dir(config: &Config, explicit: Option<&Path>) -> Result<Path
         return Ok(config.rules.dir.clone());
     }
     let target = config.data_dir.join("rules-default");
+    unpack_embedded_rules(&target)?;
+    tracing::warn!(configured = %config.rules.dir.display(), using = %target.display(), "rules directory not found; using the built-in default pack");
+    Ok(target)
+}
+
+/// A rules directory for a command that only reads rules (`sentiment`, `rules match`, `rules
+/// check`…): as [`rules_dir`], but the embedded pack, when needed, is unpacked into a temporary
+/// directory that goes with the value, not into the data directory (the current directory's
+/// `data/`, by default) of someone who only piped text through.
+pub(crate) struct RulesToRead {
+    pub(crate) path: PathBuf,
+    _unpacked: Option<tempfile::TempDir>,
+}
+
+pub(crate) fn rules_to_read(config: &Config, explicit: Option<&Path>) -> Result<RulesToRead> {
+    let given = explicit.map(Path::to_path_buf).or_else(|| config.rules.dir.exists().then(|| config.rules.dir.clone()));
+    if let Some(path) = given {
+        return Ok(RulesToRead { path, _unpacked: None });
+    }
+    let unpacked =
+        tempfile::Builder::new().prefix("duluan-rules-").tempdir().context("cannot make a temporary directory")?;
+    unpack_embedded_rules(unpacked.path())?;
+    tracing::warn!(configured = %config.rules.dir.display(), "rules directory not found; using the built-in default pack");
+    Ok(RulesToRead { path: unpacked.path().to_path_buf(), _unpacked: Some(unpacked) })
+}
+
+fn unpack_embedded_rules(target: &Path) -> Result<()> {
     for (name, text) in EMBEDDED_RULES {
         let path = target.join(name);
         if let Some(parent) = path.parent() {
@@ -131,8 +159,7 @@ pub(crate) fn rules_dir(config: &Config, explicit: Option<&Path>) -> Result<Path
         }
         std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
     }
-    tracing::warn!(configured = %config.rules.dir.display(), using = %target.display(), "rules directory not found; using the built-in default pack");
-    Ok(target)
+    Ok(())
 }
 
 /// How known claims are matched, from `[rules.claims]`.

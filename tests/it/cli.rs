@@ -493,3 +493,44 @@ fn rules_backtest_runs_a_draft_over_the_archive() {
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("broken.toml:4"), "{}", stderr(&o));
 }
+
+/// `sentiment` and `rules match` only read: with no rules directory they use the built-in pack
+/// without writing it into the data directory, and `rules check` checks that same pack. Dates
+/// and ids are read as `ingest` and the help say.
+#[test]
+fn read_only_commands_write_nothing_and_read_items_as_ingest_does() {
+    let d = Duluan::new();
+    let config = d.dir.path().join("no-rules.toml");
+    std::fs::write(&config, format!("[rules]\ndir = {:?}\n", d.dir.path().join("missing").display().to_string()))
+        .unwrap();
+    let with = |args: &[&str], input: Option<&str>| {
+        let mut all = vec!["--config", config.to_str().unwrap()];
+        all.extend_from_slice(args);
+        d.run(&all, input)
+    };
+    let o = with(&["sentiment"], Some("hk hài lòng chút nào\n"));
+    assert!(o.status.success() && stdout(&o).contains("\"negative\""), "{}{}", stdout(&o), stderr(&o));
+    let o = with(&["rules", "check"], None);
+    assert!(o.status.success() && stdout(&o).starts_with("ok:"), "{}{}", stdout(&o), stderr(&o));
+    let items = [
+        serde_json::json!({"id": 1, "text": "vắc xin", "published_at": "2026-10-05"}),
+        serde_json::json!({"id": 2, "text": "vắc xin", "published_at": ""}),
+        serde_json::json!({"id": 3, "text": "vắc xin", "published_at": "giờ G"}),
+    ];
+    let input: String = items.iter().map(|i| format!("{i}\n")).collect();
+    let o = with(&["rules", "match"], Some(&input));
+    let lines: Vec<serde_json::Value> = stdout(&o).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert!(lines[0]["flags"].is_array() && lines[1]["flags"].is_array(), "{}", stdout(&o));
+    let error = lines[2]["error"].as_str().unwrap_or_default();
+    assert!(lines[2]["id"] == 3 && error.contains("published_at `giờ G`"), "{}", stdout(&o));
+    assert!(!d.data_dir().join("rules-default").exists(), "a read-only command unpacked rules into the data directory");
+    // A line with a bad byte still names its id.
+    let mut c = d.cmd();
+    c.args(["rules", "match"]).stdin(std::process::Stdio::piped()).stdout(std::process::Stdio::piped());
+    let mut child = c.spawn().unwrap();
+    std::io::Write::write_all(child.stdin.as_mut().unwrap(), b"{\"id\":5,\"title\":\"x\",\"text\":\"y\xff\"}\n")
+        .unwrap();
+    drop(child.stdin.take());
+    let out = String::from_utf8(child.wait_with_output().unwrap().stdout).unwrap();
+    assert!(out.starts_with("{\"id\":5,\"error\":\"not UTF-8"), "{out}");
+}

@@ -105,9 +105,10 @@ fn keep_newest(sample: &mut Vec<SampleHit>, size: usize, at: DateTime<Utc>, hit:
 /// The archive's packs (for their lists) with the file's rules added; only the file's rules are
 /// evaluated, enabled whatever the file says, with their own filters.
 fn rules_under_test(config: &Config, args: &BacktestArgs) -> Result<(RuleSet, Vec<String>)> {
-    let dir = app::rules_dir(config, args.rules.as_deref())?;
+    let rules = app::rules_to_read(config, args.rules.as_deref())?;
+    let dir = &rules.path;
     let file = args.file.canonicalize().with_context(|| format!("cannot read {}", args.file.display()))?;
-    let mut packs = duluan_rules::read_dir(&dir).map_err(|errors| {
+    let mut packs = duluan_rules::read_dir(dir).map_err(|errors| {
         let lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
         anyhow::anyhow!("invalid rules in {}:\n  {}", dir.display(), lines.join("\n  "))
     })?;

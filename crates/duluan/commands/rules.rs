@@ -83,7 +83,7 @@ async fn stats(
     sort: StatsSort,
     needs_review: bool,
 ) -> Result<ExitCode> {
-    let engine = app::load_engine(config, &app::rules_dir(config, dir.as_deref())?)?;
+    let engine = app::load_engine(config, &app::rules_to_read(config, dir.as_deref())?.path)?;
     let catalog = duluan_rules::review::RuleCatalog::new(engine.rules.rules());
     let store = app::open_store(config).await?;
     // Hits of tag-only rules live only in the index; without it they would read as never fired.
@@ -152,8 +152,9 @@ async fn stats(
 }
 
 fn check(config: &Config, dir: Option<PathBuf>) -> Result<ExitCode> {
-    let dir = dir.unwrap_or_else(|| config.rules.dir.clone());
-    let engine = match Engine::load_with(&dir, &app::claim_options(config)) {
+    let rules = app::rules_to_read(config, dir.as_deref())?;
+    let dir = &rules.path;
+    let engine = match Engine::load_with(dir, &app::claim_options(config)) {
         Ok(e) => e,
         Err(errors) => {
             for e in &errors {
@@ -206,9 +207,10 @@ struct MatchInput<'a> {
     #[serde(default)]
     lang: Option<String>,
     /// When the item was published: known claims are matched within their time window around it
-    /// (default: now).
+    /// (default: now). Read as `ingest` reads it (RFC 3339, a date alone, Vietnamese forms; empty
+    /// is none).
     #[serde(default)]
-    published_at: Option<chrono::DateTime<chrono::Utc>>,
+    published_at: Option<String>,
     /// Where the item comes from, for rules with source, source-tag or region filters.
     #[serde(default)]
     source: String,
@@ -219,8 +221,8 @@ struct MatchInput<'a> {
 }
 
 fn match_items(config: &Config, dir: Option<PathBuf>) -> Result<ExitCode> {
-    let dir = app::rules_dir(config, dir.as_deref())?;
-    let engine = app::load_engine(config, &dir)?;
+    let rules = app::rules_to_read(config, dir.as_deref())?;
+    let engine = app::load_engine(config, &rules.path)?;
     let mut stdin = std::io::stdin().lock();
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let mut buf = Vec::new();
@@ -242,7 +244,8 @@ fn match_items(config: &Config, dir: Option<PathBuf>) -> Result<ExitCode> {
             Line::Bytes(bytes) => match std::str::from_utf8(bytes) {
                 Ok(line) => line,
                 Err(e) => {
-                    fail(&mut out, "", format!("not UTF-8: {e}"))?;
+                    // The id is echoed if it can be read past the bad bytes.
+                    fail(&mut out, &String::from_utf8_lossy(bytes), format!("not UTF-8: {e}"))?;
                     continue;
                 }
             },
@@ -260,6 +263,17 @@ fn match_items(config: &Config, dir: Option<PathBuf>) -> Result<ExitCode> {
                 continue;
             }
         };
+        let at = match input.published_at.as_deref().filter(|p| !p.trim().is_empty()) {
+            None => None,
+            Some(p) => match duluan_text::parse_date(p) {
+                Some(at) => Some(at),
+                None => {
+                    let message = format!("cannot read published_at `{p}` as a date (e.g. 2026-10-05T08:30:00+07:00)");
+                    fail(&mut out, line, message)?;
+                    continue;
+                }
+            },
+        };
         // As the pipeline reads it.
         let title = duluan_rules::title_line(&input.title);
         let lang = duluan_text::item_language(input.lang.as_deref(), &title, &input.text, None);
@@ -270,7 +284,7 @@ fn match_items(config: &Config, dir: Option<PathBuf>) -> Result<ExitCode> {
             source: &input.source,
             source_tags: &input.source_tags,
             region: input.region.as_deref(),
-            at: input.published_at,
+            at,
         };
         let (flags, sentiment) = engine.analyze(&doc);
         let flags = flags.iter().map(FlagLine::of).collect();
@@ -321,8 +335,8 @@ impl<'a> FlagLine<'a> {
 }
 
 pub(crate) fn sentiment(config: &Config) -> Result<ExitCode> {
-    let dir = app::rules_dir(config, None)?;
-    let engine = app::load_engine(config, &dir)?;
+    let rules = app::rules_to_read(config, None)?;
+    let engine = app::load_engine(config, &rules.path)?;
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let mut stdin = std::io::stdin().lock();
     let mut buf = Vec::new();

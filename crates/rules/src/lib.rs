@@ -264,6 +264,11 @@ mod tests {
             // A post in capitals still writes `K` for `không`.
             ("DỊCH VỤ K TỐT", Negative),
             ("Uống vitamin K tốt cho sức khỏe", Positive),
+            // `hk` is `không`, `HK` beside lower case a name.
+            ("hk hài lòng chút nào", Negative),
+            ("Dịch vụ hk tốt chút nào", Negative),
+            ("Nhân viên hk nhiệt tình", Negative),
+            ("Kinh tế HK tăng trưởng tốt", Positive),
             // `hơi` in a compound scales nothing.
             ("Tôi đi làm bằng xe hơi mỗi ngày", Neutral),
             // `đã … chưa` asks.

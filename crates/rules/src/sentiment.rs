@@ -822,8 +822,9 @@ fn cue_at(
     })
 }
 
-/// Whether token `k` is the letter `k` as a unit or a name (`30 k`, `vitamin K`), not the
-/// informal `không` (`k tốt`, `K thích` opening a sentence).
+/// Whether token `k` is the letter `k` as a unit or a name (`30 k`, `vitamin K`), or `HK` as a
+/// name (`giá vàng HK`), not the informal `không` (`k tốt`, `K thích` opening a sentence, `hk
+/// hài lòng`).
 fn unit_k(text: &str, a: &Analysis, k: usize) -> bool {
     let (Some(&(start, end)), Some(&(before_start, before_end))) =
         (a.spans.get(k), k.checked_sub(1).and_then(|p| a.spans.get(p)))
@@ -841,6 +842,8 @@ fn unit_k(text: &str, a: &Analysis, k: usize) -> bool {
     match word {
         "k" => before.bytes().all(|b| b.is_ascii_digit()),
         "K" => before.bytes().all(|b| b.is_ascii_digit()) || (!gap.contains(SENTENCE_END) && lower_around()),
+        // `HK` in capitals beside lower case is Hong Kong or a school term (`học kỳ`); `hk` is `không`.
+        "HK" => lower_around(),
         _ => false,
     }
 }

@@ -21,6 +21,7 @@ pub const TEENCODE: &[(&str, &str)] = &[
     ("kô", "không"),
     ("k0", "không"),
     ("hok", "không"),
+    ("hk", "không"),
     ("hông", "không"),
     ("khum", "không"),
     // Not `hum` nor `hem`: in posts they are mostly `hôm` (`hum nay`) and `hẻm` (an alley); nor
