@@ -276,7 +276,9 @@ pub(crate) enum SearchFormat {
 pub(crate) struct SearchArgs {
     /// Query: words, "phrases", AND/OR/NOT (VÀ/HOẶC/KHÔNG), -word, (groups), title:/text:,
     /// source:/lang:/rule:/tag:/region:/sentiment:/severity:, date:2021-12-01..2021-12-31 or
-    /// date:7d, vắc*; words without diacritics also match text written with them.
+    /// date:7d, vắc*; words without diacritics also match text written with them. A query may
+    /// start with `-word`.
+    #[arg(allow_hyphen_values = true)]
     pub(crate) query: String,
     /// From date (YYYY-MM-DD), inclusive.
     #[arg(long)]
@@ -296,6 +298,10 @@ pub(crate) struct SearchArgs {
     /// Newest first instead of most relevant.
     #[arg(long)]
     pub(crate) newest: bool,
+    /// One row per story: syndicated copies of an article collapse into its best hit, with the
+    /// number of other matching items of the story.
+    #[arg(long)]
+    pub(crate) collapse: bool,
     /// Number of hits.
     #[arg(long, default_value_t = 20)]
     pub(crate) limit: usize,

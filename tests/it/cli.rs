@@ -123,6 +123,12 @@ fn ingest_keeps_good_inputs_and_names_bad_ones() {
     let flagged = d.run(&["search", "trứng gà", "--format", "json"], None);
     let json: serde_json::Value = serde_json::from_str(stdout(&flagged).trim()).unwrap();
     assert_eq!(json["hits"][0]["rules"][0], "prices.hoarding_gouging");
+    // One row per story, with the story's other matching items counted; a query may open with `-word`.
+    let collapsed = d.run(&["search", "-xyzzy trứng gà", "--collapse", "--format", "json"], None);
+    let json: serde_json::Value =
+        serde_json::from_str(stdout(&collapsed).trim()).unwrap_or_else(|e| panic!("{e}: {}", stderr(&collapsed)));
+    assert_eq!(json["hits"][0]["rules"][0], "prices.hoarding_gouging");
+    assert!(json["hits"][0]["story"].as_str().is_some_and(|s| !s.is_empty()) && json["hits"][0]["similar"].is_u64());
     let again = d.run(&["ingest", fixture("ingest/good.jsonl").to_str().unwrap()], None);
     assert!(stdout(&again).contains("0 new") && stdout(&again).contains("3 unchanged"), "{}", stdout(&again));
 }

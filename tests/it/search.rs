@@ -142,7 +142,7 @@ async fn saved_searches_are_shared_within_the_team_and_become_rule_drafts() {
     let south = a.user_in("nam-1", Role::Viewer, Some("nam")).await;
     let lead = a.user("lead", Role::Lead).await;
     let post = |token: &str, body: Value| {
-        a.http.post(a.url("/api/searches")).bearer_auth(token.to_string()).json(&body).send()
+        a.http.post(a.url("/api/saved-searches")).bearer_auth(token.to_string()).json(&body).send()
     };
     let created =
         post(&north, serde_json::json!({"name": "Giá xăng", "q": "gia xang -\"RON92\"", "lang": "vi"})).await.unwrap();
@@ -161,12 +161,12 @@ async fn saved_searches_are_shared_within_the_team_and_become_rule_drafts() {
     let names = |v: Value| -> Vec<String> {
         v["searches"].as_array().unwrap().iter().map(|s| s["name"].as_str().unwrap().to_string()).collect()
     };
-    assert_eq!(names(get(&a, &north_2, "/api/searches").await.json().await.unwrap()), ["Giá xăng", "Vắc xin"]);
-    assert_eq!(names(get(&a, &south, "/api/searches").await.json().await.unwrap()), ["Vắc xin"]);
-    assert_eq!(names(get(&a, &lead, "/api/searches").await.json().await.unwrap()), ["Giá xăng", "Vắc xin"]);
-    assert_eq!(get(&a, &south, &format!("/api/searches/{id}/rule")).await.status(), StatusCode::NOT_FOUND);
+    assert_eq!(names(get(&a, &north_2, "/api/saved-searches").await.json().await.unwrap()), ["Giá xăng", "Vắc xin"]);
+    assert_eq!(names(get(&a, &south, "/api/saved-searches").await.json().await.unwrap()), ["Vắc xin"]);
+    assert_eq!(names(get(&a, &lead, "/api/saved-searches").await.json().await.unwrap()), ["Giá xăng", "Vắc xin"]);
+    assert_eq!(get(&a, &south, &format!("/api/saved-searches/{id}/rule")).await.status(), StatusCode::NOT_FOUND);
 
-    let draft: Value = get(&a, &north_2, &format!("/api/searches/{id}/rule")).await.json().await.unwrap();
+    let draft: Value = get(&a, &north_2, &format!("/api/saved-searches/{id}/rule")).await.json().await.unwrap();
     let toml = draft["toml"].as_str().unwrap();
     assert!(
         toml.contains("[[rule]]") && toml.contains("enabled = false") && toml.contains("langs = [\"vi\"]"),
@@ -175,7 +175,7 @@ async fn saved_searches_are_shared_within_the_team_and_become_rule_drafts() {
     assert!(draft["query"].as_str().unwrap().contains("NOT"), "{draft}");
 
     let delete =
-        |token: &str| a.http.delete(a.url(&format!("/api/searches/{id}"))).bearer_auth(token.to_string()).send();
+        |token: &str| a.http.delete(a.url(&format!("/api/saved-searches/{id}"))).bearer_auth(token.to_string()).send();
     assert_eq!(delete(&north_2).await.unwrap().status(), StatusCode::FORBIDDEN, "not its author");
     assert_eq!(delete(&north).await.unwrap().status(), StatusCode::NO_CONTENT);
     assert_eq!(delete(&north).await.unwrap().status(), StatusCode::NOT_FOUND);

@@ -285,6 +285,10 @@ async fn a_feed_token_reads_the_team_queue_as_atom_until_revoked() {
     assert!(feed.headers()["content-type"].to_str().unwrap().starts_with("application/atom+xml"));
     let xml = feed.text().await.unwrap();
     assert!(xml.starts_with("<?xml") && xml.contains("<entry>") && xml.contains("Tin đồn số"), "{xml}");
+    // The address DESIGN gives, with `.atom`, is the same queue.
+    let atom = a.http.get(a.url(&format!("/feeds/{team}.atom?token={feed_token}"))).send().await.unwrap();
+    assert_eq!(atom.status(), 200);
+    assert_eq!(atom.text().await.unwrap().matches("<entry>").count(), xml.matches("<entry>").count());
     // The API token is not a feed token, and a feed token is not an API token.
     assert_eq!(a.http.get(a.url(&format!("/feeds/{team}?token={ctv}"))).send().await.unwrap().status(), 401);
     assert_eq!(a.get(&feed_token, "/api/alerts").await.0, 401);

@@ -37,6 +37,7 @@ pub(crate) async fn run(config: &Config, args: &SearchArgs) -> Result<ExitCode> 
         to: bound(&args.to, true)?,
         sort: if args.newest { Sort::Date } else { Sort::Relevance },
         limit: args.limit.clamp(1, 10_000),
+        collapse: args.collapse,
         ..Query::default()
     };
     let results = match index.search(&query) {
@@ -55,6 +56,7 @@ pub(crate) async fn run(config: &Config, args: &SearchArgs) -> Result<ExitCode> 
         hits.push(serde_json::json!({
             "id": hit.id, "url": hit.url, "title": hit.title, "snippet": snippet, "source": hit.source,
             "published_at": hit.published_at, "lang": hit.lang, "sentiment": hit.sentiment, "rules": hit.rules,
+            "story": hit.story, "similar": hit.similar,
         }));
     }
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
@@ -86,9 +88,13 @@ pub(crate) async fn run(config: &Config, args: &SearchArgs) -> Result<ExitCode> 
             for h in &hits {
                 let date =
                     h["published_at"].as_str().map(|d| d.chars().take(10).collect::<String>()).unwrap_or_default();
+                let similar = match h["similar"].as_u64().unwrap_or(0) {
+                    0 => String::new(),
+                    n => format!("  (+{n} in the story)"),
+                };
                 writeln!(
                     out,
-                    "{}  {:10}  {:18}  {}",
+                    "{}  {:10}  {:18}  {}{similar}",
                     h["id"].as_str().unwrap_or_default(),
                     date,
                     h["source"].as_str().unwrap_or_default(),

@@ -77,9 +77,13 @@ pub struct ExportRow {
 const CSV_HEADER: &str = "id,published_at,source,lang,sentiment,sentiment_score,rules,story,title,url,lead";
 
 /// A CSV cell: quoted, and a leading `= + - @` (or tab, CR) neutralised so spreadsheets never
-/// run crawled text as a formula.
+/// run crawled text as a formula. A plain number (`-0.974`) is no formula and stays a number:
+/// neutralised, negative sentiment scores were text that sums and sorts left out.
 pub fn csv_cell(s: &str) -> String {
-    let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{s}") } else { s.to_string() };
+    let number =
+        s.parse::<f64>().is_ok_and(f64::is_finite) && s.bytes().all(|b| b.is_ascii_digit() || b"+-.eE".contains(&b));
+    let risky = s.starts_with(['=', '+', '-', '@', '\t', '\r']) && !number;
+    let s = if risky { format!("'{s}") } else { s.to_string() };
     format!("\"{}\"", s.replace('"', "\"\""))
 }
 
@@ -238,6 +242,22 @@ mod tests {
         assert!(line.starts_with("\"a1\",\"\",\"vnexpress\""), "{line}");
         assert!(line.contains("\"r1 r2\""), "{line}");
         assert!(line.contains("\"'=cmd|' /C calc'!A0 \"\"giá\"\"\""), "{line}");
+    }
+
+    #[test]
+    fn numbers_stay_numbers_and_formulas_that_look_numeric_do_not() {
+        for number in ["-0.974", "+1", "-1e3", "0.5"] {
+            assert_eq!(csv_cell(number), format!("\"{number}\""));
+        }
+        for formula in ["-1+cmd|' /C calc'!A0", "-inf", "-NaN", "+1)", "-", "@SUM(A1)", "=1"] {
+            assert!(csv_cell(formula).starts_with("\"'"), "{formula}");
+        }
+        let mut negative = row();
+        negative.sentiment_score = -0.974;
+        let mut w = ExportWriter::new(Vec::new(), ExportFormat::Csv).unwrap();
+        w.row(&negative).unwrap();
+        let csv = String::from_utf8(w.finish().unwrap()).unwrap();
+        assert!(csv.contains(",\"-0.974\","), "{csv}");
     }
 
     #[test]

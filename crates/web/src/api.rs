@@ -540,7 +540,7 @@ pub struct NewToken {
     #[schema(min_length = 1, max_length = 100)]
     pub name: String,
     /// `api` (default): a Bearer token for the API; `feed`: read-only, for the Atom feed of
-    /// your queue (`/feeds/{team}?token=…`).
+    /// your queue (`/feeds/{team}.atom?token=…`).
     #[serde(default)]
     pub kind: Option<TokenKind>,
 }

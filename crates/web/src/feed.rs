@@ -1,5 +1,6 @@
-//! The Atom feed of a team queue, for RSS readers: `GET /feeds/{team}?token=…` with a read-only
-//! feed token (`POST /api/tokens {"kind": "feed"}`), since feed readers cannot log in.
+//! The Atom feed of a team queue, for RSS readers: `GET /feeds/{team}.atom?token=…` (or without
+//! the `.atom`) with a read-only feed token (`POST /api/tokens {"kind": "feed"}`), since feed
+//! readers cannot log in.
 
 use std::fmt::Write as _;
 
@@ -40,6 +41,9 @@ pub(crate) async fn team_feed(
     if !caller.user.role.at_least(Role::Viewer) {
         return Err(ApiError::forbidden("this account cannot read queues"));
     }
+    // `chung.atom` is the `chung` queue: the address the API documents, which read as a team
+    // named `chung.atom` and gave an empty feed.
+    let team = team.strip_suffix(".atom").map(str::to_string).unwrap_or(team);
     let team = crate::api::visible_team(&state, &caller, Some(team))?.unwrap_or_default();
     let filter = AlertFilter {
         states: vec![AlertState::New, AlertState::Claimed],

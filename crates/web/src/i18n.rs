@@ -626,9 +626,12 @@ const TEXT: &[(&str, &str, &str)] = &[
     (
         "rules_help",
         "Độ chính xác = số cảnh báo được xác nhận hoặc chuyển lãnh đạo trên số cảnh báo đã kết luận. Cần rà soát: quy tắc \
-         chưa từng khớp, không khớp tin nào hơn 30 ngày, hoặc độ chính xác dưới 50% qua ít nhất 5 kết luận.",
+         chưa từng khớp, không khớp tin nào hơn 30 ngày, có độ chính xác dưới 50% qua ít nhất 5 kết luận, có độ chính xác \
+         30 ngày gần đây giảm từ 25 điểm trở lên so với trước đó (ít nhất 5 kết luận mỗi bên), hoặc đã bị xoá khỏi bộ quy tắc.",
         "Precision = alerts confirmed or escalated over alerts decided. Needs review: rules that never fired, have had \
-         no hit for over 30 days, or whose precision is under 50% over at least 5 decisions.",
+         no hit for over 30 days, whose precision is under 50% over at least 5 decisions, whose precision of the last 30 \
+         days fell 25 points or more under that of the decisions before (at least 5 on each side), or that are no longer \
+         in the rules.",
     ),
     ("sort_by", "Sắp xếp", "Sort by"),
     ("sort_review", "Cần rà soát trước", "Needing review first"),

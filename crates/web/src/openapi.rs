@@ -166,7 +166,7 @@ fn add_links(paths: &mut serde_json::Map<String, Value>) {
         });
     }
     if let Some(ok) = paths
-        .get_mut("/api/searches")
+        .get_mut("/api/saved-searches")
         .and_then(|p| p.get_mut("post"))
         .and_then(|o| o.get_mut("responses"))
         .and_then(|r| r.get_mut("201"))

@@ -50,9 +50,11 @@ fn y_at(v: f64, max: f64) -> f64 {
     HEIGHT - BOTTOM - if max > 0.0 { span * (v / max).clamp(0.0, 1.0) } else { 0.0 }
 }
 
-fn axes(out: &mut String, labels: &[String], max: f64, format: &dyn Fn(f64) -> String) {
-    for step in 0..=4 {
-        let v = max * f64::from(step) / 4.0;
+/// `steps` gridlines above zero, evenly up to `max` (see [`scale`]).
+fn axes(out: &mut String, labels: &[String], max: f64, steps: u32, format: &dyn Fn(f64) -> String) {
+    let steps = steps.max(1);
+    for step in 0..=steps {
+        let v = max * f64::from(step) / f64::from(steps);
         let y = y_at(v, max);
         let _ = write!(
             out,
@@ -92,11 +94,14 @@ fn legend(out: &mut String, series: &[Series<'_>]) {
 /// Lines over days; `markers` are indices of days to flag (spikes).
 pub(crate) fn lines(label: &str, days: &[String], series: &[Series<'_>], markers: &[usize], percent: bool) -> String {
     let max = series.iter().flat_map(|s| s.values.iter().copied()).fold(0.0, f64::max);
-    let max = nice(max);
+    // Percentages are scaled in whole percents, as they are labelled.
+    let unit = if percent { 100.0 } else { 1.0 };
+    let (top, steps) = scale(max * unit);
+    let max = top / unit;
     let mut out = String::new();
     open(&mut out, label, HEIGHT);
     let format = |v: f64| if percent { format!("{:.0}%", v * 100.0) } else { format!("{v:.0}") };
-    axes(&mut out, days, max, &format);
+    axes(&mut out, days, max, steps, &format);
     for &i in markers {
         let x = x_at(i, days.len());
         let _ = write!(
@@ -132,7 +137,7 @@ pub(crate) fn stacked(label: &str, days: &[String], layers: &[Series<'_>]) -> St
         (0..n).map(|i| layers.iter().map(|l| l.values.get(i).copied().unwrap_or(0.0)).sum()).collect();
     let mut out = String::new();
     open(&mut out, label, HEIGHT);
-    axes(&mut out, days, 1.0, &|v| format!("{:.0}%", v * 100.0));
+    axes(&mut out, days, 1.0, 4, &|v| format!("{:.0}%", v * 100.0));
     let mut below = vec![0.0f64; n];
     for layer in layers {
         let above: Vec<f64> = (0..n)
@@ -193,17 +198,22 @@ fn truncate(text: &str, chars: usize) -> String {
 }
 
 /// A round upper bound for an axis.
-fn nice(max: f64) -> f64 {
-    if max <= 0.0 {
-        return 1.0;
+/// The top of a value axis at or above `max` and its number of gridlines, each at a whole
+/// number, as the labels show them: `0 1 2` for a top count of 2 (four lines at 0.5 steps were
+/// labelled `0 0 1 2 2`), `0 20 40 60 80` for 70.
+fn scale(max: f64) -> (f64, u32) {
+    if max <= 4.0 {
+        let top = max.ceil().max(1.0);
+        return (top, top as u32);
     }
-    let magnitude = 10f64.powf(max.log10().floor());
-    for step in [1.0, 2.0, 2.5, 5.0, 10.0] {
-        if step * magnitude >= max {
-            return step * magnitude;
-        }
-    }
-    10.0 * magnitude
+    let quarter = max / 4.0;
+    let magnitude = 10f64.powf(quarter.log10().floor());
+    let step = [1.0, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0]
+        .iter()
+        .map(|s| s * magnitude)
+        .find(|&step| step >= quarter && step.fract() == 0.0)
+        .unwrap_or(10.0 * magnitude);
+    (4.0 * step, 4)
 }
 
 #[cfg(test)]
@@ -221,8 +231,27 @@ mod tests {
         assert_eq!(st.matches("<polygon").count(), 1);
         let b = bars("b", &[("<script>".into(), 3.0, "/search?q=\"x\"".into())]);
         assert!(!b.contains("<script>") && b.contains("&quot;x&quot;"));
-        assert_eq!(nice(7.0), 10.0);
-        assert_eq!(nice(0.0), 1.0);
-        assert_eq!(nice(230.0), 250.0);
+    }
+
+    #[test]
+    fn gridlines_fall_on_whole_numbers() {
+        assert_eq!(scale(0.0), (1.0, 1));
+        assert_eq!(scale(1.0), (1.0, 1));
+        assert_eq!(scale(2.0), (2.0, 2));
+        assert_eq!(scale(3.5), (4.0, 4));
+        assert_eq!(scale(7.0), (8.0, 4));
+        assert_eq!(scale(10.0), (12.0, 4));
+        assert_eq!(scale(70.0), (80.0, 4));
+        assert_eq!(scale(230.0), (240.0, 4));
+        for max in [0.3, 1.0, 2.0, 3.0, 5.0, 7.0, 9.0, 13.0, 37.0, 99.0, 101.0, 230.0, 1234.0, 98_765.0] {
+            let (top, steps) = scale(max);
+            assert!(top >= max, "{max}");
+            let step = top / f64::from(steps);
+            assert_eq!(step.fract(), 0.0, "{max}: step {step}");
+        }
+        let days: Vec<String> = (1..=2).map(|d| format!("{d:02}")).collect();
+        let chart = lines("c", &days, &[Series { name: "a", color: "#000", values: vec![1.0, 2.0] }], &[], false);
+        let labels: Vec<&str> = chart.split("fill=\"#555\">").skip(1).filter_map(|t| t.split('<').next()).collect();
+        assert_eq!(labels[..3], ["0", "1", "2"]);
     }
 }

@@ -24,7 +24,7 @@ const MAX_NAME: usize = 100;
 /// Longest filter value, in characters.
 const MAX_FILTER: usize = 200;
 
-/// `GET /api/searches` response.
+/// `GET /api/saved-searches` response.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct SavedSearchList {
     /// By name: those shared with everyone and those of the caller's team.
@@ -56,14 +56,14 @@ pub async fn visible_searches(state: &AppState, caller: &Caller) -> Result<Vec<S
 }
 
 /// The team's saved searches.
-#[utoipa::path(get, path = "/api/searches", tag = "search",
+#[utoipa::path(get, path = "/api/saved-searches", tag = "search",
     responses((status = 200, description = "Saved searches", body = SavedSearchList)),
     security(("bearer" = []), ("session" = [])))]
 pub async fn saved_searches(State(state): State<AppState>, caller: Caller) -> Result<Json<SavedSearchList>, ApiError> {
     Ok(Json(SavedSearchList { searches: visible_searches(&state, &caller).await?, next: None }))
 }
 
-/// `POST /api/searches` body: a name, the query and its filters (as `/api/search` takes them).
+/// `POST /api/saved-searches` body: a name, the query and its filters (as `/api/search` takes them).
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SavedSearchBody {
@@ -145,7 +145,7 @@ pub fn new_saved_search(caller: &Caller, body: SavedSearchBody) -> Result<NewSav
 }
 
 /// Save a search for the team (or for everyone with `shared`).
-#[utoipa::path(post, path = "/api/searches", tag = "search", request_body = SavedSearchBody,
+#[utoipa::path(post, path = "/api/saved-searches", tag = "search", request_body = SavedSearchBody,
     responses((status = 201, description = "Saved", body = SavedSearch),
               (status = 403, description = "CSRF check failed", body = ErrorBody),
               (status = 409, description = "The team already has a search of that name", body = ErrorBody)),
@@ -170,7 +170,7 @@ pub async fn visible_search(state: &AppState, caller: &Caller, id: i64) -> Resul
 }
 
 /// Delete a saved search (its author, or a lead).
-#[utoipa::path(delete, path = "/api/searches/{id}", tag = "search",
+#[utoipa::path(delete, path = "/api/saved-searches/{id}", tag = "search",
     params(("id" = i64, Path, description = "Saved search id")),
     responses((status = 204, description = "Deleted"),
               (status = 403, description = "Neither its author nor a lead, or CSRF check failed", body = ErrorBody),
@@ -191,7 +191,7 @@ pub async fn delete_saved_search(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// `GET /api/searches/{id}/rule` response.
+/// `GET /api/saved-searches/{id}/rule` response.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct RuleDraft {
     /// A `[[rule]]` entry for a pack under `rules/`, disabled and tag-only until back-tested.
@@ -203,7 +203,7 @@ pub struct RuleDraft {
 }
 
 /// The saved search as rule syntax (a disabled, tag-only draft) to back-test before it is turned on.
-#[utoipa::path(get, path = "/api/searches/{id}/rule", tag = "search",
+#[utoipa::path(get, path = "/api/saved-searches/{id}/rule", tag = "search",
     params(("id" = i64, Path, description = "Saved search id")),
     responses((status = 200, description = "The rule draft", body = RuleDraft),
               (status = 404, description = "No such saved search", body = ErrorBody)),
