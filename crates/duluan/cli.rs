@@ -134,7 +134,8 @@ pub(crate) struct CrawlArgs {
 
 #[derive(Debug, Args)]
 pub(crate) struct IngestArgs {
-    /// HTML files, directories of HTML/JSONL files, or JSONL files.
+    /// HTML files, JSONL files, WARC files (`.warc`, `.warc.gz`: their HTML responses), or
+    /// directories of these.
     #[arg(required = true, value_name = "PATH")]
     pub(crate) paths: Vec<PathBuf>,
     /// Source id recorded on the items; a source configured with that id (`crawl.sources`) lends

@@ -540,3 +540,44 @@ fn read_only_commands_write_nothing_and_read_items_as_ingest_does() {
     let out = String::from_utf8(child.wait_with_output().unwrap().stdout).unwrap();
     assert!(out.starts_with("{\"id\":5,\"error\":\"not UTF-8"), "{out}");
 }
+
+/// A WARC archive (plain or gzip-compressed) gives its HTML responses as pages, each under the
+/// address it was fetched from; requests, other statuses and a broken tail are read past or named.
+#[test]
+fn ingest_reads_the_pages_of_warc_archives() {
+    let d = Duluan::new();
+    let html = std::fs::read(fixture("pages/vi-article.html")).unwrap();
+    let record = |kind: &str, uri: &str, block: &[u8]| {
+        let content_type = if kind == "resource" { "text/html" } else { "application/http; msgtype=response" };
+        let head = format!(
+            "WARC/1.0\r\nWARC-Type: {kind}\r\nWARC-Target-URI: {uri}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n\r\n",
+            block.len()
+        );
+        [head.as_bytes(), block, b"\r\n\r\n"].concat()
+    };
+    let response = |status: &str| {
+        [format!("HTTP/1.1 {status}\r\nContent-Type: text/html; charset=utf-8\r\n\r\n").as_bytes(), &html].concat()
+    };
+    let archive = [
+        record("request", "https://phoco.example/kinh-te/trung-ga.html", b"GET / HTTP/1.1\r\n\r\n"),
+        record("response", "https://phoco.example/kinh-te/trung-ga.html", &response("200 OK")),
+        record("response", "https://phoco.example/mat.html", &response("404 Not Found")),
+        b"WARC/1.0\r\nWARC-Type: response\r\n".to_vec(),
+    ]
+    .concat();
+    let plain = d.dir.path().join("crawl.warc");
+    std::fs::write(&plain, &archive).unwrap();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    std::io::Write::write_all(&mut gz, &record("resource", "https://phoco.example/ban-sao.html", &html)).unwrap();
+    let dir = d.dir.path().join("warcs");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("more.warc.gz"), gz.finish().unwrap()).unwrap();
+    let o = d.run(&["ingest", plain.to_str().unwrap(), dir.to_str().unwrap()], None);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("ingested 2 records") && stdout(&o).contains("1 unreadable inputs"), "{}", stdout(&o));
+    assert!(stderr(&o).contains("crawl.warc: record 4: the file ends inside the record's headers"), "{}", stderr(&o));
+    let found = d.run(&["search", "trứng gà", "--format", "json"], None);
+    let json: serde_json::Value = serde_json::from_str(stdout(&found).trim()).unwrap();
+    let urls: Vec<&str> = json["hits"].as_array().unwrap().iter().filter_map(|h| h["url"].as_str()).collect();
+    assert!(urls.contains(&"https://phoco.example/kinh-te/trung-ga.html"), "{urls:?}");
+}

@@ -1,4 +1,4 @@
-//! `duluan ingest PATH...`: HTML files, directories and JSONL into the store and index.
+//! `duluan ingest PATH...`: HTML files, directories, JSONL and WARC into the store and index.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -8,6 +8,7 @@ use std::time::Instant;
 
 use anyhow::Result;
 use duluan_config::Config;
+use duluan_extract::warc::WarcReader;
 use duluan_pipeline::{IngestRecord, Origin};
 use serde::Deserialize;
 
@@ -85,7 +86,13 @@ fn origin(config: &Config, source_id: &str) -> Origin {
     }
 }
 
-/// Files named on the command line, directories walked (HTML and JSONL files), sorted.
+/// Whether a file is a WARC archive, plain or gzip-compressed, by its name.
+fn is_warc(path: &Path) -> bool {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_ascii_lowercase();
+    name.ends_with(".warc") || name.ends_with(".warc.gz")
+}
+
+/// Files named on the command line, directories walked (HTML, JSONL and WARC files), sorted.
 fn expand(paths: &[PathBuf], errors: &AtomicU64) -> Vec<PathBuf> {
     let mut out = Vec::new();
     for path in paths {
@@ -117,7 +124,9 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>, errors: &AtomicU64) {
             let path = entry.path();
             if path.is_dir() {
                 stack.push(path);
-            } else if matches!(path.extension().and_then(|e| e.to_str()), Some("html" | "htm" | "jsonl" | "ndjson")) {
+            } else if is_warc(&path)
+                || matches!(path.extension().and_then(|e| e.to_str()), Some("html" | "htm" | "jsonl" | "ndjson"))
+            {
                 found.push(path);
             }
         }
@@ -133,12 +142,47 @@ struct Records {
     lines: Option<(PathBuf, std::io::BufReader<std::fs::File>, usize, usize)>,
     /// The current line (see [`next_line`]).
     buf: Vec<u8>,
+    /// The WARC file being read, and its path.
+    warc: Option<(PathBuf, WarcReader<Box<dyn std::io::BufRead + Send>>)>,
     errors: Arc<AtomicU64>,
 }
 
 impl Records {
     fn new(files: Vec<PathBuf>, errors: Arc<AtomicU64>) -> Records {
-        Records { files: files.into_iter(), lines: None, buf: Vec::new(), errors }
+        Records { files: files.into_iter(), lines: None, buf: Vec::new(), warc: None, errors }
+    }
+
+    /// The next page of the WARC file being read; its end, or the error that ends it (reported).
+    fn next_page(&mut self) -> Option<IngestRecord> {
+        let (path, reader) = self.warc.as_mut()?;
+        match reader.next() {
+            Some(Ok(page)) => {
+                let label = format!("{}#{}", path.display(), page.record);
+                Some(IngestRecord::Html { label, url: page.url, html: page.html })
+            }
+            Some(Err(e)) => {
+                self.errors.fetch_add(1, Ordering::SeqCst);
+                eprintln!("{}: {e}", path.display());
+                self.warc = None;
+                None
+            }
+            None => {
+                self.warc = None;
+                None
+            }
+        }
+    }
+
+    /// Starts reading the WARC file at `path`.
+    fn open_warc(&mut self, path: PathBuf) {
+        let opened = std::fs::File::open(&path).and_then(|f| WarcReader::open(std::io::BufReader::new(f)));
+        match opened {
+            Ok(reader) => self.warc = Some((path, reader)),
+            Err(e) => {
+                self.errors.fetch_add(1, Ordering::SeqCst);
+                eprintln!("{}: cannot read: {e}", path.display());
+            }
+        }
     }
 
     fn bad(&self, label: &str, reason: &str, shown: &mut usize) {
@@ -226,7 +270,17 @@ impl Iterator for Records {
                 }
                 continue;
             }
+            if self.warc.is_some() {
+                if let Some(r) = self.next_page() {
+                    return Some(r);
+                }
+                continue;
+            }
             let path = self.files.next()?;
+            if is_warc(&path) {
+                self.open_warc(path);
+                continue;
+            }
             let is_jsonl = matches!(path.extension().and_then(|e| e.to_str()), Some("jsonl" | "ndjson" | "json"));
             if is_jsonl {
                 match std::fs::File::open(&path) {

@@ -19,6 +19,7 @@ mod boilerplate;
 mod content;
 mod meta;
 mod prefilter;
+pub mod warc;
 
 use chrono::{DateTime, Utc};
 use scraper::Html;
