@@ -123,12 +123,11 @@ fn ingest_keeps_good_inputs_and_names_bad_ones() {
     let flagged = d.run(&["search", "trứng gà", "--format", "json"], None);
     let json: serde_json::Value = serde_json::from_str(stdout(&flagged).trim()).unwrap();
     assert_eq!(json["hits"][0]["rules"][0], "prices.hoarding_gouging");
-    // One row per story, with the story's other matching items counted; a query may open with `-word`.
-    let collapsed = d.run(&["search", "-xyzzy trứng gà", "--collapse", "--format", "json"], None);
+    // A query may open with `-word`.
+    let negated = d.run(&["search", "-xyzzy trứng gà", "--format", "json"], None);
     let json: serde_json::Value =
-        serde_json::from_str(stdout(&collapsed).trim()).unwrap_or_else(|e| panic!("{e}: {}", stderr(&collapsed)));
+        serde_json::from_str(stdout(&negated).trim()).unwrap_or_else(|e| panic!("{e}: {}", stderr(&negated)));
     assert_eq!(json["hits"][0]["rules"][0], "prices.hoarding_gouging");
-    assert!(json["hits"][0]["story"].as_str().is_some_and(|s| !s.is_empty()) && json["hits"][0]["similar"].is_u64());
     let again = d.run(&["ingest", fixture("ingest/good.jsonl").to_str().unwrap()], None);
     assert!(stdout(&again).contains("0 new") && stdout(&again).contains("3 unchanged"), "{}", stdout(&again));
 }
@@ -580,4 +579,33 @@ fn ingest_reads_the_pages_of_warc_archives() {
     let json: serde_json::Value = serde_json::from_str(stdout(&found).trim()).unwrap();
     let urls: Vec<&str> = json["hits"].as_array().unwrap().iter().filter_map(|h| h["url"].as_str()).collect();
     assert!(urls.contains(&"https://phoco.example/kinh-te/trung-ga.html"), "{urls:?}");
+}
+
+/// `search --collapse` gives one row per story: a syndicated copy folds into its story's row,
+/// which counts it.
+#[test]
+fn search_collapses_syndicated_copies_into_their_story() {
+    let d = Duluan::new();
+    let text = "Sáng nay, Sở Giao thông vận tải thành phố thông báo phân luồng giao thông trên cầu Long Biên \
+                để sửa chữa mặt cầu trong ba tuần, người dân nên đi cầu Chương Dương hoặc cầu Vĩnh Tuy.";
+    let items: String = ["https://a.example/phan-luong.html", "https://b.example/tin/phan-luong-cau.html"]
+        .iter()
+        .map(|url| format!("{}\n", serde_json::json!({"url": url, "title": "Phân luồng cầu Long Biên", "text": text})))
+        .collect();
+    let file = d.dir.path().join("copies.jsonl");
+    std::fs::write(&file, items).unwrap();
+    let o = d.run(&["ingest", file.to_str().unwrap()], None);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let rows = |collapse: bool| {
+        let mut args = vec!["search", "Long Biên", "--format", "json"];
+        if collapse {
+            args.push("--collapse");
+        }
+        let o = d.run(&args, None);
+        let json: serde_json::Value =
+            serde_json::from_str(stdout(&o).trim()).unwrap_or_else(|e| panic!("{e}: {}", stderr(&o)));
+        json["hits"].as_array().unwrap().iter().map(|h| h["similar"].as_u64().unwrap()).collect::<Vec<_>>()
+    };
+    assert_eq!(rows(false), [0, 0]);
+    assert_eq!(rows(true), [1]);
 }

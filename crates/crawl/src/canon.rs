@@ -83,8 +83,9 @@ pub fn looks_like_trap(url: &Url) -> bool {
 
 /// The years a calendar pages by: a path segment of a year that a month follows or that ends
 /// the path (`/calendar/2031/07`, `/lich/2031`), a segment or query value that is a year and
-/// month (`2039-05`, `203905`), or a year as the value of a date key (`?year=2039`, `?nam=2039`).
-/// A year inside a slug or an id (`/tin/2030/quy-hoach.html`, `?id=2087`) is not one.
+/// month with a separator (`2039-05`), or under a date key a year alone or a year and month in
+/// digits (`?year=2039`, `?nam=2039`, `?month=203905`, `?ngay=20390517`). A year inside a slug
+/// or an id (`/tin/2030/quy-hoach.html`, `?id=2087`, `/tin/20871234`) is not one.
 fn calendar_years<'a>(segments: &'a [&'a str], url: &'a Url) -> impl Iterator<Item = i32> + 'a {
     let in_path = segments.iter().enumerate().filter_map(|(i, s)| {
         let month_after = segments.get(i + 1).is_none_or(|next| month(next).is_some());
@@ -95,7 +96,9 @@ fn calendar_years<'a>(segments: &'a [&'a str], url: &'a Url) -> impl Iterator<It
     });
     let in_query = url.query_pairs().filter_map(|(key, value)| {
         let dated = DATE_KEYS.iter().any(|k| key.eq_ignore_ascii_case(k));
-        year_and_month(&value).or_else(|| if dated { year(&value) } else { None })
+        let digits = |v: &str| matches!(v.len(), 4 | 6 | 8) && v.bytes().all(|b| b.is_ascii_digit());
+        let dated_digits = (dated && digits(&value)).then(|| value.get(..4).and_then(year)).flatten();
+        year_and_month(&value).or(dated_digits)
     });
     in_path.chain(in_query)
 }
@@ -159,6 +162,8 @@ mod tests {
         assert!(looks_like_trap(&u("https://e.example/su-kien?month=2039-05")));
         assert!(looks_like_trap(&u("https://e.example/su-kien/2039-05-17")));
         assert!(looks_like_trap(&u("https://e.example/lich?nam=2039")));
+        assert!(looks_like_trap(&u("https://e.example/su-kien?month=203905")));
+        assert!(looks_like_trap(&u("https://e.example/su-kien?ngay=20390517")));
     }
 
     #[test]

@@ -98,7 +98,8 @@ impl<R: BufRead> WarcReader<R> {
             let url = header(&headers, "warc-target-uri").map(|u| u.trim().trim_matches(['<', '>']).to_string());
             let content_type = header(&headers, "content-type").unwrap_or_default().to_ascii_lowercase();
             let wanted = match kind.as_str() {
-                "response" => content_type.starts_with("application/http"),
+                // The block's type is only a SHOULD: without one, the block says what it is.
+                "response" => content_type.is_empty() || content_type.starts_with("application/http"),
                 "resource" => content_type.contains("html"),
                 _ => false,
             };
@@ -110,7 +111,11 @@ impl<R: BufRead> WarcReader<R> {
                 }
                 Some(block)
             } else {
-                std::io::copy(&mut (&mut self.input).take(length), &mut std::io::sink()).map_err(|e| self.io(e))?;
+                let skipped =
+                    std::io::copy(&mut (&mut self.input).take(length), &mut std::io::sink()).map_err(|e| self.io(e))?;
+                if skipped != length {
+                    return Err(self.format(format!("{skipped} bytes where Content-Length says {length}")));
+                }
                 None
             };
             self.end_of_record()?;
@@ -125,15 +130,19 @@ impl<R: BufRead> WarcReader<R> {
 
     /// The headers of the next record (after its `WARC/` version line), or `None` at the end.
     fn record_headers(&mut self) -> Result<Option<Vec<(String, String)>>, WarcError> {
+        // What goes wrong from here on is the next record's.
+        self.record += 1;
         let version = loop {
             match self.line()? {
-                None => return Ok(None),
+                None => {
+                    self.record -= 1;
+                    return Ok(None);
+                }
                 // Blank lines between records are tolerated (some writers add more than two).
                 Some(line) if line.trim().is_empty() => continue,
                 Some(line) => break line,
             }
         };
-        self.record += 1;
         if !version.starts_with("WARC/") {
             return Err(self.format(format!("expected a WARC/ version line, found `{}`", shown(&version))));
         }
@@ -142,6 +151,14 @@ impl<R: BufRead> WarcReader<R> {
             let line = self.line()?.ok_or_else(|| self.format("the file ends inside the record's headers"))?;
             if line.is_empty() {
                 return Ok(Some(headers));
+            }
+            // A line that starts with a space or tab continues the header before it (WARC/1.0).
+            if line.starts_with([' ', '\t'])
+                && let Some((_, value)) = headers.last_mut()
+            {
+                value.push(' ');
+                value.push_str(line.trim());
+                continue;
             }
             if headers.len() == MAX_HEADERS {
                 return Err(self.format(format!("more than {MAX_HEADERS} headers")));
@@ -155,15 +172,16 @@ impl<R: BufRead> WarcReader<R> {
     /// One line without its line break, at most [`MAX_LINE`] bytes; `None` at the end of input.
     fn line(&mut self) -> Result<Option<String>, WarcError> {
         let mut bytes = Vec::new();
-        let read = (&mut self.input).take(MAX_LINE as u64 + 1).read_until(b'\n', &mut bytes).map_err(|e| self.io(e))?;
+        // The line break is no part of the line: two bytes more for it.
+        let read = (&mut self.input).take(MAX_LINE as u64 + 3).read_until(b'\n', &mut bytes).map_err(|e| self.io(e))?;
         if read == 0 {
             return Ok(None);
         }
-        if bytes.len() > MAX_LINE {
-            return Err(self.format(format!("a header line longer than {MAX_LINE} bytes")));
-        }
         while bytes.last().is_some_and(|b| matches!(b, b'\n' | b'\r')) {
             bytes.pop();
+        }
+        if bytes.len() > MAX_LINE {
+            return Err(self.format(format!("a header line longer than {MAX_LINE} bytes")));
         }
         Ok(Some(String::from_utf8_lossy(&bytes).into_owned()))
     }
@@ -216,9 +234,14 @@ fn shown(line: &str) -> String {
 
 /// The HTML body of an HTTP response, if it answered 200 with HTML (or with no content type).
 fn http_html(block: &[u8]) -> Option<Vec<u8>> {
-    let split = memchr::memmem::find(block, b"\r\n\r\n")
-        .map(|i| (i, i + 4))
-        .or_else(|| memchr::memmem::find(block, b"\n\n").map(|i| (i, i + 2)))?;
+    // The headers end at the first blank line, however its line breaks are written: the body
+    // may hold the other kind.
+    let crlf = memchr::memmem::find(block, b"\r\n\r\n").map(|i| (i, i + 4));
+    let lf = memchr::memmem::find(block, b"\n\n").map(|i| (i, i + 2));
+    let split = match (crlf, lf) {
+        (Some(a), Some(b)) => a.min(b),
+        (a, b) => a.or(b)?,
+    };
     let head = String::from_utf8_lossy(block.get(..split.0)?);
     let body = block.get(split.1..)?;
     let mut lines = head.lines();
@@ -383,8 +406,44 @@ mod tests {
             let error = got.last().and_then(|r| r.as_ref().err()).cloned().unwrap_or_default();
             assert!(error.contains(expected), "{expected}: {got:?}");
         }
-        // A record cut short is an error, not a page of what is there.
+        // A record cut short is an error, not a page of what is there, whether it is a page or not.
         let cut = good[..good.len() - 10].to_vec();
         assert!(pages(cut).iter().all(Result::is_err));
+        let request = record("request", "https://a.vn/r", "application/http; msgtype=request", &[b'x'; 100]);
+        let got = pages([good.clone(), request[..request.len() - 30].to_vec()].concat());
+        assert!(got[0].is_ok() && got[1].as_ref().is_err_and(|e| e.starts_with("record 2: ")), "{got:?}");
+        // An error between records is the next record's.
+        let gz = |bytes: &[u8]| {
+            let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+            std::io::Write::write_all(&mut gz, bytes).expect("gzip");
+            gz.finish().expect("gzip")
+        };
+        let got = pages([gz(&good), gz(&good)[..20].to_vec()].concat());
+        assert!(got[0].is_ok() && got[1].as_ref().is_err_and(|e| e.starts_with("record 2: ")), "{got:?}");
+    }
+
+    #[test]
+    fn real_world_variations_are_read() {
+        // HTTP headers ending in bare line feeds, before a body with a CRLF blank line.
+        let body = b"<html><head><title>B\xc3\xa3o</title></head><body><p>a</p>\r\n\r\n<p>b</p></body></html>";
+        let lf = [b"HTTP/1.1 200 OK\nContent-Type: text/html\n\n".as_slice(), body].concat();
+        let got = pages(record("response", "https://a.vn/lf", "application/http", &lf));
+        assert_eq!(got[0].as_ref().map(|p| p.html.as_slice()), Ok(body.as_slice()));
+        // No Content-Type on the record: the block says it is HTTP.
+        let block = response("200 OK", "", PAGE);
+        let untyped = format!(
+            "WARC/1.0\r\nWARC-Type: response\r\nWARC-Target-URI: https://a.vn/n\r\nContent-Length: {}\r\n\r\n",
+            block.len()
+        );
+        let got = pages([untyped.as_bytes(), &block, b"\r\n\r\n"].concat());
+        assert_eq!(got[0].as_ref().map(|p| p.url.as_str()), Ok("https://a.vn/n"));
+        // A header folded onto a second line, and a target URI of the longest line allowed.
+        let long = format!("https://a.vn/{}", "x".repeat(MAX_LINE - "WARC-Target-URI: https://a.vn/".len()));
+        let folded = format!(
+            "WARC/1.0\r\nWARC-Type: resource\r\nWARC-Target-URI: {long}\r\nContent-Type: text/html;\r\n charset=utf-8\r\nContent-Length: {}\r\n\r\n",
+            PAGE.len()
+        );
+        let got = pages([folded.as_bytes(), PAGE, b"\r\n\r\n"].concat());
+        assert_eq!(got[0].as_ref().map(|p| p.url.len()), Ok(long.len()), "{got:?}");
     }
 }

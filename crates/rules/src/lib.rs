@@ -269,6 +269,8 @@ mod tests {
             ("Dịch vụ hk tốt chút nào", Negative),
             ("Nhân viên hk nhiệt tình", Negative),
             ("Kinh tế HK tăng trưởng tốt", Positive),
+            ("HK có nền kinh tế tốt", Positive),
+            ("HK TỐT", Negative),
             // `hơi` in a compound scales nothing.
             ("Tôi đi làm bằng xe hơi mỗi ngày", Neutral),
             // `đã … chưa` asks.

@@ -497,8 +497,14 @@ pub fn read_pack(file: &Path, text: &str, packs: &mut Packs, errors: &mut Vec<Er
     }
     let lines = duluan_text::LineIndex::new(text);
     let mut total_terms: usize = packs.lists.values().map(|l| l.terms.len()).sum();
+    let mut over_total = false;
     for list in parsed.list {
         let pos = lines.line_column(list.id.span().start);
+        // Past the total, the lists after it are not read either (they failed with it).
+        if over_total {
+            packs.failed_lists.insert(list.id.get_ref().clone());
+            continue;
+        }
         if let Some(problem) = list_id_problem(list.id.get_ref()) {
             packs.failed_lists.insert(list.id.get_ref().clone());
             errors.push(Error::at(file, Some(pos), problem));
@@ -510,7 +516,7 @@ pub fn read_pack(file: &Path, text: &str, packs: &mut Packs, errors: &mut Vec<Er
                 let message = format!("lists hold more than {MAX_TOTAL_LIST_TERMS} terms in all");
                 errors.push(Error::at(file, Some(pos), format!("list `{id}`: {message}")));
                 packs.failed_lists.insert(id);
-                break;
+                over_total = true;
             }
             Ok(spec) => {
                 total_terms += spec.terms.len();
@@ -1141,8 +1147,11 @@ mod tests {
         let big = ListSpec { id: "big".into(), terms: vec!["a".into(); MAX_TOTAL_LIST_TERMS - 1], mode: None };
         packs.lists.insert("big".into(), big);
         let mut errors = Vec::new();
-        read_pack(Path::new("p.toml"), "[[list]]\nid = \"more\"\nterms = [\"b\", \"c\"]\n", &mut packs, &mut errors);
-        assert_eq!(errors.len(), 1, "one list over the total");
+        let pack = "[[list]]\nid = \"more\"\nterms = [\"b\", \"c\"]\n[[list]]\nid = \"after\"\nterms = [\"d\"]\n\
+                    [[rule]]\nid = \"r\"\nseverity = \"low\"\nquery = \"@after\"\n";
+        read_pack(Path::new("p.toml"), pack, &mut packs, &mut errors);
+        check_references(&packs, &mut errors);
+        assert_eq!(errors.len(), 1, "one list over the total, and the one after it is not unknown: {errors:?}");
         assert!(errors[0].to_string().contains("terms in all") && !packs.lists.contains_key("more"));
     }
 

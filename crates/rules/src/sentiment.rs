@@ -826,6 +826,13 @@ fn cue_at(
 /// name (`giá vàng HK`), not the informal `không` (`k tốt`, `K thích` opening a sentence, `hk
 /// hài lòng`).
 fn unit_k(text: &str, a: &Analysis, k: usize) -> bool {
+    let word_at = |i: usize| a.spans.get(i).and_then(|&(s, e)| text.get(s..e)).unwrap_or_default();
+    // `HK` in capitals beside lower case is Hong Kong or a school term (`học kỳ`); `hk` is
+    // `không`. Decided here, as it needs no word before it.
+    if word_at(k) == "HK" {
+        let neighbours = [k.checked_sub(1).map(word_at).unwrap_or_default(), word_at(k + 1)];
+        return neighbours.iter().any(|w| w.chars().any(char::is_lowercase));
+    }
     let (Some(&(start, end)), Some(&(before_start, before_end))) =
         (a.spans.get(k), k.checked_sub(1).and_then(|p| a.spans.get(p)))
     else {
@@ -842,8 +849,6 @@ fn unit_k(text: &str, a: &Analysis, k: usize) -> bool {
     match word {
         "k" => before.bytes().all(|b| b.is_ascii_digit()),
         "K" => before.bytes().all(|b| b.is_ascii_digit()) || (!gap.contains(SENTENCE_END) && lower_around()),
-        // `HK` in capitals beside lower case is Hong Kong or a school term (`học kỳ`); `hk` is `không`.
-        "HK" => lower_around(),
         _ => false,
     }
 }
