@@ -146,8 +146,9 @@ impl<R: BufRead> WarcReader<R> {
         if !version.starts_with("WARC/") {
             return Err(self.format(format!("expected a WARC/ version line, found `{}`", shown(&version))));
         }
-        let mut headers = Vec::new();
-        loop {
+        let mut headers: Vec<(String, String)> = Vec::new();
+        // Lines, continuations included: folded lines add to a value, and must not grow it forever.
+        for _ in 0..MAX_HEADERS * 2 {
             let line = self.line()?.ok_or_else(|| self.format("the file ends inside the record's headers"))?;
             if line.is_empty() {
                 return Ok(Some(headers));
@@ -167,6 +168,7 @@ impl<R: BufRead> WarcReader<R> {
                 line.split_once(':').ok_or_else(|| self.format(format!("not a header: `{}`", shown(&line))))?;
             headers.push((name.trim().to_ascii_lowercase(), value.trim().to_string()));
         }
+        Err(self.format(format!("more than {} header lines", MAX_HEADERS * 2)))
     }
 
     /// One line without its line break, at most [`MAX_LINE`] bytes; `None` at the end of input.
@@ -401,6 +403,7 @@ mod tests {
             ),
             ([good.clone(), b"WARC/1.0\r\nWARC-Type".to_vec()].concat(), "record 2: not a header"),
             ([good.clone(), b"WARC/1.0\r\n".to_vec(), vec![b'a'; MAX_LINE + 10]].concat(), "longer than"),
+            ([good.clone(), b"WARC/1.0\r\nX: a\r\n".to_vec(), b" more\r\n".repeat(1000)].concat(), "header lines"),
         ] {
             let got = pages(broken);
             let error = got.last().and_then(|r| r.as_ref().err()).cloned().unwrap_or_default();
