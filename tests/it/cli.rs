@@ -567,7 +567,9 @@ fn ingest_reads_the_pages_of_warc_archives() {
     let plain = d.dir.path().join("crawl.warc");
     std::fs::write(&plain, &archive).unwrap();
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    std::io::Write::write_all(&mut gz, &record("resource", "https://phoco.example/ban-sao.html", &html)).unwrap();
+    // Another page: two copies of one page are one item, whichever is read first.
+    let other = std::fs::read(fixture("pages/en-article.html")).unwrap();
+    std::io::Write::write_all(&mut gz, &record("resource", "https://phoco.example/ferry.html", &other)).unwrap();
     let dir = d.dir.path().join("warcs");
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("more.warc.gz"), gz.finish().unwrap()).unwrap();
@@ -575,10 +577,14 @@ fn ingest_reads_the_pages_of_warc_archives() {
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stdout(&o).contains("ingested 2 records") && stdout(&o).contains("1 unreadable inputs"), "{}", stdout(&o));
     assert!(stderr(&o).contains("crawl.warc: record 4: the file ends inside the record's headers"), "{}", stderr(&o));
-    let found = d.run(&["search", "trứng gà", "--format", "json"], None);
-    let json: serde_json::Value = serde_json::from_str(stdout(&found).trim()).unwrap();
-    let urls: Vec<&str> = json["hits"].as_array().unwrap().iter().filter_map(|h| h["url"].as_str()).collect();
-    assert!(urls.contains(&"https://phoco.example/kinh-te/trung-ga.html"), "{urls:?}");
+    for (query, url) in
+        [("trứng gà", "https://phoco.example/kinh-te/trung-ga.html"), ("ferry", "https://phoco.example/ferry.html")]
+    {
+        let found = d.run(&["search", query, "--format", "json"], None);
+        let json: serde_json::Value = serde_json::from_str(stdout(&found).trim()).unwrap();
+        let urls: Vec<&str> = json["hits"].as_array().unwrap().iter().filter_map(|h| h["url"].as_str()).collect();
+        assert_eq!(urls, [url], "{query}");
+    }
 }
 
 /// `search --collapse` gives one row per story: a syndicated copy folds into its story's row,
