@@ -93,12 +93,21 @@ impl Engine {
 
     /// [`Engine::load`], matching known claims with `options`.
     pub fn load_with(dir: &Path, options: &ClaimOptions) -> Result<Engine, Vec<Error>> {
-        let packs = read_dir(dir);
+        let (packs, mut errors) = pack::read_dir_partly(dir);
         let claims = read_claims(dir, options);
-        let (packs, claims) = match (packs, claims) {
-            (Ok(p), Ok(c)) => (p, c),
-            (p, c) => return Err(p.err().into_iter().chain(c.err()).flatten().collect()),
-        };
+        if !errors.is_empty() {
+            // The rules that did parse, with every list they name, are compiled too: their
+            // problems come in this report, not in the next one once the others are mended.
+            let mut parsed = packs;
+            let lists = &parsed.lists;
+            let complete = |r: &RuleSpec| r.list_refs.iter().all(|l| lists.contains_key(&l.name));
+            parsed.rules = parsed.rules.iter().filter(|r| complete(r)).cloned().collect();
+            if let Err(more) = RuleSet::compile_all(parsed) {
+                errors.extend(more);
+            }
+            return Err(errors.into_iter().chain(claims.err().into_iter().flatten()).collect());
+        }
+        let claims = claims?;
         let warnings = packs
             .empty_files
             .iter()
@@ -147,6 +156,22 @@ mod tests {
     fn shipped() -> Engine {
         let dir = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../rules"));
         Engine::load(dir).unwrap_or_else(|errors| panic!("{errors:?}"))
+    }
+
+    /// One check reports the packs that do not parse and the problems of the rules that do.
+    #[test]
+    fn a_check_reports_syntax_and_rule_problems_together() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let rule = |id: &str, query: &str| format!("[[rule]]\nid = \"{id}\"\nseverity = \"low\"\nquery = '{query}'\n");
+        std::fs::write(dir.path().join("a.toml"), rule("broken", "(sốt")).expect("write");
+        std::fs::write(dir.path().join("b.toml"), rule("never", "at least 2 of (sốt, Sốt)")).expect("write");
+        std::fs::write(dir.path().join("c.toml"), rule("unknown", "@nowhere")).expect("write");
+        let Err(errors) = Engine::load(dir.path()) else { panic!("three problems") };
+        let errors: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        assert_eq!(errors.len(), 3, "{errors:?}");
+        for (file, what) in [("a.toml", "broken"), ("b.toml", "never"), ("c.toml", "unknown")] {
+            assert!(errors.iter().any(|e| e.contains(file) && e.contains(what)), "{file}: {errors:?}");
+        }
     }
 
     #[test]

@@ -457,7 +457,17 @@ fn stamp(m: &std::fs::Metadata) -> Stamp {
 
 /// Read every pack in `dir`. Collects every error instead of stopping at the first.
 pub fn read_dir(dir: &Path) -> Result<Packs, Vec<Error>> {
-    let files = pack_files(dir).map_err(|e| vec![e])?;
+    let (packs, errors) = read_dir_partly(dir);
+    if errors.is_empty() { Ok(packs) } else { Err(errors) }
+}
+
+/// [`read_dir`], keeping what could be read beside the problems: the rules of files that parse,
+/// which a check compiles too, so that their problems come in the same report.
+pub(crate) fn read_dir_partly(dir: &Path) -> (Packs, Vec<Error>) {
+    let files = match pack_files(dir) {
+        Ok(files) => files,
+        Err(e) => return (Packs::default(), vec![e]),
+    };
     let mut packs = Packs::default();
     let mut errors = Vec::new();
     let mut total = 0usize;
@@ -478,7 +488,7 @@ pub fn read_dir(dir: &Path) -> Result<Packs, Vec<Error>> {
         }
     }
     check_references(&packs, &mut errors);
-    if errors.is_empty() { Ok(packs) } else { Err(errors) }
+    (packs, errors)
 }
 
 /// Parse one pack's text into `packs`, appending problems to `errors`.
