@@ -118,11 +118,8 @@ pub(crate) fn writer_options(config: &Config) -> duluan_index::WriterOptions {
 /// the data directory when the configured one does not exist (where the service can be pointed
 /// at it and its files edited).
 pub(crate) fn rules_dir(config: &Config, explicit: Option<&Path>) -> Result<PathBuf> {
-    if let Some(dir) = explicit {
-        return Ok(dir.to_path_buf());
-    }
-    if config.rules.dir.exists() {
-        return Ok(config.rules.dir.clone());
+    if let Some(dir) = given_rules_dir(config, explicit) {
+        return Ok(dir);
     }
     let target = config.data_dir.join("rules-default");
     unpack_embedded_rules(&target)?;
@@ -140,8 +137,7 @@ pub(crate) struct RulesToRead {
 }
 
 pub(crate) fn rules_to_read(config: &Config, explicit: Option<&Path>) -> Result<RulesToRead> {
-    let given = explicit.map(Path::to_path_buf).or_else(|| config.rules.dir.exists().then(|| config.rules.dir.clone()));
-    if let Some(path) = given {
+    if let Some(path) = given_rules_dir(config, explicit) {
         return Ok(RulesToRead { path, _unpacked: None });
     }
     let unpacked =
@@ -149,6 +145,11 @@ pub(crate) fn rules_to_read(config: &Config, explicit: Option<&Path>) -> Result<
     unpack_embedded_rules(unpacked.path())?;
     tracing::warn!(configured = %config.rules.dir.display(), "rules directory not found; using the built-in default pack");
     Ok(RulesToRead { path: unpacked.path().to_path_buf(), _unpacked: Some(unpacked) })
+}
+
+/// The rules directory given on the command line, else the configured one if it exists.
+fn given_rules_dir(config: &Config, explicit: Option<&Path>) -> Option<PathBuf> {
+    explicit.map(Path::to_path_buf).or_else(|| config.rules.dir.exists().then(|| config.rules.dir.clone()))
 }
 
 fn unpack_embedded_rules(target: &Path) -> Result<()> {

@@ -172,7 +172,7 @@ fn lex(src: &str) -> Result<Vec<(usize, Tok)>, ParseError> {
                 chars.next();
                 let mut name = String::new();
                 while let Some(&(_, c)) = chars.peek() {
-                    if c.is_alphanumeric() || c == '_' || c == '.' || c == '-' {
+                    if is_list_name_char(c) {
                         name.push(c);
                         chars.next();
                     } else {
@@ -556,6 +556,11 @@ pub(crate) fn at_least_problem(min: usize, alternatives: usize) -> String {
         "`at least {min} of` has {alternatives} distinct alternative(s), so it can never hold \
          (separate alternatives with commas: `at least 2 of (a, b, c)`)"
     )
+}
+
+/// A character of a list's name after `@`: letters, digits, `_`, `.` and `-`.
+pub(crate) fn is_list_name_char(c: char) -> bool {
+    c.is_alphanumeric() || matches!(c, '_' | '.' | '-')
 }
 
 /// What is wrong with a term of a query or a list as written, if anything: longer than

@@ -100,8 +100,7 @@ impl Engine {
             // problems come in this report, not in the next one once the others are mended.
             let mut parsed = packs;
             let lists = &parsed.lists;
-            let complete = |r: &RuleSpec| r.list_refs.iter().all(|l| lists.contains_key(&l.name));
-            parsed.rules = parsed.rules.iter().filter(|r| complete(r)).cloned().collect();
+            parsed.rules.retain(|r| r.list_refs.iter().all(|l| lists.contains_key(&l.name)));
             if let Err(more) = RuleSet::compile_all(parsed) {
                 errors.extend(more);
             }

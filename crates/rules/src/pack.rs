@@ -872,11 +872,10 @@ fn rule_id_in(from: &str) -> Option<&str> {
 /// What is wrong with a list id: a query names a list as `@` and letters, digits, `_`, `.` or
 /// `-` (see the query lexer), so any other id could never be used.
 fn list_id_problem(id: &str) -> Option<String> {
-    let usable = |c: char| c.is_alphanumeric() || matches!(c, '_' | '.' | '-');
     if id.is_empty() {
         return Some("a list needs an id (`id = \"vaccine_terms\"`)".into());
     }
-    (!id.chars().all(usable)).then(|| {
+    (!id.chars().all(crate::expr::is_list_name_char)).then(|| {
         format!(
             "list id `{id}`: only letters, digits, `_`, `.` and `-` (no spaces, no `@`), as a query names it (`@vaccine_terms`)"
         )

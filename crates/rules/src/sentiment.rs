@@ -188,11 +188,9 @@ impl Lexicon {
                 if cols[0].split_whitespace().count() > MAX_CUE {
                     return Err(bad(cols[0], "modifiers are at most two syllables"));
                 }
-                if let Some(problem) = never_counts(cols[0], MAX_CUE) {
-                    return Err(bad(cols[0], &problem));
-                }
                 let (term, accented) = accented_only(cols[0]);
-                self.add_modifier(term, modifier, accented);
+                self.add_modifier(term, modifier, accented)
+                    .map_err(|n| bad(cols[0], &never_counts(cols[0], n, MAX_CUE)))?;
             } else {
                 let (term, w, negated) = match cols.as_slice() {
                     [term, w] => (*term, weight(w)?, None),
@@ -203,11 +201,10 @@ impl Lexicon {
                     self.emoji.push((term.to_string(), w));
                 } else {
                     // Dropped quietly, a term that can never count hid the mistake.
-                    if let Some(problem) = never_counts(term, MAX_PHRASE) {
-                        return Err(bad(term, &problem));
-                    }
-                    let (term, accented) = accented_only(term);
-                    self.add_entry(term, Entry { weight: w, negated }, accented);
+                    let written = term;
+                    let (term, accented) = accented_only(written);
+                    self.add_entry(term, Entry { weight: w, negated }, accented)
+                        .map_err(|n| bad(written, &never_counts(written, n, MAX_PHRASE)))?;
                 }
             }
         }
@@ -216,18 +213,21 @@ impl Lexicon {
 
     /// Add a weighted term.
     pub fn add_term(&mut self, term: &str, weight: f32) {
-        self.add_entry(term, Entry { weight, negated: None }, false);
+        // A term that can never count is left out, as a lexicon file would refuse it.
+        let _ = self.add_entry(term, Entry { weight, negated: None }, false);
     }
 
     /// `accented`: the term is not read in unaccented text (see [`accented_only`]).
-    fn add_entry(&mut self, term: &str, entry: Entry, accented: bool) {
+    /// Fails with the term's number of syllables when it can never be found (none, or more
+    /// than a term may have).
+    fn add_entry(&mut self, term: &str, entry: Entry, accented: bool) -> Result<(), usize> {
         let a = Analysis::new(term);
         if a.is_empty() || a.len() > MAX_PHRASE {
-            return;
+            return Err(a.len());
         }
         self.exact.insert(a.joined(View::Exact).to_string(), entry);
         if accented || !foldable(&a) {
-            return;
+            return Ok(());
         }
         // Folding can merge words of opposite meaning; keep the stronger reading.
         let folded = a.joined(View::Folded).to_string();
@@ -235,17 +235,20 @@ impl Lexicon {
         if entry.strength() > slot.strength() {
             *slot = entry;
         }
+        Ok(())
     }
 
-    fn add_modifier(&mut self, term: &str, modifier: Modifier, accented: bool) {
+    /// Fails with the modifier's number of syllables when it can never be found.
+    fn add_modifier(&mut self, term: &str, modifier: Modifier, accented: bool) -> Result<(), usize> {
         let a = Analysis::new(term);
-        if a.is_empty() {
-            return;
+        if a.is_empty() || a.len() > MAX_CUE {
+            return Err(a.len());
         }
         self.modifiers.insert(a.joined(View::Exact).to_string(), modifier);
         if !accented && foldable(&a) {
             self.folded_modifiers.insert(a.joined(View::Folded).to_string(), modifier);
         }
+        Ok(())
     }
 
     /// Number of weighted terms.
@@ -269,14 +272,13 @@ fn accented_only(written: &str) -> (&str, bool) {
     }
 }
 
-/// Why a lexicon term (after any `=`) could never be found in a text, if it could not: no
-/// letter or digit, or more syllables than a term may have.
-fn never_counts(written: &str, most: usize) -> Option<String> {
-    let syllables = Analysis::new(accented_only(written).0).len();
-    match syllables {
-        0 => Some(format!("`{written}` has no letter or digit: it would never be found")),
-        n if n > most => Some(format!("`{written}` has {n} syllables: a term counts at most {most}")),
-        _ => None,
+/// Why a lexicon term of `syllables` syllables (`written` as in the file) could never be found
+/// in a text: no letter or digit, or more syllables than a term may have (`most`).
+fn never_counts(written: &str, syllables: usize, most: usize) -> String {
+    if syllables == 0 {
+        format!("`{written}` has no letter or digit: it would never be found")
+    } else {
+        format!("`{written}` has {syllables} syllables: a term counts at most {most}")
     }
 }
 
@@ -827,25 +829,22 @@ fn cue_at(
 /// hài lòng`).
 fn unit_k(text: &str, a: &Analysis, k: usize) -> bool {
     let word_at = |i: usize| a.spans.get(i).and_then(|&(s, e)| text.get(s..e)).unwrap_or_default();
-    // `HK` in capitals beside lower case is Hong Kong or a school term (`học kỳ`); `hk` is
-    // `không`. Decided here, as it needs no word before it.
-    if word_at(k) == "HK" {
-        let neighbours = [k.checked_sub(1).map(word_at).unwrap_or_default(), word_at(k + 1)];
-        return neighbours.iter().any(|w| w.chars().any(char::is_lowercase));
+    let before = k.checked_sub(1).map(word_at);
+    // Beside lower case a capital letter is a name; in a post in capitals (`DỊCH VỤ K TỐT`,
+    // `HK TỐT`) it is the informal `không` still.
+    let lower_around =
+        || [before.unwrap_or_default(), word_at(k + 1)].iter().any(|w| w.chars().any(char::is_lowercase));
+    let word = word_at(k);
+    // `HK` is Hong Kong or a school term (`học kỳ`), with or without a word before it.
+    if word == "HK" {
+        return lower_around();
     }
-    let (Some(&(start, end)), Some(&(before_start, before_end))) =
-        (a.spans.get(k), k.checked_sub(1).and_then(|p| a.spans.get(p)))
+    let (Some(&(start, _)), Some(before), Some(&(_, before_end))) =
+        (a.spans.get(k), before, k.checked_sub(1).and_then(|p| a.spans.get(p)))
     else {
         return false;
     };
-    let word = text.get(start..end).unwrap_or_default();
-    let before = text.get(before_start..before_end).unwrap_or_default();
     let gap = text.get(before_end..start).unwrap_or_default();
-    // In a post in capitals (`DỊCH VỤ K TỐT`) a capital `K` is the informal `không` still.
-    let lower_around = || {
-        let after = a.spans.get(k + 1).and_then(|&(s, e)| text.get(s..e)).unwrap_or_default();
-        [before, after].iter().any(|w| w.chars().any(char::is_lowercase))
-    };
     match word {
         "k" => before.bytes().all(|b| b.is_ascii_digit()),
         "K" => before.bytes().all(|b| b.is_ascii_digit()) || (!gap.contains(SENTENCE_END) && lower_around()),
