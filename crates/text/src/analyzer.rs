@@ -63,6 +63,9 @@ impl TokenStream for SyllableStream<'_> {
             };
             let Some((start, end)) = span else { return false };
             if end - start > MAX_TOKEN_BYTES {
+                // Not indexed, but it still stands between its neighbours: a phrase must not
+                // find them next to each other.
+                self.next_position += 1;
                 continue;
             }
             token.offset_from = start;
@@ -107,5 +110,18 @@ mod tests {
         let words: Vec<&str> = folded.iter().map(|t| t.0.as_str()).collect();
         assert_eq!(words, ["khau", "trang", "hoa"]);
         assert_eq!(&text[folded[2].1..folded[2].2], "HOÀ");
+    }
+
+    /// A token too long to index still takes its place, so the words on either side of it are
+    /// not found as a phrase.
+    #[test]
+    fn a_token_left_out_keeps_its_position() {
+        for long in ["a".repeat(MAX_TOKEN_BYTES + 1), "đ".repeat(MAX_TOKEN_BYTES / 2 + 1)] {
+            let text = format!("tin {long} giả");
+            for tokenizer in [SyllableTokenizer::exact(), SyllableTokenizer::folded()] {
+                let positions: Vec<usize> = run(tokenizer, &text).iter().map(|t| t.3).collect();
+                assert_eq!(positions, [0, 2], "{text}");
+            }
+        }
     }
 }

@@ -46,11 +46,17 @@ pub(crate) fn to_nfc(text: Cow<'_, str>) -> String {
 }
 
 /// Characters that carry nothing and only break matching: zero-width spaces and joiners, BOM,
-/// word joiner, soft hyphen, bidi controls.
+/// word joiner, soft hyphen, bidi controls (the embeddings and overrides, and the isolates that
+/// `<bdi>` and pasted user names bring, U+2066–U+2069).
 pub(crate) fn is_invisible(c: char) -> bool {
     matches!(
         c,
-        '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2064}' | '\u{FEFF}' | '\u{00AD}'
+        '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{2069}'
+            | '\u{FEFF}'
+            | '\u{00AD}'
     )
 }
 

@@ -1009,6 +1009,11 @@ mod tests {
             })
             .collect();
         assert_eq!(words, ["Việ\u{200B}t", "Nam", "tin", "g\u{00AD}iả", "x", "sốt\u{2060}cao"]);
+        // The bidi isolates that `<bdi>` and pasted names bring are invisible too.
+        for isolate in '\u{2066}'..='\u{2069}' {
+            let a = Analysis::new(&format!("tin g{isolate}iả"));
+            assert_eq!(a.joined(View::Exact), "tin giả", "U+{:04X}", u32::from(isolate));
+        }
     }
 
     #[test]

@@ -272,7 +272,8 @@ pub(crate) fn place_tone(chars: &mut [char]) -> bool {
     for (slot, (&c, v)) in base.iter_mut().zip(chars.iter().zip(&vowels)) {
         *slot = match v {
             Some(v) => base_lower(v.row),
-            None if c == 'Đ' => 'đ',
+            // `Ð` (U+00D0) is what old fonts put for `Đ`: the text layer reads it as one.
+            None if c == 'Đ' || c == 'Ð' => 'đ',
             None => c.to_ascii_lowercase(),
         };
     }
@@ -405,6 +406,9 @@ mod tests {
             ("quý", "qúy"),
             ("hoàng", "hòang"),
             ("quả", "qủa"),
+            // `Ð` (U+00D0) for `Đ`, as old fonts wrote it.
+            ("Ðòa", "Ðoà"),
+            ("ÐÒA", "ÐOÀ"),
         ] {
             assert_eq!(canon(a), canon(b), "{a} vs {b}");
         }
