@@ -312,6 +312,49 @@ mod tests {
             // A price in capitals; a statement of `vẫn chưa`.
             ("GIÁ CHỈ 99 K RẺ QUÁ", Positive),
             ("Đã báo mấy lần rồi vẫn chưa mn ạ", Negative),
+            // Two negators without a comma: neither, not a second negation; a double negation
+            // across the words that link one.
+            ("Nhân viên không nhiệt tình không chu đáo", Negative),
+            ("không đẹp không tốt", Negative),
+            ("khong dep khong tot", Negative),
+            ("Phòng không sạch không thoáng", Negative),
+            ("không có tiền không vui", Negative),
+            ("không phải là không tốt", Positive),
+            ("không có gì không tốt", Positive),
+            // `hàng không` is goods that are not; only its aviation compounds are no negation.
+            ("Hàng không tốt", Negative),
+            ("hang khong dep", Negative),
+            ("Hãng hàng không tốt nhất năm", Positive),
+            // Set phrases with a negator in them negate nothing.
+            ("Có nhiều món, chẳng hạn phở rất ngon", Positive),
+            ("chưa kể giá rẻ", Positive),
+            ("không ngờ món này ngon vậy", Positive),
+            ("Ở đâu có đồ ăn ngon?", Positive),
+            ("Chúc shop buôn may bán đắt", Positive),
+            // `đâu` denies: `đâu phải`, a clause-final `đâu` (not in a question, and no second
+            // negation after a negator).
+            ("Nó đâu phải tốt", Negative),
+            ("Đồ ăn có ngon đâu", Negative),
+            ("tốt gì đâu", Negative),
+            ("không tốt đâu", Negative),
+            ("quán ngon đâu?", Positive),
+            // English contractions negate; `won't` is no `won`.
+            ("I didn't like it", Negative),
+            ("They weren't helpful", Negative),
+            ("It won't be good", Negative),
+            // A comparative after a trend or a speaker's own words states a change.
+            ("Tôi vui hơn", Positive),
+            ("Hôm nay tôi thấy khỏe hơn.", Positive),
+            ("Cuộc sống ngày một tốt hơn", Positive),
+            ("Mọi thứ sẽ tốt hơn", Positive),
+            ("Dịch vụ bây giờ tốt hơn", Positive),
+            // A recommendation is no criticism.
+            ("Nên mua, hàng tốt lắm", Positive),
+            // Emoticons.
+            ("Yêu quá <3", Positive),
+            ("=((", Negative),
+            (":'(", Negative),
+            ("T_T", Negative),
         ] {
             let s = engine.sentiment.score(text);
             assert_eq!(s.label, label, "{text}: {s:?}");

@@ -397,6 +397,7 @@ impl SentimentAnalyzer {
         let layout = Layout::of(text, a);
         let found = find_terms(text, a, view, lexicon, modifiers, &layout);
         let inside = inside_phrases(a, &found);
+        let opens = opening_phrases(a, &found);
         let in_term = in_terms(a, &found);
         let cues = find_cues(text, a, view, modifiers, &found, &layout);
         let suggestions = self.suggestions(a, view, &cues, &found, &layout);
@@ -431,7 +432,7 @@ impl SentimentAnalyzer {
             }
         }
         for f in found {
-            let (scale, mut negated) = self.modify(text, a, view, modifiers, (&inside, &in_term), &f);
+            let (scale, mut negated) = self.modify(text, a, view, modifiers, (&inside, &opens, &in_term), &f);
             let value = |negated: bool| {
                 scale
                     * if negated { f.entry.negated.unwrap_or(f.entry.weight * NEGATION_FACTOR) } else { f.entry.weight }
@@ -553,7 +554,7 @@ impl SentimentAnalyzer {
         a: &Analysis,
         view: View,
         modifiers: &HashMap<String, Modifier>,
-        (inside, in_term): (&[bool], &[bool]),
+        (inside, opens, in_term): (&[bool], &[bool], &[bool]),
         f: &Found,
     ) -> (f32, bool) {
         let mut scale = 1.0;
@@ -565,6 +566,11 @@ impl SentimentAnalyzer {
         // tắc`): a negator's reach does not count them.
         let mut fillers = 0;
         let mut joined = false;
+        // A second negator further back negates again only across words that link a double
+        // negation (`không phải là không tốt`, `không có gì không tốt`); across others it
+        // belongs to a predicate of its own (`không đẹp không tốt` is neither, not `tốt`).
+        let mut flipped = false;
+        let mut only_links = true;
         while k > 0 && steps < NEGATION_WINDOW {
             if clause_break(text, a, k - 1, k) {
                 break;
@@ -581,9 +587,10 @@ impl SentimentAnalyzer {
             }
             let two = (k > 0).then(|| format!("{} {}", a.token(view, k - 1), one));
             // A word inside a longer lexicon phrase belongs to it (`không khí` is air, not `không`),
-            // unless the phrase is a negator too (`hạn chế ô nhiễm`, `khắc phục sự cố`).
+            // unless the phrase opens with a negator (`hạn chế ô nhiễm`, `khắc phục sự cố`; in `ở
+            // đâu có` the `đâu có` asks where).
             let pair = two.as_deref().and_then(|t| modifiers.get(t)).filter(|m| {
-                (!inside[k] && !inside[k - 1]) || (inside[k] && inside[k - 1] && matches!(m, Modifier::Negator(..)))
+                (!inside[k] && !inside[k - 1]) || (inside[k] && opens[k - 1] && matches!(m, Modifier::Negator(..)))
             });
             let single = (!unit_k(text, a, k)).then(|| modifiers.get(one)).flatten();
             let modifier = pair.or(if inside[k] { None } else { single });
@@ -603,7 +610,14 @@ impl SentimentAnalyzer {
             joined |= is_conjunction(one);
             match modifier {
                 Some(Modifier::Negator(..)) if never_so(text, a, k, f.last) => {}
-                Some(Modifier::Negator(_, reach)) if steps - fillers <= *reach => negated = !negated,
+                Some(Modifier::Negator(_, reach)) if steps - fillers <= *reach => {
+                    if flipped && !only_links {
+                        break;
+                    }
+                    negated = !negated;
+                    flipped = true;
+                    only_links = true;
+                }
                 // Only an intensifier right before the term scales it.
                 Some(Modifier::Scale(s) | Modifier::Hedge(s, _)) if steps <= 2 => scale *= s,
                 // A negator does not reach across a contrast, a concession or a suggestion.
@@ -612,6 +626,9 @@ impl SentimentAnalyzer {
             }
             if is_clause_word(one) {
                 break;
+            }
+            if flipped && modifier.is_none() && !links_double_negation(one) {
+                only_links = false;
             }
             // The words of another term of the same object (`chống lãng phí tham nhũng`) count no
             // more than fillers: the negation governs the whole object.
@@ -627,6 +644,10 @@ impl SentimentAnalyzer {
         };
         if let Some(Modifier::Scale(s) | Modifier::Hedge(s, _)) = after(2).or_else(|| after(1)) {
             scale *= s;
+        }
+        // After a negator `đâu` only stresses it (`không tốt đâu`).
+        if !negated && denied_after(text, a, view, f.last) {
+            negated = true;
         }
         (scale, negated)
     }
@@ -741,11 +762,11 @@ fn find_terms(
             continue;
         }
         // Unaccented, a negator of several syllables spelled as a term is the negator: `dau co
-        // tot` is `đâu có tốt`, not `đầu cơ` (speculation) and `tốt`.
+        // tot` is `đâu có tốt`, not `đầu cơ` (speculation) and `tốt`. A negator longer than the
+        // term at its place is the negator in any text: `won't` is no `won`.
         if let Some((n, Modifier::Negator(..), _)) = cue
             && n > 1
-            && matches!(view, View::Folded | View::InformalFolded)
-            && matched.is_some_and(|(m, _)| m == n)
+            && matched.is_some_and(|(m, _)| m < n || (m == n && matches!(view, View::Folded | View::InformalFolded)))
         {
             i += n;
             continue;
@@ -779,6 +800,24 @@ fn never_so(text: &str, a: &Analysis, k: usize, last: usize) -> bool {
             && matches!((folded(i), folded(i + 1)), ("nhu" | "den", "vay" | "the"))
     };
     so(last + 1) || (matches!(folded(last + 1), "qua" | "lam" | "den") && so(last + 2))
+}
+
+/// Whether a clause-final `đâu` after the term ending at `last` denies it (`có ngon đâu`, `tốt gì
+/// đâu`: "not good at all"); a question (`ngon đâu?`) asks where instead. Only with marks:
+/// unaccented `dau` is as often `đau` or `dầu`.
+fn denied_after(text: &str, a: &Analysis, view: View, last: usize) -> bool {
+    if !matches!(view, View::Exact | View::Informal) {
+        return false;
+    }
+    let at = |k: usize| (k < a.len() && !clause_break(text, a, k - 1, k)).then(|| a.token(view, k));
+    let dau = match (at(last + 1), at(last + 2)) {
+        (Some("đâu"), _) => last + 1,
+        (Some("gì" | "lắm"), Some("đâu")) => last + 2,
+        _ => return false,
+    };
+    let ends_clause = dau + 1 >= a.len() || clause_break(text, a, dau, dau + 1);
+    let rest = a.spans.get(dau).and_then(|&(_, end)| text.get(end..)).unwrap_or_default();
+    ends_clause && !rest.trim_start().starts_with(['?', '？'])
 }
 
 /// Whether token `i` is `hay` as "often" or "or" (`cán bộ hay vắng mặt`, `tăng hay giảm`), not
@@ -861,6 +900,15 @@ fn inside_phrases(a: &Analysis, found: &[Found]) -> Vec<bool> {
     inside
 }
 
+/// Which tokens open a found phrase of two or more syllables.
+fn opening_phrases(a: &Analysis, found: &[Found]) -> Vec<bool> {
+    let mut opens = vec![false; a.len()];
+    for f in found.iter().filter(|f| f.last > f.first) {
+        opens[f.first] = true;
+    }
+    opens
+}
+
 /// Which tokens belong to a found term, of one syllable or more.
 fn in_terms(a: &Analysis, found: &[Found]) -> Vec<bool> {
     let mut covered = vec![false; a.len()];
@@ -895,8 +943,8 @@ fn find_cues(
 }
 
 /// Whether the term ends its clause with a comparative that names no standard (`dạy chậm hơn .`,
-/// `hợp lý hơn nữa`): a wish for change, unless a trend word (`càng`, `đã`, `đang`) says it
-/// happened (`ngày càng tốt hơn`).
+/// `hợp lý hơn nữa`): a wish for change, unless a trend word says it happened (`ngày càng tốt
+/// hơn`, see [`TREND_WORDS`]).
 fn bare_comparative(a: &Analysis, view: View, first: usize, last: usize, layout: &Layout) -> bool {
     // The Vietnamese words compared here fold to plain ASCII.
     let folded = matches!(view, View::Folded | View::InformalFolded);
@@ -909,11 +957,28 @@ fn bare_comparative(a: &Analysis, view: View, first: usize, last: usize, layout:
     let bare = ends_clause(j + 1) || (is(j + 1, "nữa", "nua") && ends_clause(j + 2));
     // Read back only through the clause, and only when it matters: reading from the text's start
     // for every token made long texts quadratic.
-    bare && !(0..first)
-        .rev()
-        .take_while(|&k| layout.clause[k] == layout.clause[first])
-        .any(|k| is(k, "càng", "cang") || is(k, "đã", "da") || is(k, "đang", "dang"))
+    bare && !(0..first).rev().take_while(|&k| layout.clause[k] == layout.clause[first]).any(|k| {
+        TREND_WORDS.iter().any(|&(exact, plain)| is(k, exact, plain))
+            || (is(k, "một", "mot") && k > 0 && is(k - 1, "ngày", "ngay"))
+    })
 }
+
+/// Words before a comparative that say a change happened, is happening or is seen (`ngày càng
+/// tốt hơn`, `đã nhanh hơn`, `sẽ tốt hơn`, `giờ rẻ hơn`, `tôi thấy khỏe hơn`), or that the speaker
+/// says it of themselves (`tôi vui hơn`): a statement, not a wish. Exact and unaccented.
+const TREND_WORDS: [(&str, &str); 11] = [
+    ("càng", "cang"),
+    ("đã", "da"),
+    ("đang", "dang"),
+    ("sẽ", "se"),
+    ("dần", "dan"),
+    ("rồi", "roi"),
+    ("giờ", "gio"),
+    ("thấy", "thay"),
+    ("trước", "truoc"),
+    ("tôi", "toi"),
+    ("mình", "minh"),
+];
 
 /// Whether a diminisher scales no term: none starts within two syllables after it in its clause,
 /// and none ends right before it (`tốt hơi` is not Vietnamese, but `tốt lắm` is).
@@ -980,6 +1045,15 @@ impl Layout {
 const SENTENCE_END: [char; 9] = ['.', ';', '!', '?', '\n', '\r', '…', '！', '？'];
 /// Punctuation that ends a clause.
 const CLAUSE_END: [char; 12] = ['.', ',', ';', ':', '!', '?', '\n', '\r', '…', '！', '？', '，'];
+
+/// Words that may stand between the two negators of a double negation (`không phải là không`,
+/// `không có gì không`, `không ai không`, `không thể không`), accented or not.
+fn links_double_negation(token: &str) -> bool {
+    matches!(
+        token,
+        "phải" | "phai" | "là" | "la" | "thể" | "the" | "ai" | "gì" | "gi" | "có" | "co" | "hề" | "he" | "nào" | "nao"
+    )
+}
 
 fn is_clause_word(token: &str) -> bool {
     matches!(token, "nhưng" | "nhung" | "mà" | "ma" | "tuy" | "but" | "however")
