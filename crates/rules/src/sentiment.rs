@@ -188,8 +188,8 @@ impl Lexicon {
                 if cols[0].split_whitespace().count() > MAX_CUE {
                     return Err(bad(cols[0], "modifiers are at most two syllables"));
                 }
-                let (term, accented) = accented_only(cols[0]);
-                self.add_modifier(term, modifier, accented)
+                let (term, reading) = reading(cols[0]);
+                self.add_modifier(term, modifier, reading)
                     .map_err(|n| bad(cols[0], &never_counts(cols[0], n, MAX_CUE)))?;
             } else {
                 let (term, w, negated) = match cols.as_slice() {
@@ -202,8 +202,8 @@ impl Lexicon {
                 } else {
                     // Dropped quietly, a term that can never count hid the mistake.
                     let written = term;
-                    let (term, accented) = accented_only(written);
-                    self.add_entry(term, Entry { weight: w, negated }, accented)
+                    let (term, reading) = reading(written);
+                    self.add_entry(term, Entry { weight: w, negated }, reading)
                         .map_err(|n| bad(written, &never_counts(written, n, MAX_PHRASE)))?;
                 }
             }
@@ -214,19 +214,21 @@ impl Lexicon {
     /// Add a weighted term.
     pub fn add_term(&mut self, term: &str, weight: f32) {
         // A term that can never count is left out, as a lexicon file would refuse it.
-        let _ = self.add_entry(term, Entry { weight, negated: None }, false);
+        let _ = self.add_entry(term, Entry { weight, negated: None }, Reading::Both);
     }
 
-    /// `accented`: the term is not read in unaccented text (see [`accented_only`]).
+    /// `reading`: in which texts the term is read (see [`reading`]).
     /// Fails with the term's number of syllables when it can never be found (none, or more
     /// than a term may have).
-    fn add_entry(&mut self, term: &str, entry: Entry, accented: bool) -> Result<(), usize> {
+    fn add_entry(&mut self, term: &str, entry: Entry, reading: Reading) -> Result<(), usize> {
         let a = Analysis::new(term);
         if a.is_empty() || a.len() > MAX_PHRASE {
             return Err(a.len());
         }
-        self.exact.insert(a.joined(View::Exact).to_string(), entry);
-        if accented || !foldable(&a) {
+        if reading != Reading::Unaccented {
+            self.exact.insert(a.joined(View::Exact).to_string(), entry);
+        }
+        if reading == Reading::Accented || !foldable(&a) {
             return Ok(());
         }
         // Folding can merge words of opposite meaning; keep the stronger reading.
@@ -239,13 +241,15 @@ impl Lexicon {
     }
 
     /// Fails with the modifier's number of syllables when it can never be found.
-    fn add_modifier(&mut self, term: &str, modifier: Modifier, accented: bool) -> Result<(), usize> {
+    fn add_modifier(&mut self, term: &str, modifier: Modifier, reading: Reading) -> Result<(), usize> {
         let a = Analysis::new(term);
         if a.is_empty() || a.len() > MAX_CUE {
             return Err(a.len());
         }
-        self.modifiers.insert(a.joined(View::Exact).to_string(), modifier);
-        if !accented && foldable(&a) {
+        if reading != Reading::Unaccented {
+            self.modifiers.insert(a.joined(View::Exact).to_string(), modifier);
+        }
+        if reading != Reading::Accented && foldable(&a) {
             self.folded_modifiers.insert(a.joined(View::Folded).to_string(), modifier);
         }
         Ok(())
@@ -262,13 +266,28 @@ impl Lexicon {
     }
 }
 
-/// A lexicon entry written `=term` is read only in text written with diacritics: unaccented, its
-/// spelling is mostly another word (`=ngu`, stupid, is `ngủ`, to sleep, in posts typed without
-/// marks; `=thay`, a request, is `thầy` or `thấy`). The term, and whether it is so marked.
-fn accented_only(written: &str) -> (&str, bool) {
-    match written.strip_prefix('=') {
-        Some(term) => (term.trim_start(), true),
-        None => (written, false),
+/// In which texts a lexicon entry is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reading {
+    Both,
+    /// Written `=term`: only in text written with diacritics, as unaccented its spelling is
+    /// mostly another word (`=ngu`, stupid, is `ngủ`, to sleep, in posts typed without marks;
+    /// `=thay`, a request, is `thầy` or `thấy`).
+    Accented,
+    /// Written `~term`: only in text written without diacritics, as the unaccented spelling of
+    /// a word is another word in text with them (`~qua` is `quá`, "too", in a post typed without
+    /// marks, but `qua`, "via", in `lừa đảo qua mạng`).
+    Unaccented,
+}
+
+/// The term of a lexicon entry as written, and in which texts it is read.
+fn reading(written: &str) -> (&str, Reading) {
+    if let Some(term) = written.strip_prefix('=') {
+        (term.trim_start(), Reading::Accented)
+    } else if let Some(term) = written.strip_prefix('~') {
+        (term.trim_start(), Reading::Unaccented)
+    } else {
+        (written, Reading::Both)
     }
 }
 
