@@ -66,7 +66,7 @@ pub(crate) enum Command {
 
     /// Score sentiment: one text per line on stdin, one JSON object per line on stdout (a line
     /// longer than 64 MiB: {"error":...}).
-    Sentiment,
+    Sentiment(SentimentArgs),
 
     /// Search the collected items.
     Search(SearchArgs),
@@ -144,6 +144,32 @@ pub(crate) struct IngestArgs {
     pub(crate) source: String,
 }
 
+/// What kind of text is scored for sentiment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum RegisterArg {
+    /// Comments, reviews, social posts: a request, a wish or a bare negation voices criticism.
+    Opinion,
+    /// News: requests and wishes are reported (`Thủ tướng yêu cầu …`), headlines open with a verb.
+    News,
+}
+
+impl From<RegisterArg> for duluan_rules::Register {
+    fn from(r: RegisterArg) -> duluan_rules::Register {
+        match r {
+            RegisterArg::Opinion => duluan_rules::Register::Opinion,
+            RegisterArg::News => duluan_rules::Register::News,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct SentimentArgs {
+    /// What kind of text the lines are (the pipeline takes it from the source: news from feeds,
+    /// sitemaps, listings and ingested pages; opinion from social sources).
+    #[arg(long, value_enum, default_value_t = RegisterArg::Opinion)]
+    pub(crate) register: RegisterArg,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub(crate) enum ExtractFormat {
     /// JSON object: url, title, text, published_at, lang, and more.
@@ -198,7 +224,8 @@ pub(crate) enum RulesOp {
     /// Match JSONL items {"id","title","text","lang"?} from stdin; one JSONL result per item.
     ///
     /// Optional keys: "published_at" (RFC 3339; known claims match within their window around
-    /// it), and "source", "source_tags", "region" for rules with those filters.
+    /// it), "source", "source_tags", "region" for rules with those filters, and "register"
+    /// ("opinion" or "news", for sentiment; default --register).
     ///
     /// A line that is not an item (blank, bad JSON, not UTF-8, longer than 64 MiB) is answered
     /// with {"id":...,"error":...} in its place (the id as written if it could be read, else
@@ -210,6 +237,9 @@ pub(crate) enum RulesOp {
         /// Rules directory (default: `[rules] dir`).
         #[arg(long)]
         rules: Option<PathBuf>,
+        /// What kind of text the items are, for sentiment, where an item does not say.
+        #[arg(long, value_enum, default_value_t = RegisterArg::Opinion)]
+        register: RegisterArg,
     },
     /// Run the rules of FILE over the stored items of the last days, before enabling them: hits
     /// per day, stories, and a sample with the terms that fired.

@@ -315,6 +315,48 @@ fn rules_check_match_and_sentiment() {
     }
 }
 
+/// News reports requests, wishes and facts with a negator that an opinion voices: `--register
+/// news` (and an item's `"register"` in `rules match`) reads them so.
+#[test]
+fn sentiment_reads_news_as_news() {
+    let d = Duluan::new();
+    let lines = "Tăng lương cơ sở cho cán bộ, công chức từ 1/7\n\
+                 Chủ tịch thành phố yêu cầu đảm bảo an toàn giao thông dịp Tết\n\
+                 Chưa ghi nhận ca mắc mới tại thành phố\n\
+                 Cháy lớn tại chung cư, 3 người tử vong\n";
+    let labels = |args: &[&str]| -> Vec<String> {
+        let o = d.run(args, Some(lines));
+        assert!(o.status.success(), "{}", stderr(&o));
+        stdout(&o)
+            .lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["label"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(labels(&["sentiment", "--register", "news"]), ["neutral", "positive", "neutral", "negative"]);
+    // Read as opinions (the default), the same lines are complaints.
+    assert_eq!(labels(&["sentiment"]), ["negative", "negative", "negative", "negative"]);
+    let o = d.run(&["sentiment", "--register", "blog"], Some(lines));
+    assert!(!o.status.success() && stderr(&o).contains("opinion"), "{}", stderr(&o));
+    let input = [
+        serde_json::json!({"id": 1, "text": "Chưa ghi nhận ca mắc mới", "register": "news"}),
+        serde_json::json!({"id": 2, "text": "Chưa ghi nhận ca mắc mới"}),
+        serde_json::json!({"id": 3, "text": "Chưa ghi nhận ca mắc mới", "register": "blog"}),
+    ]
+    .map(|v| format!("{v}\n"))
+    .concat();
+    let matched = |args: &[&str]| -> Vec<serde_json::Value> {
+        let o = d.run(args, Some(&input));
+        assert!(o.status.success(), "{}", stderr(&o));
+        stdout(&o).lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+    };
+    let lines = matched(&["rules", "match"]);
+    assert_eq!(lines[0]["sentiment"]["label"], "neutral");
+    assert_eq!(lines[1]["sentiment"]["label"], "negative");
+    assert!(lines[2]["error"].as_str().is_some_and(|e| e.contains("register")), "{}", lines[2]);
+    let lines = matched(&["rules", "match", "--register", "news"]);
+    assert_eq!(lines[1]["sentiment"]["label"], "neutral");
+}
+
 /// `rules match` fires what the pipeline fires on the same item, however its lines break: the
 /// pipeline stores text cleaned (every kind of line break a line feed, a control character a
 /// space) and a title on one line.

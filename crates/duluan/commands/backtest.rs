@@ -185,6 +185,7 @@ pub(crate) async fn run(config: &Config, args: &BacktestArgs) -> Result<ExitCode
             source_tags: &item.source_tags,
             region: item.region.as_deref(),
             at: Some(item.effective_time()),
+            ..Doc::default()
         };
         let flags = rules.matches(&doc);
         for (n, outcome) in outcomes.iter_mut().enumerate() {

@@ -26,7 +26,7 @@ pub(crate) async fn run(cli: Cli) -> Result<ExitCode> {
     match &cli.command {
         Command::Text(args) => text::run(args.op),
         Command::Extract(args) => extract::run(args),
-        Command::Sentiment => rules::sentiment(&app::load_config(&cli)?),
+        Command::Sentiment(args) => rules::sentiment(&app::load_config(&cli)?, args.register.into()),
         Command::Rules(args) => rules::run(&app::load_config(&cli)?, &args.op).await,
         Command::Serve(args) => serve::run(app::load_config(&cli)?, args).await,
         Command::Demo(args) => demo::run(app::load_config(&cli)?, args).await,

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use anyhow::Result;
 use duluan_config::Config;
 use duluan_model::{ClaimMatch, Flag, Sentiment, Severity, Span};
-use duluan_rules::{Doc, Engine};
+use duluan_rules::{Doc, Engine, Register};
 use duluan_web::api::{RuleProvenance, RuleSort};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
@@ -19,7 +19,7 @@ use crate::cli::{RulesOp, StatsSort};
 pub(crate) async fn run(config: &Config, op: &RulesOp) -> Result<ExitCode> {
     match op {
         RulesOp::Check { dir } => check(config, dir.clone()),
-        RulesOp::Match { rules } => match_items(config, rules.clone()),
+        RulesOp::Match { rules, register } => match_items(config, rules.clone(), (*register).into()),
         RulesOp::Stats { rules, json, sort, needs_review } => {
             stats(config, rules.clone(), *json, *sort, *needs_review).await
         }
@@ -218,9 +218,12 @@ struct MatchInput<'a> {
     source_tags: Vec<String>,
     #[serde(default)]
     region: Option<String>,
+    /// `opinion` or `news`, for sentiment (default: `--register`).
+    #[serde(default)]
+    register: Option<String>,
 }
 
-fn match_items(config: &Config, dir: Option<PathBuf>) -> Result<ExitCode> {
+fn match_items(config: &Config, dir: Option<PathBuf>, register: Register) -> Result<ExitCode> {
     let rules = app::rules_to_read(config, dir.as_deref())?;
     let engine = app::load_engine(config, &rules.path)?;
     let mut stdin = std::io::stdin().lock();
@@ -274,6 +277,14 @@ fn match_items(config: &Config, dir: Option<PathBuf>) -> Result<ExitCode> {
                 }
             },
         };
+        let register = match input.register.as_deref().map(str::parse::<Register>) {
+            None => register,
+            Some(Ok(r)) => r,
+            Some(Err(message)) => {
+                fail(&mut out, line, message)?;
+                continue;
+            }
+        };
         // As the pipeline reads it.
         let title = duluan_rules::title_line(&input.title);
         let lang = duluan_text::item_language(input.lang.as_deref(), &title, &input.text, None);
@@ -285,6 +296,7 @@ fn match_items(config: &Config, dir: Option<PathBuf>) -> Result<ExitCode> {
             source_tags: &input.source_tags,
             region: input.region.as_deref(),
             at,
+            register,
         };
         let (flags, sentiment) = engine.analyze(&doc);
         let flags = flags.iter().map(FlagLine::of).collect();
@@ -334,7 +346,7 @@ impl<'a> FlagLine<'a> {
     }
 }
 
-pub(crate) fn sentiment(config: &Config) -> Result<ExitCode> {
+pub(crate) fn sentiment(config: &Config, register: Register) -> Result<ExitCode> {
     let rules = app::rules_to_read(config, None)?;
     let engine = app::load_engine(config, &rules.path)?;
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
@@ -349,7 +361,7 @@ pub(crate) fn sentiment(config: &Config) -> Result<ExitCode> {
             writeln!(out, "{}", serde_json::json!({ "error": error }))?;
             continue;
         };
-        let s = engine.sentiment.score(&String::from_utf8_lossy(bytes));
+        let s = engine.sentiment.score_as(&String::from_utf8_lossy(bytes), register);
         // The model's own type, not a `serde_json::Value` (see [`MatchLine`]).
         writeln!(out, "{}", serde_json::to_string(&s)?)?;
     }

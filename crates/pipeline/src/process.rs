@@ -5,8 +5,8 @@ use chrono::{DateTime, Utc};
 use duluan_crawl::canon::canonicalize;
 use duluan_crawl::dedup::simhash_of;
 use duluan_extract::Options;
-use duluan_model::{Item, Source, content_hash, item_id_for_url};
-use duluan_rules::{Doc, Engine};
+use duluan_model::{Item, Source, SourceKind, content_hash, item_id_for_url};
+use duluan_rules::{Doc, Engine, Register};
 use duluan_text::Analysis;
 use url::Url;
 
@@ -23,6 +23,8 @@ pub struct Origin {
     pub lang: Option<String>,
     /// Honour cross-host canonical links.
     pub trust_canonical: bool,
+    /// What kind of text its items are, for sentiment.
+    pub register: Register,
 }
 
 impl Origin {
@@ -34,12 +36,27 @@ impl Origin {
             region: source.region.clone(),
             lang: source.lang.clone(),
             trust_canonical: source.trust_canonical,
+            register: register_of(source.kind),
         }
     }
 
-    /// The origin of manually ingested items.
+    /// The origin of manually ingested items: pages and article records, read as news.
     pub fn ingest(source_id: &str) -> Origin {
-        Origin { source_id: source_id.to_string(), trust_canonical: true, ..Origin::default() }
+        Origin {
+            source_id: source_id.to_string(),
+            trust_canonical: true,
+            register: Register::News,
+            ..Origin::default()
+        }
+    }
+}
+
+/// Sites read through feeds, sitemaps and section pages publish news; social sources carry
+/// posts and comments, which voice opinions.
+fn register_of(kind: SourceKind) -> Register {
+    match kind {
+        SourceKind::Feed | SourceKind::Sitemap | SourceKind::Listing => Register::News,
+        SourceKind::Mastodon | SourceKind::Telegram | SourceKind::Reddit | SourceKind::Youtube => Register::Opinion,
     }
 }
 
@@ -140,6 +157,7 @@ pub fn build_item(
         source_tags: &origin.tags,
         region: origin.region.as_deref(),
         at: Some(published.unwrap_or(fetched_at)),
+        register: origin.register,
     };
     let (title_analysis, text_analysis) = (Analysis::new(&title), Analysis::new(&text));
     let (flags, sentiment) = engine.analyze_analyzed(&doc, &title_analysis, &text_analysis);
@@ -209,5 +227,25 @@ mod tests {
         assert_eq!(choose_canonical(&page, Some("https://evil.example/a.html"), true), "https://evil.example/a.html");
         assert_eq!(choose_canonical(&page, None, false), "https://m.vnexpress.net/a.html");
         assert_eq!(registrable("news.tuoitre.com.vn"), "tuoitre.com.vn");
+    }
+
+    /// News sites' items are scored as news, social posts as opinions: `chưa ghi nhận ca mắc
+    /// mới` ("no new case recorded") reports good news, not a complaint.
+    #[test]
+    fn sources_give_their_items_a_register() {
+        assert_eq!(register_of(SourceKind::Feed), Register::News);
+        assert_eq!(register_of(SourceKind::Listing), Register::News);
+        assert_eq!(register_of(SourceKind::Reddit), Register::Opinion);
+        assert_eq!(register_of(SourceKind::Telegram), Register::Opinion);
+        assert_eq!(Origin::ingest("x").register, Register::News);
+        let rules = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../rules"));
+        let engine = Engine::load(rules).unwrap_or_else(|e| panic!("{e:?}"));
+        let item = |register| {
+            let origin = Origin { register, ..Origin::ingest("x") };
+            let text = "Chưa ghi nhận ca mắc mới tại thành phố";
+            build_item(&engine, "https://a.vn/1", "https://a.vn/1", "", text, Some("vi"), None, &origin, Utc::now())
+        };
+        assert_eq!(item(Register::News).sentiment.label, duluan_model::Label::Neutral);
+        assert_eq!(item(Register::Opinion).sentiment.label, duluan_model::Label::Negative);
     }
 }

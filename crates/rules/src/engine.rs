@@ -107,6 +107,8 @@ pub struct Doc<'a> {
     /// When the item was published (else fetched): known claims are matched within their time
     /// window around it. `None`: now.
     pub at: Option<chrono::DateTime<chrono::Utc>>,
+    /// What kind of text it is, for sentiment (news sources report what opinions voice).
+    pub register: crate::Register,
 }
 
 /// Compiled rules, ready to match.

@@ -32,7 +32,7 @@ pub use pack::{
     Action, Example, Examples, Filters, ListRef, ListSpec, Packs, RuleSpec, Titles, fingerprint, origin_file, read_dir,
     read_pack,
 };
-pub use sentiment::{LABEL_THRESHOLD, Lexicon, SentimentAnalyzer};
+pub use sentiment::{LABEL_THRESHOLD, Lexicon, Register, SentimentAnalyzer};
 
 /// Errors from reading or compiling rules.
 #[derive(Debug, thiserror::Error)]
@@ -142,7 +142,7 @@ impl Engine {
     ) -> (Vec<duluan_model::Flag>, duluan_model::Sentiment) {
         let mut flags = self.rules.matches_analyzed(doc, title, text);
         flags.extend(self.claims.matches(title, text, doc.at.unwrap_or_else(chrono::Utc::now)));
-        let sentiment = self.sentiment.score_analyzed(&[(doc.title, title), (doc.text, text)]);
+        let sentiment = self.sentiment.score_analyzed(&[(doc.title, title), (doc.text, text)], doc.register);
         (flags, sentiment)
     }
 }
@@ -372,6 +372,31 @@ mod tests {
         ] {
             let s = engine.sentiment.score(text);
             assert_eq!(s.label, label, "{text}: {s:?}");
+        }
+    }
+
+    /// News reports what an opinion voices: requests, wishes, headlines opening with a verb,
+    /// facts with a negator and comparatives are no criticism there, while the words of the
+    /// news still count.
+    #[test]
+    fn shipped_lexicon_reads_news_as_news() {
+        use duluan_model::Label::{Negative, Neutral, Positive};
+        let engine = shipped();
+        for (text, news, opinion) in [
+            ("Tăng lương cơ sở cho cán bộ, công chức từ 1/7", Neutral, Negative),
+            ("Cập nhật giá vàng hôm nay ngày 12/4", Neutral, Negative),
+            ("Cải tạo kênh Nhiêu Lộc thành công viên xanh", Positive, Negative),
+            ("Chủ tịch UBND thành phố yêu cầu đảm bảo an toàn giao thông dịp Tết", Positive, Negative),
+            ("Sở Y tế khẳng định không có ca mắc mới, đề nghị người dân yên tâm", Positive, Negative),
+            ("Chưa ghi nhận ca mắc mới tại thành phố", Neutral, Negative),
+            ("Giá điện không thay đổi", Neutral, Negative),
+            ("Giá vé máy bay rẻ hơn", Positive, Negative),
+            // The news itself.
+            ("Cháy lớn tại chung cư, 3 người tử vong", Negative, Negative),
+            ("Dịch vụ công không tốt, người dân bức xúc", Negative, Negative),
+        ] {
+            assert_eq!(engine.sentiment.score_as(text, Register::News).label, news, "{text} as news");
+            assert_eq!(engine.sentiment.score_as(text, Register::Opinion).label, opinion, "{text} as opinion");
         }
     }
 

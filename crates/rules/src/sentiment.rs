@@ -308,6 +308,42 @@ fn foldable(a: &Analysis) -> bool {
     a.len() > 1 || a.joined(View::Folded) == a.joined(View::Exact)
 }
 
+/// What kind of text is scored. The cues of a writer's own voice (a request or wish, which
+/// criticises what is: `mong thầy giảng chậm hơn`; a bare comparative, `giảng chi tiết hơn .`; a
+/// negation with no term after it, `thầy không check mail`) count only in an opinion: news reports
+/// requests and wishes (`Thủ tướng yêu cầu đảm bảo an toàn`), opens headlines with a verb (`Tăng
+/// lương cơ sở …`) and states facts with a negator (`chưa ghi nhận ca mắc mới`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Register {
+    /// Comments, reviews, social posts, feedback.
+    #[default]
+    Opinion,
+    /// News articles and their headlines.
+    News,
+}
+
+impl Register {
+    /// The register's name, as the CLI and the configuration write it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Register::Opinion => "opinion",
+            Register::News => "news",
+        }
+    }
+}
+
+impl std::str::FromStr for Register {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Register, String> {
+        match s {
+            "opinion" => Ok(Register::Opinion),
+            "news" => Ok(Register::News),
+            other => Err(format!("unknown register `{other}`: expected `opinion` or `news`")),
+        }
+    }
+}
+
 /// Scores texts with a [`Lexicon`].
 #[derive(Debug, Clone, Default)]
 pub struct SentimentAnalyzer {
@@ -348,19 +384,24 @@ impl SentimentAnalyzer {
         self.lexicon.len()
     }
 
-    /// Score one text.
+    /// Score one text as an opinion (a comment, review or post).
     pub fn score(&self, text: &str) -> Sentiment {
+        self.score_as(text, Register::Opinion)
+    }
+
+    /// Score one text in a register.
+    pub fn score_as(&self, text: &str, register: Register) -> Sentiment {
         let a = Analysis::new(text);
-        self.score_analyzed(&[(text, &a)])
+        self.score_analyzed(&[(text, &a)], register)
     }
 
     /// Score several fields (e.g. title and body) together.
-    pub fn score_analyzed(&self, fields: &[(&str, &Analysis)]) -> Sentiment {
+    pub fn score_analyzed(&self, fields: &[(&str, &Analysis)], register: Register) -> Sentiment {
         let mut terms = Vec::new();
         // Emoji counted so far, over all the fields: the cap is per item.
         let mut counted = HashMap::new();
         for (text, analysis) in fields {
-            self.score_field(text, analysis, &mut terms);
+            self.score_field(text, analysis, register, &mut terms);
             self.score_emoji(text, &mut counted, &mut terms);
         }
         let sum: f32 = terms.iter().map(|t| t.weight).sum();
@@ -379,9 +420,9 @@ impl SentimentAnalyzer {
     /// cues and terms run over the whole text given: a long field is scored a stretch of whole
     /// sentences at a time (a sentence longer than a stretch is cut), so its cost stays linear,
     /// where a long text without full stops (`tốt hơn tốt hơn …`, 352 KB) took minutes.
-    fn score_field(&self, text: &str, a: &Analysis, out: &mut Vec<SentimentTerm>) {
+    fn score_field(&self, text: &str, a: &Analysis, register: Register, out: &mut Vec<SentimentTerm>) {
         if a.len() <= MAX_STRETCH {
-            return self.score_stretch(text, a, out);
+            return self.score_stretch(text, a, register, out);
         }
         let layout = Layout::of(text, a);
         let mut from = 0;
@@ -395,13 +436,13 @@ impl SentimentAnalyzer {
             }
             let (start, end) = (a.spans[from].0, a.spans[to - 1].1);
             if let Some(piece) = text.get(start..end) {
-                self.score_stretch(piece, &Analysis::new(piece), out);
+                self.score_stretch(piece, &Analysis::new(piece), register, out);
             }
             from = to;
         }
     }
 
-    fn score_stretch(&self, text: &str, a: &Analysis, out: &mut Vec<SentimentTerm>) {
+    fn score_stretch(&self, text: &str, a: &Analysis, register: Register, out: &mut Vec<SentimentTerm>) {
         // Unaccented text (social posts) is looked up in the folded lexicon; text with teencode
         // or stretched words in the informal view, where `ko` is `không` and `quáaaa` is `quá`.
         // Only the words decide: an emoji, `…` or a curly quote does not make a text accented.
@@ -414,12 +455,15 @@ impl SentimentAnalyzer {
             (false, true) => (View::Informal, &self.lexicon.exact, &self.lexicon.modifiers),
         };
         let layout = Layout::of(text, a);
-        let found = find_terms(text, a, view, lexicon, modifiers, &layout);
+        // Requests and wishes voice the writer's own criticism only in an opinion: news reports
+        // them (`Thủ tướng yêu cầu …`) or opens headlines with a verb (`Đầu tư 2.000 tỷ …`).
+        let voiced = register == Register::Opinion;
+        let found = find_terms(text, a, (view, voiced), lexicon, modifiers, &layout);
         let inside = inside_phrases(a, &found);
         let opens = opening_phrases(a, &found);
         let in_term = in_terms(a, &found);
-        let cues = find_cues(text, a, view, modifiers, &found, &layout);
-        let suggestions = self.suggestions(a, view, &cues, &found, &layout);
+        let cues = find_cues(text, a, (view, voiced), modifiers, &found, &layout);
+        let suggestions = if voiced { self.suggestions(a, view, &cues, &found, &layout) } else { Vec::new() };
         // Contributions by the token they start at, reported in text order.
         let mut terms: Vec<(usize, SentimentTerm)> = Vec::new();
         for s in &suggestions {
@@ -431,6 +475,7 @@ impl SentimentAnalyzer {
         for cue in &cues {
             if let Modifier::Negator(w, _) = cue.kind
                 && w != 0.0
+                && voiced
                 && self.bare_negation(a, view, cue, &cues, &found, &layout)
             {
                 terms.push((cue.first, cue_term(text, a, cue, w)));
@@ -442,7 +487,7 @@ impl SentimentAnalyzer {
             }
         }
         // A bare comparative that follows no term still asks for more (`giải bài tập nhiều hơn .`).
-        for j in 1..a.len() {
+        for j in (1..a.len()).filter(|_| voiced) {
             if bare_comparative(a, view, j - 1, j - 1, &layout)
                 && !found.iter().any(|f| f.last + 1 == j)
                 && !suggestions.iter().any(|s| s.covers(j, &cues, &layout))
@@ -458,7 +503,7 @@ impl SentimentAnalyzer {
             };
             let mut weight = value(negated);
             if suggestions.iter().any(|s| s.covers(f.first, &cues, &layout))
-                || bare_comparative(a, view, f.first, f.last, &layout)
+                || (voiced && bare_comparative(a, view, f.first, f.last, &layout))
             {
                 // What is wished for is missing; what is wished away is there.
                 if !negated && (weight > 0.0 || f.entry.negated.is_some()) {
@@ -736,10 +781,11 @@ fn cue_term(text: &str, a: &Analysis, cue: &Cue, weight: f32) -> SentimentTerm {
 /// Lexicon terms in `a`, longest match first, left to right.
 /// A cue longer than the term at the same place wins (`yêu cầu` is a request, not `yêu`), and so
 /// does a request opening a sentence (`cải thiện tốc độ mạng`).
+/// `voiced`: see [`cue_at`].
 fn find_terms(
     text: &str,
     a: &Analysis,
-    view: View,
+    (view, voiced): (View, bool),
     lexicon: &HashMap<String, Entry>,
     modifiers: &HashMap<String, Modifier>,
     layout: &Layout,
@@ -772,7 +818,7 @@ fn find_terms(
             i += 1;
             continue;
         }
-        let cue = cue_at(text, a, view, modifiers, layout, i);
+        let cue = cue_at(text, a, (view, voiced), modifiers, layout, i);
         if let Some((n, kind, request)) = cue
             && !matches!(kind, Modifier::Negator(..) | Modifier::Scale(_) | Modifier::Hedge(..))
             && matched.is_none_or(|(m, _)| m < n || (request && m == n))
@@ -862,11 +908,12 @@ fn often(text: &str, a: &Analysis, view: View, modifiers: &HashMap<String, Modif
 }
 
 /// The longest modifier or cue starting at token `i`: its length, its role, and whether it is a
-/// request opening a sentence (which then acts as a suggestion; elsewhere a request is no cue).
+/// request opening a sentence (which then acts as a suggestion, in a `voiced` text, an opinion;
+/// elsewhere a request is no cue).
 fn cue_at(
     text: &str,
     a: &Analysis,
-    view: View,
+    (view, voiced): (View, bool),
     modifiers: &HashMap<String, Modifier>,
     layout: &Layout,
     i: usize,
@@ -875,7 +922,7 @@ fn cue_at(
     let unit = unit_k(text, a, i);
     (1..=MAX_CUE.min(a.len() - i)).rev().filter(|&n| !(unit && n == 1) && layout.within_phrase(i, n)).find_map(|n| {
         match modifiers.get(a.joined_tokens(view, i, i + n - 1))? {
-            Modifier::Request(w) if opens => Some((n, Modifier::Suggestion(*w), true)),
+            Modifier::Request(w) if opens && voiced => Some((n, Modifier::Suggestion(*w), true)),
             Modifier::Request(_) => None,
             &kind => Some((n, kind, false)),
         }
@@ -941,7 +988,7 @@ fn in_terms(a: &Analysis, found: &[Found]) -> Vec<bool> {
 fn find_cues(
     text: &str,
     a: &Analysis,
-    view: View,
+    (view, voiced): (View, bool),
     modifiers: &HashMap<String, Modifier>,
     found: &[Found],
     layout: &Layout,
@@ -950,7 +997,9 @@ fn find_cues(
     let mut cues = Vec::new();
     let mut i = 0;
     while i < a.len() {
-        match cue_at(text, a, view, modifiers, layout, i).filter(|&(n, _, _)| !covered[i..i + n].iter().any(|&c| c)) {
+        match cue_at(text, a, (view, voiced), modifiers, layout, i)
+            .filter(|&(n, _, _)| !covered[i..i + n].iter().any(|&c| c))
+        {
             Some((n, kind, _)) => {
                 cues.push(Cue { first: i, last: i + n - 1, kind });
                 i += n;
@@ -1304,7 +1353,7 @@ mod tests {
         assert_eq!(s.score("❤️ ❤ ❤️ ❤ ❤️ ❤").terms.len(), 3);
         let (title, text) = (":( :( :(", ":( :( :(");
         let (a, b) = (Analysis::new(title), Analysis::new(text));
-        assert_eq!(s.score_analyzed(&[(title, &a), (text, &b)]).terms.len(), 3);
+        assert_eq!(s.score_analyzed(&[(title, &a), (text, &b)], Register::Opinion).terms.len(), 3);
     }
 
     #[test]
