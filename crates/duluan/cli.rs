@@ -65,7 +65,7 @@ pub(crate) enum Command {
     Rules(RulesArgs),
 
     /// Score sentiment: one text per line on stdin, one JSON object per line on stdout (a line
-    /// longer than 64 MiB: {"error":...}).
+    /// longer than 16 MiB: {"error":...}).
     Sentiment(SentimentArgs),
 
     /// Search the collected items.
@@ -227,7 +227,7 @@ pub(crate) enum RulesOp {
     /// it), "source", "source_tags", "region" for rules with those filters, and "register"
     /// ("opinion" or "news", for sentiment; default --register).
     ///
-    /// A line that is not an item (blank, bad JSON, not UTF-8, longer than 64 MiB) is answered
+    /// A line that is not an item (blank, bad JSON, not UTF-8, longer than 16 MiB) is answered
     /// with {"id":...,"error":...} in its place (the id as written if it could be read, else
     /// null), and matching goes on. Ids are echoed exactly as written.
     ///

@@ -294,8 +294,16 @@ fn leaf_key(node: &Node) -> Option<(Option<Scope>, PatternId)> {
     }
 }
 
+/// Why a rule set past [`MAX_NODES`] is refused, and what to do.
+pub(crate) fn too_many_nodes() -> String {
+    format!(
+        "the rules so far come to more than {MAX_NODES} terms and operators once their lists are written out \
+         (each @list a rule names counts all its terms): name big lists in fewer rules"
+    )
+}
+
 /// The number of nodes `e` compiles to, each list it names counting all its terms.
-fn expanded_size(e: &Expr, packs: &Packs) -> usize {
+pub(crate) fn expanded_size(e: &Expr, packs: &Packs) -> usize {
     match e {
         Expr::Term(_) => 1,
         Expr::List(name) => packs.lists.get(name).map_or(1, |l| l.terms.len().max(1)),
@@ -490,10 +498,7 @@ impl RuleSet {
             // Counted before anything is built, so that a hostile file is refused at once.
             nodes = nodes.saturating_add(expanded_size(&spec.expr, &packs));
             if nodes > MAX_NODES {
-                errors.push(rule_error(format!(
-                    "the rules so far come to more than {MAX_NODES} terms and operators once their lists \
-                     are written out (each @list a rule names counts all its terms): name big lists in fewer rules"
-                )));
+                errors.push(rule_error(too_many_nodes()));
                 return Err(errors);
             }
             match compiler.node(&spec.expr, Moding::Rule(spec.mode)) {
@@ -1401,6 +1406,7 @@ query = "ngập"
         let terms: Vec<String> = (0..1_000).map(|i| format!("\"từ {i}\"")).collect();
         let list = format!("[[list]]\nid = \"l\"\nterms = [{}]\n", terms.join(","));
         let query = vec!["@l"; MAX_NODES / 1_000 + 1].join(" OR ");
+        // Counted as the rule is read, when its list came first...
         let mut packs = Packs::default();
         let mut errors = Vec::new();
         crate::pack::read_pack(
@@ -1409,6 +1415,13 @@ query = "ngập"
             &mut packs,
             &mut errors,
         );
+        let err = errors.iter().map(ToString::to_string).collect::<String>();
+        assert!(err.contains("t.toml:") && err.contains("rule `many`") && err.contains("fewer rules"), "{err}");
+        // ... and when the rules are compiled, when it came in a later file.
+        let mut packs = Packs::default();
+        let mut errors = Vec::new();
+        crate::pack::read_pack(Path::new("a.toml"), &rule("many", &query), &mut packs, &mut errors);
+        crate::pack::read_pack(Path::new("b.toml"), &list, &mut packs, &mut errors);
         assert!(errors.is_empty(), "{errors:?}");
         let err = RuleSet::compile(packs).expect_err("too many").to_string();
         assert!(err.contains("rule `many`") && err.contains("fewer rules"), "{err}");

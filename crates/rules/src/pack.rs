@@ -19,6 +19,11 @@ const MAX_PACK_BYTES: usize = 64 * 1024 * 1024;
 pub(crate) const MAX_TOTAL_LIST_TERMS: usize = 1_000_000;
 /// Longest single term, in bytes.
 pub(crate) const MAX_TERM_BYTES: usize = 200;
+/// Most rules of a rules directory: each costs about a kilobyte compiled, and a running service
+/// holds two rule sets while it reloads.
+pub(crate) const MAX_RULES: usize = 100_000;
+/// Longest rule example (title and text), in bytes: an example is a post or an article.
+const MAX_EXAMPLE_BYTES: usize = 64 * 1024;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -104,8 +109,12 @@ fn overlong_field(rule: &RuleDef) -> Option<String> {
         ("regions", rule.regions.len()),
         ("examples", rule.examples.must_match.len() + rule.examples.no_match.len()),
     ];
-    let (name, n) = fields.into_iter().find(|&(_, n)| n > MAX_FIELD_ENTRIES)?;
-    Some(format!("`{name}` has {n} entries; at most {MAX_FIELD_ENTRIES} are allowed"))
+    if let Some((name, n)) = fields.into_iter().find(|&(_, n)| n > MAX_FIELD_ENTRIES) {
+        return Some(format!("`{name}` has {n} entries; at most {MAX_FIELD_ENTRIES} are allowed"));
+    }
+    let long = rule.examples.cases().find(|(e, _)| e.title.len() + e.text.len() > MAX_EXAMPLE_BYTES)?;
+    let start: String = long.0.text.chars().take(40).collect();
+    Some(format!("an example is longer than {MAX_EXAMPLE_BYTES} bytes (`{start}…`)"))
 }
 
 /// Rule titles in both languages.
@@ -305,6 +314,17 @@ pub struct Packs {
     pub empty_files: Vec<PathBuf>,
     /// Ids of lists that were defined but failed to load (reported where they are defined).
     pub failed_lists: std::collections::BTreeSet<String>,
+    /// List files read so far, by path: many lists naming one file read it once (`None`: it
+    /// failed, and its problem was reported where it was first named).
+    pub(crate) list_files: HashMap<PathBuf, Option<std::sync::Arc<Vec<String>>>>,
+    /// List terms read so far, of the lists that loaded and of those that failed (a list refused
+    /// for its size was read all the same), against [`MAX_TOTAL_LIST_TERMS`].
+    pub(crate) terms_read: usize,
+    /// Terms and operators of the rules read so far, their lists written out as far as they are
+    /// known, against [`crate::MAX_NODES`]: a rule set past it is refused before it is all parsed.
+    pub(crate) nodes: usize,
+    /// A limit on the rules was passed (and reported): the rules after it are not read.
+    pub(crate) capped: bool,
 }
 
 /// All `*.toml` packs under `dir` (recursively, skipping `lexicons/` and `lists/`), sorted by path.
@@ -506,12 +526,10 @@ pub fn read_pack(file: &Path, text: &str, packs: &mut Packs, errors: &mut Vec<Er
         packs.empty_files.push(file.to_path_buf());
     }
     let lines = duluan_text::LineIndex::new(text);
-    let mut total_terms: usize = packs.lists.values().map(|l| l.terms.len()).sum();
-    let mut over_total = false;
     for list in parsed.list {
         let pos = lines.line_column(list.id.span().start);
         // Past the total, the lists after it are not read either (they failed with it).
-        if over_total {
+        if packs.terms_read > MAX_TOTAL_LIST_TERMS {
             packs.failed_lists.insert(list.id.get_ref().clone());
             continue;
         }
@@ -521,15 +539,17 @@ pub fn read_pack(file: &Path, text: &str, packs: &mut Packs, errors: &mut Vec<Er
             continue;
         }
         let id = list.id.get_ref().clone();
-        match load_list(file, list) {
-            Ok(spec) if total_terms + spec.terms.len() > MAX_TOTAL_LIST_TERMS => {
-                let message = format!("lists hold more than {MAX_TOTAL_LIST_TERMS} terms in all");
-                errors.push(Error::at(file, Some(pos), format!("list `{id}`: {message}")));
-                packs.failed_lists.insert(id);
-                over_total = true;
-            }
+        let mut read = 0;
+        let loaded = load_list(file, list, &mut packs.list_files, &mut read);
+        packs.terms_read = packs.terms_read.saturating_add(read);
+        if packs.terms_read > MAX_TOTAL_LIST_TERMS {
+            let message = format!("lists hold more than {MAX_TOTAL_LIST_TERMS} terms in all");
+            errors.push(Error::at(file, Some(pos), format!("list `{id}`: {message}")));
+            packs.failed_lists.insert(id);
+            continue;
+        }
+        match loaded {
             Ok(spec) => {
-                total_terms += spec.terms.len();
                 if packs.lists.contains_key(&spec.id) {
                     errors.push(Error::at(file, Some(pos), format!("list `{}` is defined twice", spec.id)));
                 } else {
@@ -551,6 +571,17 @@ pub fn read_pack(file: &Path, text: &str, packs: &mut Packs, errors: &mut Vec<Er
     for rule in parsed.rule {
         let span = rule.query.span();
         let origin_pos = lines.line_column(span.start);
+        // Past a limit, the rules after it are not parsed either: it is reported once, at the
+        // rule that passed it.
+        if packs.capped {
+            continue;
+        }
+        if packs.rules.len() >= MAX_RULES {
+            let message = format!("rule `{}`: more than {MAX_RULES} rules in all", rule.id);
+            errors.push(Error::at(file, Some(origin_pos), message));
+            packs.capped = true;
+            continue;
+        }
         let expr = match parse(rule.query.get_ref()) {
             Ok(e) => e,
             Err(e) => {
@@ -592,6 +623,16 @@ pub fn read_pack(file: &Path, text: &str, packs: &mut Packs, errors: &mut Vec<Er
                 continue;
             }
         };
+        packs.nodes = packs.nodes.saturating_add(crate::engine::expanded_size(&expr, packs));
+        if packs.nodes > crate::MAX_NODES {
+            errors.push(Error::at(
+                file,
+                Some(origin_pos),
+                format!("rule `{}`: {}", rule.id, crate::engine::too_many_nodes()),
+            ));
+            packs.capped = true;
+            continue;
+        }
         let list_refs = list_refs(&expr, text.get(span.clone()).unwrap_or_default(), |offset| ListRef {
             name: String::new(),
             path: file.to_path_buf(),
@@ -744,11 +785,18 @@ enum ListError {
     AtList(String),
 }
 
-/// A list's terms, from the pack and its list file.
-fn load_list(file: &Path, def: ListDef) -> Result<ListSpec, ListError> {
+/// A list's terms, from the pack and its list file (read once per load, see
+/// [`Packs::list_files`]). `read`: how many terms were read, whether the list loads or not.
+fn load_list(
+    file: &Path,
+    def: ListDef,
+    list_files: &mut HashMap<PathBuf, Option<std::sync::Arc<Vec<String>>>>,
+    read: &mut usize,
+) -> Result<ListSpec, ListError> {
     let id = def.id.into_inner();
     // Spaces around a term are no part of it, as in a list file (`"giá*  "` is `giá*`).
     let mut terms: Vec<String> = def.terms.into_iter().map(|t| t.trim().to_string()).collect();
+    *read = terms.len();
     if let Some(problem) = terms.iter().find_map(|t| list_term_problem(t)) {
         return Err(ListError::AtList(format!("list `{id}`: {problem}")));
     }
@@ -764,7 +812,16 @@ fn load_list(file: &Path, def: ListDef) -> Result<ListSpec, ListError> {
             );
             return Err(ListError::AtList(message));
         }
-        read_list_file(&file.parent().unwrap_or(Path::new(".")).join(rel), &mut terms).map_err(ListError::Located)?;
+        let path = file.parent().unwrap_or(Path::new(".")).join(rel);
+        let from_file = list_file(&path, list_files).map_err(|e| match e {
+            None => ListError::AtList(format!("list `{id}`: its file `{rel}` does not load (see its problem above)")),
+            Some(e) => ListError::Located(e),
+        })?;
+        *read = read.saturating_add(from_file.len());
+        if terms.len() + from_file.len() > MAX_LIST_TERMS {
+            return Err(ListError::AtList(format!("list `{id}` has more than {MAX_LIST_TERMS} terms")));
+        }
+        terms.extend(from_file.iter().cloned());
     }
     if terms.len() > MAX_LIST_TERMS {
         return Err(ListError::AtList(format!("list `{id}` has more than {MAX_LIST_TERMS} terms")));
@@ -778,6 +835,27 @@ fn load_list(file: &Path, def: ListDef) -> Result<ListSpec, ListError> {
         return Err(ListError::AtList(format!("list `{id}` has no terms")));
     }
     Ok(ListSpec { id, terms, mode: def.mode })
+}
+
+/// The terms of the list file at `path`, read the first time a list names it: a pack of many
+/// lists naming one large file read it for each, for minutes. `Err(None)`: it failed before, and
+/// its problem was reported then.
+fn list_file(
+    path: &Path,
+    list_files: &mut HashMap<PathBuf, Option<std::sync::Arc<Vec<String>>>>,
+) -> Result<std::sync::Arc<Vec<String>>, Option<Error>> {
+    if let Some(known) = list_files.get(path) {
+        return known.clone().ok_or(None);
+    }
+    let mut terms = Vec::new();
+    let read = read_list_file(path, &mut terms);
+    let terms = read.is_ok().then(|| std::sync::Arc::new(terms));
+    list_files.insert(path.to_path_buf(), terms.clone());
+    match (terms, read) {
+        (Some(terms), _) => Ok(terms),
+        (None, Err(e)) => Err(Some(e)),
+        (None, Ok(())) => Err(None),
+    }
 }
 
 /// Appends the terms of the list file at `path`, one per line, an optional weight after a tab.
@@ -1155,6 +1233,7 @@ mod tests {
         let mut packs = Packs::default();
         let big = ListSpec { id: "big".into(), terms: vec!["a".into(); MAX_TOTAL_LIST_TERMS - 1], mode: None };
         packs.lists.insert("big".into(), big);
+        packs.terms_read = MAX_TOTAL_LIST_TERMS - 1;
         let mut errors = Vec::new();
         let pack = "[[list]]\nid = \"more\"\nterms = [\"b\", \"c\"]\n[[list]]\nid = \"after\"\nterms = [\"d\"]\n\
                     [[rule]]\nid = \"r\"\nseverity = \"low\"\nquery = \"@after\"\n";
@@ -1268,6 +1347,55 @@ mod tests {
         // Hashtags are words: a comment line starts with `#`, and a term finds `#tingia` as `tingia`.
         let packs = read_with_list("[[list]]\nid = \"l\"\nterms = [\"#tingia\", \"vắc*\", \" giá tă*  \"]\n", "");
         assert_eq!(packs.expect("reads").lists["l"].terms, ["#tingia", "vắc*", "giá tă*"]);
+    }
+
+    #[test]
+    fn many_lists_naming_a_list_file_over_its_limit_are_refused_at_once() {
+        // Each list refused for its size was read all the same: the total stops the rest, and
+        // the file is read once, not once per list (500 lists took minutes).
+        let terms: String = (0..=MAX_LIST_TERMS).map(|n| format!("t{n}\n")).collect();
+        let pack: String =
+            (0..500).map(|i| format!("[[list]]\nid = \"l{i}\"\nfile = \"lists/terms.txt\"\n\n")).collect();
+        let started = std::time::Instant::now();
+        let errors = read_with_list(&pack, &terms).expect_err("refused");
+        assert!(errors.iter().any(|e| e.contains("has more than 200000 terms")), "{errors:?}");
+        assert!(errors.iter().any(|e| e.contains("more than 1000000 terms in all")), "{errors:?}");
+        assert!(errors.len() < 500, "{} errors", errors.len());
+        // Generous: the work is a few reads, where it was 500.
+        assert!(started.elapsed() < std::time::Duration::from_secs(60), "{:?}", started.elapsed());
+    }
+
+    #[test]
+    fn a_list_file_that_does_not_load_is_reported_once() {
+        let pack =
+            "[[list]]\nid = \"a\"\nfile = \"lists/terms.txt\"\n\n[[list]]\nid = \"b\"\nfile = \"lists/terms.txt\"\n";
+        let errors = read_with_list(pack, "tốt\n!!!\n").expect_err("refused");
+        assert_eq!(errors.iter().filter(|e| e.contains("terms.txt:2:")).count(), 1, "{errors:?}");
+        assert!(errors.iter().any(|e| e.contains("list `b`: its file `lists/terms.txt` does not load")), "{errors:?}");
+    }
+
+    #[test]
+    fn rule_sets_past_a_limit_are_refused_before_they_are_all_parsed() {
+        let rules = |n: usize, query: &str| -> String {
+            (0..n).map(|i| format!("[[rule]]\nid = \"r{i}\"\nseverity = \"low\"\nquery = '{query}'\n")).collect()
+        };
+        let errors = pack_errors(&rules(MAX_RULES + 5, "a"));
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(errors[0].contains(&format!("rule `r{MAX_RULES}`: more than {MAX_RULES} rules in all")), "{errors:?}");
+        // 4,000,000 terms and operators, counted as the queries are parsed.
+        let long = vec!["a"; 30_000].join(" ");
+        let errors = pack_errors(&rules(crate::MAX_NODES / 30_000 + 2, &long));
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(errors[0].contains("more than 4000000 terms and operators"), "{errors:?}");
+    }
+
+    #[test]
+    fn long_examples_are_refused() {
+        let text = "a ".repeat(MAX_EXAMPLE_BYTES / 2 + 1);
+        let pack = format!("[[rule]]\nid = \"r\"\nseverity = \"low\"\nquery = 'a'\nexamples.match = ['{text}']\n");
+        let errors = pack_errors(&pack);
+        assert!(errors.len() == 1 && errors[0].contains("an example is longer than 65536 bytes"), "{errors:?}");
+        assert!(errors[0].len() < 300, "the example is not echoed whole");
     }
 
     #[test]
