@@ -391,6 +391,15 @@ mod tests {
             ("Chưa ghi nhận ca mắc mới tại thành phố", Neutral, Negative),
             ("Giá điện không thay đổi", Neutral, Negative),
             ("Giá vé máy bay rẻ hơn", Positive, Negative),
+            // Acting against a trouble flips troubles only; a trouble that falls is good news, a
+            // good thing that falls bad; a name in title case is no word.
+            ("Ngăn chặn thành công vụ buôn lậu", Positive, Positive),
+            ("Triệt phá đường dây ma túy xuyên quốc gia", Positive, Positive),
+            ("Tai nạn giao thông giảm mạnh trong dịp Tết", Positive, Positive),
+            ("Tỷ lệ thất nghiệp giảm còn 2,3%", Positive, Positive),
+            ("Tăng trưởng kinh tế giảm mạnh", Negative, Negative),
+            ("Công an phường Thành Công tiếp nhận đơn trình báo", Neutral, Neutral),
+            ("Cháy lớn tại khu đô thị Phát Đạt", Negative, Negative),
             // The news itself.
             ("Cháy lớn tại chung cư, 3 người tử vong", Negative, Negative),
             ("Dịch vụ công không tốt, người dân bức xúc", Negative, Negative),

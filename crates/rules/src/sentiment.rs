@@ -35,6 +35,8 @@ const MAX_CUE: usize = 2;
 const MAX_STRETCH: usize = 256;
 /// How far back (in syllables) a negator reaches.
 const NEGATION_WINDOW: usize = 5;
+/// How far a word acting against a trouble reaches (`ngăn chặn kịp thời vụ cháy`): its object.
+const COUNTER_REACH: usize = 2;
 /// A negated term keeps this share of its weight, with the sign flipped.
 const NEGATION_FACTOR: f32 = -0.74;
 /// Share of its weight a term keeps before a contrast or inside a concession (VADER's `but` rule).
@@ -53,8 +55,9 @@ pub const LABEL_THRESHOLD: f32 = 0.02;
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Modifier {
     /// Flips the term it governs, up to the second number of syllables on; its own weight counts
-    /// when it governs none.
-    Negator(f32, usize),
+    /// when it governs none. `true`: it acts against a trouble (`ngăn chặn`, `khắc phục`) and
+    /// flips only negative terms (`ngăn chặn kịp thời` is done in time, not late).
+    Negator(f32, usize, bool),
     /// Multiplies the weight of the term it modifies.
     Scale(f32),
     /// A diminisher that scales nothing still voices a reservation (`hơi ồn ào` needs no term for
@@ -161,9 +164,10 @@ impl Lexicon {
             };
             if name.starts_with("modifiers") {
                 let modifier = match cols.as_slice() {
-                    [_, "negator"] => Modifier::Negator(0.0, NEGATION_WINDOW),
-                    [_, "negator", w] => Modifier::Negator(weight(w)?, NEGATION_WINDOW),
-                    [_, "negator", w, reach, ..] => Modifier::Negator(weight(w)?, reach_of(reach)?),
+                    [_, "negator"] => Modifier::Negator(0.0, NEGATION_WINDOW, false),
+                    [_, "negator", w] => Modifier::Negator(weight(w)?, NEGATION_WINDOW, false),
+                    [_, "negator", w, reach, ..] => Modifier::Negator(weight(w)?, reach_of(reach)?, false),
+                    [_, "counter", ..] => Modifier::Negator(0.0, COUNTER_REACH, true),
                     [_, "scale", f] => Modifier::Scale(factor(f)?),
                     // A diminisher whose own voice weighs nothing is a plain scale: it must not
                     // be reported as a term that contributed 0.
@@ -462,6 +466,7 @@ impl SentimentAnalyzer {
         let inside = inside_phrases(a, &found);
         let opens = opening_phrases(a, &found);
         let in_term = in_terms(a, &found);
+        let weighted = in_weighted_terms(a, &found);
         let cues = find_cues(text, a, (view, voiced), modifiers, &found, &layout);
         let suggestions = if voiced { self.suggestions(a, view, &cues, &found, &layout) } else { Vec::new() };
         // Contributions by the token they start at, reported in text order.
@@ -473,7 +478,7 @@ impl SentimentAnalyzer {
             }
         }
         for cue in &cues {
-            if let Modifier::Negator(w, _) = cue.kind
+            if let Modifier::Negator(w, ..) = cue.kind
                 && w != 0.0
                 && voiced
                 && self.bare_negation(a, view, cue, &cues, &found, &layout)
@@ -496,7 +501,8 @@ impl SentimentAnalyzer {
             }
         }
         for f in found {
-            let (scale, mut negated) = self.modify(text, a, view, modifiers, (&inside, &opens, &in_term), &f);
+            let (scale, mut negated) =
+                self.modify(text, a, view, modifiers, (&inside, &opens, &in_term, &weighted), &f);
             let value = |negated: bool| {
                 scale
                     * if negated { f.entry.negated.unwrap_or(f.entry.weight * NEGATION_FACTOR) } else { f.entry.weight }
@@ -618,7 +624,7 @@ impl SentimentAnalyzer {
         a: &Analysis,
         view: View,
         modifiers: &HashMap<String, Modifier>,
-        (inside, opens, in_term): (&[bool], &[bool], &[bool]),
+        (inside, opens, in_term, weighted): (&[bool], &[bool], &[bool], &[bool]),
         f: &Found,
     ) -> (f32, bool) {
         let mut scale = 1.0;
@@ -674,13 +680,15 @@ impl SentimentAnalyzer {
             joined |= is_conjunction(one);
             match modifier {
                 Some(Modifier::Negator(..)) if never_so(text, a, k, f.last) => {}
-                Some(Modifier::Negator(_, reach)) if steps - fillers <= *reach => {
+                Some(Modifier::Negator(_, reach, counters)) if steps - fillers <= *reach => {
                     if flipped && !only_links {
                         break;
                     }
-                    negated = !negated;
-                    flipped = true;
-                    only_links = true;
+                    if !*counters || f.entry.weight < 0.0 {
+                        negated = !negated;
+                        flipped = true;
+                        only_links = true;
+                    }
                 }
                 // Only an intensifier right before the term scales it.
                 Some(Modifier::Scale(s) | Modifier::Hedge(s, _)) if steps <= 2 => scale *= s,
@@ -712,6 +720,9 @@ impl SentimentAnalyzer {
         // After a negator `đâu` only stresses it (`không tốt đâu`).
         if !negated && denied_after(text, a, view, f.last) {
             negated = true;
+        }
+        if decreased_after(text, a, view, weighted, f.last) {
+            negated = !negated;
         }
         (scale, negated)
     }
@@ -836,6 +847,17 @@ fn find_terms(
             i += n;
             continue;
         }
+        // A phrase in title case inside a sentence is a name (`tỉnh Hòa Bình`, `phường Thành
+        // Công`, `khu đô thị Phát Đạt`), not the words it is made of.
+        if let Some((n, _)) = matched
+            && n > 1
+            && i > 0
+            && layout.sentence[i] == layout.sentence[i - 1]
+            && (i..i + n).all(|k| title_case(text, a, k))
+        {
+            i += n;
+            continue;
+        }
         match matched {
             Some((n, entry)) => {
                 let (start, end) = a.original_range(i, i + n - 1);
@@ -865,6 +887,38 @@ fn never_so(text: &str, a: &Analysis, k: usize, last: usize) -> bool {
             && matches!((folded(i), folded(i + 1)), ("nhu" | "den", "vay" | "the"))
     };
     so(last + 1) || (matches!(folded(last + 1), "qua" | "lam" | "den") && so(last + 2))
+}
+
+/// Whether a word of falling follows the term ending at `last` in its clause, before any other
+/// weighted term (`tai nạn giao thông giảm mạnh`, `tỷ lệ thất nghiệp giảm còn 2,3%`, `tăng trưởng
+/// kinh tế sụt giảm`): less of a trouble is good news, less of a good thing bad. Only with marks:
+/// unaccented `giam` is as often `giam` (to detain).
+fn decreased_after(text: &str, a: &Analysis, view: View, weighted: &[bool], last: usize) -> bool {
+    if !matches!(view, View::Exact | View::Informal) {
+        return false;
+    }
+    for k in last + 1..(last + 4).min(a.len()) {
+        if clause_break(text, a, k - 1, k) {
+            return false;
+        }
+        if matches!(a.token(view, k), "giảm" | "sụt") {
+            return true;
+        }
+        if weighted[k] {
+            return false;
+        }
+    }
+    false
+}
+
+/// Whether token `k` is written with a capital and then small letters (`Bình`), as names are.
+fn title_case(text: &str, a: &Analysis, k: usize) -> bool {
+    let word = a.spans.get(k).and_then(|&(s, e)| text.get(s..e)).unwrap_or_default();
+    let mut chars = word.chars();
+    chars.next().is_some_and(char::is_uppercase) && {
+        let rest = chars.as_str();
+        !rest.is_empty() && rest.chars().all(|c| !c.is_uppercase()) && rest.chars().any(char::is_lowercase)
+    }
 }
 
 /// Whether a clause-final `đâu` after the term ending at `last` denies it (`có ngon đâu`, `tốt gì
@@ -973,6 +1027,15 @@ fn opening_phrases(a: &Analysis, found: &[Found]) -> Vec<bool> {
         opens[f.first] = true;
     }
     opens
+}
+
+/// Which tokens belong to a found term that weighs something (not `kinh tế`, `không khí`).
+fn in_weighted_terms(a: &Analysis, found: &[Found]) -> Vec<bool> {
+    let mut covered = vec![false; a.len()];
+    for f in found.iter().filter(|f| f.entry.weight != 0.0 || f.entry.negated.is_some()) {
+        covered[f.first..=f.last].fill(true);
+    }
+    covered
 }
 
 /// Which tokens belong to a found term, of one syllable or more.
@@ -1150,7 +1213,7 @@ fn folded_at(a: &Analysis, i: Option<usize>) -> &str {
 }
 
 /// Whether token `k` only names the thing a negator governs (`các`, `những`, `việc`, `nạn`,
-/// `tình trạng`, `hiện tượng`), read folded, so that unaccented text counts them too (but for
+/// `tình trạng`, `hiện tượng`; in crime news `vụ`, `ổ`, `băng`, `đường dây`, `hành vi`), read folded, so that unaccented text counts them too (but for
 /// `nhung`, which may be `nhưng` there and ends the negator's clause first).
 fn is_filler(a: &Analysis, k: usize) -> bool {
     let at = |i: Option<usize>| folded_at(a, i);
@@ -1160,7 +1223,18 @@ fn is_filler(a: &Analysis, k: usize) -> bool {
         "trang" => at(k.checked_sub(1)) == "tinh",
         "hien" => at(Some(k + 1)) == "tuong",
         "tuong" => at(k.checked_sub(1)) == "hien",
-        _ => false,
+        // Only with marks: unaccented, `o` is `ở` and `vu` `vũ` as often.
+        _ => {
+            let exact = |i: Option<usize>| i.filter(|&i| i < a.len()).map_or("", |i| a.token(View::Exact, i));
+            match exact(Some(k)) {
+                "vụ" | "ổ" | "băng" => true,
+                "đường" => exact(Some(k + 1)) == "dây",
+                "dây" => exact(k.checked_sub(1)) == "đường",
+                "hành" => exact(Some(k + 1)) == "vi",
+                "vi" => exact(k.checked_sub(1)) == "hành",
+                _ => false,
+            }
+        }
     }
 }
 
