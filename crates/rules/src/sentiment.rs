@@ -897,14 +897,15 @@ fn decreased_after(text: &str, a: &Analysis, view: View, weighted: &[bool], last
     if !matches!(view, View::Exact | View::Informal) {
         return false;
     }
-    for k in last + 1..(last + 4).min(a.len()) {
+    let after = weighted.iter().enumerate().skip(last + 1).take(3);
+    for (k, &weighs) in after {
         if clause_break(text, a, k - 1, k) {
             return false;
         }
         if matches!(a.token(view, k), "giảm" | "sụt") {
             return true;
         }
-        if weighted[k] {
+        if weighs {
             return false;
         }
     }
