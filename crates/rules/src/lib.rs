@@ -341,6 +341,14 @@ mod tests {
             ("tốt gì đâu", Negative),
             ("không tốt đâu", Negative),
             ("quán ngon đâu?", Positive),
+            // `đâu` after a double negation stresses it; a double negation across `một`, `người`.
+            ("không phải là không ngon đâu", Positive),
+            ("không một ai không thích", Positive),
+            // Unaccented, `dep bo xu` is `đẹp bỏ xừ`; `thay` is `thầy`, no trend word, and
+            // `mình` away from the comparative no speaker of themselves.
+            ("ao nay dep bo xu", Positive),
+            ("thay giang chi tiet hon .", Negative),
+            ("theo mình bài giảng chi tiết hơn .", Negative),
             // English contractions negate; `won't` is no `won`.
             ("I didn't like it", Negative),
             ("They weren't helpful", Negative),

@@ -112,8 +112,9 @@ fn overlong_field(rule: &RuleDef) -> Option<String> {
     if let Some((name, n)) = fields.into_iter().find(|&(_, n)| n > MAX_FIELD_ENTRIES) {
         return Some(format!("`{name}` has {n} entries; at most {MAX_FIELD_ENTRIES} are allowed"));
     }
-    let long = rule.examples.cases().find(|(e, _)| e.title.len() + e.text.len() > MAX_EXAMPLE_BYTES)?;
-    let start: String = long.0.text.chars().take(40).collect();
+    let (long, _) = rule.examples.cases().find(|(e, _)| e.title.len() + e.text.len() > MAX_EXAMPLE_BYTES)?;
+    let longer = if long.text.len() >= long.title.len() { &long.text } else { &long.title };
+    let start: String = longer.chars().take(40).collect();
     Some(format!("an example is longer than {MAX_EXAMPLE_BYTES} bytes (`{start}…`)"))
 }
 

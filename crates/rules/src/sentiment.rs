@@ -193,6 +193,9 @@ impl Lexicon {
                     return Err(bad(cols[0], "modifiers are at most two syllables"));
                 }
                 let (term, reading) = reading(cols[0]);
+                if let Some(problem) = unaccented_problem(term, reading) {
+                    return Err(bad(cols[0], problem));
+                }
                 self.add_modifier(term, modifier, reading)
                     .map_err(|n| bad(cols[0], &never_counts(cols[0], n, MAX_CUE)))?;
             } else {
@@ -207,6 +210,9 @@ impl Lexicon {
                     // Dropped quietly, a term that can never count hid the mistake.
                     let written = term;
                     let (term, reading) = reading(written);
+                    if let Some(problem) = unaccented_problem(term, reading) {
+                        return Err(bad(written, problem));
+                    }
                     self.add_entry(term, Entry { weight: w, negated }, reading)
                         .map_err(|n| bad(written, &never_counts(written, n, MAX_PHRASE)))?;
                 }
@@ -282,6 +288,13 @@ enum Reading {
     /// a word is another word in text with them (`~qua` is `quá`, "too", in a post typed without
     /// marks, but `qua`, "via", in `lừa đảo qua mạng`).
     Unaccented,
+}
+
+/// Why a `~` entry could never count: one syllable with marks is never found in text typed
+/// without them (longer terms are matched there by their folded form).
+fn unaccented_problem(term: &str, reading: Reading) -> Option<&'static str> {
+    (reading == Reading::Unaccented && !term.is_ascii() && term.split_whitespace().count() == 1)
+        .then_some("a `~` entry is read only in text typed without marks: write its one syllable without them (`~qua`)")
 }
 
 /// The term of a lexicon entry as written, and in which texts it is read.
@@ -717,8 +730,8 @@ impl SentimentAnalyzer {
         if let Some(Modifier::Scale(s) | Modifier::Hedge(s, _)) = after(2).or_else(|| after(1)) {
             scale *= s;
         }
-        // After a negator `đâu` only stresses it (`không tốt đâu`).
-        if !negated && denied_after(text, a, view, f.last) {
+        // After a negator `đâu` only stresses it (`không tốt đâu`, `không phải là không tốt đâu`).
+        if !flipped && denied_after(text, a, view, f.last) {
             negated = true;
         }
         if decreased_after(text, a, view, weighted, f.last) {
@@ -839,10 +852,16 @@ fn find_terms(
         }
         // Unaccented, a negator of several syllables spelled as a term is the negator: `dau co
         // tot` is `đâu có tốt`, not `đầu cơ` (speculation) and `tốt`. A negator longer than the
-        // term at its place is the negator in any text: `won't` is no `won`.
+        // term at its place is the negator in text with marks, and a contraction in any text
+        // (`won't` is no `won`); unaccented, `dep bo xu` is `đẹp bỏ xừ`, not `dẹp bỏ`.
+        let folded = matches!(view, View::Folded | View::InformalFolded);
+        let contraction = |i: usize| {
+            let gap = |k: usize| a.spans.get(k).zip(a.spans.get(k + 1)).and_then(|(x, y)| text.get(x.1..y.0));
+            gap(i).is_some_and(|g| g.contains(['\'', '’']))
+        };
         if let Some((n, Modifier::Negator(..), _)) = cue
             && n > 1
-            && matched.is_some_and(|(m, _)| m < n || (m == n && matches!(view, View::Folded | View::InformalFolded)))
+            && matched.is_some_and(|(m, _)| (m < n && (!folded || contraction(i))) || (m == n && folded))
         {
             i += n;
             continue;
@@ -1089,27 +1108,34 @@ fn bare_comparative(a: &Analysis, view: View, first: usize, last: usize, layout:
     let bare = ends_clause(j + 1) || (is(j + 1, "nữa", "nua") && ends_clause(j + 2));
     // Read back only through the clause, and only when it matters: reading from the text's start
     // for every token made long texts quadratic.
+    // Unaccented, a word counts only where its spelling is mostly that word (`thay` is mostly
+    // `thầy`, `dan` the `dân` of `người dân`).
+    let trend = |k: usize, (exact, plain): (&str, Option<&str>)| match plain {
+        Some(plain) => is(k, exact, plain),
+        None => !folded && a.token(view, k) == exact,
+    };
     bare && !(0..first).rev().take_while(|&k| layout.clause[k] == layout.clause[first]).any(|k| {
-        TREND_WORDS.iter().any(|&(exact, plain)| is(k, exact, plain))
+        TREND_WORDS.iter().any(|&w| trend(k, w))
             || (is(k, "một", "mot") && k > 0 && is(k - 1, "ngày", "ngay"))
+            // The speakers of themselves, as the subject right before it: `tôi vui hơn`, not
+            // `theo mình bài giảng chi tiết hơn`.
+            || (k + 1 == first && !folded && matches!(a.token(view, k), "tôi" | "mình"))
     })
 }
 
 /// Words before a comparative that say a change happened, is happening or is seen (`ngày càng
-/// tốt hơn`, `đã nhanh hơn`, `sẽ tốt hơn`, `giờ rẻ hơn`, `tôi thấy khỏe hơn`), or that the speaker
-/// says it of themselves (`tôi vui hơn`): a statement, not a wish. Exact and unaccented.
-const TREND_WORDS: [(&str, &str); 11] = [
-    ("càng", "cang"),
-    ("đã", "da"),
-    ("đang", "dang"),
-    ("sẽ", "se"),
-    ("dần", "dan"),
-    ("rồi", "roi"),
-    ("giờ", "gio"),
-    ("thấy", "thay"),
-    ("trước", "truoc"),
-    ("tôi", "toi"),
-    ("mình", "minh"),
+/// tốt hơn`, `đã nhanh hơn`, `sẽ tốt hơn`, `giờ rẻ hơn`, `tôi thấy khỏe hơn`): a statement, not a
+/// wish. Exact, and unaccented where that spelling is mostly the word.
+const TREND_WORDS: [(&str, Option<&str>); 9] = [
+    ("càng", Some("cang")),
+    ("đã", Some("da")),
+    ("đang", Some("dang")),
+    ("sẽ", Some("se")),
+    ("dần", None),
+    ("rồi", Some("roi")),
+    ("giờ", None),
+    ("thấy", None),
+    ("trước", Some("truoc")),
 ];
 
 /// Whether a diminisher scales no term: none starts within two syllables after it in its clause,
@@ -1179,11 +1205,30 @@ const SENTENCE_END: [char; 9] = ['.', ';', '!', '?', '\n', '\r', '…', '！', '
 const CLAUSE_END: [char; 12] = ['.', ',', ';', ':', '!', '?', '\n', '\r', '…', '！', '？', '，'];
 
 /// Words that may stand between the two negators of a double negation (`không phải là không`,
-/// `không có gì không`, `không ai không`, `không thể không`), accented or not.
+/// `không có gì không`, `không ai không`, `không một ai không`, `không người nào không`, `không
+/// thể không`), accented or not.
 fn links_double_negation(token: &str) -> bool {
     matches!(
         token,
-        "phải" | "phai" | "là" | "la" | "thể" | "the" | "ai" | "gì" | "gi" | "có" | "co" | "hề" | "he" | "nào" | "nao"
+        "phải"
+            | "phai"
+            | "là"
+            | "la"
+            | "thể"
+            | "the"
+            | "ai"
+            | "gì"
+            | "gi"
+            | "có"
+            | "co"
+            | "hề"
+            | "he"
+            | "nào"
+            | "nao"
+            | "một"
+            | "mot"
+            | "người"
+            | "nguoi"
     )
 }
 
@@ -1560,6 +1605,11 @@ mod tests {
         assert!(lex.add_file(m, "modifiers.tsv", "một hai ba\tcontrast\n").is_err());
         assert!(lex.add_file(Path::new("v.tsv"), "vi.tsv", "tốt\t2\tx\n").is_err());
         assert!(lex.add_file(Path::new("v.tsv"), "vi.tsv", "tốt\t9\n").is_err());
+        // A `~` entry of one syllable with marks would never be found.
+        let err = lex.add_file(Path::new("v.tsv"), "vi.tsv", "~zzá\t2\n").expect_err("never counts").to_string();
+        assert!(err.contains("without marks") || err.contains("without them"), "{err}");
+        assert!(lex.add_file(m, "modifiers.tsv", "~qụa\tscale\t1.5\n").is_err());
+        assert!(lex.add_file(Path::new("v.tsv"), "vi.tsv", "~zzb\t2\n~hàng xịn\t2\n").is_ok());
         for factor in ["NaN", "inf", "0", "-1.5", "x"] {
             assert!(lex.add_file(m, "modifiers.tsv", &format!("rất\tscale\t{factor}\n")).is_err(), "{factor}");
             assert!(lex.add_file(m, "modifiers.tsv", &format!("hơi\tscale\t{factor}\t-0.5\n")).is_err(), "{factor}");
