@@ -361,6 +361,8 @@ mod tests {
             ("Dịch vụ bây giờ tốt hơn", Positive),
             // A recommendation is no criticism.
             ("Nên mua, hàng tốt lắm", Positive),
+            // ... but `mua thêm` asks for more.
+            ("Nhà trường nên mua thêm máy chiếu", Negative),
             // News: compounds whose syllables mean something else, words of reports; `qua`
             // with marks around is "via", not `quá`.
             ("Sự việc diễn ra trong khuôn khổ hội nghị thượng đỉnh", Neutral),

@@ -527,10 +527,21 @@ pub fn read_pack(file: &Path, text: &str, packs: &mut Packs, errors: &mut Vec<Er
         packs.empty_files.push(file.to_path_buf());
     }
     let lines = duluan_text::LineIndex::new(text);
+    let mut skipped = false;
     for list in parsed.list {
         let pos = lines.line_column(list.id.span().start);
-        // Past the total, the lists after it are not read either (they failed with it).
+        // Past the total, the lists after it are not read either (they failed with it): said
+        // once per file.
         if packs.terms_read > MAX_TOTAL_LIST_TERMS {
+            if !skipped {
+                let message = format!(
+                    "list `{}` and the lists after it in this file are not read: the lists before them hold more \
+                     than {MAX_TOTAL_LIST_TERMS} terms in all",
+                    list.id.get_ref()
+                );
+                errors.push(Error::at(file, Some(pos), message));
+                skipped = true;
+            }
             packs.failed_lists.insert(list.id.get_ref().clone());
             continue;
         }
@@ -543,13 +554,15 @@ pub fn read_pack(file: &Path, text: &str, packs: &mut Packs, errors: &mut Vec<Er
         let mut read = 0;
         let loaded = load_list(file, list, &mut packs.list_files, &mut read);
         packs.terms_read = packs.terms_read.saturating_add(read);
+        // The list that passes the total says so, besides any problem of its own.
         if packs.terms_read > MAX_TOTAL_LIST_TERMS {
             let message = format!("lists hold more than {MAX_TOTAL_LIST_TERMS} terms in all");
             errors.push(Error::at(file, Some(pos), format!("list `{id}`: {message}")));
-            packs.failed_lists.insert(id);
-            continue;
         }
         match loaded {
+            Ok(_) if packs.terms_read > MAX_TOTAL_LIST_TERMS => {
+                packs.failed_lists.insert(id);
+            }
             Ok(spec) => {
                 if packs.lists.contains_key(&spec.id) {
                     errors.push(Error::at(file, Some(pos), format!("list `{}` is defined twice", spec.id)));
@@ -1240,8 +1253,12 @@ mod tests {
                     [[rule]]\nid = \"r\"\nseverity = \"low\"\nquery = \"@after\"\n";
         read_pack(Path::new("p.toml"), pack, &mut packs, &mut errors);
         check_references(&packs, &mut errors);
-        assert_eq!(errors.len(), 1, "one list over the total, and the one after it is not unknown: {errors:?}");
-        assert!(errors[0].to_string().contains("terms in all") && !packs.lists.contains_key("more"));
+        // One list over the total, and the one after it not read, not unknown.
+        let errors: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        assert_eq!(errors.len(), 2, "{errors:?}");
+        assert!(errors[0].contains("list `more`: lists hold more than 1000000 terms in all"), "{errors:?}");
+        assert!(errors[1].contains("list `after` and the lists after it in this file are not read"), "{errors:?}");
+        assert!(!packs.lists.contains_key("more") && packs.failed_lists.contains("after"));
     }
 
     #[test]
@@ -1359,7 +1376,8 @@ mod tests {
             (0..500).map(|i| format!("[[list]]\nid = \"l{i}\"\nfile = \"lists/terms.txt\"\n\n")).collect();
         let started = std::time::Instant::now();
         let errors = read_with_list(&pack, &terms).expect_err("refused");
-        assert!(errors.iter().any(|e| e.contains("has more than 200000 terms")), "{errors:?}");
+        // Each refused list says why, the one that passes the total says that too.
+        assert_eq!(errors.iter().filter(|e| e.contains("has more than 200000 terms")).count(), 5, "{errors:?}");
         assert!(errors.iter().any(|e| e.contains("more than 1000000 terms in all")), "{errors:?}");
         assert!(errors.len() < 500, "{} errors", errors.len());
         // Generous: the work is a few reads, where it was 500.

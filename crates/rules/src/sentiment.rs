@@ -616,11 +616,14 @@ impl SentimentAnalyzer {
                     })
                     && !(f.last + 1..cue.first).any(|k| is_clause_word(a.token(view, k)))
             });
+            // `nên mua thêm máy chiếu` asks for more: no keep word before `thêm`.
+            let more = |c: &Cue| c.last + 1 < a.len() && matches!(a.token(view, c.last + 1), "thêm" | "them");
             let keep = cues.iter().any(|c| {
                 c.kind == Modifier::Keep
                     && c.first > cue.last
                     && c.first <= cue.last + KEEP_WINDOW
                     && layout.sentence[c.first] == sentence
+                    && !more(c)
             });
             if !(negated || after_cause || after_predicate || keep) {
                 out.push(Suggestion { cue: i, weight });
