@@ -303,6 +303,9 @@ pub struct ListSpec {
     pub mode: Option<Mode>,
 }
 
+/// List files read in one load, by path: their terms, or `None` where the file failed.
+pub(crate) type ListFiles = HashMap<PathBuf, Option<std::sync::Arc<Vec<String>>>>;
+
 /// Everything read from a rules directory.
 #[derive(Debug, Clone, Default)]
 pub struct Packs {
@@ -317,7 +320,7 @@ pub struct Packs {
     pub failed_lists: std::collections::BTreeSet<String>,
     /// List files read so far, by path: many lists naming one file read it once (`None`: it
     /// failed, and its problem was reported where it was first named).
-    pub(crate) list_files: HashMap<PathBuf, Option<std::sync::Arc<Vec<String>>>>,
+    pub(crate) list_files: ListFiles,
     /// List terms read so far, of the lists that loaded and of those that failed (a list refused
     /// for its size was read all the same), against [`MAX_TOTAL_LIST_TERMS`].
     pub(crate) terms_read: usize,
@@ -801,12 +804,7 @@ enum ListError {
 
 /// A list's terms, from the pack and its list file (read once per load, see
 /// [`Packs::list_files`]). `read`: how many terms were read, whether the list loads or not.
-fn load_list(
-    file: &Path,
-    def: ListDef,
-    list_files: &mut HashMap<PathBuf, Option<std::sync::Arc<Vec<String>>>>,
-    read: &mut usize,
-) -> Result<ListSpec, ListError> {
+fn load_list(file: &Path, def: ListDef, list_files: &mut ListFiles, read: &mut usize) -> Result<ListSpec, ListError> {
     let id = def.id.into_inner();
     // Spaces around a term are no part of it, as in a list file (`"giá*  "` is `giá*`).
     let mut terms: Vec<String> = def.terms.into_iter().map(|t| t.trim().to_string()).collect();
@@ -854,10 +852,7 @@ fn load_list(
 /// The terms of the list file at `path`, read the first time a list names it: a pack of many
 /// lists naming one large file read it for each, for minutes. `Err(None)`: it failed before, and
 /// its problem was reported then.
-fn list_file(
-    path: &Path,
-    list_files: &mut HashMap<PathBuf, Option<std::sync::Arc<Vec<String>>>>,
-) -> Result<std::sync::Arc<Vec<String>>, Option<Error>> {
+fn list_file(path: &Path, list_files: &mut ListFiles) -> Result<std::sync::Arc<Vec<String>>, Option<Error>> {
     if let Some(known) = list_files.get(path) {
         return known.clone().ok_or(None);
     }

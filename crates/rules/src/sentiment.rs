@@ -339,16 +339,6 @@ pub enum Register {
     News,
 }
 
-impl Register {
-    /// The register's name, as the CLI and the configuration write it.
-    pub fn name(self) -> &'static str {
-        match self {
-            Register::Opinion => "opinion",
-            Register::News => "news",
-        }
-    }
-}
-
 impl std::str::FromStr for Register {
     type Err = String;
 
@@ -476,11 +466,8 @@ impl SentimentAnalyzer {
         // them (`Thủ tướng yêu cầu …`) or opens headlines with a verb (`Đầu tư 2.000 tỷ …`).
         let voiced = register == Register::Opinion;
         let found = find_terms(text, a, (view, voiced), lexicon, modifiers, &layout);
-        let inside = inside_phrases(a, &found);
-        let opens = opening_phrases(a, &found);
-        let in_term = in_terms(a, &found);
-        let weighted = in_weighted_terms(a, &found);
-        let cues = find_cues(text, a, (view, voiced), modifiers, &found, &layout);
+        let marks = Marks::of(a, &found);
+        let cues = find_cues(text, a, (view, voiced), modifiers, &marks.in_term, &layout);
         let suggestions = if voiced { self.suggestions(a, view, &cues, &found, &layout) } else { Vec::new() };
         // Contributions by the token they start at, reported in text order.
         let mut terms: Vec<(usize, SentimentTerm)> = Vec::new();
@@ -514,8 +501,7 @@ impl SentimentAnalyzer {
             }
         }
         for f in found {
-            let (scale, mut negated) =
-                self.modify(text, a, view, modifiers, (&inside, &opens, &in_term, &weighted), &f);
+            let (scale, mut negated) = self.modify(text, a, view, modifiers, &marks, &f);
             let value = |negated: bool| {
                 scale
                     * if negated { f.entry.negated.unwrap_or(f.entry.weight * NEGATION_FACTOR) } else { f.entry.weight }
@@ -640,7 +626,7 @@ impl SentimentAnalyzer {
         a: &Analysis,
         view: View,
         modifiers: &HashMap<String, Modifier>,
-        (inside, opens, in_term, weighted): (&[bool], &[bool], &[bool], &[bool]),
+        Marks { inside, opens, in_term, weighted }: &Marks,
         f: &Found,
     ) -> (f32, bool) {
         let mut scale = 1.0;
@@ -858,10 +844,7 @@ fn find_terms(
         // term at its place is the negator in text with marks, and a contraction in any text
         // (`won't` is no `won`); unaccented, `dep bo xu` is `đẹp bỏ xừ`, not `dẹp bỏ`.
         let folded = matches!(view, View::Folded | View::InformalFolded);
-        let contraction = |i: usize| {
-            let gap = |k: usize| a.spans.get(k).zip(a.spans.get(k + 1)).and_then(|(x, y)| text.get(x.1..y.0));
-            gap(i).is_some_and(|g| g.contains(['\'', '’']))
-        };
+        let contraction = |i: usize| gap_after(text, a, i).contains(['\'', '’']);
         if let Some((n, Modifier::Negator(..), _)) = cue
             && n > 1
             && matched.is_some_and(|(m, _)| (m < n && (!folded || contraction(i))) || (m == n && folded))
@@ -936,8 +919,7 @@ fn decreased_after(text: &str, a: &Analysis, view: View, weighted: &[bool], last
 
 /// Whether token `k` is written with a capital and then small letters (`Bình`), as names are.
 fn title_case(text: &str, a: &Analysis, k: usize) -> bool {
-    let word = a.spans.get(k).and_then(|&(s, e)| text.get(s..e)).unwrap_or_default();
-    let mut chars = word.chars();
+    let mut chars = written(text, a, k).chars();
     chars.next().is_some_and(char::is_uppercase) && {
         let rest = chars.as_str();
         !rest.is_empty() && rest.chars().all(|c| !c.is_uppercase()) && rest.chars().any(char::is_lowercase)
@@ -1010,7 +992,7 @@ fn cue_at(
 /// name (`giá vàng HK`), not the informal `không` (`k tốt`, `K thích` opening a sentence, `hk
 /// hài lòng`).
 fn unit_k(text: &str, a: &Analysis, k: usize) -> bool {
-    let word_at = |i: usize| a.spans.get(i).and_then(|&(s, e)| text.get(s..e)).unwrap_or_default();
+    let word_at = |i: usize| written(text, a, i);
     let before = k.checked_sub(1).map(word_at);
     // Beside lower case a capital letter is a name; in a post in capitals (`DỊCH VỤ K TỐT`,
     // `HK TỐT`) it is the informal `không` still.
@@ -1034,40 +1016,39 @@ fn unit_k(text: &str, a: &Analysis, k: usize) -> bool {
     }
 }
 
-/// Which tokens lie inside a found phrase of two or more syllables.
-fn inside_phrases(a: &Analysis, found: &[Found]) -> Vec<bool> {
-    let mut inside = vec![false; a.len()];
-    for f in found.iter().filter(|f| f.last > f.first) {
-        inside[f.first..=f.last].fill(true);
-    }
-    inside
+/// Where the found terms lie, token by token.
+struct Marks {
+    /// Inside a phrase of two or more syllables.
+    inside: Vec<bool>,
+    /// Opening a phrase of two or more syllables.
+    opens: Vec<bool>,
+    /// In a term, of one syllable or more.
+    in_term: Vec<bool>,
+    /// In a term that weighs something (not `kinh tế`, `không khí`).
+    weighted: Vec<bool>,
 }
 
-/// Which tokens open a found phrase of two or more syllables.
-fn opening_phrases(a: &Analysis, found: &[Found]) -> Vec<bool> {
-    let mut opens = vec![false; a.len()];
-    for f in found.iter().filter(|f| f.last > f.first) {
-        opens[f.first] = true;
+impl Marks {
+    fn of(a: &Analysis, found: &[Found]) -> Marks {
+        let mut m = Marks {
+            inside: vec![false; a.len()],
+            opens: vec![false; a.len()],
+            in_term: vec![false; a.len()],
+            weighted: vec![false; a.len()],
+        };
+        for f in found {
+            let tokens = f.first..=f.last;
+            m.in_term[tokens.clone()].fill(true);
+            if f.last > f.first {
+                m.inside[tokens.clone()].fill(true);
+                m.opens[f.first] = true;
+            }
+            if f.entry.weight != 0.0 || f.entry.negated.is_some() {
+                m.weighted[tokens].fill(true);
+            }
+        }
+        m
     }
-    opens
-}
-
-/// Which tokens belong to a found term that weighs something (not `kinh tế`, `không khí`).
-fn in_weighted_terms(a: &Analysis, found: &[Found]) -> Vec<bool> {
-    let mut covered = vec![false; a.len()];
-    for f in found.iter().filter(|f| f.entry.weight != 0.0 || f.entry.negated.is_some()) {
-        covered[f.first..=f.last].fill(true);
-    }
-    covered
-}
-
-/// Which tokens belong to a found term, of one syllable or more.
-fn in_terms(a: &Analysis, found: &[Found]) -> Vec<bool> {
-    let mut covered = vec![false; a.len()];
-    for f in found {
-        covered[f.first..=f.last].fill(true);
-    }
-    covered
 }
 
 /// Modifiers and cues on tokens that are not part of a found term, longest first.
@@ -1076,10 +1057,9 @@ fn find_cues(
     a: &Analysis,
     (view, voiced): (View, bool),
     modifiers: &HashMap<String, Modifier>,
-    found: &[Found],
+    covered: &[bool],
     layout: &Layout,
 ) -> Vec<Cue> {
-    let covered = in_terms(a, found);
     let mut cues = Vec::new();
     let mut i = 0;
     while i < a.len() {
@@ -1314,6 +1294,16 @@ fn clause_break(text: &str, analysis: &Analysis, a: usize, b: usize) -> bool {
     let end = analysis.spans[a].1;
     let start = analysis.spans[b].0;
     text.get(end..start).is_some_and(|gap| gap.contains(CLAUSE_END))
+}
+
+/// Token `k` as written in the text (empty past the end).
+fn written<'t>(text: &'t str, a: &Analysis, k: usize) -> &'t str {
+    a.spans.get(k).and_then(|&(s, e)| text.get(s..e)).unwrap_or_default()
+}
+
+/// The text between token `k` and the next one (empty after the last).
+fn gap_after<'t>(text: &'t str, a: &Analysis, k: usize) -> &'t str {
+    a.spans.get(k).zip(a.spans.get(k + 1)).and_then(|(x, y)| text.get(x.1..y.0)).unwrap_or_default()
 }
 
 #[cfg(test)]
