@@ -7,24 +7,42 @@
 //!
 //! `cargo bench -p duluan-rules --bench sentiment` prints accuracy and macro-F1 for both, and the
 //! lexicon's coverage (dev sentences where it found any term). Without the data it says so.
+//!
+//! Then the tone of whole news articles, which UIT-VSFC's one-sentence opinions say nothing of:
+//! 140 articles of `../shared/data/vi-news` (or `DULUAN_VI_NEWS`) labelled by hand in
+//! `benches/news-tone.tsv` (80 on which the news register's weighing was chosen, 60 held out),
+//! scored in the news register as the pipeline scores a feed's items (title and text), against
+//! always answering the commonest label. `-- news` runs only this part; `-- news -v` also prints
+//! each article's label, score and strongest terms.
 
 use std::collections::HashMap;
 use std::path::Path;
 
 use duluan_model::Label;
-use duluan_rules::Engine;
+use duluan_rules::{Engine, Register};
 
 const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/vi-sentiment");
 const CLASSES: [&str; 3] = ["negative", "neutral", "positive"];
 
+const NEWS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/vi-news/vntc-train-sample.jsonl");
+const NEWS_TONE: &str = include_str!("news-tone.tsv");
+
 fn main() {
+    let rules = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../rules"));
+    let engine = Engine::load(rules).unwrap_or_else(|e| panic!("shipped rules do not load: {}", e[0]));
+    if !std::env::args().any(|a| a == "news") {
+        opinions(&engine);
+    }
+    news(&engine, std::env::args().any(|a| a == "-v"));
+}
+
+/// UIT-VSFC dev, opinion register, against naive Bayes.
+fn opinions(engine: &Engine) {
     let dir = std::env::var("DULUAN_SENTIMENT_DIR").unwrap_or_else(|_| DATA.to_string());
     let (Some(train), Some(dev)) = (read(&dir, "uit-vsfc-train.jsonl"), read(&dir, "uit-vsfc-dev.jsonl")) else {
         eprintln!("sentiment bench: needs {dir}/uit-vsfc-{{train,dev}}.jsonl; skipped");
         return;
     };
-    let rules = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../rules"));
-    let engine = Engine::load(rules).unwrap_or_else(|e| panic!("shipped rules do not load: {}", e[0]));
     let mut covered = 0;
     let ours: Vec<usize> = dev
         .iter()
@@ -33,11 +51,7 @@ fn main() {
             if !s.terms.is_empty() {
                 covered += 1;
             }
-            match s.label {
-                Label::Negative => 0,
-                Label::Neutral => 1,
-                Label::Positive => 2,
-            }
+            class_of(s.label)
         })
         .collect();
     let model = NaiveBayes::train(&train);
@@ -50,6 +64,85 @@ fn main() {
         println!("{name:<34} {accuracy:>8.4}   {f1:>8.4}");
     }
     println!("lexicon found terms in {:.1} % of dev sentences", covered as f64 * 100.0 / dev.len() as f64);
+}
+
+/// The hand-labelled news articles, news register, against the commonest label.
+fn news(engine: &Engine, verbose: bool) {
+    let path = std::env::var("DULUAN_VI_NEWS").unwrap_or_else(|_| NEWS.to_string());
+    let Ok(jsonl) = std::fs::read_to_string(&path) else {
+        eprintln!("sentiment bench: needs {path} for the news tone; skipped");
+        return;
+    };
+    let texts: HashMap<String, String> = jsonl
+        .lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .filter_map(|v| Some((v["id"].as_str()?.to_string(), v["text"].as_str()?.to_string())))
+        .collect();
+    // Per set (`tuned`, `held-out`): gold and predicted classes.
+    let mut sets: Vec<(&str, Vec<usize>, Vec<usize>)> = Vec::new();
+    for line in NEWS_TONE.lines().filter(|l| !l.starts_with('#')) {
+        let mut columns = line.split('\t');
+        let (Some(id), Some(label), Some(set)) = (columns.next(), columns.next(), columns.next()) else { continue };
+        let (Some(class), Some(article)) = (CLASSES.iter().position(|c| *c == label), texts.get(id)) else { continue };
+        let predicted = news_tone(engine, article, verbose.then_some(class));
+        let at = sets.iter().position(|(name, ..)| *name == set).unwrap_or_else(|| {
+            sets.push((set, Vec::new(), Vec::new()));
+            sets.len() - 1
+        });
+        sets[at].1.push(class);
+        sets[at].2.push(predicted);
+    }
+    println!("news tone: hand-labelled VNTC articles, news register (headline, lead and body weighed apart)");
+    println!("set         articles   accuracy   macro-F1   always the commonest label: accuracy, macro-F1");
+    for (set, gold, ours) in &sets {
+        let commonest = (0..3).max_by_key(|&c| gold.iter().filter(|&&g| g == c).count()).unwrap_or(1);
+        let (accuracy, f1) = scores(gold, ours);
+        let (base_accuracy, base_f1) = scores(gold, &vec![commonest; gold.len()]);
+        println!("{set:<10} {:>9}   {accuracy:>8.4}   {f1:>8.4}   {base_accuracy:.4}, {base_f1:.4}", gold.len());
+        let count = |c: usize| ours.iter().filter(|&&p| p == c).count();
+        let given = |c: usize| gold.iter().filter(|&&p| p == c).count();
+        println!(
+            "           labels given (hand): {} ({}) negative, {} ({}) neutral, {} ({}) positive",
+            count(0),
+            given(0),
+            count(1),
+            given(1),
+            count(2),
+            given(2)
+        );
+    }
+}
+
+/// The predicted class of one article (its first line the title, as a feed gives it apart);
+/// with the hand label, the article's line of the `-v` listing is printed.
+fn news_tone(engine: &Engine, article: &str, shown: Option<usize>) -> usize {
+    let (title, text) = article.split_once('\n').unwrap_or(("", article));
+    let (ta, xa) = (duluan_text::Analysis::new(title), duluan_text::Analysis::new(text));
+    let s = engine.sentiment.score_analyzed(&[(title, &ta), (text, &xa)], Register::News);
+    let predicted = class_of(s.label);
+    if let Some(class) = shown {
+        let mut terms = s.terms.clone();
+        terms.sort_by(|a, b| b.weight.abs().total_cmp(&a.weight.abs()));
+        let strongest: Vec<String> = terms.iter().take(6).map(|t| format!("{} {:+.2}", t.term, t.weight)).collect();
+        let mark = if predicted == class { ' ' } else { '*' };
+        let title: String = title.chars().take(60).collect();
+        let (gold, ours) = (CLASSES[class], CLASSES[predicted]);
+        println!(
+            "{mark} {gold:<8} {ours:<8} {:+.3} {:>3} terms  {title}  | {}",
+            s.score,
+            s.terms.len(),
+            strongest.join(", ")
+        );
+    }
+    predicted
+}
+
+fn class_of(label: Label) -> usize {
+    match label {
+        Label::Negative => 0,
+        Label::Neutral => 1,
+        Label::Positive => 2,
+    }
 }
 
 fn read(dir: &str, name: &str) -> Option<Vec<(String, usize)>> {

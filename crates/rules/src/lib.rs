@@ -32,7 +32,7 @@ pub use pack::{
     Action, Example, Examples, Filters, ListRef, ListSpec, Packs, RuleSpec, Titles, fingerprint, origin_file, read_dir,
     read_pack,
 };
-pub use sentiment::{LABEL_THRESHOLD, Lexicon, Register, SentimentAnalyzer};
+pub use sentiment::{LABEL_THRESHOLD, Lexicon, NEWS_LABEL_THRESHOLD, Register, SentimentAnalyzer};
 
 /// Errors from reading or compiling rules.
 #[derive(Debug, thiserror::Error)]
@@ -414,9 +414,51 @@ mod tests {
             ("Cháy lớn tại chung cư, 3 người tử vong", Negative, Negative),
             ("Dịch vụ công không tốt, người dân bức xúc", Negative, Negative),
         ] {
-            assert_eq!(engine.sentiment.score_as(text, Register::News).label, news, "{text} as news");
+            let s = engine.sentiment.score_as(text, Register::News);
+            assert_eq!(s.label, news, "{text} as news: {s:?}");
             assert_eq!(engine.sentiment.score_as(text, Register::Opinion).label, opinion, "{text} as opinion");
         }
+    }
+
+    /// A news article's tone is its headline's and lead's, not the sum of every word of its
+    /// body, and each term's weight is what it adds to the score.
+    #[test]
+    fn news_weighs_headline_lead_and_body_apart() {
+        use duluan_model::Label::{Negative, Neutral, Positive};
+        let engine = shipped();
+        let news = |title: &str, text: &str| {
+            let (ta, xa) = (duluan_text::Analysis::new(title), duluan_text::Analysis::new(text));
+            engine.sentiment.score_analyzed(&[(title, &ta), (text, &xa)], Register::News)
+        };
+        // A body of quotes and background, mixed words that summed made it lean one way.
+        let body = "Ông cho biết năm ngoái đội bóng thi đấu tốt. Nhiều cổ động viên vui vẻ. \
+                    Có trận thua đáng tiếc. Ban huấn luyện hài lòng với sự cố gắng của cầu thủ. \
+                    Một số cầu thủ bị chấn thương nhẹ. Đội sẽ tập luyện tại sân nhà.";
+        let report = news(
+            "Đội bóng công bố lịch tập luyện mùa giải mới",
+            &format!("Lịch tập đã được gửi tới các cầu thủ. Đội tập trung vào ngày 5/1. {body}"),
+        );
+        assert_eq!(report.label, Neutral, "{report:?}");
+        let opinion = engine.sentiment.score(&format!("Lịch tập đã được gửi tới các cầu thủ. {body}"));
+        assert_eq!(opinion.label, Positive, "summed alike, the body leans: {opinion:?}");
+        // The headline says what the story is.
+        let fire = news(
+            "Cháy lớn tại chợ, nhiều tiểu thương thiệt hại nặng",
+            &format!("Lực lượng chức năng đã có mặt. {body}"),
+        );
+        assert_eq!(fire.label, Negative, "{fire:?}");
+        // Without a title the first sentence is the headline; a body of one mood throughout counts.
+        let plain =
+            news("", "Khánh thành cầu mới. Người dân đi lại thuận tiện. Cầu đẹp. Giao thông an toàn, thuận lợi.");
+        assert_eq!(plain.label, Positive, "{plain:?}");
+        // The terms sum to the score, their parts' factors included.
+        for s in [&report, &fire, &plain] {
+            let sum: f32 = s.terms.iter().map(|t| t.weight).sum();
+            assert!((sum / (sum * sum + 15.0).sqrt() - s.score).abs() < 1e-3, "{s:?}");
+        }
+        // An emoticon between the lead and the body is not lost.
+        let sad = news("", "Tin buồn. Ông đã mất. Gia đình thông báo :'( Lễ tang tổ chức tại nhà.");
+        assert!(sad.terms.iter().any(|t| t.term == ":'("), "{sad:?}");
     }
 
     #[test]
