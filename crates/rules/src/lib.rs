@@ -456,9 +456,49 @@ mod tests {
             let sum: f32 = s.terms.iter().map(|t| t.weight).sum();
             assert!((sum / (sum * sum + 15.0).sqrt() - s.score).abs() < 1e-3, "{s:?}");
         }
-        // An emoticon between the lead and the body is not lost.
+        // An emoticon counts with the sentence it ends, wherever the parts meet; emoji alone,
+        // in a title or a text, count too.
         let sad = news("", "Tin buồn. Ông đã mất. Gia đình thông báo :'( Lễ tang tổ chức tại nhà.");
         assert!(sad.terms.iter().any(|t| t.term == ":'("), "{sad:?}");
+        for (text, emoticon) in [("Đội nhà vô địch. <3 Cảm ơn mọi người", "<3"), ("Tin buồn. T_T", "T_T")]
+        {
+            let s = news("", text);
+            let headline = engine.sentiment.score_as(&text[..text.find(". ").map_or(0, |i| i + 1)], Register::News);
+            let weight = |s: &duluan_model::Sentiment| s.terms.iter().find(|t| t.term == emoticon).map(|t| t.weight);
+            assert!(weight(&s).is_some() && weight(&s) == weight(&news(&format!("x {emoticon}"), "")), "{s:?}");
+            assert!(headline.terms.iter().all(|t| t.term != emoticon), "{headline:?}");
+        }
+        assert_eq!(news("😡😡😡", "Giá điện áp dụng từ hôm nay.").label, Negative);
+        assert_eq!(news("", "😡😡").label, Negative);
+        // A full stop inside a name or a number ends no sentence: the headline is whole.
+        let hcm = news("", "TP.HCM: Cháy lớn tại chợ, nhiều tiểu thương thiệt hại nặng. Lực lượng chức năng có mặt.");
+        assert_eq!(hcm.label, Negative, "{hcm:?}");
+    }
+
+    /// A steep fall counts more (`giảm mạnh`), a pest is no depth (`giảm sâu bệnh`), a name is no
+    /// word (`Nguyễn Hữu Thắng`), and news words without marks are other words in social posts.
+    #[test]
+    fn falls_names_and_unaccented_lookalikes() {
+        use duluan_model::Label::{Negative, Neutral, Positive};
+        let engine = shipped();
+        let score = |text: &str, register| engine.sentiment.score_as(text, register);
+        let fall = score("Tai nạn giao thông giảm", Register::News).score;
+        assert!(score("Tai nạn giao thông giảm mạnh", Register::News).score > fall);
+        assert_eq!(score("Giống lúa mới khỏe, giảm sâu bệnh", Register::News).label, Positive);
+        for (text, label) in [
+            ("HLV Nguyễn Hữu Thắng bị sa thải", Negative),
+            ("Cháy nhà dân ở phường Quyết Thắng", Negative),
+            ("Đội nhà thắng 2-0", Positive),
+            ("Công Vinh ghi bàn thắng danh dự", Neutral),
+            ("Bị cáo được tuyên vô tội", Positive),
+        ] {
+            let s = score(text, Register::News);
+            assert_eq!(s.label, label, "{text}: {s:?}");
+        }
+        for text in ["san pham bao hanh 12 thang", "tong tien 500k", "tu tu thoi ban oi", "cac phat tu di le chua"] {
+            let s = score(text, Register::Opinion);
+            assert_eq!(s.label, Neutral, "{text}: {s:?}");
+        }
     }
 
     #[test]

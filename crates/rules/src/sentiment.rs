@@ -421,7 +421,8 @@ impl SentimentAnalyzer {
         let threshold = match register {
             Register::Opinion => {
                 for (text, analysis) in fields {
-                    self.score_piece(text, analysis, register, &mut counted, &mut terms);
+                    self.score_field(text, analysis, register, &mut terms);
+                    self.score_emoji(text, &mut counted, &mut terms);
                 }
                 LABEL_THRESHOLD
             }
@@ -442,19 +443,6 @@ impl SentimentAnalyzer {
         Sentiment { score: (score * 1000.0).round() / 1000.0, label, terms }
     }
 
-    /// The terms and emoji of one text.
-    fn score_piece(
-        &self,
-        text: &str,
-        a: &Analysis,
-        register: Register,
-        counted: &mut HashMap<String, u8>,
-        out: &mut Vec<SentimentTerm>,
-    ) {
-        self.score_field(text, a, register, out);
-        self.score_emoji(text, counted, out);
-    }
-
     /// Scores a news item part by part (see [`NewsParts`]); each term's weight is what it adds
     /// to the item's, its part's factor included, so that the terms still sum to the score.
     fn score_news(
@@ -466,23 +454,28 @@ impl SentimentAnalyzer {
         let mut parts: [Vec<SentimentTerm>; 3] = Default::default();
         // Sentences of the item before the field; a title is one however it is punctuated.
         let mut before = 0;
-        for (i, (text, a)) in fields.iter().enumerate().filter(|(_, (_, a))| !a.is_empty()) {
+        for (i, (text, a)) in fields.iter().enumerate() {
+            let emoji = self.emoji_in(text, counted);
             if i == 0 && fields.len() > 1 {
-                self.score_piece(text, a, Register::News, counted, &mut parts[0]);
-                before = 1;
+                self.score_field(text, a, Register::News, &mut parts[0]);
+                parts[0].extend(emoji.into_iter().map(|(_, term)| term));
+                before = usize::from(!parts[0].is_empty() || !a.is_empty());
                 continue;
             }
             let layout = Layout::of(text, a);
             for (part, range) in NewsParts::pieces(text.len(), a, &layout, before) {
                 match text.get(range.clone()) {
-                    Some(_) if range.len() == text.len() => {
-                        self.score_piece(text, a, Register::News, counted, &mut parts[part])
-                    }
-                    Some(piece) => {
-                        self.score_piece(piece, &Analysis::new(piece), Register::News, counted, &mut parts[part])
-                    }
+                    Some(_) if range.len() == text.len() => self.score_field(text, a, Register::News, &mut parts[part]),
+                    Some(piece) => self.score_field(piece, &Analysis::new(piece), Register::News, &mut parts[part]),
                     None => {}
                 }
+            }
+            // An emoji counts with the sentence it ends (`Tin buồn. T_T`): that of the last word
+            // before it, or the first where none is.
+            for (at, term) in emoji {
+                let words_before = a.spans.partition_point(|&(_, end)| end <= at);
+                let sentence = layout.sentence.get(words_before.saturating_sub(1)).copied().unwrap_or(0);
+                parts[NewsParts::part(before + sentence)].push(term);
             }
             before += layout.sentence.last().map_or(0, |s| s + 1);
         }
@@ -805,6 +798,12 @@ impl SentimentAnalyzer {
     /// `counted`: how often each emoji counted already, by its form without variation selectors
     /// (`❤️` and `❤` are one emoji).
     fn score_emoji(&self, text: &str, counted: &mut HashMap<String, u8>, out: &mut Vec<SentimentTerm>) {
+        out.extend(self.emoji_in(text, counted).into_iter().map(|(_, term)| term));
+    }
+
+    /// [`SentimentAnalyzer::score_emoji`], each with the byte offset where it starts.
+    fn emoji_in(&self, text: &str, counted: &mut HashMap<String, u8>) -> Vec<(usize, SentimentTerm)> {
+        let mut out = Vec::new();
         // (start, end, entry); a few per entry are enough to count three where they overlap others.
         let mut found: Vec<(usize, usize, usize)> = Vec::new();
         for (i, (emoji, _)) in self.lexicon.emoji.iter().enumerate() {
@@ -830,9 +829,10 @@ impl SentimentAnalyzer {
             let count = counted.entry(emoji.replace('\u{FE0F}', "")).or_insert(0);
             if *count < 3 {
                 *count += 1;
-                out.push(SentimentTerm { term: emoji.clone(), weight: *weight, negated: false });
+                out.push((start, SentimentTerm { term: emoji.clone(), weight: *weight, negated: false }));
             }
         }
+        out
     }
 }
 
@@ -924,11 +924,12 @@ fn find_terms(
             continue;
         }
         // A phrase in title case inside a sentence is a name (`tỉnh Hòa Bình`, `phường Thành
-        // Công`, `khu đô thị Phát Đạt`), not the words it is made of.
+        // Công`, `khu đô thị Phát Đạt`), not the words it is made of; so is one word in title
+        // case after another (`HLV Nguyễn Hữu Thắng`, `phường Quyết Thắng`).
         if let Some((n, _)) = matched
-            && n > 1
             && i > 0
             && layout.sentence[i] == layout.sentence[i - 1]
+            && (n > 1 || title_case(text, a, i - 1))
             && (i..i + n).all(|k| title_case(text, a, k))
         {
             i += n;
@@ -969,7 +970,8 @@ fn never_so(text: &str, a: &Analysis, k: usize, last: usize) -> bool {
 /// weighted term (`tai nạn giao thông giảm mạnh`, `tỷ lệ thất nghiệp giảm còn 2,3%`, `tăng trưởng
 /// kinh tế sụt giảm`): less of a trouble is good news, less of a good thing bad. Only with marks:
 /// unaccented `giam` is as often `giam` (to detain). `Some` with the factor of the fall:
-/// [`STEEP_FALL`] for a steep one (`giảm mạnh`, `sụt giảm sâu`).
+/// [`STEEP_FALL`] for a steep one (`giảm mạnh`, `sụt giảm mạnh`; not `giảm sâu`, where `sâu` is
+/// as often the pest of `giảm sâu bệnh`).
 fn decreased_after(text: &str, a: &Analysis, view: View, weighted: &[bool], last: usize) -> Option<f32> {
     if !matches!(view, View::Exact | View::Informal) {
         return None;
@@ -981,10 +983,14 @@ fn decreased_after(text: &str, a: &Analysis, view: View, weighted: &[bool], last
             return None;
         }
         if falling(k) {
-            // `giảm mạnh`, `sụt giảm sâu`: a steep fall says more.
+            // `giảm mạnh`, `sụt giảm mạnh`: a steep fall says more.
             let next = (k + 1..a.len()).find(|&j| !falling(j) || clause_break(text, a, j - 1, j));
-            let steep =
-                next.is_some_and(|j| !clause_break(text, a, j - 1, j) && matches!(a.token(view, j), "mạnh" | "sâu"));
+            // Not `mạnh mẽ`, a term of its own.
+            let steep = next.is_some_and(|j| {
+                !clause_break(text, a, j - 1, j)
+                    && a.token(view, j) == "mạnh"
+                    && (j + 1 >= a.len() || a.token(view, j + 1) != "mẽ")
+            });
             return Some(if steep { STEEP_FALL } else { 1.0 });
         }
         if weighs {
@@ -1237,7 +1243,7 @@ impl Layout {
         for k in 0..a.len() {
             if k > 0 {
                 let gap = text.get(a.spans[k - 1].1..a.spans[k].0).unwrap_or("");
-                if gap.contains(SENTENCE_END) {
+                if ends_sentence(gap) {
                     s += 1;
                 }
                 if gap.contains(CLAUSE_END) {
@@ -1276,19 +1282,22 @@ impl NewsParts {
     const BODY: f32 = 0.25;
     const LEAD_SENTENCES: usize = 2;
 
-    /// The part (0 headline, 1 lead, 2 body) of each run of a field's tokens, as byte ranges
-    /// that cover the field (`len` bytes), in order; `before` sentences of the item came before
-    /// the field. A run reaches to the next one's first token, so punctuation and emoji between
-    /// them count with the sentence they end.
-    fn pieces(len: usize, a: &Analysis, layout: &Layout, before: usize) -> Vec<(usize, Range<usize>)> {
-        let part = |k: usize| match before + layout.sentence[k] {
+    /// The part of the item's sentence `sentence` (from 0): 0 headline, 1 lead, 2 body.
+    fn part(sentence: usize) -> usize {
+        match sentence {
             0 => 0,
             s if s <= NewsParts::LEAD_SENTENCES => 1,
             _ => 2,
-        };
+        }
+    }
+
+    /// The part of each run of a field's tokens, as byte ranges that cover the field (`len`
+    /// bytes), in order; `before` sentences of the item came before the field. A run reaches to
+    /// the next one's first token (emoji are placed apart, see [`SentimentAnalyzer::score_news`]).
+    fn pieces(len: usize, a: &Analysis, layout: &Layout, before: usize) -> Vec<(usize, Range<usize>)> {
         let mut pieces: Vec<(usize, Range<usize>)> = Vec::new();
         for k in 0..a.len() {
-            let p = part(k);
+            let p = NewsParts::part(before + layout.sentence[k]);
             match pieces.last_mut() {
                 Some((last, _)) if *last == p => {}
                 Some((_, range)) => {
@@ -1300,6 +1309,13 @@ impl NewsParts {
         }
         pieces
     }
+}
+
+/// Whether the text between two tokens ends a sentence: a full stop does only before a space or
+/// line break, as in the text layer's phrase breaks (`TP.HCM`, `1.500`, `PGS.TS` are inside one).
+fn ends_sentence(gap: &str) -> bool {
+    gap.contains(|c: char| c != '.' && SENTENCE_END.contains(&c))
+        || (gap.contains('.') && gap.contains(char::is_whitespace))
 }
 
 /// Punctuation that ends a sentence (`…` too: `Tôi không… Dịch vụ tốt`).
