@@ -136,6 +136,10 @@ struct Compiler<'p> {
     pattern_texts: Vec<String>,
     term_texts: Vec<String>,
     term_ids: HashMap<String, u32>,
+    /// The `at least` operators of the rule being compiled met so far, and the index of one that
+    /// can never hold (see [`RuleSpec::at_least`]).
+    at_least: usize,
+    failed_at_least: Option<usize>,
 }
 
 /// The text mode a part of a query is compiled in, and where it comes from.
@@ -244,6 +248,8 @@ impl Compiler<'_> {
             Expr::Scoped(scope, e) => Node::Scoped(*scope, Box::new(self.node(e, mode)?)),
             Expr::Moded(m, e) => self.node(e, Moding::Query(*m))?,
             Expr::AtLeast { min, of } => {
+                let index = self.at_least;
+                self.at_least += 1;
                 let mut alternatives = Vec::new();
                 for e in of {
                     self.alternatives(e, mode, &mut alternatives)?;
@@ -253,6 +259,7 @@ impl Compiler<'_> {
                 let mut seen = std::collections::HashSet::new();
                 alternatives.retain(|n| leaf_key(n).is_none_or(|key| seen.insert(key)));
                 if alternatives.len() < *min {
+                    self.failed_at_least = Some(index);
                     return Err(crate::expr::at_least_problem(*min, alternatives.len()));
                 }
                 Node::AtLeast { min: *min, of: alternatives }
@@ -487,6 +494,8 @@ impl RuleSet {
             pattern_texts: Vec::new(),
             term_texts: Vec::new(),
             term_ids: HashMap::new(),
+            at_least: 0,
+            failed_at_least: None,
         };
         let mut programs = Vec::with_capacity(packs.rules.len());
         let mut nodes = 0usize;
@@ -501,9 +510,18 @@ impl RuleSet {
                 errors.push(rule_error(too_many_nodes()));
                 return Err(errors);
             }
+            (compiler.at_least, compiler.failed_at_least) = (0, None);
             match compiler.node(&spec.expr, Moding::Rule(spec.mode)) {
                 Ok(node) => programs.push(node),
-                Err(message) => errors.push(rule_error(message)),
+                // An `at least` that can never hold is shown where it is written.
+                Err(message) => match compiler.failed_at_least.and_then(|i| spec.at_least.get(i)) {
+                    Some(&place) => errors.push(Error::At {
+                        path: crate::origin_file(&spec.origin).into(),
+                        position: Some(place),
+                        message: format!("rule `{}`: {message}", spec.id),
+                    }),
+                    None => errors.push(rule_error(message)),
+                },
             }
         }
         if !errors.is_empty() {
@@ -1353,26 +1371,27 @@ query = "ngập"
         for query in ["at least 2 of (sốt OR ho OR \"khó thở\")", "at least 2 of (sốt ho \"khó thở\")"] {
             refused_at(&format!("{list}{}", rule("r", query)), query, "2 of", "1 distinct alternative");
         }
-        for (query, reason) in [
+        for (query, at, reason) in [
             // Folded, `vo sinh` is `vô sinh` again: two alternatives, not three.
-            ("at least 3 of folded:@harm", "2 distinct alternative"),
+            ("at least 3 of folded:@harm", "at least", "2 distinct alternative"),
             // The same term twice is one alternative.
-            ("at least 2 of (sốt, Sốt)", "1 distinct alternative"),
+            ("at least 2 of (sốt, Sốt)", "at least", "1 distinct alternative"),
+            // Shown at the `at least` that asks too much, past a quoted phrase and another one.
+            ("\"tin đồn\" AND at least 1 of @harm AND (ho OR at least 4 of @harm)", "at least 4", "3 distinct"),
+            ("at least 2 of (at least 5 of @harm, sốt)", "at least 5", "3 distinct"),
         ] {
+            let pack = format!("{list}{}", rule("r", query));
             let mut packs = Packs::default();
             let mut errors = Vec::new();
-            crate::pack::read_pack(
-                Path::new("t.toml"),
-                &format!("{list}{}", rule("r", query)),
-                &mut packs,
-                &mut errors,
-            );
+            crate::pack::read_pack(Path::new("t.toml"), &pack, &mut packs, &mut errors);
             assert!(errors.is_empty(), "{errors:?}");
             let err = RuleSet::compile(packs).expect_err(query).to_string();
             assert!(err.contains("rule `r`") && err.contains(reason), "{query}: {err}");
-            // Line and column of the query.
-            let place: Vec<&str> = err.split(':').take(3).collect();
-            assert!(place[0] == "t.toml" && place[1..].iter().all(|n| n.parse::<u32>().is_ok()), "{err}");
+            // Line and column of the `at least`, in the query as written in the file.
+            let written = format!("{query:?}");
+            let column = 9 + written.find(at).map_or(0, |i| written[..i].chars().count());
+            let place = format!("t.toml:{}:{column}:", pack.lines().count());
+            assert!(err.starts_with(&place), "{query}: expected {place}, got {err}");
         }
         let rs = set(&rule("commas", "at least 2 of (sốt, ho, \"khó thở\")"));
         assert_eq!(fired(&rs, "", "bé bị sốt, ho và khó thở"), ["commas"]);

@@ -275,10 +275,20 @@ struct Parser {
     depth: usize,
     /// The field scope being parsed inside (`title:(…)`), if any.
     field: Option<Scope>,
+    /// See [`parse_placed`].
+    at_least: Vec<usize>,
 }
 
 /// Parse an expression.
 pub fn parse(src: &str) -> Result<Expr, ParseError> {
+    parse_placed(src).map(|(expr, _)| expr)
+}
+
+/// [`parse`], with the byte offset of each `at least` of the expression in the order they are
+/// written, which is the order a walk of the expression meets them (each before what it holds):
+/// whether one can hold depends on the lists it names, known only when the rules are compiled,
+/// and the problem is shown where it is written.
+pub fn parse_placed(src: &str) -> Result<(Expr, Vec<usize>), ParseError> {
     if src.len() > MAX_EXPR_BYTES {
         return Err(ParseError { offset: 0, message: format!("expression longer than {MAX_EXPR_BYTES} bytes") });
     }
@@ -286,7 +296,7 @@ pub fn parse(src: &str) -> Result<Expr, ParseError> {
     if toks.is_empty() {
         return Err(ParseError { offset: 0, message: "empty expression".into() });
     }
-    let mut p = Parser { toks, pos: 0, len: src.len(), depth: 0, field: None };
+    let mut p = Parser { toks, pos: 0, len: src.len(), depth: 0, field: None, at_least: Vec::new() };
     let expr = p.or()?;
     if let Some((offset, tok)) = p.toks.get(p.pos) {
         let message = match tok {
@@ -298,7 +308,7 @@ pub fn parse(src: &str) -> Result<Expr, ParseError> {
     if expr.depth() > MAX_DEPTH {
         return Err(ParseError { offset: 0, message: format!("expression nested more than {MAX_DEPTH} levels deep") });
     }
-    Ok(expr)
+    Ok((expr, p.at_least))
 }
 
 fn describe(tok: &Tok) -> String {
@@ -498,6 +508,7 @@ impl Parser {
         // `at least` is the operator: a mistake after it must not turn it into searched words.
         const SHAPE: &str = "write `at least N of @list` or `at least N of (a, b, c)` with N from 1; \
                              to search the words, quote them: \"at least\"";
+        self.at_least.push(self.offset());
         self.pos += 2;
         let min = match self.peek() {
             Some(Tok::Word(n, false)) => n.parse::<usize>().ok().filter(|&n| n >= 1),

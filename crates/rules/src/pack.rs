@@ -7,7 +7,7 @@ use duluan_model::Severity;
 use serde::Deserialize;
 
 use crate::Error;
-use crate::expr::{Expr, Mode, parse};
+use crate::expr::{Expr, Mode, parse_placed};
 
 /// Most terms one list may hold (files included).
 pub(crate) const MAX_LIST_TERMS: usize = 200_000;
@@ -278,6 +278,9 @@ pub struct RuleSpec {
     pub origin: String,
     /// Where each list the expression names is named first (for errors about the list).
     pub list_refs: Vec<ListRef>,
+    /// 1-based line and column (in characters) of each `at least` of the query, in the order
+    /// they are written (for an `at least` that asks more of its lists than they hold).
+    pub at_least: Vec<(usize, usize)>,
 }
 
 /// A list name in a rule's query and where it is written.
@@ -599,11 +602,13 @@ pub fn read_pack(file: &Path, text: &str, packs: &mut Packs, errors: &mut Vec<Er
             packs.capped = true;
             continue;
         }
-        let expr = match parse(rule.query.get_ref()) {
-            Ok(e) => e,
+        let written = text.get(span.clone()).unwrap_or_default();
+        let place =
+            |offset: usize| lines.line_column(span.start + written_offset(written, rule.query.get_ref(), offset));
+        let (expr, at_least) = match parse_placed(rule.query.get_ref()) {
+            Ok((e, at_least)) => (e, at_least.into_iter().map(place).collect()),
             Err(e) => {
-                let written = text.get(span.clone()).unwrap_or_default();
-                let pos = lines.line_column(span.start + written_offset(written, rule.query.get_ref(), e.offset));
+                let pos = place(e.offset);
                 errors.push(Error::at(file, Some(pos), format!("rule `{}`: {}", rule.id, e.message)));
                 continue;
             }
@@ -673,6 +678,7 @@ pub fn read_pack(file: &Path, text: &str, packs: &mut Packs, errors: &mut Vec<Er
             // Where the query starts: errors found when the rules are compiled point there.
             origin: format!("{}:{}:{}", file.display(), origin_pos.0, origin_pos.1),
             list_refs,
+            at_least,
         });
     }
 }
