@@ -499,6 +499,19 @@ mod tests {
             let s = score(text, Register::Opinion);
             assert_eq!(s.label, Neutral, "{text}: {s:?}");
         }
+        // A word in title case is no name after punctuation, nor in a sentence in title case.
+        for (text, register, label) in [
+            ("Very Bad Service", Register::Opinion, Negative),
+            ("Sản Phẩm Tốt", Register::Opinion, Positive),
+            ("Giao Hàng Chậm", Register::Opinion, Negative),
+            ("Việt Nam Thắng Thái Lan", Register::News, Positive),
+            ("Ông Tuấn: Tốt", Register::News, Positive),
+            ("Hà Nội, Đẹp quá", Register::News, Positive),
+            ("Cảm ơn Shop.Tốt", Register::Opinion, Positive),
+        ] {
+            let s = score(text, register);
+            assert_eq!(s.label, label, "{text}: {s:?}");
+        }
     }
 
     #[test]

@@ -603,12 +603,13 @@ pub fn read_pack(file: &Path, text: &str, packs: &mut Packs, errors: &mut Vec<Er
             continue;
         }
         let written = text.get(span.clone()).unwrap_or_default();
-        let place =
-            |offset: usize| lines.line_column(span.start + written_offset(written, rule.query.get_ref(), offset));
+        let place = |offset: usize| lines.line_column(span.start + offset);
         let (expr, at_least) = match parse_placed(rule.query.get_ref()) {
-            Ok((e, at_least)) => (e, at_least.into_iter().map(place).collect()),
+            Ok((e, at_least)) => {
+                (e, written_offsets(written, rule.query.get_ref(), &at_least).into_iter().map(place).collect())
+            }
             Err(e) => {
-                let pos = place(e.offset);
+                let pos = place(written_offset(written, rule.query.get_ref(), e.offset));
                 errors.push(Error::at(file, Some(pos), format!("rule `{}`: {}", rule.id, e.message)));
                 continue;
             }
@@ -739,6 +740,12 @@ fn list_refs(expr: &Expr, source: &str, at: impl Fn(usize) -> ListRef) -> Vec<Li
 /// quote placed errors left of where they are. If decoding `written` does not give the value (a
 /// form this does not know), the offset is counted from the opening quote as before.
 fn written_offset(written: &str, value: &str, offset: usize) -> usize {
+    written_offsets(written, value, &[offset]).first().copied().unwrap_or(offset)
+}
+
+/// [`written_offset`] of each of `offsets` (ascending), in one walk of `written`: a query may hold
+/// thousands of places (each `at least`), and a walk from the quote for each was quadratic.
+fn written_offsets(written: &str, value: &str, offsets: &[usize]) -> Vec<usize> {
     let multi = written.starts_with("\"\"\"") || written.starts_with("'''");
     let basic = written.starts_with('"');
     let mut at = if multi { 3 } else { 1 };
@@ -747,28 +754,52 @@ fn written_offset(written: &str, value: &str, offset: usize) -> usize {
         let rest = written.get(at..).unwrap_or_default();
         at += if rest.starts_with("\r\n") { 2 } else { usize::from(rest.starts_with('\n')) };
     }
-    let fallback = at.min(written.len()) + offset;
-    let mut out = String::new();
-    while out.len() < offset {
-        let rest = written.get(at..).unwrap_or_default();
-        let Some(c) = rest.chars().next() else { return fallback };
-        let crlf_read_as_lf = c == '\r'
-            && multi
-            && rest.starts_with("\r\n")
-            && !value.get(out.len()..).is_some_and(|v| v.starts_with('\r'));
-        at += if c == '\\' && basic {
-            let Some((read, decoded)) = escape(rest, multi) else { return fallback };
-            out.extend(decoded);
-            read
-        } else if crlf_read_as_lf {
-            out.push('\n');
-            2
-        } else {
-            out.push(c);
-            c.len_utf8()
+    let quote = at.min(written.len());
+    let fallback = |offset: usize| quote + offset;
+    let mut places = Vec::with_capacity(offsets.len());
+    // Bytes of the value read so far.
+    let mut read = 0;
+    let mut wanted = offsets.iter().copied().peekable();
+    while let Some(&offset) = wanted.peek() {
+        // A line-ending backslash gives nothing: a place is on what follows it.
+        let continued = |at: usize| {
+            let rest = written.get(at..).unwrap_or_default();
+            match rest.starts_with('\\').then(|| escape(rest, multi)).flatten() {
+                Some((skipped, None)) if basic && multi => Some(skipped),
+                _ => None,
+            }
         };
+        while let Some(skipped) = continued(at) {
+            at += skipped;
+        }
+        if offset <= read {
+            places.push(if offset == read { at } else { fallback(offset) });
+            wanted.next();
+            continue;
+        }
+        let rest = written.get(at..).unwrap_or_default();
+        let Some(c) = rest.chars().next() else { break };
+        let crlf_read_as_lf =
+            c == '\r' && multi && rest.starts_with("\r\n") && !value.get(read..).is_some_and(|v| v.starts_with('\r'));
+        let (width, decoded) = if c == '\\' && basic {
+            let Some(escaped) = escape(rest, multi) else { break };
+            escaped
+        } else if crlf_read_as_lf {
+            (2, Some('\n'))
+        } else {
+            (c.len_utf8(), Some(c))
+        };
+        at += width;
+        if let Some(d) = decoded {
+            // Decoding went astray of the value: the rest is placed from the quote.
+            if !value.get(read..).is_some_and(|v| v.starts_with(d)) {
+                break;
+            }
+            read += d.len_utf8();
+        }
     }
-    if out.len() == offset && value.starts_with(&out) { at } else { fallback }
+    places.extend(wanted.map(fallback));
+    places
 }
 
 /// Bytes read and the character produced by the escape that starts `rest` (in a basic string;
@@ -1151,6 +1182,38 @@ mod tests {
             written.push('"');
             for (offset, place) in places {
                 proptest::prop_assert_eq!(written_offset(&written, &value, offset), place, "{} in {}", offset, written);
+            }
+        }
+
+        /// In a multi-line string a line-ending backslash and the white space after it give
+        /// nothing: a place is on the character after them, and all places of a value come out of
+        /// one walk as each would alone.
+        #[test]
+        fn written_offsets_step_over_line_ending_backslashes(
+            chars in proptest::collection::vec((proptest::sample::select(vec!['a', 'ệ', '"', '\\', ' ', '😀']), proptest::prelude::any::<bool>()), 0..24),
+            crlf in proptest::prelude::any::<bool>(),
+        ) {
+            let mut written = String::from("\"\"\"");
+            let mut value = String::new();
+            let mut places = Vec::new();
+            for (c, broken) in chars {
+                // White space written as it is would be swallowed by the line end before it.
+                if broken && c != ' ' {
+                    written.push_str(if crlf { "\\\r\n    " } else { "\\\n    " });
+                }
+                places.push((value.len(), written.len()));
+                value.push(c);
+                match c {
+                    '"' | '\\' => written.extend(['\\', c]),
+                    c => written.push(c),
+                }
+            }
+            written.push_str("\"\"\"");
+            let offsets: Vec<usize> = places.iter().map(|&(offset, _)| offset).collect();
+            let at_once = written_offsets(&written, &value, &offsets);
+            for ((offset, place), together) in places.into_iter().zip(at_once) {
+                proptest::prop_assert_eq!(written_offset(&written, &value, offset), place, "{} in {:?}", offset, written);
+                proptest::prop_assert_eq!(together, place);
             }
         }
     }

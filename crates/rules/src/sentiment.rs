@@ -881,6 +881,8 @@ fn find_terms(
             .find_map(|n| lexicon.get(a.joined_tokens(view, i, i + n - 1)).map(|&entry| (n, entry)))
     };
     let mut found = Vec::new();
+    // Which sentences are written in title case, worked out at the first title-case term.
+    let titled = std::cell::OnceCell::new();
     let mut i = 0;
     while i < a.len() {
         let matched = longest(i);
@@ -925,12 +927,15 @@ fn find_terms(
         }
         // A phrase in title case inside a sentence is a name (`tỉnh Hòa Bình`, `phường Thành
         // Công`, `khu đô thị Phát Đạt`), not the words it is made of; so is one word in title
-        // case after another (`HLV Nguyễn Hữu Thắng`, `phường Quyết Thắng`).
+        // case right after another (`HLV Nguyễn Hữu Thắng`, `phường Quyết Thắng`; not `Ông Tuấn:
+        // Tốt`). Not in a sentence written in title case throughout (`Sản Phẩm Tốt`, `Very Bad
+        // Service`), where every word looks like a name.
         if let Some((n, _)) = matched
             && i > 0
             && layout.sentence[i] == layout.sentence[i - 1]
-            && (n > 1 || title_case(text, a, i - 1))
+            && (n > 1 || (title_case(text, a, i - 1) && gap_after(text, a, i - 1).trim().is_empty()))
             && (i..i + n).all(|k| title_case(text, a, k))
+            && !titled.get_or_init(|| titled_sentences(text, a, layout)).get(layout.sentence[i]).is_some_and(|&t| t)
         {
             i += n;
             continue;
@@ -998,6 +1003,19 @@ fn decreased_after(text: &str, a: &Analysis, view: View, weighted: &[bool], last
         }
     }
     None
+}
+
+/// Per sentence of `layout`, whether it is written in title case: three words or more, and more
+/// than half of them title case (`Giá Xăng Giảm Mạnh`, `Very Bad Service`).
+fn titled_sentences(text: &str, a: &Analysis, layout: &Layout) -> Vec<bool> {
+    let sentences = layout.sentence.last().map_or(0, |s| s + 1);
+    let (mut titled, mut words) = (vec![0usize; sentences], vec![0usize; sentences]);
+    for k in 0..a.len() {
+        let s = layout.sentence[k];
+        words[s] += 1;
+        titled[s] += usize::from(title_case(text, a, k));
+    }
+    titled.iter().zip(&words).map(|(&t, &w)| w >= 3 && 2 * t > w).collect()
 }
 
 /// Whether token `k` is written with a capital and then small letters (`Bình`), as names are.
