@@ -21,7 +21,6 @@
 //! headline, lead and body of an item are weighed apart first (see [`NewsParts`]).
 
 use std::collections::HashMap;
-use std::ops::Range;
 use std::path::Path;
 
 use duluan_model::{Label, Sentiment, SentimentTerm};
@@ -463,13 +462,8 @@ impl SentimentAnalyzer {
                 continue;
             }
             let layout = Layout::of(text, a);
-            for (part, range) in NewsParts::pieces(text.len(), a, &layout, before) {
-                match text.get(range.clone()) {
-                    Some(_) if range.len() == text.len() => self.score_field(text, a, Register::News, &mut parts[part]),
-                    Some(piece) => self.score_field(piece, &Analysis::new(piece), Register::News, &mut parts[part]),
-                    None => {}
-                }
-            }
+            let part_of = |k: usize| NewsParts::part(before + layout.sentence[k]);
+            self.score_runs(text, a, &layout, Register::News, part_of, &mut parts);
             // An emoji counts with the sentence it ends (`Tin buồn. T_T`): that of the last word
             // before it, or the first where none is.
             for (at, term) in emoji {
@@ -494,19 +488,44 @@ impl SentimentAnalyzer {
         if a.len() <= MAX_STRETCH {
             return self.score_stretch(text, a, register, out);
         }
-        let layout = Layout::of(text, a);
+        self.score_runs(text, a, &Layout::of(text, a), register, |_| 0, std::slice::from_mut(out));
+    }
+
+    /// Scores a field a run of tokens at a time, each run's terms into `parts[part_of(token)]`: a
+    /// run ends where the part changes or, past [`MAX_STRETCH`] tokens, at the last sentence start
+    /// before that (a sentence longer than a stretch is cut). A run's text reaches to the next
+    /// run's first token, so the punctuation that ends its last sentence is read with it; a field
+    /// that is one run is scored with its own analysis, the others are analysed run by run.
+    fn score_runs(
+        &self,
+        text: &str,
+        a: &Analysis,
+        layout: &Layout,
+        register: Register,
+        part_of: impl Fn(usize) -> usize,
+        parts: &mut [Vec<SentimentTerm>],
+    ) {
         let mut from = 0;
         while from < a.len() {
-            let mut to = (from + MAX_STRETCH).min(a.len());
-            // Back to the last sentence start in the stretch, if there is one after `from`.
+            let part = part_of(from);
+            let longest = (from + MAX_STRETCH).min(a.len());
+            let mut to = (from + 1..longest).find(|&k| part_of(k) != part).unwrap_or(longest);
+            // Cut for length: back to the last sentence start in the run, if there is one after `from`.
             if to < a.len()
+                && part_of(to) == part
                 && let Some(start) = (from + 1..to).rev().find(|&k| layout.sentence[k] != layout.sentence[k - 1])
             {
                 to = start;
             }
-            let (start, end) = (a.spans[from].0, a.spans[to - 1].1);
-            if let Some(piece) = text.get(start..end) {
-                self.score_stretch(piece, &Analysis::new(piece), register, out);
+            let Some(out) = parts.get_mut(part) else { return };
+            if from == 0 && to == a.len() {
+                self.score_stretch(text, a, register, out);
+            } else {
+                let start = if from == 0 { 0 } else { a.spans[from].0 };
+                let end = a.spans.get(to).map_or(text.len(), |span| span.0);
+                if let Some(piece) = text.get(start..end) {
+                    self.score_stretch(piece, &Analysis::new(piece), register, out);
+                }
             }
             from = to;
         }
@@ -1307,25 +1326,6 @@ impl NewsParts {
             s if s <= NewsParts::LEAD_SENTENCES => 1,
             _ => 2,
         }
-    }
-
-    /// The part of each run of a field's tokens, as byte ranges that cover the field (`len`
-    /// bytes), in order; `before` sentences of the item came before the field. A run reaches to
-    /// the next one's first token (emoji are placed apart, see [`SentimentAnalyzer::score_news`]).
-    fn pieces(len: usize, a: &Analysis, layout: &Layout, before: usize) -> Vec<(usize, Range<usize>)> {
-        let mut pieces: Vec<(usize, Range<usize>)> = Vec::new();
-        for k in 0..a.len() {
-            let p = NewsParts::part(before + layout.sentence[k]);
-            match pieces.last_mut() {
-                Some((last, _)) if *last == p => {}
-                Some((_, range)) => {
-                    range.end = a.spans[k].0;
-                    pieces.push((p, a.spans[k].0..len));
-                }
-                None => pieces.push((p, 0..len)),
-            }
-        }
-        pieces
     }
 }
 
