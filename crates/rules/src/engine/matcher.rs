@@ -37,40 +37,44 @@ pub(super) struct Term<'a> {
     pub id: PatternId,
 }
 
-/// An open-addressing table from a `u64` key to a small value, probed linearly. Key 0 marks an
-/// empty slot: syllable keys are never 0 (a token has at least one byte and no NUL bytes) and
-/// node keys have a syllable id + 1 in their low half.
+/// An open-addressing table from a key of 32 or 64 bits to a small value, probed linearly. Key 0
+/// marks an empty slot: syllable keys are never 0 (a token has at least one byte and no NUL
+/// bytes) and edge keys have a syllable id + 1 in their low bits.
 #[derive(Debug, Default)]
-struct Table<V = u32> {
-    slots: Vec<(u64, V)>,
+struct Table<K = u64, V = u32> {
+    slots: Vec<(K, V)>,
     shift: u32,
 }
 
-impl<V: Copy + Default> Table<V> {
-    fn with_entries(entries: &[(u64, V)]) -> Table<V> {
+impl<K: Copy + Default + Eq + Into<u64>, V: Copy + Default> Table<K, V> {
+    /// Filled to between a quarter and a half: fuller, the syllable table's probes (most of keys
+    /// it does not hold, which run on to an empty slot) and the edge table's took longer than
+    /// its smaller size saved.
+    fn with_entries(entries: &[(K, V)]) -> Table<K, V> {
         let capacity = (entries.len() * 2).next_power_of_two().max(16);
-        let mut table = Table { slots: vec![(0, V::default()); capacity], shift: 64 - capacity.trailing_zeros() };
+        let mut table =
+            Table { slots: vec![(K::default(), V::default()); capacity], shift: 64 - capacity.trailing_zeros() };
         for &(key, value) in entries {
             table.insert(key, value);
         }
         table
     }
 
-    fn slot(&self, key: u64) -> usize {
-        (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> self.shift) as usize
+    fn slot(&self, key: K) -> usize {
+        (key.into().wrapping_mul(0x9E37_79B9_7F4A_7C15) >> self.shift) as usize
     }
 
-    fn insert(&mut self, key: u64, value: V) {
+    fn insert(&mut self, key: K, value: V) {
         let mask = self.slots.len() - 1;
         let mut i = self.slot(key);
-        while self.slots[i].0 != 0 && self.slots[i].0 != key {
+        while self.slots[i].0 != K::default() && self.slots[i].0 != key {
             i = (i + 1) & mask;
         }
         self.slots[i] = (key, value);
     }
 
     #[inline]
-    fn get(&self, key: u64) -> Option<V> {
+    fn get(&self, key: K) -> Option<V> {
         let mask = self.slots.len().checked_sub(1)?;
         let mut i = self.slot(key);
         loop {
@@ -78,7 +82,7 @@ impl<V: Copy + Default> Table<V> {
             if k == key {
                 return Some(v);
             }
-            if k == 0 {
+            if k == K::default() {
                 return None;
             }
             i = (i + 1) & mask;
@@ -122,7 +126,7 @@ impl Filter {
 /// Syllable strings to dense ids: short ones through the table, long ones through a map.
 #[derive(Debug, Default)]
 struct Syllables {
-    short: Table,
+    short: Table<u64, u32>,
     /// The short keys of the table, see [`SYLLABLE_FILTER_BITS`].
     filter: Filter,
     long: HashMap<Box<[u8]>, u32>,
@@ -202,36 +206,29 @@ fn crossing(node: NodeRef) -> u32 {
     ((node & CROSSES) >> 28) << 31
 }
 
-/// A trie node as the roots and edges store it: its [`NodeRef`] in the low half and the group of
-/// the terms that end there in the high half, so that reaching a node and reporting its terms is
-/// one read (a separate array of groups cost a cache miss per occurrence with large rule sets).
-type Step = u64;
 /// No node: no node has index [`INDEX`] (see [`Matcher::new`]), and this one has no flags.
-const NO_STEP: Step = INDEX as Step;
-
-fn step_node(step: Step) -> NodeRef {
-    step as u32
-}
-
-fn step_ends(step: Step) -> Group {
-    (step >> 32) as u32
-}
+const NO_NODE: NodeRef = INDEX;
 
 /// Bits in the edge filter: most pairs of adjacent syllables in a text are no edge of the trie,
 /// and this bit set (32 KB, it stays in the cache) says so without probing the edge table.
 const EDGE_FILTER_BITS: u32 = 18;
 
 /// The terms that share one text (a folded text and whether it ends in a wildcard), reported
-/// together: an index into [`Matcher::group`].
+/// together: an index into [`Matcher::group`]. The terms that end at a trie node are the group of
+/// the node's index, so that the node reached names them and no lookup does; the wildcard stems
+/// are numbered after the nodes.
 pub(super) type Group = u32;
 
 /// A trie node while the matcher is built.
 #[derive(Debug)]
 struct Node {
-    /// Terms that end with this node's syllable (`NONE`: none).
-    ends: Group,
-    /// Wildcard terms that continue from here with a prefix of the next syllable.
-    prefixes: Vec<(Box<str>, Group)>,
+    /// The terms (pattern ids) that end with this node's syllable.
+    ends: Vec<u32>,
+    /// The number of syllables from a root to here.
+    depth: u32,
+    /// Wildcard terms that continue from here with a prefix of the next syllable, by stem, and
+    /// their place among the stems.
+    prefixes: Vec<(Box<str>, u32)>,
     /// See [`CROSSES`].
     crosses: bool,
     /// The node before it on its path (`NONE` for a root): always of a lower index.
@@ -242,13 +239,10 @@ struct Node {
 #[derive(Debug, Default)]
 pub(super) struct Matcher {
     syllables: Syllables,
-    /// Per syllable id, the node of terms starting with it (or `NO_STEP`), and `NO_STEP` once
+    /// Per syllable id, the node of terms starting with it (or `NO_NODE`), and `NO_NODE` once
     /// more at the end, for tokens of no term's syllable.
-    roots: Vec<Step>,
-    /// `(node << 32) | (syllable + 1)` → child node.
-    edges: Table<Step>,
-    /// The keys of the edge table, see [`EDGE_FILTER_BITS`].
-    edge_filter: Filter,
+    roots: Vec<NodeRef>,
+    edges: Edges,
     /// The wildcard terms that continue from a node, for the nodes that have any, by index.
     node_stems: HashMap<u32, Stems>,
     /// One-syllable wildcard terms.
@@ -267,26 +261,87 @@ fn edge_key(node: NodeRef, syllable: u32) -> u64 {
     (u64::from(node & INDEX) << 32) | u64::from(syllable.wrapping_add(1))
 }
 
+/// Bits it takes to write `n`.
+fn bits(n: usize) -> u32 {
+    usize::BITS - n.leading_zeros()
+}
+
+/// The child nodes by [`edge_key`]. Where every node index, syllable id and the break bit fit in
+/// 32 bits (they do for tens of thousands of rules), keys are packed into that and a slot is 8
+/// bytes: the table of 10,000 rules' terms then fits the second-level cache, where at 16 bytes a
+/// slot most steps of a walk missed it.
+#[derive(Debug, Default)]
+struct Edges {
+    narrow: Table<u32, NodeRef>,
+    wide: Table<u64, NodeRef>,
+    /// How far a narrow key shifts the node index up (`None`: keys are wide).
+    node_shift: Option<u32>,
+    /// The keys, see [`EDGE_FILTER_BITS`].
+    filter: Filter,
+}
+
+impl Edges {
+    fn new(edges: &[(u64, NodeRef)], nodes: usize, syllables: u32) -> Edges {
+        // Syllable ids + 1 below the break bit, the node index above it.
+        let node_shift = bits(syllables as usize) + 1;
+        Edges::with_shift(edges, Some(node_shift).filter(|&shift| shift < 32 && bits(nodes) + shift <= 32))
+    }
+
+    fn with_shift(edges: &[(u64, NodeRef)], node_shift: Option<u32>) -> Edges {
+        let filter = Filter::new(EDGE_FILTER_BITS, edges.iter().map(|&(key, _)| key));
+        match node_shift {
+            Some(shift) => {
+                let narrow: Vec<(u32, NodeRef)> =
+                    edges.iter().map(|&(key, node)| (narrow_key(key, shift), node)).collect();
+                Edges { narrow: Table::with_entries(&narrow), node_shift, filter, ..Edges::default() }
+            }
+            None => Edges { wide: Table::with_entries(edges), filter, ..Edges::default() },
+        }
+    }
+
+    /// Whether the trie may have the edge `key` (`false`: it has not), from the cache.
+    #[inline]
+    fn may_hold(&self, key: u64) -> bool {
+        self.filter.may_hold(key)
+    }
+
+    #[inline]
+    fn get(&self, key: u64) -> Option<NodeRef> {
+        match self.node_shift {
+            Some(shift) => self.narrow.get(narrow_key(key, shift)),
+            None => self.wide.get(key),
+        }
+    }
+}
+
+/// An [`edge_key`] packed into 32 bits: the node index shifted up by `shift`, the break bit below
+/// it and the syllable id + 1 below that (see [`Edges::new`] for when it fits).
+#[inline(always)]
+fn narrow_key(key: u64, shift: u32) -> u32 {
+    let (node, syllable) = ((key >> 32) as u32, key as u32);
+    (node << shift) | ((syllable >> 31) << (shift - 1)) | (syllable & !AFTER_BREAK)
+}
+
 impl Matcher {
-    /// Fails only past 2^30 trie nodes (a syllable each), far beyond what a rule file can hold.
+    /// Fails only past 2^28 trie nodes (a syllable each), far beyond what a rule file can hold.
     pub(super) fn new(terms: &[Term<'_>]) -> Result<Matcher, String> {
         let mut interner = Interner::default();
         let mut roots: HashMap<u32, u32> = HashMap::new();
         let mut edges: HashMap<u64, u32> = HashMap::new();
         let mut nodes: Vec<Node> = Vec::new();
-        let mut root_prefixes: HashMap<&str, Group> = HashMap::new();
-        // The group of each wildcard stem after each node (a search of the node's list per term
-        // was quadratic in a rule file of many stems after one word).
-        let mut stem_groups: HashMap<(u32, &str), Group> = HashMap::new();
-        // Each group's row: its number of syllables, then its terms.
-        let mut groups: Vec<Vec<u32>> = Vec::new();
-        let mut join = |group: &mut Group, term: &Term<'_>| {
-            if *group == NONE {
-                *group = groups.len() as Group;
-                groups.push(vec![u32::try_from(term.syllables.len()).unwrap_or(u32::MAX)]);
+        let mut root_prefixes: HashMap<&str, u32> = HashMap::new();
+        // The place of each wildcard stem after each node among the stems (a search of the
+        // node's list per term was quadratic in a rule file of many stems after one word).
+        let mut stem_places: HashMap<(u32, &str), u32> = HashMap::new();
+        // Each stem's row: its number of syllables, then its terms.
+        let mut stems: Vec<Vec<u32>> = Vec::new();
+        let mut join_stem = |place: &mut u32, term: &Term<'_>| {
+            if *place == NONE {
+                *place = stems.len() as u32;
+                stems.push(vec![u32::try_from(term.syllables.len()).unwrap_or(u32::MAX)]);
             }
             // Pattern ids fit: there are at most `MAX_PATTERNS`.
-            groups[*group as usize].push(term.id as u32);
+            stems[*place as usize].push(term.id as u32);
         };
         for term in terms {
             let (whole, last) = match (term.prefix, term.syllables.split_last()) {
@@ -303,7 +358,7 @@ impl Matcher {
             }
             let Some((head, rest)) = whole.split_first() else {
                 if let Some(prefix) = last {
-                    join(root_prefixes.entry(prefix).or_insert(NONE), term);
+                    join_stem(root_prefixes.entry(prefix).or_insert(NONE), term);
                 }
                 continue;
             };
@@ -324,51 +379,57 @@ impl Matcher {
             let stem_at = whole.len();
             nodes[node as usize].crosses |= last.is_some() && stem_at < 64 && term.breaks & 1 << stem_at != 0;
             match last {
-                None => join(&mut nodes[node as usize].ends, term),
+                // Pattern ids fit: there are at most `MAX_PATTERNS`.
+                None => nodes[node as usize].ends.push(term.id as u32),
                 Some(stem) => {
-                    let group = stem_groups.entry((node, stem)).or_insert(NONE);
-                    let new = *group == NONE;
-                    join(group, term);
+                    let place = stem_places.entry((node, stem)).or_insert(NONE);
+                    let new = *place == NONE;
+                    join_stem(place, term);
                     if new {
-                        nodes[node as usize].prefixes.push((stem.into(), *group));
+                        nodes[node as usize].prefixes.push((stem.into(), *place));
                     }
                 }
             }
         }
-        if nodes.len() > INDEX as usize {
+        if nodes.len() >= INDEX as usize {
             return Err(format!("more than {INDEX} syllables in rule terms"));
         }
-        let crossing = crossing_groups(&nodes, groups.len());
+        // Stems are the groups after the nodes'.
+        let first_stem = nodes.len() as u32;
+        let crossing = crossing_groups(&nodes, stems.len());
         let mut parents = vec![false; nodes.len()];
         edges.keys().for_each(|key| parents[(key >> 32) as usize] = true);
         let flagged = |node: u32| {
             let n = &nodes[node as usize];
-            let ends = if n.ends == NONE { 0 } else { HAS_ENDS };
+            let ends = if n.ends.is_empty() { 0 } else { HAS_ENDS };
             let prefixes = if n.prefixes.is_empty() { 0 } else { HAS_PREFIXES };
             let children = if parents[node as usize] { HAS_CHILDREN } else { 0 };
             let crosses = if n.crosses { CROSSES } else { 0 };
-            u64::from(node | ends | prefixes | children | crosses) | u64::from(n.ends) << 32
+            node | ends | prefixes | children | crosses
         };
         let syllables = interner.finish();
-        let mut root_table = vec![NO_STEP; syllables.count as usize + 1];
+        let mut root_table = vec![NO_NODE; syllables.count as usize + 1];
         for (syllable, node) in roots {
             root_table[syllable as usize] = flagged(node);
         }
-        let edges: Vec<(u64, Step)> = edges.into_iter().map(|(key, node)| (key, flagged(node))).collect();
-        let edge_filter = Filter::new(EDGE_FILTER_BITS, edges.iter().map(|&(key, _)| key));
+        let edges: Vec<(u64, NodeRef)> = edges.into_iter().map(|(key, node)| (key, flagged(node))).collect();
+        let stems_of = |prefixes: &[(Box<str>, u32)]| {
+            Stems::new(prefixes.iter().map(|(stem, place)| (&**stem, first_stem + place)))
+        };
         let node_stems = (0u32..)
             .zip(&nodes)
             .filter(|(_, n)| !n.prefixes.is_empty())
-            .map(|(i, n)| (i, Stems::new(n.prefixes.iter().map(|(stem, group)| (&**stem, *group)))))
+            .map(|(i, n)| (i, stems_of(&n.prefixes)))
             .collect();
+        let root_stems = Stems::new(root_prefixes.into_iter().map(|(stem, place)| (stem, first_stem + place)));
+        let rows = nodes.iter().map(|n| std::iter::once(n.depth).chain(n.ends.iter().copied()).collect());
         Ok(Matcher {
+            edges: Edges::new(&edges, nodes.len(), syllables.count),
             syllables,
             roots: root_table,
-            edges: Table::with_entries(&edges),
-            edge_filter,
             node_stems,
-            root_stems: Stems::new(root_prefixes.into_iter()),
-            groups: Csr::rows(groups.into_iter()),
+            root_stems,
+            groups: Csr::rows(rows.chain(stems)),
             crossing,
         })
     }
@@ -454,9 +515,8 @@ impl Matcher {
         hits.resize(found + tokens, Hit::default());
         let mut wildcards = Vec::new();
         for (first, pair) in ids.windows(2).enumerate() {
-            let step = self.roots[((pair[0] & !AFTER_BREAK) as usize).min(unknown)];
-            let node = step_node(step);
-            hits[found] = Hit { group: step_ends(step), first: token_index(first) };
+            let node = self.roots[((pair[0] & !AFTER_BREAK) as usize).min(unknown)];
+            hits[found] = Hit { group: node & INDEX, first: token_index(first) };
             found += usize::from(node & HAS_ENDS != 0);
             let next = pair[1] & !crossing(node);
             if node & HAS_PREFIXES != 0 && next & AFTER_BREAK == 0 {
@@ -489,7 +549,7 @@ impl Matcher {
             // goes on only along an edge keyed with the break.
             let key = edge_key(node, ids[first as usize + depth]);
             open[n] = (first, node);
-            n += usize::from(self.edge_filter.may_hold(key));
+            n += usize::from(self.edges.may_hold(key));
         }
         let mut kept = 0;
         let mut found = hits.len();
@@ -498,9 +558,8 @@ impl Matcher {
         for i in 0..n {
             let (first, node) = open[i];
             let next = first as usize + depth;
-            let Some(step) = self.edges.get(edge_key(node, ids[next])) else { continue };
-            let child = step_node(step);
-            hits[found] = Hit { group: step_ends(step), first };
+            let Some(child) = self.edges.get(edge_key(node, ids[next])) else { continue };
+            hits[found] = Hit { group: child & INDEX, first };
             found += usize::from(child & HAS_ENDS != 0);
             let after = ids[next + 1] & !crossing(child);
             if child & HAS_PREFIXES != 0 && after & AFTER_BREAK == 0 {
@@ -625,29 +684,28 @@ pub(super) struct Hit {
 
 /// Per group, whether a walk may reach it across a break (see [`Matcher::may_cross`]): a node
 /// before it on its path crosses breaks, through another term's edge or its own; for the stems
-/// after a node, that node too.
-fn crossing_groups(nodes: &[Node], groups: usize) -> Vec<bool> {
+/// after a node, that node too. The groups of the nodes come first, then `stems` stems.
+fn crossing_groups(nodes: &[Node], stems: usize) -> Vec<bool> {
     // Parents come before their children: one pass in order carries the answer down the paths.
-    let mut reached_across = vec![false; nodes.len()];
+    let mut crossing = vec![false; nodes.len() + stems];
     for i in 0..nodes.len() {
         let parent = nodes[i].parent as usize;
-        reached_across[i] = nodes.get(parent).is_some_and(|p| p.crosses || reached_across[parent]);
+        crossing[i] = nodes.get(parent).is_some_and(|p| p.crosses || crossing[parent]);
     }
-    let mut crossing = vec![false; groups];
-    let mut mark = |group: Group, crossed: bool| {
-        if let Some(c) = crossing.get_mut(group as usize) {
-            *c |= crossed;
+    for (node, i) in nodes.iter().zip(0..) {
+        let across = crossing[i] || node.crosses;
+        for &(_, place) in &node.prefixes {
+            if let Some(c) = crossing.get_mut(nodes.len() + place as usize) {
+                *c = across;
+            }
         }
-    };
-    for (node, &across) in nodes.iter().zip(&reached_across) {
-        mark(node.ends, across);
-        node.prefixes.iter().for_each(|&(_, group)| mark(group, across || node.crosses));
     }
     crossing
 }
 
 fn new_node(nodes: &mut Vec<Node>, parent: u32) -> u32 {
-    nodes.push(Node { ends: NONE, prefixes: Vec::new(), crosses: false, parent });
+    let depth = nodes.get(parent as usize).map_or(1, |p| p.depth + 1);
+    nodes.push(Node { ends: Vec::new(), depth, prefixes: Vec::new(), crosses: false, parent });
     (nodes.len() - 1) as u32
 }
 
@@ -754,6 +812,30 @@ mod tests {
             let table = Table::with_entries(&pairs);
             for key in probes.iter().chain(entries.keys()) {
                 prop_assert_eq!(table.get(*key), entries.get(key).copied());
+            }
+        }
+    }
+
+    proptest! {
+        /// Packed keys find what wide ones do: the edges, and nothing for other pairs of a node
+        /// and a syllable, after a break or not.
+        #[test]
+        fn narrow_edges_are_the_wide_ones(
+            edges in proptest::collection::hash_map((0u32..3_000, 0u32..700, any::<bool>()), 0u32..5_000, 0..400),
+            probes in proptest::collection::vec((0u32..3_000, 0u32..700, any::<bool>()), 0..200),
+        ) {
+            let key = |&(node, syllable, broken): &(u32, u32, bool)| {
+                edge_key(node, if broken { syllable | AFTER_BREAK } else { syllable })
+            };
+            let pairs: Vec<(u64, NodeRef)> = edges.iter().map(|(edge, &child)| (key(edge), child)).collect();
+            let narrow = Edges::new(&pairs, 3_000, 700);
+            prop_assert!(narrow.node_shift.is_some());
+            let wide = Edges::with_shift(&pairs, None);
+            // Past 32 bits the keys stay wide.
+            prop_assert!(Edges::new(&pairs, 1 << 20, 1 << 14).node_shift.is_none());
+            for probe in probes.iter().chain(edges.keys()) {
+                prop_assert_eq!(narrow.get(key(probe)), edges.get(probe).copied());
+                prop_assert_eq!(wide.get(key(probe)), edges.get(probe).copied());
             }
         }
     }
