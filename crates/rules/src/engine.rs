@@ -26,7 +26,7 @@ use crate::Error;
 use crate::expr::{Expr, Mode, Scope, Term};
 use crate::pack::{Packs, RuleSpec};
 use checks::Checks;
-use flags::FlagMaker;
+use flags::{FlagMaker, Texts};
 use matcher::{Hit, Matcher};
 use presearch::Presearch;
 use program::Programs;
@@ -134,7 +134,10 @@ struct Compiler<'p> {
     patterns: Vec<Pattern>,
     /// Folded form of each pattern (what the automaton looks for).
     pattern_texts: Vec<String>,
-    term_texts: Vec<String>,
+    /// Rule ids and term texts as written, each rule's id followed by the terms it is the first
+    /// to use (see [`Texts`]).
+    texts: Texts,
+    /// Each term text's place in `texts`, which occurrences and leaves carry as its id.
     term_ids: HashMap<String, u32>,
     /// The `at least` operators of the rule being compiled met so far, and the index of one that
     /// can never hold (see [`RuleSpec::at_least`]).
@@ -195,8 +198,7 @@ impl Compiler<'_> {
         let term_id = match self.term_ids.get(&shown) {
             Some(&t) => t,
             None => {
-                let t = u32::try_from(self.term_texts.len()).map_err(|_| "too many terms".to_string())?;
-                self.term_texts.push(shown.clone());
+                let t = self.texts.push(&shown)?;
                 self.term_ids.insert(shown, t);
                 t
             }
@@ -492,18 +494,26 @@ impl RuleSet {
             keys: HashMap::new(),
             patterns: Vec::new(),
             pattern_texts: Vec::new(),
-            term_texts: Vec::new(),
+            texts: Texts::default(),
             term_ids: HashMap::new(),
             at_least: 0,
             failed_at_least: None,
         };
         let mut programs = Vec::with_capacity(packs.rules.len());
+        let mut rule_ids = Vec::with_capacity(packs.rules.len());
         let mut nodes = 0usize;
         for spec in &packs.rules {
             let rule_error = |message: String| Error::Rule {
                 origin: spec.origin.clone(),
                 message: format!("rule `{}`: {message}", spec.id),
             };
+            match compiler.texts.push(&spec.id) {
+                Ok(at) => rule_ids.push(at),
+                Err(message) => {
+                    errors.push(rule_error(message));
+                    return Err(errors);
+                }
+            }
             // Counted before anything is built, so that a hostile file is refused at once.
             nodes = nodes.saturating_add(expanded_size(&spec.expr, &packs));
             if nodes > MAX_NODES {
@@ -527,7 +537,7 @@ impl RuleSet {
         if !errors.is_empty() {
             return Err(errors);
         }
-        let Compiler { patterns, pattern_texts, term_texts, .. } = compiler;
+        let Compiler { patterns, pattern_texts, texts, .. } = compiler;
         let terms: Vec<matcher::Term<'_>> = patterns
             .iter()
             .zip(&pattern_texts)
@@ -546,7 +556,7 @@ impl RuleSet {
         let pattern_group = matcher.pattern_groups(patterns.len());
         let checks = Checks::new(&matcher, &patterns).map_err(to_error)?;
         let programs = Programs::new(&programs, &patterns, &pattern_group, matcher.crossing()).map_err(to_error)?;
-        let flags = FlagMaker::new(&packs.rules, &term_texts).map_err(to_error)?;
+        let flags = FlagMaker::new(&packs.rules, texts, &rule_ids);
         Ok(RuleSet { specs: packs.rules, programs, patterns, matcher, presearch, checks, flags })
     }
 

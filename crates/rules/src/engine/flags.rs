@@ -2,8 +2,9 @@
 //!
 //! With 10,000 rules a text has a few dozen candidate rules and half of them fire. Reading what a
 //! flag needs from the rule's specification (a few hundred bytes, its id and each term in
-//! allocations of their own) cost cache misses for every one; here a rule's severity, action and
-//! whether it has filters are four bytes in one array, and rule ids and term texts lie end to end.
+//! allocations of their own) cost cache misses for every one; here a rule's severity, action,
+//! whether it has filters and where its id is are eight bytes in one array, and rule ids and term
+//! texts lie end to end, each rule's id just before the terms it is the first to use.
 
 use duluan_model::{Field, Flag, Severity, Span};
 use duluan_text::Analysis;
@@ -11,38 +12,39 @@ use duluan_text::Analysis;
 use super::Occ;
 use crate::pack::{Action, RuleSpec};
 
-/// Strings end to end in one allocation, by index.
-#[derive(Debug)]
+/// Strings end to end in one allocation, each after its length, found by where it starts: one
+/// read, where a list of where each string starts cost a cache miss more. The length is written
+/// in four bytes of seven bits each, which are ASCII, so that the whole stays a `str` and a
+/// string is sliced out of it without checking its UTF-8 again.
+#[derive(Debug, Default)]
 pub(super) struct Texts {
     bytes: String,
-    /// Where each string starts in `bytes`, and where the last ends.
-    starts: Vec<u32>,
 }
 
-impl Default for Texts {
-    fn default() -> Texts {
-        Texts { bytes: String::new(), starts: vec![0] }
-    }
-}
+/// Bytes before each string: its length, seven bits a byte.
+const LENGTH: usize = 4;
 
 impl Texts {
-    /// Fails only past 4 GiB of text, which the limits on rule files rule out.
-    pub(super) fn new<'a>(texts: impl Iterator<Item = &'a str>) -> Result<Texts, String> {
-        let mut all = Texts::default();
-        for text in texts {
-            all.bytes.push_str(text);
-            let end = u32::try_from(all.bytes.len()).map_err(|_| "rule texts too large to compile".to_string())?;
-            all.starts.push(end);
+    /// Appends `text`; its place (what [`Texts::get`] takes). Fails only past 256 MiB of text,
+    /// which the limits on rule files rule out.
+    pub(super) fn push(&mut self, text: &str) -> Result<u32, String> {
+        let too_large = || "rule texts too large to compile".to_string();
+        let at = u32::try_from(self.bytes.len()).map_err(|_| too_large())?;
+        let len = u32::try_from(text.len()).ok().filter(|&n| n < 1 << (7 * LENGTH)).ok_or_else(too_large)?;
+        for shift in [21, 14, 7, 0] {
+            self.bytes.push(char::from((len >> shift) as u8 & 0x7F));
         }
-        Ok(all)
+        self.bytes.push_str(text);
+        u32::try_from(self.bytes.len()).map_err(|_| too_large())?;
+        Ok(at)
     }
 
-    /// String `i` (empty past the last).
-    pub(super) fn get(&self, i: usize) -> &str {
-        match (self.starts.get(i), self.starts.get(i + 1)) {
-            (Some(&from), Some(&to)) => self.bytes.get(from as usize..to as usize).unwrap_or_default(),
-            _ => "",
-        }
+    /// The string at `at` (empty where none starts).
+    pub(super) fn get(&self, at: u32) -> &str {
+        let at = at as usize;
+        let Some(length) = self.bytes.as_bytes().get(at..at + LENGTH) else { return "" };
+        let len = length.iter().fold(0usize, |len, &b| len << 7 | usize::from(b & 0x7F));
+        self.bytes.get(at + LENGTH..at + LENGTH + len).unwrap_or_default()
     }
 }
 
@@ -55,21 +57,23 @@ struct Head {
     filtered: bool,
     /// The rule has a route or tags, read from its specification.
     routed: bool,
+    /// Where its id is in [`FlagMaker::texts`].
+    id: u32,
 }
 
 /// Per rule, what its flags are made of.
 #[derive(Debug, Default)]
 pub(super) struct FlagMaker {
     heads: Vec<Head>,
-    ids: Texts,
-    /// Term texts as written, indexed by an occurrence's `term`.
-    terms: Texts,
+    /// Rule ids and term texts as written; an occurrence's `term` is where its text is.
+    texts: Texts,
 }
 
 impl Head {
-    fn of(spec: &RuleSpec) -> Head {
+    fn of(spec: &RuleSpec, id: u32) -> Head {
         let f = &spec.filters;
         Head {
+            id,
             severity: spec.severity,
             alert: spec.action == Action::Alert,
             filtered: !(f.langs.is_empty() && f.sources.is_empty() && f.source_tags.is_empty() && f.regions.is_empty()),
@@ -79,12 +83,11 @@ impl Head {
 }
 
 impl FlagMaker {
-    /// `terms`: term texts as written, by the index occurrences carry.
-    pub(super) fn new(specs: &[RuleSpec], terms: &[String]) -> Result<FlagMaker, String> {
-        let heads = specs.iter().map(Head::of).collect();
-        let ids = Texts::new(specs.iter().map(|s| s.id.as_str()))?;
-        let terms = Texts::new(terms.iter().map(String::as_str))?;
-        Ok(FlagMaker { heads, ids, terms })
+    /// `texts`: term texts as written, where occurrences say, and each rule's id, where `ids`
+    /// says.
+    pub(super) fn new(specs: &[RuleSpec], texts: Texts, ids: &[u32]) -> FlagMaker {
+        let heads = specs.iter().zip(ids).map(|(spec, &id)| Head::of(spec, id)).collect();
+        FlagMaker { heads, texts }
     }
 
     /// Whether rule `rule` has item filters to check (in its specification).
@@ -97,8 +100,8 @@ impl FlagMaker {
     pub(super) fn flag(&self, rule: usize, spec: &RuleSpec, spans: &[Occ], fields: [&Analysis; 2]) -> Flag {
         // Only a rule of another rule set would have no head here: then all comes from its specification.
         let (head, id) = match self.heads.get(rule) {
-            Some(&head) => (head, self.ids.get(rule)),
-            None => (Head::of(spec), spec.id.as_str()),
+            Some(&head) => (head, self.texts.get(head.id)),
+            None => (Head::of(spec, 0), spec.id.as_str()),
         };
         let (route, tags) = if head.routed { (spec.route.clone(), spec.tags.clone()) } else { (None, Vec::new()) };
         Flag {
@@ -112,7 +115,7 @@ impl FlagMaker {
                 .map(|o| {
                     let analysis = if o.field == Field::Title { fields[0] } else { fields[1] };
                     let (start, end) = analysis.original_range(o.first as usize, o.last as usize);
-                    Span { field: o.field, start, end, term: self.terms.get(o.term as usize).to_string() }
+                    Span { field: o.field, start, end, term: self.texts.get(o.term).to_string() }
                 })
                 .collect(),
             claim: None,
@@ -126,11 +129,18 @@ mod tests {
 
     #[test]
     fn texts_end_to_end_give_back_each_string() {
-        let texts = Texts::new(["vắc xin", "", "giá xăng"].into_iter()).expect("fits");
-        assert_eq!(texts.get(0), "vắc xin");
-        assert_eq!(texts.get(1), "");
-        assert_eq!(texts.get(2), "giá xăng");
-        assert_eq!(texts.get(3), "");
+        let mut texts = Texts::default();
+        let long = "ư".repeat(70_000);
+        let at: Vec<u32> = ["vắc xin", "", "giá xăng", &long].iter().map(|t| texts.push(t).expect("fits")).collect();
+        assert_eq!(texts.get(at[0]), "vắc xin");
+        assert_eq!(texts.get(at[1]), "");
+        assert_eq!(texts.get(at[2]), "giá xăng");
+        assert_eq!(texts.get(at[3]), long);
+        // Past the end, or inside a string, is empty or another string, never a panic.
+        assert_eq!(texts.get(u32::MAX), "");
         assert_eq!(Texts::default().get(0), "");
+        for at in 0..20 {
+            let _ = texts.get(at);
+        }
     }
 }
