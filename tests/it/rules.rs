@@ -195,7 +195,7 @@ async fn flagged_by(a: &Api, n: usize, text: &str) -> Vec<String> {
     };
     duluan_pipeline::ingest(a.harness.pipeline.clone(), std::iter::once(record), "test", 1, |_, _| {}).await.unwrap();
     let item = a.harness.pipeline.store.item(&duluan_model::item_id_for_url(&url)).await.unwrap().expect("stored");
-    item.flags.iter().map(|f| f.rule.clone()).collect()
+    item.flags.iter().map(|f| f.rule.to_string()).collect()
 }
 
 /// Polls `done` for up to ten seconds (a reload takes one `reload_secs` and the settling time).

@@ -43,7 +43,7 @@ pub fn alert_requests(config: &AlertsConfig, item: &Item) -> Vec<AlertRequest> {
         .iter()
         .filter(|f| f.alert)
         .map(|f| AlertRequest {
-            rule: f.rule.clone(),
+            rule: f.rule.to_string(),
             severity: f.severity,
             team: route(config, f, item),
             group_window_hours: config.group_window_hours,

@@ -75,14 +75,14 @@ fn terms_and_matches(spans: &[duluan_model::Span], item: &duluan_model::Item) ->
     let (mut seen_terms, mut seen_pairs) = (HashSet::new(), HashSet::new());
     for span in spans {
         if seen_terms.insert(span.term.as_str()) {
-            terms.push(span.term.clone());
+            terms.push(span.term.to_string());
         }
         let field = if span.field == duluan_model::Field::Title { &item.title } else { &item.text };
         let Some(text) = field.get(span.start..span.end) else { continue };
         // On one line, as the sample shows it: a term may be written across a line break.
         let text = text.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
         if text != span.term.to_lowercase() && seen_pairs.insert((span.term.as_str(), text.clone())) {
-            matched.push(Matched { term: span.term.clone(), text });
+            matched.push(Matched { term: span.term.to_string(), text });
         }
     }
     (terms, matched)

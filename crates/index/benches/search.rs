@@ -547,7 +547,7 @@ impl Generator {
                     _ => Severity::Critical,
                 };
                 flags.push(Flag {
-                    rule: RULES[k].to_string(),
+                    rule: RULES[k].into(),
                     severity,
                     alert: severity >= Severity::Medium,
                     route: None,

@@ -114,7 +114,7 @@ mod tests {
 
     fn item(id: &str, day: u32, rules: &[&str]) -> Item {
         let flag = |rule: &&str| Flag {
-            rule: rule.to_string(),
+            rule: (*rule).into(),
             severity: Severity::Low,
             alert: true,
             route: None,

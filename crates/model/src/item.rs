@@ -1,4 +1,5 @@
 use chrono::{DateTime, Utc};
+pub use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
 
 use crate::{ItemId, StoryId, string_enum};
@@ -110,15 +111,18 @@ pub struct Span {
     pub start: usize,
     /// UTF-8 byte offset one past the last matched byte.
     pub end: usize,
-    /// The rule term that matched (as written in the rule).
-    pub term: String,
+    /// The rule term that matched (as written in the rule). Kept inline when short, as rule
+    /// terms are: every matched item's flags are made of these.
+    #[schema(value_type = String)]
+    pub term: CompactString,
 }
 
 /// One rule's hit on an item: which rule, how severe, and exactly where.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Flag {
-    /// Rule id.
-    pub rule: String,
+    /// Rule id (inline when short, as [`Span::term`]).
+    #[schema(value_type = String)]
+    pub rule: CompactString,
     /// Rule severity at match time.
     pub severity: Severity,
     /// Whether the rule raises an alert (`false`: tag only).

@@ -17,7 +17,7 @@ pub use alert::{
     Silence, SilenceMatchers, Verdict,
 };
 pub use ids::{ItemId, StoryId, content_hash, item_id_for_url};
-pub use item::{ClaimMatch, Field, Flag, Item, Label, Sentiment, SentimentTerm, Severity, Span};
+pub use item::{ClaimMatch, CompactString, Field, Flag, Item, Label, Sentiment, SentimentTerm, Severity, Span};
 pub use search::{NewSavedSearch, SavedSearch};
 pub use source::{Source, SourceKind};
 pub use user::{Role, User};

@@ -229,7 +229,7 @@ impl Pipeline {
             if !item.flags.is_empty() {
                 Stats::bump(&self.stats.flagged, "duluan_items_flagged_total", 1);
                 for flag in &item.flags {
-                    metrics::counter!("duluan_flags_total", "rule" => flag.rule.clone()).increment(1);
+                    metrics::counter!("duluan_flags_total", "rule" => flag.rule.to_string()).increment(1);
                 }
             }
         }

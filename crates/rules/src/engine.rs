@@ -800,7 +800,7 @@ mod tests {
     }
 
     fn fired(rs: &RuleSet, title: &str, text: &str) -> Vec<String> {
-        rs.matches(&Doc { title, text, lang: "vi", ..Doc::default() }).into_iter().map(|f| f.rule).collect()
+        rs.matches(&Doc { title, text, lang: "vi", ..Doc::default() }).into_iter().map(|f| f.rule.to_string()).collect()
     }
 
     const PACK: &str = r#"
@@ -1066,12 +1066,12 @@ query = "ngập"
         let untagged = Doc { source_tags: &[], ..doc };
         assert_eq!(rs.matches(&untagged).len(), 1);
         let named_source = Doc { source: "vnexpress", ..doc };
-        let fired: Vec<_> = rs.matches(&named_source).into_iter().map(|f| f.rule).collect();
+        let fired: Vec<_> = rs.matches(&named_source).into_iter().map(|f| f.rule.to_string()).collect();
         assert_eq!(fired, ["plain", "routed", "one_source"]);
         // Names are the same in any case: a source configured as `VnExpress`, a region as `Hà Nội`.
         let tags = vec!["Bao-Chi".to_string()];
         let cased = Doc { source: "VnExpress", source_tags: &tags, region: Some("HA-NOI"), ..doc };
-        let fired: Vec<_> = rs.matches(&cased).into_iter().map(|f| f.rule).collect();
+        let fired: Vec<_> = rs.matches(&cased).into_iter().map(|f| f.rule.to_string()).collect();
         assert_eq!(fired, ["plain", "routed", "one_source"]);
         assert!(same_name("hà nội", "HÀ NỘI") && !same_name("ha-noi", "ha-noi-2") && !same_name("huế", "hue"));
     }
@@ -1098,7 +1098,12 @@ query = "ngập"
         let spans = |text: &str| -> Vec<(String, Vec<String>)> {
             rs.matches(&Doc { text, ..Doc::default() })
                 .into_iter()
-                .map(|f| (f.rule, f.spans.iter().map(|s| format!("{}@{}", &text[s.start..s.end], s.start)).collect()))
+                .map(|f| {
+                    (
+                        f.rule.to_string(),
+                        f.spans.iter().map(|s| format!("{}@{}", &text[s.start..s.end], s.start)).collect(),
+                    )
+                })
                 .collect()
         };
         // `giá` at 0 and the first `tăng` are two syllables apart; the second `tăng` and the
@@ -1184,7 +1189,7 @@ query = "ngập"
             let rs = compiled.expect("compiles");
             let (title, text) = (title.join(" "), text.join(" "));
             let doc = Doc { title: &title, text: &text, ..Doc::default() };
-            let fired: Vec<String> = rs.matches(&doc).into_iter().map(|f| f.rule).collect();
+            let fired: Vec<String> = rs.matches(&doc).into_iter().map(|f| f.rule.to_string()).collect();
             let alone: Vec<String> = rs
                 .rules()
                 .iter()

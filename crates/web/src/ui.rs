@@ -471,7 +471,7 @@ async fn alert_page(State(state): State<AppState>, visitor: Visitor, Path(id): P
                 .filter(|s| s.field == Field::Title)
                 .map(|s| (s.start, s.end))
                 .collect();
-            let mut terms: Vec<String> = rule_flags.iter().flat_map(|f| &f.spans).map(|s| s.term.clone()).collect();
+            let mut terms: Vec<String> = rule_flags.iter().flat_map(|f| &f.spans).map(|s| s.term.to_string()).collect();
             terms.sort();
             terms.dedup();
             ItemBlock {
@@ -919,7 +919,7 @@ async fn item_page(State(state): State<AppState>, visitor: Visitor, Path(id): Pa
             (
                 f.severity.to_string(),
                 label(tr, f.severity.as_str()),
-                f.rule.clone(),
+                f.rule.to_string(),
                 format!("{} — {}", state.rule_title(&f.rule, tr.code), terms.join(", ")),
             )
         })

@@ -303,7 +303,7 @@ impl ClaimIndex {
                 let (start, end) = analysis_of_field.original_range(run.first, run.last);
                 let (from, to) = analysis.original_range(run.claim_first, run.claim_last);
                 let term = clip(claim.text.get(from..to).unwrap_or(""), MAX_TERM_BYTES).to_string();
-                spans.push(Span { field, start, end, term });
+                spans.push(Span { field, start, end, term: term.into() });
             }
         }
         spans.truncate(MAX_SPANS);
@@ -340,7 +340,7 @@ fn flag(claim: &Claim, similarity: f64, shared: usize, spans: Vec<Span>) -> Flag
         tags.push(TAG.to_string());
     }
     Flag {
-        rule: format!("{RULE_PREFIX}{}", claim.id),
+        rule: format!("{RULE_PREFIX}{}", claim.id).into(),
         severity: claim.severity,
         alert: claim.action == Action::Alert,
         route: claim.route.clone(),

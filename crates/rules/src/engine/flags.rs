@@ -105,7 +105,7 @@ impl FlagMaker {
         };
         let (route, tags) = if head.routed { (spec.route.clone(), spec.tags.clone()) } else { (None, Vec::new()) };
         Flag {
-            rule: id.to_string(),
+            rule: id.into(),
             severity: head.severity,
             alert: head.alert,
             route,
@@ -115,7 +115,7 @@ impl FlagMaker {
                 .map(|o| {
                     let analysis = if o.field == Field::Title { fields[0] } else { fields[1] };
                     let (start, end) = analysis.original_range(o.first as usize, o.last as usize);
-                    Span { field: o.field, start, end, term: self.texts.get(o.term).to_string() }
+                    Span { field: o.field, start, end, term: self.texts.get(o.term).into() }
                 })
                 .collect(),
             claim: None,
