@@ -20,7 +20,9 @@
 //! nothing, for tools that count instructions and simulate caches (`valgrind --tool=cachegrind
 //! --toggle-collect='*matches_analyzed*'`), whose figures, unlike times on a shared machine, do not
 //! move with other load; `engine` among the arguments of either analyses each text too, as the
-//! service does (`-- profile engine 10000`). Without the data it says so and exits.
+//! service does (`-- profile engine 10000`). `-- steady 100 10000` reports each text's fastest
+//! of seven runs, summed, which other load on a shared machine hardly moves. Without the data it
+//! says so and exits.
 //!
 //! Then known claims, 1,000 and 10,000 of them: sentences of other articles of the same data (one
 //! in fifty taken from the matched articles, half of those typed without diacritics, so there is
