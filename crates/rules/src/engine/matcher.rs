@@ -320,8 +320,8 @@ const EDGE_FILTER_BITS: u32 = 18;
 
 /// The terms that share one text (a folded text and whether it ends in a wildcard), reported
 /// together: an index into [`Matcher::group`]. The terms that end at a trie node are the group of
-/// the node's index, so that the node reached names them and no lookup does; the wildcard stems
-/// are numbered after the nodes.
+/// the node's index, so that the node reached names them and no lookup does; those nodes are
+/// numbered first, the wildcard stems' groups after them (see [`Matcher::new`]).
 pub(super) type Group = u32;
 
 /// A trie node while the matcher is built.
@@ -500,9 +500,24 @@ impl Matcher {
         if nodes.len() >= INDEX as usize {
             return Err(format!("more than {INDEX} syllables in rule terms"));
         }
-        // Stems are the groups after the nodes'.
-        let first_stem = nodes.len() as u32;
-        let crossing = crossing_groups(&nodes, stems.len());
+        // The nodes that terms end at come first, in order, so that their indexes are their
+        // groups, and the stems' groups follow. A node only on the way to longer terms has no
+        // group: numbered among the others, it widened every bit set over groups that a match
+        // clears and scans (a rule set of 40-syllable phrases matched fifteen times slower).
+        let ending = nodes.iter().filter(|n| !n.ends.is_empty()).count() as u32;
+        let mut renumbered = Vec::with_capacity(nodes.len());
+        let (mut next_ending, mut next_passing) = (0, ending);
+        for node in &nodes {
+            let next = if node.ends.is_empty() { &mut next_passing } else { &mut next_ending };
+            renumbered.push(*next);
+            *next += 1;
+        }
+        let first_stem = ending;
+        let crossing = {
+            let by_node = crossing_groups(&nodes, stems.len());
+            let ends = nodes.iter().zip(&by_node).filter(|(n, _)| !n.ends.is_empty()).map(|(_, &c)| c);
+            ends.chain(by_node[nodes.len()..].iter().copied()).collect()
+        };
         let mut parents = vec![false; nodes.len()];
         edges.keys().for_each(|key| parents[(key >> 32) as usize] = true);
         let flagged = |node: u32| {
@@ -511,24 +526,30 @@ impl Matcher {
             let prefixes = if n.prefixes.is_empty() { 0 } else { HAS_PREFIXES };
             let children = if parents[node as usize] { HAS_CHILDREN } else { 0 };
             let crosses = if n.crosses { CROSSES } else { 0 };
-            node | ends | prefixes | children | crosses
+            renumbered[node as usize] | ends | prefixes | children | crosses
         };
         let syllables = interner.finish();
         let mut root_table = vec![NO_NODE; syllables.count as usize + 1];
         for (syllable, node) in roots {
             root_table[syllable as usize] = flagged(node);
         }
-        let edges: Vec<(u64, NodeRef)> = edges.into_iter().map(|(key, node)| (key, flagged(node))).collect();
+        let edges: Vec<(u64, NodeRef)> = edges
+            .into_iter()
+            .map(|(key, node)| (u64::from(renumbered[(key >> 32) as usize]) << 32 | (key & 0xFFFF_FFFF), flagged(node)))
+            .collect();
         let stems_of = |prefixes: &[(Box<str>, u32)]| {
             Stems::new(prefixes.iter().map(|(stem, place)| (&**stem, first_stem + place)))
         };
-        let node_stems = (0u32..)
+        let node_stems = (renumbered.iter())
             .zip(&nodes)
             .filter(|(_, n)| !n.prefixes.is_empty())
-            .map(|(i, n)| (i, stems_of(&n.prefixes)))
+            .map(|(&i, n)| (i, stems_of(&n.prefixes)))
             .collect();
         let root_stems = Stems::new(root_prefixes.into_iter().map(|(stem, place)| (stem, first_stem + place)));
-        let rows = nodes.iter().map(|n| std::iter::once(n.depth).chain(n.ends.iter().copied()).collect());
+        let rows = nodes
+            .iter()
+            .filter(|n| !n.ends.is_empty())
+            .map(|n| std::iter::once(n.depth).chain(n.ends.iter().copied()).collect());
         Ok(Matcher {
             edges: Edges::new(&edges, nodes.len(), syllables.count),
             syllables,
@@ -964,6 +985,22 @@ mod tests {
                 prop_assert_eq!(table.get(*probe), None);
             }
         }
+    }
+
+    /// A node only on the way to longer terms is no group: a rule set of long phrases has as
+    /// many groups as phrases, not as syllables, and its bit sets over groups stay that small.
+    #[test]
+    fn only_nodes_that_terms_end_at_are_groups() {
+        let long: Vec<&str> = "mot hai ba bon nam sau bay tam chin muoi".split(' ').collect();
+        let terms = [
+            Term { syllables: long.clone(), prefix: false, breaks: 0, id: 0 },
+            Term { syllables: long[..3].to_vec(), prefix: false, breaks: 0, id: 1 },
+            Term { syllables: vec!["mot", "hai", "b"], prefix: true, breaks: 0, id: 2 },
+        ];
+        let matcher = Matcher::new(&terms).expect("builds");
+        assert_eq!(matcher.group_count(), 3);
+        let analysis = Analysis::new("một hai ba bốn năm sáu bảy tám chín mười");
+        assert_eq!(found(&matcher, &analysis), [(0, 0, 9), (1, 0, 2), (2, 0, 2)]);
     }
 
     /// Stems after one word are found by length, each that the next token begins with, and a
