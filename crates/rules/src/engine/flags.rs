@@ -25,8 +25,8 @@ pub(super) struct Texts {
 const LENGTH: usize = 4;
 
 impl Texts {
-    /// Appends `text`; its place (what [`Texts::get`] takes). Fails only past 256 MiB of text,
-    /// which the limits on rule files rule out.
+    /// Appends `text`; its place (what [`Texts::get`] takes). Fails only for a string of 256 MiB
+    /// or one starting past 4 GiB, which the limits on rule files rule out.
     pub(super) fn push(&mut self, text: &str) -> Result<u32, String> {
         let too_large = || "rule texts too large to compile".to_string();
         let at = u32::try_from(self.bytes.len()).map_err(|_| too_large())?;
@@ -35,7 +35,6 @@ impl Texts {
             self.bytes.push(char::from((len >> shift) as u8 & 0x7F));
         }
         self.bytes.push_str(text);
-        u32::try_from(self.bytes.len()).map_err(|_| too_large())?;
         Ok(at)
     }
 

@@ -189,9 +189,9 @@ impl<K: Copy + Default + Eq + Into<u64>, V: Copy + Default> Lookup<K, V> {
     }
 }
 
-impl<K, V> Default for Lookup<K, V> {
+impl<K: Default, V: Default> Default for Lookup<K, V> {
     fn default() -> Self {
-        Lookup::Perfect(Perfect { displacements: Vec::new(), bucket_shift: 63, slots: Vec::new() })
+        Lookup::Perfect(Perfect::default())
     }
 }
 
@@ -378,12 +378,23 @@ fn bits(n: usize) -> u32 {
 /// walk missed it.
 #[derive(Debug, Default)]
 struct Edges {
-    narrow: Lookup<u32, NodeRef>,
-    wide: Lookup<u64, NodeRef>,
-    /// How far a narrow key shifts the node index up (`None`: keys are wide).
-    node_shift: Option<u32>,
+    children: Children,
     /// The keys, see [`EDGE_FILTER_BITS`].
     filter: Filter,
+}
+
+/// The child nodes by packed or by whole [`edge_key`].
+#[derive(Debug)]
+enum Children {
+    /// Keys packed by [`narrow_key`] with this shift.
+    Narrow(u32, Lookup<u32, NodeRef>),
+    Wide(Lookup<u64, NodeRef>),
+}
+
+impl Default for Children {
+    fn default() -> Self {
+        Children::Wide(Lookup::default())
+    }
 }
 
 impl Edges {
@@ -395,14 +406,15 @@ impl Edges {
 
     fn with_shift(edges: &[(u64, NodeRef)], node_shift: Option<u32>) -> Edges {
         let filter = Filter::new(EDGE_FILTER_BITS, edges.iter().map(|&(key, _)| key));
-        match node_shift {
+        let children = match node_shift {
             Some(shift) => {
                 let narrow: Vec<(u32, NodeRef)> =
                     edges.iter().map(|&(key, node)| (narrow_key(key, shift), node)).collect();
-                Edges { narrow: Lookup::new(&narrow), node_shift, filter, ..Edges::default() }
+                Children::Narrow(shift, Lookup::new(&narrow))
             }
-            None => Edges { wide: Lookup::new(edges), filter, ..Edges::default() },
-        }
+            None => Children::Wide(Lookup::new(edges)),
+        };
+        Edges { children, filter }
     }
 
     /// Whether the trie may have the edge `key` (`false`: it has not), from the cache.
@@ -413,9 +425,9 @@ impl Edges {
 
     #[inline]
     fn get(&self, key: u64) -> Option<NodeRef> {
-        match self.node_shift {
-            Some(shift) => self.narrow.get(narrow_key(key, shift)),
-            None => self.wide.get(key),
+        match &self.children {
+            Children::Narrow(shift, table) => table.get(narrow_key(key, *shift)),
+            Children::Wide(table) => table.get(key),
         }
     }
 }
@@ -811,7 +823,8 @@ pub(super) struct Hit {
 
 /// Per group, whether a walk may reach it across a break (see [`Matcher::may_cross`]): a node
 /// before it on its path crosses breaks, through another term's edge or its own; for the stems
-/// after a node, that node too. The groups of the nodes come first, then `stems` stems.
+/// after a node, that node too. By node index as built (before the nodes that terms end at are
+/// numbered first), then `stems` stems.
 fn crossing_groups(nodes: &[Node], stems: usize) -> Vec<bool> {
     // Parents come before their children: one pass in order carries the answer down the paths.
     let mut crossing = vec![false; nodes.len() + stems];
@@ -956,10 +969,10 @@ mod tests {
             };
             let pairs: Vec<(u64, NodeRef)> = edges.iter().map(|(edge, &child)| (key(edge), child)).collect();
             let narrow = Edges::new(&pairs, 3_000, 700);
-            prop_assert!(narrow.node_shift.is_some());
+            prop_assert!(matches!(narrow.children, Children::Narrow(..)));
             let wide = Edges::with_shift(&pairs, None);
             // Past 32 bits the keys stay wide.
-            prop_assert!(Edges::new(&pairs, 1 << 20, 1 << 14).node_shift.is_none());
+            prop_assert!(matches!(Edges::new(&pairs, 1 << 20, 1 << 14).children, Children::Wide(_)));
             for probe in probes.iter().chain(edges.keys()) {
                 prop_assert_eq!(narrow.get(key(probe)), edges.get(probe).copied());
                 prop_assert_eq!(wide.get(key(probe)), edges.get(probe).copied());
