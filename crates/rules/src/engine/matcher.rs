@@ -195,9 +195,6 @@ impl<K: Default, V: Default> Default for Lookup<K, V> {
     }
 }
 
-/// Bits in the syllable filter (8 KB): see [`Syllables::short_id`].
-const SYLLABLE_FILTER_BITS: u32 = 16;
-
 /// One bit per hashed key of a table: says cheaply, from the cache, that most keys are absent.
 #[derive(Debug, Default)]
 struct Filter {
@@ -228,39 +225,52 @@ impl Filter {
     }
 }
 
-/// Syllable strings to dense ids: short ones through the table, long ones through a map.
+/// A syllable's dense id and the trie node of the terms starting with it ([`NO_NODE`] for none),
+/// side by side: a token's lookup gives both, where the node was one more read from an array by
+/// id for most tokens with large rule sets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Known {
+    id: u32,
+    root: NodeRef,
+}
+
+impl Default for Known {
+    fn default() -> Self {
+        Known { id: UNKNOWN, root: NO_NODE }
+    }
+}
+
+/// Syllable strings to [`Known`]: short ones through a table, long ones through a map.
 #[derive(Debug, Default)]
 struct Syllables {
-    short: Table<u64, u32>,
-    /// The short keys of the table, see [`SYLLABLE_FILTER_BITS`].
-    filter: Filter,
-    long: HashMap<Box<[u8]>, u32>,
+    short: Lookup<u64, Known>,
+    long: HashMap<Box<[u8]>, Known>,
     count: u32,
 }
 
 impl Syllables {
     #[inline]
-    fn id(&self, bytes: &[u8]) -> u32 {
+    fn get(&self, bytes: &[u8]) -> Known {
         match short_key(bytes) {
-            Some(key) => self.short_id(key),
-            None => self.long_id(bytes),
+            Some(key) => self.short(key),
+            None => self.long(bytes),
         }
     }
 
-    /// The id of a syllable of more than eight bytes: rare, and kept out of the loops over
-    /// tokens, where its hashing took registers.
+    /// A syllable of more than eight bytes: rare, and kept out of the loops over tokens, where
+    /// its hashing took registers.
     #[cold]
     #[inline(never)]
-    fn long_id(&self, bytes: &[u8]) -> u32 {
-        self.long.get(bytes).copied().unwrap_or(UNKNOWN)
+    fn long(&self, bytes: &[u8]) -> Known {
+        self.long.get(bytes).copied().unwrap_or_default()
     }
 
-    /// The id of a short key. Most tokens of a text are no rule's syllable when rules are few:
-    /// a bit in a filter that stays in the first-level cache says so, where a table probe ran
-    /// on until an empty slot, a varying number of steps the processor mispredicted.
+    /// A short key's syllable: two reads and no branch on whether the text's token is known
+    /// (with 10,000 rules four tokens in five are, with 100 few are: a filter in front, which
+    /// kept a probed table's runs short, cost more than it saved once the table took no probing).
     #[inline]
-    fn short_id(&self, key: u64) -> u32 {
-        if self.filter.may_hold(key) { self.short.get(key).unwrap_or(UNKNOWN) } else { UNKNOWN }
+    fn short(&self, key: u64) -> Known {
+        self.short.get(key).unwrap_or_default()
     }
 }
 
@@ -276,19 +286,20 @@ impl<'a> Interner<'a> {
         *self.ids.entry(syllable).or_insert(next)
     }
 
-    fn finish(self) -> Syllables {
+    /// The table of the syllables, each with its root node (by id).
+    fn finish(self, roots: &[NodeRef]) -> Syllables {
         let mut short = Vec::new();
         let mut long = HashMap::new();
-        for (s, id) in &self.ids {
+        for (s, &id) in &self.ids {
+            let known = Known { id, root: roots.get(id as usize).copied().unwrap_or(NO_NODE) };
             match short_key(s.as_bytes()) {
-                Some(key) => short.push((key, *id)),
+                Some(key) => short.push((key, known)),
                 None => {
-                    long.insert(s.as_bytes().into(), *id);
+                    long.insert(s.as_bytes().into(), known);
                 }
             }
         }
-        let filter = Filter::new(SYLLABLE_FILTER_BITS, short.iter().map(|&(key, _)| key));
-        Syllables { short: Table::with_entries(&short), filter, long, count: self.ids.len() as u32 }
+        Syllables { short: Lookup::new(&short), long, count: self.ids.len() as u32 }
     }
 }
 
@@ -343,10 +354,8 @@ struct Node {
 /// Every term of a rule set, ready to be found in texts.
 #[derive(Debug, Default)]
 pub(super) struct Matcher {
+    /// Each syllable's id and root node.
     syllables: Syllables,
-    /// Per syllable id, the node of terms starting with it (or `NO_NODE`), and `NO_NODE` once
-    /// more at the end, for tokens of no term's syllable.
-    roots: Vec<NodeRef>,
     edges: Edges,
     /// The wildcard terms that continue from a node, for the nodes that have any, by index.
     node_stems: HashMap<u32, Stems>,
@@ -540,11 +549,11 @@ impl Matcher {
             let crosses = if n.crosses { CROSSES } else { 0 };
             renumbered[node as usize] | ends | prefixes | children | crosses
         };
-        let syllables = interner.finish();
-        let mut root_table = vec![NO_NODE; syllables.count as usize + 1];
+        let mut root_table = vec![NO_NODE; interner.ids.len()];
         for (syllable, node) in roots {
             root_table[syllable as usize] = flagged(node);
         }
+        let syllables = interner.finish(&root_table);
         let edges: Vec<(u64, NodeRef)> = edges
             .into_iter()
             .map(|(key, node)| (u64::from(renumbered[(key >> 32) as usize]) << 32 | (key & 0xFFFF_FFFF), flagged(node)))
@@ -565,7 +574,6 @@ impl Matcher {
         Ok(Matcher {
             edges: Edges::new(&edges, nodes.len(), syllables.count),
             syllables,
-            roots: root_table,
             node_stems,
             root_stems,
             groups: Csr::rows(rows.chain(stems)),
@@ -619,7 +627,7 @@ impl Matcher {
         open: &mut Vec<(u32, NodeRef)>,
         hits: &mut Vec<Hit>,
     ) {
-        self.syllable_ids(analysis, ids);
+        self.syllable_ids(analysis, ids, open);
         // One-syllable wildcard terms in a loop of their own.
         if !self.root_stems.is_empty() {
             for first in 0..analysis.len() {
@@ -637,7 +645,8 @@ impl Matcher {
     }
 
     /// Reports the terms that start and end at each token, and leaves in `open` the walks that
-    /// go on: where a term starts and the node its first syllable reached.
+    /// go on: where a term starts and the node its first syllable reached. `open` holds each
+    /// token's root node on entry (see [`Matcher::syllable_ids`]).
     ///
     /// The trie is walked one syllable of all open walks at a time, not one walk at a time:
     /// whether a walk goes on, or a term ends, depends on the text, and the processor
@@ -645,19 +654,17 @@ impl Matcher {
     /// and the lookups of one step are independent of each other.
     #[inline(never)]
     fn first_syllables(&self, ids: &[u32], analysis: &Analysis, open: &mut Vec<(u32, NodeRef)>, hits: &mut Vec<Hit>) {
-        let tokens = ids.len() - 1;
-        let unknown = self.roots.len() - 1;
-        open.clear();
-        open.resize(tokens, (0, 0));
+        let tokens = open.len();
         let mut n = 0;
         let mut found = hits.len();
         hits.resize(found + tokens, Hit::default());
         let mut wildcards = Vec::new();
-        for (first, pair) in ids.windows(2).enumerate() {
-            let node = self.roots[((pair[0] & !AFTER_BREAK) as usize).min(unknown)];
+        for first in 0..tokens {
+            // Walks kept are written at or before the one read: `n <= first`.
+            let node = open[first].1;
             hits[found] = Hit { group: node & INDEX, first: token_index(first) };
             found += usize::from(node & HAS_ENDS != 0);
-            let next = pair[1] & !crossing(node);
+            let next = ids[first + 1] & !crossing(node);
             if node & HAS_PREFIXES != 0 && next & AFTER_BREAK == 0 {
                 self.prefixes_at(node, first, first + 1, analysis, &mut wildcards);
             }
@@ -697,7 +704,9 @@ impl Matcher {
         for i in 0..n {
             let (first, node) = open[i];
             let next = first as usize + depth;
-            let Some(child) = self.edges.get(edge_key(node, ids[next])) else { continue };
+            // No edge: a node with no flags, which reports nothing and ends the walk. Not a
+            // branch: about one pair in fourteen the filter lets through is no edge, at random.
+            let child = self.edges.get(edge_key(node, ids[next])).unwrap_or(NO_NODE);
             hits[found] = Hit { group: child & INDEX, first };
             found += usize::from(child & HAS_ENDS != 0);
             let after = ids[next + 1] & !crossing(child);
@@ -714,21 +723,25 @@ impl Matcher {
 
     /// The syllable id of each token of the folded view ([`UNKNOWN`]: no term has it; with
     /// [`AFTER_BREAK`] where a phrase stops), and one more `UNKNOWN` after the last, so that the
-    /// next token's id can be read at every token. Not
+    /// next token's id can be read at every token; in `open`, each token's root node. Not
     /// inlined, so that its loop has the registers to itself; ids are written in place, where
     /// pushing them read and wrote the vector's length in memory for each token.
     #[inline(never)]
-    fn syllable_ids(&self, analysis: &Analysis, ids: &mut Vec<u32>) {
+    fn syllable_ids(&self, analysis: &Analysis, ids: &mut Vec<u32>, open: &mut Vec<(u32, NodeRef)>) {
         let keys = analysis.folded_keys();
         ids.clear();
         ids.resize(keys.len() + 1, UNKNOWN);
-        for ((i, &key), slot) in keys.iter().enumerate().zip(ids.iter_mut()) {
+        open.clear();
+        open.resize(keys.len(), (0, NO_NODE));
+        for ((i, &key), (slot, root)) in keys.iter().enumerate().zip(ids.iter_mut().zip(open.iter_mut())) {
             // The analysis gives most syllables' short keys; longer ones are read from the view.
-            *slot = if key != 0 {
-                self.syllables.short_id(key)
+            let known = if key != 0 {
+                self.syllables.short(key)
             } else {
-                self.syllables.id(analysis.token(View::Folded, i).as_bytes())
+                self.syllables.get(analysis.token(View::Folded, i).as_bytes())
             };
+            *slot = known.id;
+            root.1 = known.root;
         }
         for token in analysis.phrase_breaks() {
             if let Some(id) = ids.get_mut(token) {
@@ -931,12 +944,14 @@ mod tests {
                 known.iter().enumerate().map(|(id, w)| Term { syllables: vec![w], prefix: false, breaks: 0, id }).collect();
             let matcher = Matcher::new(&terms).expect("builds");
             let analysis = Analysis::new(&words.join(" "));
-            let mut ids = Vec::new();
-            matcher.syllable_ids(&analysis, &mut ids);
-            let mut expected: Vec<u32> =
-                analysis.view_tokens(View::Folded).map(|t| matcher.syllables.id(t.as_bytes())).collect();
+            let (mut ids, mut roots) = (Vec::new(), Vec::new());
+            matcher.syllable_ids(&analysis, &mut ids, &mut roots);
+            let known: Vec<Known> = analysis.view_tokens(View::Folded).map(|t| matcher.syllables.get(t.as_bytes())).collect();
+            let mut expected: Vec<u32> = known.iter().map(|k| k.id).collect();
             expected.push(UNKNOWN);
             prop_assert_eq!(ids, expected);
+            let roots: Vec<NodeRef> = roots.iter().map(|r| r.1).collect();
+            prop_assert_eq!(roots, known.iter().map(|k| k.root).collect::<Vec<_>>());
         }
     }
 
