@@ -196,32 +196,42 @@ impl<K: Default, V: Default> Default for Lookup<K, V> {
 }
 
 /// One bit per hashed key of a table: says cheaply, from the cache, that most keys are absent.
-#[derive(Debug, Default)]
+/// Of a fixed size ([`EDGE_FILTER_BITS`]), so that a bit's word needs no bounds check and its
+/// shift is a constant: a step of the walks tests it for every open walk.
+#[derive(Debug)]
 struct Filter {
-    words: Vec<u64>,
-    shift: u32,
+    words: Box<[u64; FILTER_WORDS]>,
+}
+
+const FILTER_WORDS: usize = 1 << (EDGE_FILTER_BITS - 6);
+
+impl Default for Filter {
+    fn default() -> Self {
+        Filter { words: Box::new([0; FILTER_WORDS]) }
+    }
 }
 
 impl Filter {
-    /// A filter of `2^bits` bits holding `keys`.
-    fn new(bits: u32, keys: impl Iterator<Item = u64>) -> Filter {
-        let mut filter = Filter { words: vec![0; (1 << bits) / 64], shift: 64 - bits };
+    /// A filter holding `keys`.
+    fn new(keys: impl Iterator<Item = u64>) -> Filter {
+        let mut filter = Filter::default();
         for key in keys {
-            let bit = filter.bit(key);
+            let bit = Filter::bit(key);
             filter.words[bit / 64] |= 1 << (bit % 64);
         }
         filter
     }
 
-    fn bit(&self, key: u64) -> usize {
-        (key.wrapping_mul(0xD6E8_FEB8_6659_FD93) >> self.shift) as usize
+    #[inline(always)]
+    fn bit(key: u64) -> usize {
+        (key.wrapping_mul(0xD6E8_FEB8_6659_FD93) >> (64 - EDGE_FILTER_BITS)) as usize
     }
 
     /// Whether `key` may be in the table (`false`: it is not).
     #[inline]
     fn may_hold(&self, key: u64) -> bool {
-        let bit = self.bit(key);
-        self.words.get(bit / 64).is_some_and(|word| word & (1 << (bit % 64)) != 0)
+        let bit = Filter::bit(key);
+        self.words[bit / 64] & (1 << (bit % 64)) != 0
     }
 }
 
@@ -369,6 +379,16 @@ pub(super) struct Matcher {
     groups: Csr,
 }
 
+/// What one step of the walks reads besides the open walks: the tokens' syllable ids, how far
+/// the walks have gone, the text, and how many of the open walks the edge filter let through.
+#[derive(Clone, Copy)]
+struct Walks<'a> {
+    ids: &'a [u32],
+    depth: usize,
+    analysis: &'a Analysis,
+    n: usize,
+}
+
 /// `syllable` may carry [`AFTER_BREAK`]; it is a known syllable's id, below [`UNKNOWN`], so the
 /// sum does not overflow.
 fn edge_key(node: NodeRef, syllable: u32) -> u64 {
@@ -414,7 +434,7 @@ impl Edges {
     }
 
     fn with_shift(edges: &[(u64, NodeRef)], node_shift: Option<u32>) -> Edges {
-        let filter = Filter::new(EDGE_FILTER_BITS, edges.iter().map(|&(key, _)| key));
+        let filter = Filter::new(edges.iter().map(|&(key, _)| key));
         let children = match node_shift {
             Some(shift) => {
                 let narrow: Vec<(u32, NodeRef)> =
@@ -432,7 +452,7 @@ impl Edges {
         self.filter.may_hold(key)
     }
 
-    #[inline]
+    #[cfg(test)]
     fn get(&self, key: u64) -> Option<NodeRef> {
         match &self.children {
             Children::Narrow(shift, table) => table.get(narrow_key(key, *shift)),
@@ -697,6 +717,33 @@ impl Matcher {
             open[n] = (first, node);
             n += usize::from(self.edges.may_hold(key));
         }
+        // The table's kind is matched once, not for each pair: matched in the loop, it took
+        // branches and registers of its own at every step, and the loop spilled its state to
+        // the stack.
+        let walks = Walks { ids, depth, analysis, n };
+        match &self.edges.children {
+            Children::Narrow(shift, Lookup::Perfect(t)) => {
+                self.follow(|k| t.get(narrow_key(k, *shift)), walks, open, hits)
+            }
+            Children::Narrow(shift, Lookup::Probed(t)) => {
+                self.follow(|k| t.get(narrow_key(k, *shift)), walks, open, hits)
+            }
+            Children::Wide(Lookup::Perfect(t)) => self.follow(|k| t.get(k), walks, open, hits),
+            Children::Wide(Lookup::Probed(t)) => self.follow(|k| t.get(k), walks, open, hits),
+        }
+    }
+
+    /// Takes the first `walks.n` open walks one syllable further along the edges `child_of`
+    /// finds (see [`Matcher::next_syllables`]).
+    #[inline(always)]
+    fn follow(
+        &self,
+        child_of: impl Fn(u64) -> Option<NodeRef>,
+        walks: Walks<'_>,
+        open: &mut Vec<(u32, NodeRef)>,
+        hits: &mut Vec<Hit>,
+    ) {
+        let Walks { ids, depth, analysis, n } = walks;
         let mut kept = 0;
         let mut found = hits.len();
         hits.resize(found + n, Hit::default());
@@ -706,7 +753,7 @@ impl Matcher {
             let next = first as usize + depth;
             // No edge: a node with no flags, which reports nothing and ends the walk. Not a
             // branch: about one pair in fourteen the filter lets through is no edge, at random.
-            let child = self.edges.get(edge_key(node, ids[next])).unwrap_or(NO_NODE);
+            let child = child_of(edge_key(node, ids[next])).unwrap_or(NO_NODE);
             hits[found] = Hit { group: child & INDEX, first };
             found += usize::from(child & HAS_ENDS != 0);
             let after = ids[next + 1] & !crossing(child);
@@ -728,6 +775,27 @@ impl Matcher {
     /// pushing them read and wrote the vector's length in memory for each token.
     #[inline(never)]
     fn syllable_ids(&self, analysis: &Analysis, ids: &mut Vec<u32>, open: &mut Vec<(u32, NodeRef)>) {
+        // The table's kind is matched once, not for each token (see `next_syllables`).
+        match &self.syllables.short {
+            Lookup::Perfect(table) => self.look_up(|key| table.get(key).unwrap_or_default(), analysis, ids, open),
+            Lookup::Probed(table) => self.look_up(|key| table.get(key).unwrap_or_default(), analysis, ids, open),
+        }
+        for token in analysis.phrase_breaks() {
+            if let Some(id) = ids.get_mut(token) {
+                *id |= AFTER_BREAK;
+            }
+        }
+    }
+
+    /// [`Matcher::syllable_ids`] with `short` to look up short keys.
+    #[inline(always)]
+    fn look_up(
+        &self,
+        short: impl Fn(u64) -> Known,
+        analysis: &Analysis,
+        ids: &mut Vec<u32>,
+        open: &mut Vec<(u32, NodeRef)>,
+    ) {
         let keys = analysis.folded_keys();
         ids.clear();
         ids.resize(keys.len() + 1, UNKNOWN);
@@ -735,18 +803,10 @@ impl Matcher {
         open.resize(keys.len(), (0, NO_NODE));
         for ((i, &key), (slot, root)) in keys.iter().enumerate().zip(ids.iter_mut().zip(open.iter_mut())) {
             // The analysis gives most syllables' short keys; longer ones are read from the view.
-            let known = if key != 0 {
-                self.syllables.short(key)
-            } else {
-                self.syllables.get(analysis.token(View::Folded, i).as_bytes())
-            };
+            let known =
+                if key != 0 { short(key) } else { self.syllables.get(analysis.token(View::Folded, i).as_bytes()) };
             *slot = known.id;
             root.1 = known.root;
-        }
-        for token in analysis.phrase_breaks() {
-            if let Some(id) = ids.get_mut(token) {
-                *id |= AFTER_BREAK;
-            }
         }
     }
 
