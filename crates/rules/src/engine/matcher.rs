@@ -675,25 +675,48 @@ impl Matcher {
     #[inline(never)]
     fn first_syllables(&self, ids: &[u32], analysis: &Analysis, open: &mut Vec<(u32, NodeRef)>, hits: &mut Vec<Hit>) {
         let tokens = open.len();
+        let mut wildcards = Vec::new();
+        self.stems_after(open, 1, ids, analysis, &mut wildcards);
         let mut n = 0;
         let mut found = hits.len();
         hits.resize(found + tokens, Hit::default());
-        let mut wildcards = Vec::new();
         for first in 0..tokens {
             // Walks kept are written at or before the one read: `n <= first`.
-            let node = open[first].1;
+            let walk @ (_, node) = open[first];
             hits[found] = Hit { group: node & INDEX, first: token_index(first) };
             found += usize::from(node & HAS_ENDS != 0);
             let next = ids[first + 1] & !crossing(node);
-            if node & HAS_PREFIXES != 0 && next & AFTER_BREAK == 0 {
-                self.prefixes_at(node, first, first + 1, analysis, &mut wildcards);
-            }
-            open[n] = (token_index(first), node);
+            open[n] = walk;
             n += usize::from((node & HAS_CHILDREN != 0) & (next < UNKNOWN));
         }
         hits.truncate(found);
         hits.append(&mut wildcards);
         open.truncate(n);
+    }
+
+    /// Reports the wildcard terms that continue from the node of each walk, which covers
+    /// `syllables` tokens from its first, with a prefix of the token after. Kept out of the loops
+    /// that advance the walks: a call there, however rare, took their registers, and they kept
+    /// their state on the stack.
+    #[inline(never)]
+    fn stems_after(
+        &self,
+        walks: &[(u32, NodeRef)],
+        syllables: usize,
+        ids: &[u32],
+        analysis: &Analysis,
+        hits: &mut Vec<Hit>,
+    ) {
+        if self.node_stems.is_empty() {
+            return;
+        }
+        for &(first, node) in walks {
+            let next = first as usize + syllables;
+            let after = ids.get(next).map_or(AFTER_BREAK, |&id| id & !crossing(node));
+            if node & HAS_PREFIXES != 0 && after & AFTER_BREAK == 0 {
+                self.prefixes_at(node, first as usize, next, analysis, hits);
+            }
+        }
     }
 
     /// Takes each open walk one syllable further (`depth` syllables from where it started),
@@ -744,23 +767,23 @@ impl Matcher {
         hits: &mut Vec<Hit>,
     ) {
         let Walks { ids, depth, analysis, n } = walks;
+        // Each walk's next node first, in a loop of lookups alone (independent of each other).
+        for walk in &mut open[..n] {
+            // No edge: a node with no flags, which reports nothing and ends the walk. Not a
+            // branch: about one pair in fourteen the filter lets through is no edge, at random.
+            walk.1 = child_of(edge_key(walk.1, ids[walk.0 as usize + depth])).unwrap_or(NO_NODE);
+        }
+        let mut wildcards = Vec::new();
+        self.stems_after(&open[..n], depth + 1, ids, analysis, &mut wildcards);
         let mut kept = 0;
         let mut found = hits.len();
         hits.resize(found + n, Hit::default());
-        let mut wildcards = Vec::new();
         for i in 0..n {
-            let (first, node) = open[i];
-            let next = first as usize + depth;
-            // No edge: a node with no flags, which reports nothing and ends the walk. Not a
-            // branch: about one pair in fourteen the filter lets through is no edge, at random.
-            let child = child_of(edge_key(node, ids[next])).unwrap_or(NO_NODE);
+            let walk @ (first, child) = open[i];
             hits[found] = Hit { group: child & INDEX, first };
             found += usize::from(child & HAS_ENDS != 0);
-            let after = ids[next + 1] & !crossing(child);
-            if child & HAS_PREFIXES != 0 && after & AFTER_BREAK == 0 {
-                self.prefixes_at(child, first as usize, next + 1, analysis, &mut wildcards);
-            }
-            open[kept] = (first, child);
+            let after = ids[first as usize + depth + 1] & !crossing(child);
+            open[kept] = walk;
             kept += usize::from((child & HAS_CHILDREN != 0) & (after < UNKNOWN));
         }
         hits.truncate(found);
@@ -806,7 +829,7 @@ impl Matcher {
             let known =
                 if key != 0 { short(key) } else { self.syllables.get(analysis.token(View::Folded, i).as_bytes()) };
             *slot = known.id;
-            root.1 = known.root;
+            *root = (token_index(i), known.root);
         }
     }
 
