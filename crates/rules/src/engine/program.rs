@@ -155,14 +155,31 @@ impl Programs {
                 // Under a field scope the occurrences may all be in the other field.
                 Bounds { can: occurred, must: occurred && !checked && scope == Scope::Any }
             }
-            Code::And => self
-                .children(at)
-                .map(|c| self.bounds(c, present, scope))
-                .fold(Bounds::ALWAYS, |x, y| Bounds { can: x.can && y.can, must: x.must && y.must }),
-            Code::Or => self
-                .children(at)
-                .map(|c| self.bounds(c, present, scope))
-                .fold(Bounds::NEVER, |x, y| Bounds { can: x.can || y.can, must: x.must || y.must }),
+            // A part that cannot hold decides an `AND`, and one that must hold an `OR` (`must`
+            // implies `can`): the other parts are not read. Most impossible candidates lack
+            // their first part's term.
+            Code::And => {
+                let mut all = Bounds::ALWAYS;
+                for c in self.children(at) {
+                    let part = self.bounds(c, present, scope);
+                    all = Bounds { can: all.can && part.can, must: all.must && part.must };
+                    if !all.can {
+                        break;
+                    }
+                }
+                all
+            }
+            Code::Or => {
+                let mut any = Bounds::NEVER;
+                for c in self.children(at) {
+                    let part = self.bounds(c, present, scope);
+                    any = Bounds { can: any.can || part.can, must: any.must || part.must };
+                    if any.must {
+                        break;
+                    }
+                }
+                any
+            }
             Code::Not => {
                 let inner = self.bounds(at + 1, present, scope);
                 Bounds { can: !inner.must, must: !inner.can }
