@@ -727,10 +727,13 @@ pub fn title_line(title: &str) -> std::borrow::Cow<'_, str> {
 fn needed_hits(raw: &[Hit], needed: &[u64], kept: &mut Vec<u32>) {
     kept.clear();
     kept.resize(raw.len(), 0);
+    // A slice, not the vector: written through the vector, its pointer and length were read
+    // from memory again for every hit.
+    let out = kept.as_mut_slice();
     let mut n = 0;
     for (i, hit) in raw.iter().enumerate() {
         // Fits: 2^32 hits of 8 bytes would take 32 GiB.
-        kept[n] = i as u32;
+        out[n] = i as u32;
         n += usize::from(bit(needed, hit.group as usize));
     }
     kept.truncate(n);

@@ -674,24 +674,10 @@ impl Matcher {
     /// and the lookups of one step are independent of each other.
     #[inline(never)]
     fn first_syllables(&self, ids: &[u32], analysis: &Analysis, open: &mut Vec<(u32, NodeRef)>, hits: &mut Vec<Hit>) {
-        let tokens = open.len();
         let mut wildcards = Vec::new();
         self.stems_after(open, 1, ids, analysis, &mut wildcards);
-        let mut n = 0;
-        let mut found = hits.len();
-        hits.resize(found + tokens, Hit::default());
-        for first in 0..tokens {
-            // Walks kept are written at or before the one read: `n <= first`.
-            let walk @ (_, node) = open[first];
-            hits[found] = Hit { group: node & INDEX, first: token_index(first) };
-            found += usize::from(node & HAS_ENDS != 0);
-            let next = ids[first + 1] & !crossing(node);
-            open[n] = walk;
-            n += usize::from((node & HAS_CHILDREN != 0) & (next < UNKNOWN));
-        }
-        hits.truncate(found);
+        report_and_keep(open, 1, ids, hits);
         hits.append(&mut wildcards);
-        open.truncate(n);
     }
 
     /// Reports the wildcard terms that continue from the node of each walk, which covers
@@ -773,22 +759,11 @@ impl Matcher {
             // branch: about one pair in fourteen the filter lets through is no edge, at random.
             walk.1 = child_of(edge_key(walk.1, ids[walk.0 as usize + depth])).unwrap_or(NO_NODE);
         }
+        open.truncate(n);
         let mut wildcards = Vec::new();
-        self.stems_after(&open[..n], depth + 1, ids, analysis, &mut wildcards);
-        let mut kept = 0;
-        let mut found = hits.len();
-        hits.resize(found + n, Hit::default());
-        for i in 0..n {
-            let walk @ (first, child) = open[i];
-            hits[found] = Hit { group: child & INDEX, first };
-            found += usize::from(child & HAS_ENDS != 0);
-            let after = ids[first as usize + depth + 1] & !crossing(child);
-            open[kept] = walk;
-            kept += usize::from((child & HAS_CHILDREN != 0) & (after < UNKNOWN));
-        }
-        hits.truncate(found);
+        self.stems_after(open, depth + 1, ids, analysis, &mut wildcards);
+        report_and_keep(open, depth + 1, ids, hits);
         hits.append(&mut wildcards);
-        open.truncate(kept);
     }
 
     /// The syllable id of each token of the folded view ([`UNKNOWN`]: no term has it; with
@@ -846,6 +821,30 @@ impl Matcher {
             stems.each_beginning(token.as_bytes(), |group| hits.push(Hit { group, first: token_index(first) }));
         }
     }
+}
+
+/// Reports the terms that end at each walk's node, and keeps in `open` the walks that go on;
+/// each node covers `syllables` tokens from its walk's first.
+#[inline(always)]
+fn report_and_keep(open: &mut Vec<(u32, NodeRef)>, syllables: usize, ids: &[u32], hits: &mut Vec<Hit>) {
+    let n = open.len();
+    let base = hits.len();
+    hits.resize(base + n, Hit::default());
+    // Slices, not the vectors: written through the vectors, their pointers and lengths were read
+    // from memory again for every walk.
+    let (walks, out) = (open.as_mut_slice(), &mut hits[base..]);
+    let (mut found, mut kept) = (0, 0);
+    for i in 0..n {
+        // Walks kept are written at or before the one read: `kept <= i`.
+        let walk @ (first, node) = walks[i];
+        out[found] = Hit { group: node & INDEX, first };
+        found += usize::from(node & HAS_ENDS != 0);
+        let after = ids[first as usize + syllables] & !crossing(node);
+        walks[kept] = walk;
+        kept += usize::from((node & HAS_CHILDREN != 0) & (after < UNKNOWN));
+    }
+    hits.truncate(base + found);
+    open.truncate(kept);
 }
 
 /// Longest wildcard stem, in bytes: every stem length has a bit in a `u64`, and a token is looked
