@@ -683,12 +683,14 @@ impl RuleSet {
         let hits = Hits { occs, present: patterns };
         let mut flags = Vec::new();
         for rule in set_bits(candidates) {
-            // The specification is read only for what the compact data does not say.
-            if self.flags.filtered(rule) && !passes_filters(&self.specs[rule], doc) {
-                continue;
-            }
             spans.clear();
             if !self.programs.eval(rule, &hits, spans) {
+                continue;
+            }
+            // After the expression: the rule's compact data is read for the flag next, and a
+            // candidate that does not hold (a third of them with 10,000 rules) no longer costs
+            // its read. The specification is read only for what the compact data does not say.
+            if self.flags.filtered(rule) && !passes_filters(&self.specs[rule], doc) {
                 continue;
             }
             // Tokens are in text order and do not overlap: token order is byte order.
