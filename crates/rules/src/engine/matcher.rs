@@ -163,6 +163,16 @@ impl<K: Copy + Default + Eq + Into<u64>, V: Copy + Default> Perfect<K, V> {
         let (k, v) = self.slots.get(self.place(key, d)).copied()?;
         (k == key).then_some(v)
     }
+
+    /// The value of `key`, or `absent`, chosen without a branch: whether a text's syllable, or
+    /// a pair of them, is in the table depends on the text, and the processor mispredicted that
+    /// branch for a good share of the tokens.
+    #[inline(always)]
+    fn get_or(&self, key: K, absent: V) -> V {
+        let Some(&d) = self.displacements.get(self.bucket(key)) else { return absent };
+        let Some(&(k, v)) = self.slots.get(self.place(key, d)) else { return absent };
+        std::hint::select_unpredictable(k == key, v, absent)
+    }
 }
 
 /// A [`Perfect`] table, or where none could be built, a probed one.
@@ -737,13 +747,13 @@ impl Matcher {
         let walks = Walks { ids, depth, analysis, n };
         match &self.edges.children {
             Children::Narrow(shift, Lookup::Perfect(t)) => {
-                self.follow(|k| t.get(narrow_key(k, *shift)), walks, open, hits)
+                self.follow(|k| t.get(narrow_key(k, *shift)).unwrap_or(NO_NODE), walks, open, hits)
             }
             Children::Narrow(shift, Lookup::Probed(t)) => {
-                self.follow(|k| t.get(narrow_key(k, *shift)), walks, open, hits)
+                self.follow(|k| t.get(narrow_key(k, *shift)).unwrap_or(NO_NODE), walks, open, hits)
             }
-            Children::Wide(Lookup::Perfect(t)) => self.follow(|k| t.get(k), walks, open, hits),
-            Children::Wide(Lookup::Probed(t)) => self.follow(|k| t.get(k), walks, open, hits),
+            Children::Wide(Lookup::Perfect(t)) => self.follow(|k| t.get(k).unwrap_or(NO_NODE), walks, open, hits),
+            Children::Wide(Lookup::Probed(t)) => self.follow(|k| t.get(k).unwrap_or(NO_NODE), walks, open, hits),
         }
     }
 
@@ -752,7 +762,7 @@ impl Matcher {
     #[inline(always)]
     fn follow(
         &self,
-        child_of: impl Fn(u64) -> Option<NodeRef>,
+        child_of: impl Fn(u64) -> NodeRef,
         walks: Walks<'_>,
         open: &mut Vec<(u32, NodeRef)>,
         hits: &mut Vec<Hit>,
@@ -762,7 +772,7 @@ impl Matcher {
         for walk in &mut open[..n] {
             // No edge: a node with no flags, which reports nothing and ends the walk. Not a
             // branch: about one pair in fourteen the filter lets through is no edge, at random.
-            walk.1 = child_of(edge_key(walk.1, ids[walk.0 as usize + depth])).unwrap_or(NO_NODE);
+            walk.1 = child_of(edge_key(walk.1, ids[walk.0 as usize + depth]));
         }
         open.truncate(n);
         let mut wildcards = Vec::new();
@@ -780,7 +790,7 @@ impl Matcher {
     fn syllable_ids(&self, analysis: &Analysis, ids: &mut Vec<u32>, open: &mut Vec<(u32, NodeRef)>) {
         // The table's kind is matched once, not for each token (see `next_syllables`).
         match &self.syllables.short {
-            Lookup::Perfect(table) => self.look_up(|key| table.get(key).unwrap_or_default(), analysis, ids, open),
+            Lookup::Perfect(table) => self.look_up(|key| table.get_or(key, Known::default()), analysis, ids, open),
             Lookup::Probed(table) => self.look_up(|key| table.get(key).unwrap_or_default(), analysis, ids, open),
         }
         for token in analysis.phrase_breaks() {
