@@ -142,66 +142,69 @@ impl Programs {
     /// of a term (`A AND (B OR C)` indexed by `A`) or because of one (`A AND NOT B`): answered
     /// here, their terms' occurrences are never collected.
     pub(super) fn possible(&self, rule: usize, present: &[u64]) -> bool {
-        self.roots.get(rule).is_some_and(|&root| self.bounds(root as usize, present, Scope::Any).can)
+        self.roots.get(rule).is_some_and(|&root| self.bounds(root as usize, present, Scope::Any).0.can)
     }
 
-    /// What the groups that occurred say about the node at `at` within `scope`.
-    fn bounds(&self, at: usize, present: &[u64], scope: Scope) -> Bounds {
-        let Some(&op) = self.ops.get(at) else { return Bounds::NEVER };
-        match op.code {
+    /// What the groups that occurred say about the node at `at` within `scope`, and where its
+    /// subtree ends: each node is read once, where finding each child's end read it again.
+    fn bounds(&self, at: usize, present: &[u64], scope: Scope) -> (Bounds, usize) {
+        let Some(&op) = self.ops.get(at) else { return (Bounds::NEVER, at + 1) };
+        let bounds = match op.code {
             Code::Never => Bounds::NEVER,
             Code::Leaf { checked } => {
                 let occurred = bit(present, op.end as usize);
                 // Under a field scope the occurrences may all be in the other field.
-                Bounds { can: occurred, must: occurred && !checked && scope == Scope::Any }
+                let must = occurred && !checked && scope == Scope::Any;
+                return (Bounds { can: occurred, must }, at + 1);
             }
             // A part that cannot hold decides an `AND`, and one that must hold an `OR` (`must`
             // implies `can`): the other parts are not read. Most impossible candidates lack
             // their first part's term.
             Code::And => {
                 let mut all = Bounds::ALWAYS;
-                for c in self.children(at) {
-                    let part = self.bounds(c, present, scope);
+                let mut child = at + 1;
+                while child < op.end as usize && all.can {
+                    let (part, next) = self.bounds(child, present, scope);
                     all = Bounds { can: all.can && part.can, must: all.must && part.must };
-                    if !all.can {
-                        break;
-                    }
+                    child = next;
                 }
                 all
             }
             Code::Or => {
                 let mut any = Bounds::NEVER;
-                for c in self.children(at) {
-                    let part = self.bounds(c, present, scope);
+                let mut child = at + 1;
+                while child < op.end as usize && !any.must {
+                    let (part, next) = self.bounds(child, present, scope);
                     any = Bounds { can: any.can || part.can, must: any.must || part.must };
-                    if any.must {
-                        break;
-                    }
+                    child = next;
                 }
                 any
             }
             Code::Not => {
-                let inner = self.bounds(at + 1, present, scope);
+                let inner = self.bounds(at + 1, present, scope).0;
                 Bounds { can: !inner.must, must: !inner.can }
             }
-            Code::Scoped(s) => narrow(scope, s).map_or(Bounds::NEVER, |s| self.bounds(at + 1, present, s)),
+            Code::Scoped(s) => narrow(scope, s).map_or(Bounds::NEVER, |s| self.bounds(at + 1, present, s).0),
             // Whether the two sides lie close enough depends on where they occurred.
             Code::Near { .. } => {
-                let can = self.bounds(at + 1, present, scope).can && self.bounds(self.end(at + 1), present, scope).can;
-                Bounds { can, must: false }
+                let (left, right) = self.bounds(at + 1, present, scope);
+                Bounds { can: left.can && self.bounds(right, present, scope).0.can, must: false }
             }
             // Parts that hold may still not count (see `at_least`), unless one is enough: of the
             // parts that hold, the one with the first and longest mention always counts.
             Code::AtLeast => {
                 let (mut can, mut must) = (0, 0);
-                for c in self.children(at) {
-                    let b = self.bounds(c, present, scope);
+                let mut child = at + 1;
+                while child < op.end as usize {
+                    let (b, next) = self.bounds(child, present, scope);
                     can += usize::from(b.can);
                     must += usize::from(b.must);
+                    child = next;
                 }
                 Bounds { can: can >= op.a as usize, must: op.a <= 1 && must >= op.a as usize }
             }
-        }
+        };
+        (bounds, (op.end as usize).max(at + 1))
     }
 
     /// Where the subtree of the node at `at` ends.
