@@ -166,7 +166,8 @@ impl<K: Copy + Default + Eq + Into<u64>, V: Copy + Default> Perfect<K, V> {
 
     /// The value of `key`, or `absent`, chosen without a branch: whether a text's syllable, or
     /// a pair of them, is in the table depends on the text, and the processor mispredicted that
-    /// branch for a good share of the tokens.
+    /// branch for a good share of the tokens (with 100 rules, matching ran at two thirds of the
+    /// speed).
     #[inline(always)]
     fn get_or(&self, key: K, absent: V) -> V {
         let Some(&d) = self.displacements.get(self.bucket(key)) else { return absent };
@@ -747,12 +748,12 @@ impl Matcher {
         let walks = Walks { ids, depth, analysis, n };
         match &self.edges.children {
             Children::Narrow(shift, Lookup::Perfect(t)) => {
-                self.follow(|k| t.get(narrow_key(k, *shift)).unwrap_or(NO_NODE), walks, open, hits)
+                self.follow(|k| t.get_or(narrow_key(k, *shift), NO_NODE), walks, open, hits)
             }
             Children::Narrow(shift, Lookup::Probed(t)) => {
                 self.follow(|k| t.get(narrow_key(k, *shift)).unwrap_or(NO_NODE), walks, open, hits)
             }
-            Children::Wide(Lookup::Perfect(t)) => self.follow(|k| t.get(k).unwrap_or(NO_NODE), walks, open, hits),
+            Children::Wide(Lookup::Perfect(t)) => self.follow(|k| t.get_or(k, NO_NODE), walks, open, hits),
             Children::Wide(Lookup::Probed(t)) => self.follow(|k| t.get(k).unwrap_or(NO_NODE), walks, open, hits),
         }
     }
