@@ -696,16 +696,22 @@ impl RuleSet {
             // Tokens are in text order and do not overlap: token order is byte order.
             spans.sort_by_key(|o| (o.field == Field::Text, o.first, o.last));
             spans.dedup_by_key(|o| (o.field, o.first, o.last));
-            // Sized at the first flag for every candidate: with 10,000 rules a text raises a
-            // dozen flags, and growing the list moved them four or five times.
+            // Sized at the first flag for the candidates, up to a limit: with 10,000 rules a text
+            // raises about ten flags, and growing the list from four to eight to sixteen moved
+            // the first ones once or twice. The limit keeps what a list holds unused small where
+            // many candidates raise few flags (the list lives as long as its item).
             if flags.capacity() == 0 {
-                flags.reserve(candidates.iter().map(|w| w.count_ones() as usize).sum());
+                let candidates: usize = candidates.iter().map(|w| w.count_ones() as usize).sum();
+                flags.reserve(candidates.min(FLAGS_RESERVED));
             }
             flags.push(self.flags.flag(rule, &self.specs[rule], spans, [title, text]));
         }
         flags
     }
 }
+
+/// Most flags a text's list is first made for (see [`RuleSet::matches_with`]).
+const FLAGS_RESERVED: usize = 16;
 
 /// A title as the pipeline stores it, on one line, so that a phrase goes on across its line
 /// breaks: each line break becomes a space of the same length in UTF-8, so that spans still index

@@ -772,7 +772,8 @@ impl Matcher {
         // Each walk's next node first, in a loop of lookups alone (independent of each other).
         for walk in &mut open[..n] {
             // No edge: a node with no flags, which reports nothing and ends the walk. Not a
-            // branch: about one pair in fourteen the filter lets through is no edge, at random.
+            // branch (with a perfect table): about one pair in fourteen the filter lets through
+            // is no edge, at random.
             walk.1 = child_of(edge_key(walk.1, ids[walk.0 as usize + depth]));
         }
         open.truncate(n);
